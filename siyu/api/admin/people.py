@@ -1,0 +1,291 @@
+"""Staff API for customers, outlets, staff and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from siyu.api.auth import staff_auth
+from siyu.api.errors import ErrorOut
+from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
+from siyu.api.serializers import customer_dict
+from siyu.core.errors import InvalidInput, NotFound
+from siyu.members.models import Customer
+from siyu.members.services import update_profile
+from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff
+from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
+from siyu.tenancy.services import create_staff, record_audit, require, snapshot
+
+router = Router(tags=["admin: people"], auth=staff_auth)
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class MeOut(Schema):
+    staff_id: int
+    display_name: str
+    role: str
+    merchant: str
+    merchant_name: str
+    permissions: list[str]
+    outlet_ids: list[int]
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    staff = request.staff
+    return {
+        "staff_id": staff.pk,
+        "display_name": staff.display_name,
+        "role": staff.role,
+        "merchant": staff.merchant.slug,
+        "merchant_name": staff.merchant.name,
+        "permissions": sorted(p.value for p in ROLE_PERMISSIONS[staff.role]),
+        "outlet_ids": sorted(staff.outlets.values_list("id", flat=True)),
+    }
+
+
+def _customers(request: HttpRequest):
+    return Customer.objects.for_merchant(request.staff.merchant_id).prefetch_related("contact_preferences")
+
+
+def _customer(request: HttpRequest, customer_id: int) -> Customer:
+    customer = _customers(request).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(detail={"customer_id": customer_id})
+    return customer
+
+
+class CustomerFilter(Schema):
+    q: str = Field("", max_length=64, description="Nickname or phone")
+    source: str | None = Field(None, max_length=16)
+
+
+@router.get("/customers", response={200: Page[CustomerOut], 403: ErrorOut})
+def list_customers(request: HttpRequest, filters: Query[CustomerFilter], page: Query[PageParams]):
+    require(request.staff, Perm.CUSTOMERS_VIEW)
+    qs = _customers(request)
+    if filters.q.strip():
+        qs = qs.filter(Q(nickname__icontains=filters.q.strip()) | Q(phone=filters.q.strip()))
+    if filters.source:
+        qs = qs.filter(first_touch_source=filters.source)
+    return paginate(qs, page, customer_dict)
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, 403: ErrorOut, 404: ErrorOut})
+def get_customer(request: HttpRequest, customer_id: ObjectId):
+    require(request.staff, Perm.CUSTOMERS_VIEW)
+    return customer_dict(_customer(request, customer_id))
+
+
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def update_customer(request: HttpRequest, customer_id: ObjectId, payload: ProfileIn):
+    require(request.staff, Perm.CUSTOMERS_EDIT)
+    customer = _customer(request, customer_id)
+    update_profile(customer=customer, acting_staff=request.staff, **payload.dict(exclude_unset=True))
+    return customer_dict(_customer(request, customer_id))
+
+
+@router.get("/outlets", response={200: list[OutletOut], 403: ErrorOut})
+def list_outlets(request: HttpRequest):
+    require(request.staff, Perm.OUTLETS_VIEW)
+    return list(Outlet.objects.for_merchant(request.staff.merchant_id))
+
+
+HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class OutletIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=100)
+    province: str = Field("", max_length=32)
+    city: str = Field("", max_length=32)
+    district: str = Field("", max_length=32)
+    address: str = Field("", max_length=200)
+    phone: str = Field("", max_length=32)
+    opening_hours: dict[str, list[list[str]]] = Field(default_factory=dict)
+    supports_pickup: bool = True
+    is_active: bool = True
+
+
+DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+
+def _check_hours(hours: dict[str, list[list[str]]]) -> None:
+    import re
+
+    for day, spans in hours.items():
+        ok = day in DAYS and all(
+            len(span) == 2 and all(re.match(HOURS_PATTERN, t) for t in span) and span[0] < span[1] for span in spans
+        )
+        if not ok:
+            raise InvalidInput(detail={"opening_hours": day})
+
+
+@router.post("/outlets", response={201: OutletOut, **ERRORS})
+def create_outlet(request: HttpRequest, payload: OutletIn):
+    require(request.staff, Perm.OUTLETS_EDIT)
+    _check_hours(payload.opening_hours)
+    merchant = request.staff.merchant
+    if Outlet.objects.for_merchant(merchant).filter(code=payload.code).exists():
+        raise InvalidInput(detail={"code": "already used"})
+    with transaction.atomic():
+        outlet = Outlet.objects.create(merchant=merchant, **payload.dict())
+        record_audit(staff=request.staff, merchant=merchant, action="outlet.create", obj=outlet, after=snapshot(outlet))
+    return 201, outlet
+
+
+class OutletPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    address: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=32)
+    opening_hours: dict[str, list[list[str]]] | None = None
+    supports_pickup: bool | None = None
+    is_active: bool | None = None
+
+
+@router.patch("/outlets/{outlet_id}", response={200: OutletOut, **ERRORS})
+def update_outlet(request: HttpRequest, outlet_id: ObjectId, payload: OutletPatch):
+    require(request.staff, Perm.OUTLETS_EDIT)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    if "opening_hours" in changes:
+        _check_hours(changes["opening_hours"])
+    with transaction.atomic():
+        outlet = Outlet.objects.for_merchant(request.staff.merchant_id).select_for_update().filter(pk=outlet_id).first()
+        if outlet is None:
+            raise NotFound(detail={"outlet_id": outlet_id})
+        before = snapshot(outlet)
+        for name, value in changes.items():
+            setattr(outlet, name, value)
+        if changes:
+            outlet.save(update_fields=list(changes))
+        record_audit(
+            staff=request.staff, merchant=request.staff.merchant, action="outlet.update", obj=outlet, before=before, after=snapshot(outlet)
+        )
+    return outlet
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    is_active: bool
+    outlet_ids: list[int]
+
+
+def _staff_row(s: Staff) -> dict:
+    return {
+        "id": s.pk,
+        "username": s.user.username,
+        "display_name": s.display_name,
+        "role": s.role,
+        "is_active": s.is_active,
+        "outlet_ids": sorted(o.pk for o in s.outlets.all()),
+    }
+
+
+@router.get("/staff", response={200: list[StaffOut], 403: ErrorOut})
+def list_staff(request: HttpRequest):
+    require(request.staff, Perm.STAFF_MANAGE)
+    rows = Staff.objects.for_merchant(request.staff.merchant_id).select_related("user").prefetch_related("outlets")
+    return [_staff_row(s) for s in rows]
+
+
+class StaffIn(Schema):
+    username: str = Field(..., min_length=3, max_length=64, pattern=r"^[\w.@+-]+$")
+    password: str = Field(..., min_length=8, max_length=128)
+    display_name: str = Field(..., min_length=1, max_length=64)
+    role: Role
+    outlet_ids: list[ObjectId] = Field(default_factory=list, max_length=100)
+
+
+@router.post("/staff", response={201: StaffOut, **ERRORS})
+def add_staff(request: HttpRequest, payload: StaffIn):
+    merchant = request.staff.merchant
+    require(request.staff, Perm.STAFF_MANAGE)
+    outlets = list(Outlet.objects.for_merchant(merchant).filter(pk__in=payload.outlet_ids))
+    if len(outlets) != len(set(payload.outlet_ids)):
+        raise NotFound(detail={"outlet_ids": payload.outlet_ids})
+    if Staff.objects.for_merchant(merchant).filter(user__username=payload.username).exists():
+        raise InvalidInput(detail={"username": "already a staff member"})
+    from django.contrib.auth import get_user_model
+
+    if get_user_model().objects.filter(username=payload.username).exists():
+        raise InvalidInput(detail={"username": "taken"})
+    staff = create_staff(
+        merchant=merchant,
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        display_name=payload.display_name,
+        outlets=outlets,
+        acting_staff=request.staff,
+    )
+    return 201, _staff_row(Staff.objects.select_related("user").prefetch_related("outlets").get(pk=staff.pk))
+
+
+class AuditOut(Schema):
+    id: int
+    staff_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    before: dict | None
+    after: dict | None
+    created_at: datetime
+
+
+class AuditFilter(Schema):
+    object_type: str | None = Field(None, max_length=64)
+    object_id: str | None = Field(None, max_length=64)
+    staff_id: ObjectId | None = None
+
+
+@router.get("/audit", response={200: Page[AuditOut], 403: ErrorOut})
+def list_audit(request: HttpRequest, filters: Query[AuditFilter], page: Query[PageParams]):
+    require(request.staff, Perm.AUDIT_VIEW)
+    qs = AuditEntry.objects.for_merchant(request.staff.merchant_id)
+    if filters.object_type:
+        qs = qs.filter(object_type=filters.object_type)
+    if filters.object_id:
+        qs = qs.filter(object_id=filters.object_id)
+    if filters.staff_id:
+        qs = qs.filter(staff_id=filters.staff_id)
+    return paginate(qs, page)
+
+
+class TokenIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=128)
+    merchant: str | None = Field(None, max_length=64, description="Merchant slug, if the user works for several")
+
+
+class TokenOut(Schema):
+    token: str
+    staff_id: int
+    merchant: str
+    role: str
+
+
+@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut}, auth=None)
+def issue_token(request: HttpRequest, payload: TokenIn):
+    """Log in with username and password and receive a bearer token for the admin API."""
+    from django.contrib.auth import authenticate
+
+    from siyu.tenancy.errors import NotAuthenticated
+    from siyu.tenancy.services import issue_staff_token
+
+    user = authenticate(request, username=payload.username, password=payload.password)
+    qs = Staff.objects.select_related("merchant").filter(user=user, is_active=True, merchant__is_active=True)
+    if payload.merchant:
+        qs = qs.filter(merchant__slug=payload.merchant)
+    staff = qs.order_by("id").first() if user is not None else None
+    if staff is None:
+        raise NotAuthenticated()
+    token = issue_staff_token(staff=staff, name="api-login")
+    return 201, {"token": token, "staff_id": staff.pk, "merchant": staff.merchant.slug, "role": staff.role}

@@ -1,0 +1,205 @@
+"""Response and request shapes shared by the shop and admin APIs. Money is integer fen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from typing import Annotated
+
+from ninja import Field, Schema
+
+# Ids in paths, queries and bodies: positive and within a 63-bit column, so a fuzzer's 10^30 is a 422.
+ObjectId = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class OkOut(Schema):
+    ok: bool = True
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+    sort_order: int
+
+
+class SkuOut(Schema):
+    id: int
+    code: str
+    specs: dict[str, str]
+    price: int
+    list_price: int
+    barcode: str
+    weight_grams: int
+    is_active: bool
+    available: int
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+    subtitle: str
+    category_id: int | None
+    selling_points: list[str]
+    images: list[str]
+    status: str
+    sort_order: int
+    roles: list[str]
+    price_from: int
+    skus: list[SkuOut]
+
+
+class StaffSkuOut(SkuOut):
+    cost: int
+
+
+class StaffProductOut(ProductOut):
+    description: str
+    keywords: str
+    skus: list[StaffSkuOut]  # type: ignore[assignment]
+
+
+class OutletOut(Schema):
+    id: int
+    code: str
+    name: str
+    province: str
+    city: str
+    district: str
+    address: str
+    phone: str
+    opening_hours: dict[str, list[list[str]]]
+    supports_pickup: bool
+    is_active: bool
+
+
+class AddressIn(Schema):
+    recipient: str = Field(..., min_length=1, max_length=32)
+    phone: str = Field(..., min_length=5, max_length=20)
+    province: str = Field(..., min_length=1, max_length=32)
+    city: str = Field(..., min_length=1, max_length=32)
+    district: str = Field("", max_length=32)
+    detail: str = Field(..., min_length=1, max_length=200)
+    is_default: bool = False
+
+
+class AddressOut(Schema):
+    id: int
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool
+
+
+class CustomerOut(Schema):
+    id: int
+    nickname: str
+    avatar_url: str
+    gender: str
+    birthday: date | None
+    province: str
+    city: str
+    district: str
+    phone: str | None
+    first_touch_source: str
+    registered_at: datetime
+    quiet_hours_start: time | None
+    quiet_hours_end: time | None
+    contact_preferences: dict[str, bool]
+
+
+class ProfileIn(Schema):
+    nickname: str | None = Field(None, max_length=64)
+    avatar_url: str | None = Field(None, max_length=200)
+    gender: str | None = Field(None, pattern="^(unknown|male|female)$")
+    birthday: date | None = None
+    province: str | None = Field(None, max_length=32)
+    city: str | None = Field(None, max_length=32)
+    district: str | None = Field(None, max_length=32)
+    quiet_hours_start: time | None = None
+    quiet_hours_end: time | None = None
+
+
+class OrderLineOut(Schema):
+    id: int
+    sku_id: int
+    product_name: str
+    sku_code: str
+    specs: dict[str, str]
+    image: str
+    unit_price: int
+    quantity: int
+    goods_amount: int
+    discount_amount: int
+    paid_amount: int
+    refunded_quantity: int
+    refunded_amount: int
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    fulfilment: str
+    pickup_outlet_id: int | None
+    pickup_code: str
+    shipping_address: dict[str, str] | None
+    goods_amount: int
+    discount_amount: int
+    shipping_fee: int
+    payable_amount: int
+    paid_amount: int
+    refunded_amount: int
+    carrier: str
+    tracking_number: str
+    note: str
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[OrderLineOut]
+
+
+class OrderEventOut(Schema):
+    kind: str
+    from_status: str
+    to_status: str
+    actor: str
+    data: dict
+    created_at: datetime
+
+
+class StaffOrderOut(OrderOut):
+    customer_id: int
+    customer_nickname: str
+    cancel_reason: str
+    source: str
+    events: list[OrderEventOut]
+
+
+class AfterSaleLineOut(Schema):
+    order_line_id: int
+    quantity: int
+    amount: int
+
+
+class AfterSaleOut(Schema):
+    id: int
+    number: str
+    order_id: int
+    kind: str
+    status: str
+    reason: str
+    description: str
+    amount: int
+    return_carrier: str
+    return_tracking_number: str
+    review_note: str
+    created_at: datetime
+    lines: list[AfterSaleLineOut]

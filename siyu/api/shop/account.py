@@ -1,0 +1,97 @@
+"""Customer login, profile, consent and addresses."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from siyu.api.auth import CustomerBearer, ShopVisitor
+from siyu.api.errors import ErrorOut
+from siyu.api.schemas import ObjectId, AddressIn, AddressOut, CustomerOut, OkOut, ProfileIn
+from siyu.api.serializers import customer_dict
+from siyu.members import services
+from siyu.members.models import Address, Channel
+
+router = Router(tags=["shop: account"])
+
+
+class LoginIn(Schema):
+    code: str = Field(..., min_length=1, max_length=128, description="The code from wx.login()")
+    source: str = Field("unknown", max_length=16)
+    campaign: str = Field("", max_length=64)
+    referrer_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class LoginOut(Schema):
+    token: str
+    customer_id: int
+    is_new: bool
+
+
+@router.post("/auth/login", response={200: LoginOut, 401: ErrorOut, 403: ErrorOut, 503: ErrorOut}, auth=ShopVisitor())
+def login(request: HttpRequest, merchant: str, payload: LoginIn):
+    """Exchange a mini-program login code for a Siyu customer token (registers on first login)."""
+    result = services.login_with_code(
+        merchant=request.merchant,
+        code=payload.code,
+        source=payload.source,
+        campaign=payload.campaign,
+        referrer_id=payload.referrer_id,
+    )
+    return {"token": result.token, "customer_id": result.customer.pk, "is_new": result.created}
+
+
+def _me(request: HttpRequest):
+    return customer_dict(request.customer)
+
+
+@router.get("/me", response=CustomerOut, auth=CustomerBearer())
+def get_me(request: HttpRequest, merchant: str):
+    return _me(request)
+
+
+@router.patch("/me", response={200: CustomerOut, 400: ErrorOut}, auth=CustomerBearer())
+def update_me(request: HttpRequest, merchant: str, payload: ProfileIn):
+    services.update_profile(customer=request.customer, **payload.dict(exclude_unset=True))
+    return _me(request)
+
+
+class PhoneIn(Schema):
+    phone: str = Field(..., min_length=6, max_length=20, pattern=r"^\d+$")
+
+
+@router.post("/me/phone", response={200: CustomerOut, 400: ErrorOut, 409: ErrorOut}, auth=CustomerBearer())
+def bind_phone(request: HttpRequest, merchant: str, payload: PhoneIn):
+    services.bind_phone(customer=request.customer, phone=payload.phone)
+    return _me(request)
+
+
+class PreferenceIn(Schema):
+    opted_in: bool
+
+
+@router.put("/me/contact-preferences/{channel}", response={200: CustomerOut, 400: ErrorOut}, auth=CustomerBearer())
+def set_contact_preference(request: HttpRequest, merchant: str, channel: Channel, payload: PreferenceIn):
+    services.set_contact_preference(customer=request.customer, channel=channel, opted_in=payload.opted_in)
+    return _me(request)
+
+
+@router.get("/addresses", response=list[AddressOut], auth=CustomerBearer())
+def list_addresses(request: HttpRequest, merchant: str):
+    return list(Address.objects.filter(customer=request.customer))
+
+
+@router.post("/addresses", response={201: AddressOut, 400: ErrorOut}, auth=CustomerBearer())
+def create_address(request: HttpRequest, merchant: str, payload: AddressIn):
+    return 201, services.save_address(customer=request.customer, **payload.dict())
+
+
+@router.put("/addresses/{address_id}", response={200: AddressOut, 400: ErrorOut, 404: ErrorOut}, auth=CustomerBearer())
+def update_address(request: HttpRequest, merchant: str, address_id: ObjectId, payload: AddressIn):
+    return services.save_address(customer=request.customer, address_id=address_id, **payload.dict())
+
+
+@router.delete("/addresses/{address_id}", response={200: OkOut, 404: ErrorOut}, auth=CustomerBearer())
+def delete_address(request: HttpRequest, merchant: str, address_id: ObjectId):
+    services.delete_address(customer=request.customer, address_id=address_id)
+    return {"ok": True}

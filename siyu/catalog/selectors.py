@@ -1,0 +1,46 @@
+"""Read queries of the catalog, with the joins done once."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from siyu.catalog.models import Product, ProductStatus, Sku
+from siyu.inventory.models import StockLevel
+from siyu.tenancy.models import Merchant
+
+
+def products(
+    *,
+    merchant: Merchant,
+    q: str = "",
+    category_id: int | None = None,
+    status: str | None = None,
+    role: str | None = None,
+) -> QuerySet[Product]:
+    """Products of a merchant, filtered; SKUs, warehouse stock and roles prefetched in 3 queries."""
+    qs = Product.objects.for_merchant(merchant).select_related("category")
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(keywords__icontains=q) | Q(subtitle__icontains=q) | Q(skus__barcode=q)
+        ).distinct()
+    if category_id is not None:
+        qs = qs.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
+    if status:
+        qs = qs.filter(status=status)
+    if role:
+        qs = qs.filter(role_rows__role=role)
+    stock = Prefetch("stock_levels", queryset=StockLevel.objects.filter(outlet=None), to_attr="warehouse_stock")
+    skus = Prefetch("skus", queryset=Sku.objects.order_by("id").prefetch_related(stock))
+    return qs.prefetch_related(skus, "role_rows")
+
+
+def on_sale_products(*, merchant: Merchant, **filters) -> QuerySet[Product]:
+    return products(merchant=merchant, status=ProductStatus.ON_SALE, **filters).filter(skus__is_active=True).distinct()
+
+
+def sku_available(sku: Sku) -> int:
+    """Warehouse units available of a SKU fetched through ``products`` (no query)."""
+    levels = getattr(sku, "warehouse_stock", None)
+    if levels is None:
+        levels = list(sku.stock_levels.filter(outlet=None))
+    return levels[0].available if levels else 0

@@ -1,0 +1,43 @@
+"""Periodic jobs: APScheduler fires on an interval and only *enqueues* a task.
+
+The work runs in the task workers, so many workers share it and a slow job never blocks the
+clock. Run exactly one scheduler per deployment (``siyu worker --with-scheduler`` or
+``siyu scheduler``); the jobs are idempotent, so a brief overlap during a deploy is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+# name in settings.SIYU_SCHEDULE_SECONDS -> task path
+PERIODIC_TASKS = {
+    "cancel_unpaid_orders": "siyu.orders.tasks.cancel_unpaid_orders",
+    "auto_confirm_receipts": "siyu.orders.tasks.auto_confirm_receipts",
+    "auto_complete_orders": "siyu.orders.tasks.auto_complete_orders",
+}
+
+
+def _enqueue(path: str) -> None:
+    close_old_connections()
+    try:
+        import_string(path).enqueue()
+    except Exception:  # a failed enqueue must not stop the clock; the next tick retries
+        log.exception("could not enqueue %s", path)
+    finally:
+        close_old_connections()
+
+
+def build(*, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
+    scheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+    for name, path in PERIODIC_TASKS.items():
+        seconds = settings.SIYU_SCHEDULE_SECONDS[name]
+        scheduler.add_job(_enqueue, "interval", seconds=seconds, args=[path], id=name, coalesce=True, max_instances=1)
+    return scheduler

@@ -1,0 +1,139 @@
+"""Customers of a merchant: identities, profile, contact preferences, addresses, API tokens."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from siyu.core.models import TenantModel
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Source(models.TextChoices):
+    """Where a customer (or an order) came from: the entry point that attribution starts at."""
+
+    MOMENTS = "moments", _("Moments")
+    PROMO_LINK = "promo_link", _("Promotion link")
+    MP_CODE = "mp_code", _("Mini-program code")
+    H5 = "h5", _("H5 page")
+    ARTICLE = "article", _("Official-account article")
+    LIVE = "live", _("Live room")
+    OUTLET = "outlet", _("Outlet")
+    ADS = "ads", _("Paid ads")
+    COMMUNITY = "community", _("Community group")
+    REFERRAL = "referral", _("Referral")
+    SEARCH = "search", _("WeChat search")
+    IMPORT = "import", _("Imported")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Customer(TenantModel):
+    nickname = models.CharField(max_length=64, blank=True)
+    avatar_url = models.URLField(blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    birthday = models.DateField(null=True, blank=True)
+    province = models.CharField(max_length=32, blank=True)
+    city = models.CharField(max_length=32, blank=True)
+    district = models.CharField(max_length=32, blank=True)
+    phone = models.CharField(max_length=20, null=True, blank=True)
+    first_touch_source = models.CharField(max_length=16, choices=Source.choices, default=Source.UNKNOWN)
+    first_touch_campaign = models.CharField(max_length=64, blank=True)
+    referrer = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
+    # Do not disturb between these local times (wraps midnight when start > end).
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(db_index=True)
+    is_blocked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "phone"], condition=Q(phone__isnull=False), name="customer_phone_per_merchant"
+            )
+        ]
+        indexes = [models.Index(fields=["merchant", "registered_at"])]
+
+    def __str__(self) -> str:
+        return self.nickname or f"customer {self.pk}"
+
+
+class IdentityKind(models.TextChoices):
+    MP_OPENID = "mp_openid", _("Mini-program openid")
+    OA_OPENID = "oa_openid", _("Official-account openid")
+    UNIONID = "unionid", _("UnionID")
+    PHONE = "phone", _("Phone")
+
+
+class CustomerIdentity(TenantModel):
+    """A way to recognise a customer; each (kind, value) names exactly one customer per merchant."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "kind", "value"], name="identity_unique_per_merchant")
+        ]
+
+
+class Channel(models.TextChoices):
+    SUBSCRIBE_MESSAGE = "subscribe_message", _("Mini-program subscribe message")
+    OFFICIAL_ACCOUNT = "official_account", _("Official account")
+    WECOM = "wecom", _("WeCom 1:1")
+    WECOM_GROUP = "wecom_group", _("WeCom group")
+    SMS = "sms", _("SMS")
+
+
+class ContactPreference(TenantModel):
+    """A customer's consent to one channel. No row means no decision yet (treated as not opted in)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_preferences")
+    channel = models.CharField(max_length=24, choices=Channel.choices)
+    opted_in = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="one_preference_per_channel")]
+
+
+class Address(TenantModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(max_length=32)
+    phone = models.CharField(max_length=20)
+    province = models.CharField(max_length=32)
+    city = models.CharField(max_length=32)
+    district = models.CharField(max_length=32, blank=True)
+    detail = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-id"]
+
+    def as_snapshot(self) -> dict[str, str]:
+        return {
+            "recipient": self.recipient,
+            "phone": self.phone,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "detail": self.detail,
+        }
+
+
+class CustomerToken(TenantModel):
+    """A customer session token for the shop API; only its SHA-256 is stored."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()

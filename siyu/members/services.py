@@ -1,0 +1,222 @@
+"""Use cases of members: login, identities, profile, consent, addresses, tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.ids import new_token, token_digest
+from siyu.members.errors import CustomerBlocked, PhoneInUse
+from siyu.members.login import exchanger_for
+from siyu.members.models import (
+    Address,
+    Channel,
+    ContactPreference,
+    Customer,
+    CustomerIdentity,
+    CustomerToken,
+    Gender,
+    IdentityKind,
+    Source,
+)
+from siyu.tenancy.models import Merchant, Staff
+from siyu.tenancy.permissions import Perm
+from siyu.tenancy.services import record_audit, require, snapshot
+
+CUSTOMER_TOKEN_TTL = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    customer: Customer
+    token: str
+    created: bool
+
+
+def _find_by_identity(merchant: Merchant, kind: str, value: str) -> Customer | None:
+    row = (
+        CustomerIdentity.objects.for_merchant(merchant)
+        .select_related("customer")
+        .filter(kind=kind, value=value)
+        .first()
+    )
+    return row.customer if row else None
+
+
+def _attach_identity(customer: Customer, kind: str, value: str) -> None:
+    CustomerIdentity.objects.get_or_create(
+        merchant_id=customer.merchant_id, kind=kind, value=value, defaults={"customer": customer}
+    )
+
+
+def login_with_code(
+    *, merchant: Merchant, code: str, source: str = Source.UNKNOWN, campaign: str = "", referrer_id: int | None = None
+) -> LoginResult:
+    """Log a customer in with a mini-program login code, registering them on first sight.
+
+    The openid names the customer; a unionid already known (say from the official account) joins
+    this openid to that customer instead of creating a new one.
+    """
+    session = exchanger_for(merchant).code_to_session(code)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                customer, created = _upsert_wx_customer(merchant, session.openid, session.unionid, source, campaign, referrer_id)
+                if customer.is_blocked:
+                    raise CustomerBlocked()
+                return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
+        except IntegrityError:
+            # A concurrent login registered the same openid first; the next pass finds it.
+            continue
+    raise IntegrityError("could not register customer after retries")
+
+
+def _upsert_wx_customer(
+    merchant: Merchant, openid: str, unionid: str | None, source: str, campaign: str, referrer_id: int | None
+) -> tuple[Customer, bool]:
+    customer = _find_by_identity(merchant, IdentityKind.MP_OPENID, openid)
+    if customer is not None:
+        return customer, False
+    if unionid:
+        customer = _find_by_identity(merchant, IdentityKind.UNIONID, unionid)
+        if customer is not None:
+            _attach_identity(customer, IdentityKind.MP_OPENID, openid)
+            return customer, False
+    if source not in Source.values:
+        source = Source.UNKNOWN
+    referrer = Customer.objects.for_merchant(merchant).filter(pk=referrer_id).first() if referrer_id else None
+    customer = Customer.objects.create(
+        merchant=merchant,
+        registered_at=timezone.now(),
+        first_touch_source=Source.REFERRAL if referrer else source,
+        first_touch_campaign=campaign[:64],
+        referrer=referrer,
+    )
+    CustomerIdentity.objects.create(merchant=merchant, customer=customer, kind=IdentityKind.MP_OPENID, value=openid)
+    if unionid:
+        CustomerIdentity.objects.create(merchant=merchant, customer=customer, kind=IdentityKind.UNIONID, value=unionid)
+    return customer, True
+
+
+def issue_customer_token(customer: Customer) -> str:
+    token = new_token("cus")
+    CustomerToken.objects.create(
+        merchant_id=customer.merchant_id,
+        customer=customer,
+        digest=token_digest(token),
+        expires_at=timezone.now() + CUSTOMER_TOKEN_TTL,
+    )
+    return token
+
+
+def customer_for_token(token: str) -> Customer | None:
+    row = (
+        CustomerToken.objects.select_related("customer__merchant")
+        .filter(digest=token_digest(token), expires_at__gt=timezone.now(), customer__is_blocked=False)
+        .first()
+    )
+    return row.customer if row else None
+
+
+@transaction.atomic
+def bind_phone(*, customer: Customer, phone: str) -> Customer:
+    """Record the customer's phone (from WeChat's getPhoneNumber) as profile field and identity."""
+    phone = phone.strip()
+    if not phone.isdigit() or not 6 <= len(phone) <= 20:
+        raise InvalidInput(detail={"phone": phone})
+    owner = _find_by_identity(customer.merchant, IdentityKind.PHONE, phone)
+    if owner is not None and owner.pk != customer.pk:
+        raise PhoneInUse()
+    CustomerIdentity.objects.filter(customer=customer, kind=IdentityKind.PHONE).exclude(value=phone).delete()
+    _attach_identity(customer, IdentityKind.PHONE, phone)
+    customer.phone = phone
+    customer.save(update_fields=["phone"])
+    return customer
+
+
+PROFILE_FIELDS = ["nickname", "avatar_url", "gender", "birthday", "province", "city", "district"]
+
+
+def _validate_profile(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(PROFILE_FIELDS) - {"quiet_hours_start", "quiet_hours_end"}
+    if unknown:
+        raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
+    if "gender" in changes and changes["gender"] not in Gender.values:
+        raise InvalidInput(detail={"gender": changes["gender"]})
+    birthday = changes.get("birthday")
+    if birthday is not None and (not isinstance(birthday, date) or birthday > timezone.localdate()):
+        raise InvalidInput(detail={"birthday": str(birthday)})
+    for key in ("quiet_hours_start", "quiet_hours_end"):
+        if changes.get(key) is not None and not isinstance(changes[key], time):
+            raise InvalidInput(detail={key: str(changes[key])})
+
+
+@transaction.atomic
+def update_profile(*, customer: Customer, acting_staff: Staff | None = None, **changes: Any) -> Customer:
+    if acting_staff is not None:
+        require(acting_staff, Perm.CUSTOMERS_EDIT)
+    _validate_profile(changes)
+    fields = PROFILE_FIELDS + ["quiet_hours_start", "quiet_hours_end"]
+    before = snapshot(customer, fields)
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.save(update_fields=list(changes))
+    if acting_staff is not None:
+        record_audit(
+            staff=acting_staff,
+            merchant=customer.merchant,
+            action="customer.update",
+            obj=customer,
+            before=before,
+            after=snapshot(customer, fields),
+        )
+    return customer
+
+
+def set_contact_preference(*, customer: Customer, channel: str, opted_in: bool) -> ContactPreference:
+    if channel not in Channel.values:
+        raise InvalidInput(detail={"channel": channel})
+    pref, _ = ContactPreference.objects.update_or_create(
+        customer=customer, channel=channel, defaults={"merchant_id": customer.merchant_id, "opted_in": opted_in}
+    )
+    return pref
+
+
+ADDRESS_FIELDS = ["recipient", "phone", "province", "city", "district", "detail"]
+
+
+@transaction.atomic
+def save_address(*, customer: Customer, address_id: int | None = None, is_default: bool = False, **fields: str) -> Address:
+    """Create or edit an address; making one default un-defaults the others."""
+    missing = [f for f in ("recipient", "phone", "province", "city", "detail") if not fields.get(f, "").strip()]
+    if missing:
+        raise InvalidInput(detail={"missing": missing})
+    if address_id is None:
+        address = Address(merchant_id=customer.merchant_id, customer=customer)
+    else:
+        address = get_address(customer, address_id)
+    for name in ADDRESS_FIELDS:
+        setattr(address, name, fields.get(name, "").strip())
+    first = not Address.objects.filter(customer=customer).exists()
+    address.is_default = is_default or first
+    if address.is_default:
+        Address.objects.filter(customer=customer, is_default=True).exclude(pk=address.pk).update(is_default=False)
+    address.save()
+    return address
+
+
+def get_address(customer: Customer, address_id: int) -> Address:
+    address = Address.objects.filter(customer=customer, pk=address_id).first()
+    if address is None:
+        raise NotFound(detail={"address_id": address_id})
+    return address
+
+
+@transaction.atomic
+def delete_address(*, customer: Customer, address_id: int) -> None:
+    get_address(customer, address_id).delete()

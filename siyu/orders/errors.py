@@ -1,0 +1,104 @@
+from django.utils.translation import gettext_lazy as _
+
+from siyu.core.errors import SiyuError
+
+
+class EmptyCart(SiyuError):
+    """Raised when checkout is asked for no lines."""
+
+    code = "empty_cart"
+    message = _("There is nothing to check out.")
+
+
+class QuantityInvalid(SiyuError):
+    """Raised when a line asks for zero, negative or too many units."""
+
+    code = "quantity_invalid"
+    message = _("The quantity must be between 1 and 999.")
+
+
+class PickupUnavailable(SiyuError):
+    """Raised when the chosen outlet does not offer self-pickup."""
+
+    code = "pickup_unavailable"
+    status = 409
+    message = _("This outlet does not offer self-pickup.")
+
+
+class AddressRequired(SiyuError):
+    """Raised when a delivery order has no shipping address."""
+
+    code = "address_required"
+    message = _("Please choose a shipping address.")
+
+
+class OrderExpired(SiyuError):
+    """Raised when an order is paid for after its payment deadline."""
+
+    code = "order_expired"
+    status = 409
+    message = _("This order has expired. Please order again.")
+
+
+class PickupCodeInvalid(SiyuError):
+    """Raised when a pickup code matches no paid pickup order at the staff member's outlets."""
+
+    code = "pickup_code_invalid"
+    status = 404
+    message = _("No order awaiting pickup has this code.")
+
+
+class SignatureInvalid(SiyuError):
+    """Raised when a payment callback's signature does not verify."""
+
+    code = "signature_invalid"
+    status = 401
+    message = _("The callback signature is invalid.")
+
+
+class CallbackStale(SiyuError):
+    """Raised when a payment callback's timestamp is outside the replay window."""
+
+    code = "callback_stale"
+    status = 401
+    message = _("The callback is too old or from the future.")
+
+
+class AmountMismatch(SiyuError):
+    """Raised when a gateway reports a paid amount different from the payment's amount."""
+
+    code = "amount_mismatch"
+    status = 409
+    message = _("The paid amount does not match the order.")
+
+
+class RefundExceedsPaid(SiyuError):
+    """Raised when an after-sale asks for more units or money than is left to refund."""
+
+    code = "refund_exceeds_paid"
+    status = 409
+    message = _("The refund exceeds what is left to refund on this order.")
+
+
+class AfterSaleNotAllowed(SiyuError):
+    """Raised when an after-sale is requested for an order in a state that allows none."""
+
+    code = "aftersale_not_allowed"
+    status = 409
+    message = _("After-sales are not available for this order.")
+
+
+class AfterSaleOpen(SiyuError):
+    """Raised when an order line already has an after-sale in progress."""
+
+    code = "aftersale_in_progress"
+    status = 409
+    message = _("An after-sale for this item is already in progress.")
+
+
+class GatewayError(SiyuError):
+    """Raised when the payment gateway refuses or fails a request."""
+
+    code = "gateway_error"
+    status = 502
+    message = _("The payment service failed. Please try again.")

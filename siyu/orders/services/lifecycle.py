@@ -1,0 +1,165 @@
+"""Order states after checkout: cancel, ship, deliver, pick up, complete, and their timeouts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
+from siyu.inventory import services as stock
+from siyu.members.models import Customer
+from siyu.orders.errors import PickupCodeInvalid
+from siyu.orders.models import Fulfilment, Order, OrderStatus, Payment, PaymentStatus
+from siyu.orders.services.timeline import log_event, stock_outlet, stock_requests
+from siyu.tenancy.models import Merchant, Staff
+from siyu.tenancy.permissions import Perm
+from siyu.tenancy.services import outlet_scope, record_audit, require, require_outlet
+
+
+def get_order(*, merchant: Merchant | int, order_id: int, lock: bool = False) -> Order:
+    qs = Order.objects.for_merchant(merchant).filter(pk=order_id)
+    if lock:
+        qs = qs.select_for_update()
+    order = qs.first()
+    if order is None:
+        raise NotFound(detail={"order_id": order_id})
+    return order
+
+
+def _transition(order: Order, target: str, *, actor: Staff | Customer | None, stamp: str, kind: str, **changes) -> None:
+    source = order.status
+    Order.machine.advance(order, target, stamp=stamp, **changes)
+    log_event(order, kind, actor=actor, src=source, dst=target, **{k: str(v) for k, v in changes.items()})
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: Staff | Customer | None, reason: str) -> Order:
+    """Cancel an unpaid order: release its stock and close its open payments."""
+    if isinstance(actor, Staff):
+        require(actor, Perm.ORDERS_FULFIL)
+    _transition(order, OrderStatus.CANCELLED, actor=actor, stamp="cancelled_at", kind="cancelled", cancel_reason=reason[:64])
+    stock.release(
+        merchant_id=order.merchant_id, requests=stock_requests(order), outlet_id=stock_outlet(order), order_id=order.pk
+    )
+    Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
+    return order
+
+
+def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
+    """Cancel orders whose payment deadline has passed. Safe to run on many workers at once."""
+    now = now or timezone.now()
+    ids = list(
+        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("id", "merchant_id")[:batch]
+    )
+    cancelled = 0
+    for order_id, merchant_id in ids:
+        try:
+            cancel_order(order=get_order(merchant=merchant_id, order_id=order_id), actor=None, reason="payment_timeout")
+            cancelled += 1
+        except InvalidTransition:
+            continue  # paid or cancelled meanwhile: the compare-and-set saw it
+    return cancelled
+
+
+@transaction.atomic
+def ship_order(*, staff: Staff, order_id: int, carrier: str, tracking_number: str) -> Order:
+    require(staff, Perm.ORDERS_FULFIL)
+    order = get_order(merchant=staff.merchant_id, order_id=order_id, lock=True)
+    if order.fulfilment != Fulfilment.DELIVERY:
+        raise InvalidTransition(detail={"fulfilment": order.fulfilment, "to": OrderStatus.SHIPPED})
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise InvalidInput(detail={"carrier": carrier, "tracking_number": tracking_number})
+    _transition(
+        order,
+        OrderStatus.SHIPPED,
+        actor=staff,
+        stamp="shipped_at",
+        kind="shipped",
+        carrier=carrier[:32],
+        tracking_number=tracking_number[:64],
+    )
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="order.ship",
+        obj=order,
+        before={"status": OrderStatus.PAID},
+        after={"status": order.status, "carrier": carrier, "tracking_number": tracking_number},
+    )
+    return order
+
+
+@transaction.atomic
+def confirm_receipt(*, customer: Customer, order_id: int) -> Order:
+    """The customer says the parcel arrived."""
+    order = get_order(merchant=customer.merchant_id, order_id=order_id, lock=True)
+    if order.customer_id != customer.pk:
+        raise NotFound(detail={"order_id": order_id})
+    _transition(order, OrderStatus.DELIVERED, actor=customer, stamp="delivered_at", kind="receipt_confirmed")
+    return order
+
+
+@transaction.atomic
+def verify_pickup(*, staff: Staff, code: str) -> Order:
+    """Outlet staff hand over a pickup order after checking its code (核销)."""
+    require(staff, Perm.PICKUP_VERIFY)
+    code = code.strip()
+    qs = Order.objects.for_merchant(staff.merchant_id).select_for_update().filter(
+        fulfilment=Fulfilment.PICKUP, status=OrderStatus.PAID, pickup_code=code
+    )
+    scope = outlet_scope(staff)
+    if scope is not None:
+        qs = qs.filter(pickup_outlet_id__in=scope)
+    order = qs.first() if code else None
+    if order is None:
+        raise PickupCodeInvalid()
+    require_outlet(staff, order.pickup_outlet_id)
+    _transition(order, OrderStatus.DELIVERED, actor=staff, stamp="delivered_at", kind="picked_up")
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="order.verify_pickup",
+        obj=order,
+        before={"status": OrderStatus.PAID},
+        after={"status": order.status, "outlet_id": order.pickup_outlet_id},
+    )
+    return order
+
+
+def _advance_due(status: str, target: str, stamp_field: str, days_field: str, kind: str, now) -> int:
+    """Move orders that have waited longer than their merchant's policy; one transaction each."""
+    moved = 0
+    for merchant in Merchant.objects.filter(is_active=True).only("id", days_field):
+        cutoff = now - timedelta(days=getattr(merchant, days_field))
+        ids = Order.objects.filter(merchant=merchant, status=status, **{f"{stamp_field}__lte": cutoff}).values_list(
+            "id", flat=True
+        )
+        for order_id in ids[:1000]:
+            with transaction.atomic():
+                try:
+                    order = get_order(merchant=merchant.pk, order_id=order_id, lock=True)
+                    stamp = "delivered_at" if target == OrderStatus.DELIVERED else "completed_at"
+                    _transition(order, target, actor=None, stamp=stamp, kind=kind)
+                    moved += 1
+                except InvalidTransition:
+                    continue
+    return moved
+
+
+def auto_confirm_receipts(*, now=None) -> int:
+    """Shipped orders the customer never confirmed count as delivered after N days."""
+    return _advance_due(
+        OrderStatus.SHIPPED, OrderStatus.DELIVERED, "shipped_at", "auto_confirm_receipt_days", "receipt_auto_confirmed", now or timezone.now()
+    )
+
+
+def auto_complete_orders(*, now=None) -> int:
+    """Delivered orders complete when the after-sale window has passed."""
+    return _advance_due(
+        OrderStatus.DELIVERED, OrderStatus.COMPLETED, "delivered_at", "after_sale_window_days", "completed", now or timezone.now()
+    )

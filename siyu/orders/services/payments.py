@@ -1,0 +1,170 @@
+"""Paying for orders through a gateway, and acting on the gateway's signed notifications."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from siyu.core.errors import InvalidTransition, NotFound
+from siyu.core.ids import human_number, numeric_code
+from siyu.inventory import services as stock
+from siyu.members.models import Customer
+from siyu.orders.errors import AmountMismatch, GatewayError, OrderExpired
+from siyu.orders.gateways import get_gateway
+from siyu.orders.gateways.base import PaymentAction, PaymentNotice, PaymentRequest
+from siyu.orders.models import (
+    Fulfilment,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentNotification,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from siyu.orders.services.timeline import log_event, stock_outlet, stock_requests
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    action: PaymentAction
+
+
+@transaction.atomic
+def start_payment(*, customer: Customer, order_id: int, gateway: str, idempotency_key: str | None = None) -> PaymentStart:
+    """Open a payment for an unpaid order (or return the one this idempotency key opened)."""
+    gw = get_gateway(gateway)
+    order = Order.objects.for_merchant(customer.merchant_id).select_for_update().filter(pk=order_id, customer=customer).first()
+    if order is None:
+        raise NotFound(detail={"order_id": order_id})
+    if idempotency_key:
+        existing = Payment.objects.filter(order=order, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return PaymentStart(existing, _action(gw, existing, order))
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise InvalidTransition(detail={"from": order.status, "to": OrderStatus.PAID})
+    if order.expires_at <= timezone.now():
+        raise OrderExpired()
+    payment = Payment.objects.create(
+        merchant_id=order.merchant_id,
+        order=order,
+        number=human_number("P"),
+        gateway=gw.name,
+        amount=order.payable_amount,
+        idempotency_key=idempotency_key,
+    )
+    log_event(order, "payment_started", actor=customer, payment=payment.number, gateway=gw.name)
+    return PaymentStart(payment, _action(gw, payment, order))
+
+
+def _action(gw, payment: Payment, order: Order) -> PaymentAction:
+    return gw.create_payment(
+        PaymentRequest(
+            payment_number=payment.number,
+            amount=payment.amount,
+            description=f"订单 {order.number}",
+            expires_at=order.expires_at,
+        )
+    )
+
+
+def receive_notification(*, gateway: str, body: bytes, headers: Mapping[str, str]) -> Payment:
+    """Verify a gateway callback and apply it. Replays and duplicates change nothing."""
+    notice = get_gateway(gateway).parse_notification(body, headers)
+    return record_payment_notice(gateway=gateway, notice=notice)
+
+
+@transaction.atomic
+def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
+    payment = Payment.objects.select_for_update().filter(number=notice.payment_number, gateway=gateway).first()
+    if payment is None:
+        raise NotFound(detail={"payment_number": notice.payment_number})
+    if notice.amount != payment.amount:
+        raise AmountMismatch(detail={"expected": payment.amount, "reported": notice.amount})
+    try:
+        with transaction.atomic():
+            PaymentNotification.objects.create(
+                gateway=gateway,
+                notification_id=notice.notification_id,
+                payment_number=notice.payment_number,
+                payload=dict(notice.payload),
+            )
+    except IntegrityError:
+        return payment  # this exact notification was applied before
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return payment  # a second notification of the same transaction
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        _mark_paid(order, payment, notice)
+    else:
+        # Money arrived for an order that was cancelled or already paid by another payment:
+        # keep the record and give the money back.
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.CLOSED, gateway_transaction_id=notice.transaction_id
+        )
+        payment.refresh_from_db()
+        log_event(order, "stray_payment_refunded", actor=None, payment=payment.number)
+        _refund(payment, amount=payment.amount, after_sale=None)
+    return payment
+
+
+def _mark_paid(order: Order, payment: Payment, notice: PaymentNotice) -> None:
+    Payment.machine.advance(payment, PaymentStatus.SUCCEEDED, stamp="succeeded_at", gateway_transaction_id=notice.transaction_id)
+    changes: dict = {"paid_amount": payment.amount}
+    if order.fulfilment == Fulfilment.PICKUP:
+        changes["pickup_code"] = _free_pickup_code(order)
+    source = order.status
+    Order.machine.advance(order, OrderStatus.PAID, stamp="paid_at", **changes)
+    stock.deduct(merchant_id=order.merchant_id, requests=stock_requests(order), outlet_id=stock_outlet(order), order_id=order.pk)
+    Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
+    log_event(order, "paid", actor=None, src=source, dst=OrderStatus.PAID, payment=payment.number, amount=payment.amount)
+
+
+def _free_pickup_code(order: Order) -> str:
+    for _ in range(20):
+        code = numeric_code(8)
+        clash = Order.objects.filter(
+            merchant_id=order.merchant_id, fulfilment=Fulfilment.PICKUP, status=OrderStatus.PAID, pickup_code=code
+        ).exists()
+        if not clash:
+            return code
+    raise RuntimeError("no free pickup code")  # 10^8 codes: unreachable in practice
+
+
+def _refund(payment: Payment, *, amount: int, after_sale) -> Refund:
+    """Refund through the payment's gateway; the caller's transaction records the result."""
+    refund = Refund.objects.create(
+        merchant_id=payment.merchant_id, payment=payment, after_sale=after_sale, number=human_number("R"), amount=amount
+    )
+    try:
+        result = get_gateway(payment.gateway).refund(
+            payment_number=payment.number,
+            transaction_id=payment.gateway_transaction_id,
+            refund_number=refund.number,
+            amount=amount,
+            total=payment.amount,
+        )
+    except GatewayError:
+        Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
+        raise
+    refund.gateway_refund_id = result.refund_id
+    refund.status = RefundStatus.SUCCEEDED if result.succeeded else RefundStatus.FAILED
+    refund.succeeded_at = timezone.now() if result.succeeded else None
+    refund.save(update_fields=["gateway_refund_id", "status", "succeeded_at"])
+    if not result.succeeded:
+        raise GatewayError(detail={"refund": refund.number})
+    return refund
+
+
+def refund_order_payment(order: Order, *, amount: int, after_sale) -> Refund:
+    payment = Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).first()
+    if payment is None:
+        raise InvalidTransition(detail={"order": order.number, "reason": "no successful payment"})
+    return _refund(payment, amount=amount, after_sale=after_sale)

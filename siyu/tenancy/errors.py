@@ -1,0 +1,19 @@
+from django.utils.translation import gettext_lazy as _
+
+from siyu.core.errors import SiyuError
+
+
+class NotAuthenticated(SiyuError):
+    """Raised when a request carries no valid staff or customer credentials."""
+
+    code = "not_authenticated"
+    status = 401
+    message = _("Please log in.")
+
+
+class OutletOutOfScope(SiyuError):
+    """Raised when a staff member limited to some outlets acts on another outlet."""
+
+    code = "outlet_out_of_scope"
+    status = 403
+    message = _("This outlet is outside your assigned outlets.")

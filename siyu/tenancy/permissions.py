@@ -1,0 +1,64 @@
+"""What each staff role may do. One table, read by the API and the console alike."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from siyu.tenancy.models import Role
+
+
+class Perm(StrEnum):
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_EDIT = "catalog.edit"
+    INVENTORY_VIEW = "inventory.view"
+    INVENTORY_EDIT = "inventory.edit"
+    ORDERS_VIEW = "orders.view"
+    ORDERS_FULFIL = "orders.fulfil"
+    PICKUP_VERIFY = "orders.verify_pickup"
+    AFTERSALES_HANDLE = "aftersales.handle"
+    CUSTOMERS_VIEW = "customers.view"
+    CUSTOMERS_EDIT = "customers.edit"
+    OUTLETS_VIEW = "outlets.view"
+    OUTLETS_EDIT = "outlets.edit"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_VIEW = "audit.view"
+    ANALYTICS_VIEW = "analytics.view"
+    MERCHANT_EDIT = "merchant.edit"
+
+
+_VIEW_ALL = {p for p in Perm if p.value.endswith(".view")}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: frozenset(Perm),
+    Role.OPERATOR: frozenset(
+        _VIEW_ALL
+        | {
+            Perm.CATALOG_EDIT,
+            Perm.INVENTORY_EDIT,
+            Perm.ORDERS_FULFIL,
+            Perm.PICKUP_VERIFY,
+            Perm.AFTERSALES_HANDLE,
+            Perm.CUSTOMERS_EDIT,
+            Perm.OUTLETS_EDIT,
+        }
+    ),
+    Role.GUIDE: frozenset({Perm.CATALOG_VIEW, Perm.ORDERS_VIEW, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT}),
+    Role.SERVICE: frozenset(
+        {Perm.CATALOG_VIEW, Perm.ORDERS_VIEW, Perm.AFTERSALES_HANDLE, Perm.CUSTOMERS_VIEW, Perm.OUTLETS_VIEW}
+    ),
+    Role.ANALYST: frozenset(_VIEW_ALL - {Perm.AUDIT_VIEW}),
+    Role.OUTLET_MANAGER: frozenset(
+        {
+            Perm.CATALOG_VIEW,
+            Perm.INVENTORY_VIEW,
+            Perm.INVENTORY_EDIT,
+            Perm.ORDERS_VIEW,
+            Perm.PICKUP_VERIFY,
+            Perm.OUTLETS_VIEW,
+        }
+    ),
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
