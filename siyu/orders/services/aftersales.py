@@ -126,7 +126,7 @@ def request_after_sale(
     for row in rows:
         row.after_sale = after_sale
     AfterSaleLine.objects.bulk_create(rows)
-    log_event(order, "after_sale_requested", actor=customer, after_sale=after_sale.number, amount=amount, kind=kind)
+    log_event(order, "after_sale_requested", actor=customer, after_sale=after_sale.number, amount=amount, after_sale_kind=kind)
     return after_sale
 
 

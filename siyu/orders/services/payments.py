@@ -83,9 +83,12 @@ def receive_notification(*, gateway: str, body: bytes, headers: Mapping[str, str
 
 @transaction.atomic
 def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
-    payment = Payment.objects.select_for_update().filter(number=notice.payment_number, gateway=gateway).first()
-    if payment is None:
+    found = Payment.objects.filter(number=notice.payment_number, gateway=gateway).values_list("order_id", flat=True).first()
+    if found is None:
         raise NotFound(detail={"payment_number": notice.payment_number})
+    # Lock order before payment, the same order cancel_order takes them in, so the two cannot deadlock.
+    order = Order.objects.select_for_update().get(pk=found)
+    payment = Payment.objects.select_for_update().get(number=notice.payment_number, gateway=gateway)
     if notice.amount != payment.amount:
         raise AmountMismatch(detail={"expected": payment.amount, "reported": notice.amount})
     try:
@@ -100,7 +103,6 @@ def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
         return payment  # this exact notification was applied before
     if payment.status == PaymentStatus.SUCCEEDED:
         return payment  # a second notification of the same transaction
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
     if order.status == OrderStatus.PENDING_PAYMENT:
         _mark_paid(order, payment, notice)
     else:
