@@ -68,12 +68,16 @@ def merchant(db) -> Merchant:
 
 @pytest.fixture
 def outlet(merchant) -> Outlet:
-    return Outlet.objects.create(merchant=merchant, code="SH01", name="Shanghai Xintiandi", supports_pickup=True)
+    return Outlet.objects.create(
+        merchant=merchant, code="SH01", name="Shanghai Xintiandi", supports_pickup=True
+    )
 
 
 @pytest.fixture
 def make_staff(merchant) -> Callable[..., Staff]:
-    def make(role: str = Role.OWNER, *, outlets: list[Outlet] | None = None, m: Merchant | None = None) -> Staff:
+    def make(
+        role: str = Role.OWNER, *, outlets: list[Outlet] | None = None, m: Merchant | None = None
+    ) -> Staff:
         m = m or merchant
         return create_staff(
             merchant=m,
@@ -102,14 +106,22 @@ def make_product(merchant) -> Callable[..., Product]:
     counter = {"n": 0}
 
     def make(
-        name: str = "Longjing tea", *, price: int = 5000, stock: int = 100, skus: int = 1, m: Merchant | None = None, **kw
+        name: str = "Longjing tea",
+        *,
+        price: int = 5000,
+        stock: int = 100,
+        skus: int = 1,
+        m: Merchant | None = None,
+        **kw,
     ) -> Product:
         counter["n"] += 1
         n = counter["n"]
         return create_product(
             merchant=m or merchant,
             name=name,
-            skus=[SkuInput(code=f"SKU{n}-{i}", price=price, cost=price // 2, stock=stock) for i in range(skus)],
+            skus=[
+                SkuInput(code=f"SKU{n}-{i}", price=price, cost=price // 2, stock=stock) for i in range(skus)
+            ],
             status=kw.pop("status", "on_sale"),
             acting_staff=None,
             **kw,
@@ -146,5 +158,11 @@ def shop_api(customer_login) -> ApiClient:
 @pytest.fixture
 def address(customer) -> Address:
     return save_address(
-        customer=customer, recipient="王小明", phone="13800000000", province="上海", city="上海", district="黄浦", detail="南京东路1号"
+        customer=customer,
+        recipient="王小明",
+        phone="13800000000",
+        province="上海",
+        city="上海",
+        district="黄浦",
+        detail="南京东路1号",
     )

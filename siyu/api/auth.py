@@ -6,9 +6,23 @@ from django.http import HttpRequest
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from siyu.core.errors import NotFound
+from siyu.members.models import Customer
 from siyu.members.services import customer_for_token
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.services import staff_for_token
+
+
+class StaffRequest(HttpRequest):
+    """A request the staff auth let through: ``staff`` is the caller, scoped to one merchant."""
+
+    staff: Staff
+
+
+class ShopRequest(HttpRequest):
+    """A shop request: ``merchant`` from the path; ``customer`` from the token (None for visitors)."""
+
+    merchant: Merchant
+    customer: Customer
 
 
 def _path_merchant(request: HttpRequest) -> Merchant:
@@ -72,7 +86,9 @@ class StaffSession(SessionAuth):
         user = super().authenticate(request, key)
         if not user:
             return None
-        qs = Staff.objects.select_related("merchant", "user").filter(user=user, is_active=True, merchant__is_active=True)
+        qs = Staff.objects.select_related("merchant", "user").filter(
+            user=user, is_active=True, merchant__is_active=True
+        )
         merchant_id = request.session.get("merchant_id")
         if merchant_id:
             qs = qs.filter(merchant_id=merchant_id)

@@ -16,7 +16,9 @@ class ErrorOut(Schema):
     detail: object | None = None
 
 
-def _respond(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, detail=None) -> HttpResponse:
+def _respond(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, detail=None
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
 
 
@@ -28,10 +30,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         detail = [
-            {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            {
+                "loc": [str(p) for p in e.get("loc", [])],
+                "msg": str(e.get("msg", "")),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors
         ]
-        return _respond(api, request, 422, "validation_error", _("Some fields are missing or invalid."), detail)
+        return _respond(
+            api, request, 422, "validation_error", _("Some fields are missing or invalid."), detail
+        )
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):

@@ -28,4 +28,9 @@ class Page(Schema, Generic[T]):
 def paginate(qs: QuerySet, params: PageParams, render: Callable[[Any], Any] = lambda x: x) -> dict:
     count = qs.count()
     rows = qs[params.offset : params.offset + params.limit]
-    return {"items": [render(r) for r in rows], "count": count, "limit": params.limit, "offset": params.offset}
+    return {
+        "items": [render(r) for r in rows],
+        "count": count,
+        "limit": params.limit,
+        "offset": params.offset,
+    }

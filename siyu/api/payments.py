@@ -19,7 +19,9 @@ class NotifyOut(Schema):
 @router.post(
     "/{gateway}/notify",
     response={200: NotifyOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}},
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+    },
 )
 def notify(request: HttpRequest, gateway: str):
     """Receive a signed payment notification; replays are acknowledged and change nothing."""

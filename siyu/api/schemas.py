@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-
 from typing import Annotated
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 
 # Ids in paths, queries and bodies: positive and within a 63-bit column, so a fuzzer's 10^30 is a 422.
 ObjectId = Annotated[int, Field(ge=1, le=2**62)]
+# The shop's merchant, from the /shop/{merchant}/ prefix (a router prefix is not in the view's path).
+MerchantSlug = Annotated[str, Path(..., max_length=64, description="Merchant slug")]
 
 
 class OkOut(Schema):

@@ -13,7 +13,9 @@ class Category(TenantModel):
 
     MAX_DEPTH = 3
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     name = models.CharField(max_length=64)
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -47,7 +49,9 @@ class ProductRole(models.TextChoices):
 
 
 class Product(TenantModel):
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
     name = models.CharField(max_length=120)
     subtitle = models.CharField(max_length=200, blank=True)
     selling_points = models.JSONField(default=list, blank=True)

@@ -29,13 +29,19 @@ def products(
         qs = qs.filter(status=status)
     if role:
         qs = qs.filter(role_rows__role=role)
-    stock = Prefetch("stock_levels", queryset=StockLevel.objects.filter(outlet=None), to_attr="warehouse_stock")
+    stock = Prefetch(
+        "stock_levels", queryset=StockLevel.objects.filter(outlet=None), to_attr="warehouse_stock"
+    )
     skus = Prefetch("skus", queryset=Sku.objects.order_by("id").prefetch_related(stock))
     return qs.prefetch_related(skus, "role_rows")
 
 
 def on_sale_products(*, merchant: Merchant, **filters) -> QuerySet[Product]:
-    return products(merchant=merchant, status=ProductStatus.ON_SALE, **filters).filter(skus__is_active=True).distinct()
+    return (
+        products(merchant=merchant, status=ProductStatus.ON_SALE, **filters)
+        .filter(skus__is_active=True)
+        .distinct()
+    )
 
 
 def sku_available(sku: Sku) -> int:

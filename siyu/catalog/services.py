@@ -54,14 +54,25 @@ def _get_category(merchant: Merchant, category_id: int | None) -> Category | Non
 
 @transaction.atomic
 def create_category(
-    *, merchant: Merchant, name: str, parent_id: int | None = None, sort_order: int = 0, acting_staff: Staff | None
+    *,
+    merchant: Merchant,
+    name: str,
+    parent_id: int | None = None,
+    sort_order: int = 0,
+    acting_staff: Staff | None,
 ) -> Category:
     _check(acting_staff, Perm.CATALOG_EDIT)
     parent = _get_category(merchant, parent_id)
     if parent is not None and _category_depth(parent) >= Category.MAX_DEPTH:
         raise CategoryTooDeep()
     category = Category.objects.create(merchant=merchant, name=name, parent=parent, sort_order=sort_order)
-    record_audit(staff=acting_staff, merchant=merchant, action="category.create", obj=category, after=snapshot(category))
+    record_audit(
+        staff=acting_staff,
+        merchant=merchant,
+        action="category.create",
+        obj=category,
+        after=snapshot(category),
+    )
     return category
 
 
@@ -114,7 +125,11 @@ def create_product(
     if unknown:
         raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
     product = Product.objects.create(
-        merchant=merchant, name=name, category=_get_category(merchant, category_id), status=ProductStatus.DRAFT, **attrs
+        merchant=merchant,
+        name=name,
+        category=_get_category(merchant, category_id),
+        status=ProductStatus.DRAFT,
+        **attrs,
     )
     _create_skus(merchant, product, skus)
     _set_roles(merchant, product, roles or [])
@@ -125,7 +140,11 @@ def create_product(
         merchant=merchant,
         action="product.create",
         obj=product,
-        after={**snapshot(product, PRODUCT_FIELDS + ["status"]), "skus": [s.code for s in skus], "roles": roles or []},
+        after={
+            **snapshot(product, [*PRODUCT_FIELDS, "status"]),
+            "skus": [s.code for s in skus],
+            "roles": roles or [],
+        },
     )
     return product
 
@@ -146,7 +165,7 @@ def update_product(
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
-    before = {**snapshot(product, PRODUCT_FIELDS + ["category"]), "roles": product_roles(product)}
+    before = {**snapshot(product, [*PRODUCT_FIELDS, "category"]), "roles": product_roles(product)}
     for name, value in changes.items():
         setattr(product, name, value)
     fields = [*changes, "updated_at"]
@@ -156,8 +175,15 @@ def update_product(
     product.save(update_fields=fields)
     if roles is not None:
         _set_roles(merchant, product, roles)
-    after = {**snapshot(product, PRODUCT_FIELDS + ["category"]), "roles": product_roles(product)}
-    record_audit(staff=acting_staff, merchant=merchant, action="product.update", obj=product, before=before, after=after)
+    after = {**snapshot(product, [*PRODUCT_FIELDS, "category"]), "roles": product_roles(product)}
+    record_audit(
+        staff=acting_staff,
+        merchant=merchant,
+        action="product.update",
+        obj=product,
+        before=before,
+        after=after,
+    )
     return product
 
 
@@ -226,16 +252,29 @@ def update_sku(*, merchant: Merchant, sku_id: int, acting_staff: Staff | None, *
     for name, value in changes.items():
         setattr(sku, name, value)
     sku.save(update_fields=list(changes))
-    record_audit(staff=acting_staff, merchant=merchant, action="sku.update", obj=sku, before=before, after=snapshot(sku, SKU_FIELDS))
+    record_audit(
+        staff=acting_staff,
+        merchant=merchant,
+        action="sku.update",
+        obj=sku,
+        before=before,
+        after=snapshot(sku, SKU_FIELDS),
+    )
     return sku
 
 
 @transaction.atomic
-def add_skus(*, merchant: Merchant, product_id: int, skus: list[SkuInput], acting_staff: Staff | None) -> Product:
+def add_skus(
+    *, merchant: Merchant, product_id: int, skus: list[SkuInput], acting_staff: Staff | None
+) -> Product:
     _check(acting_staff, Perm.CATALOG_EDIT)
     product = get_product_for_update(merchant, product_id)
     _create_skus(merchant, product, skus)
     record_audit(
-        staff=acting_staff, merchant=merchant, action="product.add_skus", obj=product, after={"skus": [s.code for s in skus]}
+        staff=acting_staff,
+        merchant=merchant,
+        action="product.add_skus",
+        obj=product,
+        after={"skus": [s.code for s in skus]},
     )
     return product

@@ -39,5 +39,7 @@ def build(*, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
     scheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     for name, path in PERIODIC_TASKS.items():
         seconds = settings.SIYU_SCHEDULE_SECONDS[name]
-        scheduler.add_job(_enqueue, "interval", seconds=seconds, args=[path], id=name, coalesce=True, max_instances=1)
+        scheduler.add_job(
+            _enqueue, "interval", seconds=seconds, args=[path], id=name, coalesce=True, max_instances=1
+        )
     return scheduler

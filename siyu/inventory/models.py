@@ -17,7 +17,9 @@ class StockLevel(TenantModel):
     """Units of one SKU at one place: the central warehouse (outlet = NULL) or an outlet."""
 
     sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="stock_levels")
-    outlet = models.ForeignKey("tenancy.Outlet", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    outlet = models.ForeignKey(
+        "tenancy.Outlet", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
     low_stock_threshold = models.IntegerField(default=10)
@@ -25,7 +27,9 @@ class StockLevel(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sku"], condition=Q(outlet=None), name="one_warehouse_stock_per_sku"),
+            models.UniqueConstraint(
+                fields=["sku"], condition=Q(outlet=None), name="one_warehouse_stock_per_sku"
+            ),
             models.UniqueConstraint(fields=["sku", "outlet"], name="one_outlet_stock_per_sku"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="reserved_not_negative"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="reserved_within_on_hand"),

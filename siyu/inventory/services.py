@@ -18,8 +18,8 @@ from siyu.catalog.models import Sku
 from siyu.inventory.errors import OutOfStock, StockBelowReserved
 from siyu.inventory.models import MovementKind, StockLevel, StockMovement
 from siyu.tenancy.models import Merchant, Outlet, Staff
-from siyu.tenancy.services import record_audit, require, require_outlet
 from siyu.tenancy.permissions import Perm
+from siyu.tenancy.services import record_audit, require, require_outlet
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class StockRequest:
 
 
 def _level(merchant_id: int, sku_id: int, outlet_id: int | None):
-    return StockLevel.objects.filter(merchant_id=merchant_id, sku_id=sku_id, outlet_id=outlet_id)
+    place = {"outlet_id": outlet_id} if outlet_id is not None else {"outlet__isnull": True}
+    return StockLevel.objects.filter(merchant_id=merchant_id, sku_id=sku_id, **place)
 
 
 def _merge(requests: Iterable[StockRequest]) -> list[StockRequest]:
@@ -44,7 +45,9 @@ def _log(merchant_id: int, sku_id: int, outlet_id: int | None, kind: str, **fiel
     StockMovement.objects.create(merchant_id=merchant_id, stock_id=stock_id, kind=kind, **fields)
 
 
-def reserve(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int) -> None:
+def reserve(
+    *, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int
+) -> None:
     """Hold units for an unpaid order, or raise OutOfStock and hold nothing (caller's transaction)."""
     for r in _merge(requests):
         updated = (
@@ -54,17 +57,35 @@ def reserve(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: in
         )
         if updated != 1:
             raise OutOfStock(detail={"sku_id": r.sku_id, "requested": r.quantity})
-        _log(merchant_id, r.sku_id, outlet_id, MovementKind.RESERVE, reserved_delta=r.quantity, order_id=order_id)
+        _log(
+            merchant_id,
+            r.sku_id,
+            outlet_id,
+            MovementKind.RESERVE,
+            reserved_delta=r.quantity,
+            order_id=order_id,
+        )
 
 
-def release(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int) -> None:
+def release(
+    *, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int
+) -> None:
     """Give back the units an unpaid order held (it was cancelled or timed out)."""
     for r in _merge(requests):
         _level(merchant_id, r.sku_id, outlet_id).update(reserved=F("reserved") - r.quantity)
-        _log(merchant_id, r.sku_id, outlet_id, MovementKind.RELEASE, reserved_delta=-r.quantity, order_id=order_id)
+        _log(
+            merchant_id,
+            r.sku_id,
+            outlet_id,
+            MovementKind.RELEASE,
+            reserved_delta=-r.quantity,
+            order_id=order_id,
+        )
 
 
-def deduct(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int) -> None:
+def deduct(
+    *, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int
+) -> None:
     """Turn an order's reservation into a sale: the units leave on_hand and reserved together."""
     for r in _merge(requests):
         _level(merchant_id, r.sku_id, outlet_id).update(
@@ -81,11 +102,15 @@ def deduct(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int
         )
 
 
-def restock(*, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int) -> None:
+def restock(
+    *, merchant_id: int, requests: Iterable[StockRequest], outlet_id: int | None, order_id: int
+) -> None:
     """Put units back on hand when goods come back (return) or never left (refund before shipping)."""
     for r in _merge(requests):
         _level(merchant_id, r.sku_id, outlet_id).update(on_hand=F("on_hand") + r.quantity)
-        _log(merchant_id, r.sku_id, outlet_id, MovementKind.RETURN, on_hand_delta=r.quantity, order_id=order_id)
+        _log(
+            merchant_id, r.sku_id, outlet_id, MovementKind.RETURN, on_hand_delta=r.quantity, order_id=order_id
+        )
 
 
 @transaction.atomic

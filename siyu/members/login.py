@@ -54,13 +54,17 @@ class SandboxLoginAdapter:
         if not code or len(code) > 128 or code.startswith("invalid"):
             raise LoginFailed(detail={"errcode": 40029})
         digest = hmac.new(self.app_id.encode(), code.encode(), hashlib.sha256).hexdigest()
-        return WxSession(openid=f"osbx{digest[:24]}", session_key=digest[24:48], unionid=f"usbx{digest[40:64]}")
+        return WxSession(
+            openid=f"osbx{digest[:24]}", session_key=digest[24:48], unionid=f"usbx{digest[40:64]}"
+        )
 
 
 class WeChatLoginAdapter:
     """Calls WeChat's ``jscode2session`` endpoint."""
 
-    def __init__(self, app_id: str, app_secret: str, *, base_url: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, app_id: str, app_secret: str, *, base_url: str | None = None, timeout: float = 5.0
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.base_url = (base_url or settings.SIYU_WECHAT_API_BASE).rstrip("/")
@@ -68,11 +72,16 @@ class WeChatLoginAdapter:
 
     def code_to_session(self, code: str) -> WxSession:
         query = urllib.parse.urlencode(
-            {"appid": self.app_id, "secret": self.app_secret, "js_code": code, "grant_type": "authorization_code"}
+            {
+                "appid": self.app_id,
+                "secret": self.app_secret,
+                "js_code": code,
+                "grant_type": "authorization_code",
+            }
         )
         url = f"{self.base_url}/sns/jscode2session?{query}"
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310 - fixed https base
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:
                 body = json.loads(response.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             log.warning("code2session unreachable: %s", exc)
@@ -83,7 +92,9 @@ class WeChatLoginAdapter:
         if errcode or not body.get("openid"):
             raise LoginFailed(detail={"errcode": errcode, "errmsg": body.get("errmsg", "")})
         return WxSession(
-            openid=body["openid"], session_key=body.get("session_key", ""), unionid=body.get("unionid") or None
+            openid=body["openid"],
+            session_key=body.get("session_key", ""),
+            unionid=body.get("unionid") or None,
         )
 
 

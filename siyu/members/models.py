@@ -41,10 +41,12 @@ class Customer(TenantModel):
     province = models.CharField(max_length=32, blank=True)
     city = models.CharField(max_length=32, blank=True)
     district = models.CharField(max_length=32, blank=True)
-    phone = models.CharField(max_length=20, null=True, blank=True)
+    phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - NULL = none; unique among set phones
     first_touch_source = models.CharField(max_length=16, choices=Source.choices, default=Source.UNKNOWN)
     first_touch_campaign = models.CharField(max_length=64, blank=True)
-    referrer = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
+    referrer = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
     # Do not disturb between these local times (wraps midnight when start > end).
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
@@ -55,7 +57,9 @@ class Customer(TenantModel):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["merchant", "phone"], condition=Q(phone__isnull=False), name="customer_phone_per_merchant"
+                fields=["merchant", "phone"],
+                condition=Q(phone__isnull=False),
+                name="customer_phone_per_merchant",
             )
         ]
         indexes = [models.Index(fields=["merchant", "registered_at"])]
@@ -102,7 +106,9 @@ class ContactPreference(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="one_preference_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="one_preference_per_channel")
+        ]
 
 
 class Address(TenantModel):

@@ -55,7 +55,12 @@ def _attach_identity(customer: Customer, kind: str, value: str) -> None:
 
 
 def login_with_code(
-    *, merchant: Merchant, code: str, source: str = Source.UNKNOWN, campaign: str = "", referrer_id: int | None = None
+    *,
+    merchant: Merchant,
+    code: str,
+    source: str = Source.UNKNOWN,
+    campaign: str = "",
+    referrer_id: int | None = None,
 ) -> LoginResult:
     """Log a customer in with a mini-program login code, registering them on first sight.
 
@@ -66,7 +71,9 @@ def login_with_code(
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                customer, created = _upsert_wx_customer(merchant, session.openid, session.unionid, source, campaign, referrer_id)
+                customer, created = _upsert_wx_customer(
+                    merchant, session.openid, session.unionid, source, campaign, referrer_id
+                )
                 if customer.is_blocked:
                     raise CustomerBlocked()
                 return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
@@ -97,9 +104,13 @@ def _upsert_wx_customer(
         first_touch_campaign=campaign[:64],
         referrer=referrer,
     )
-    CustomerIdentity.objects.create(merchant=merchant, customer=customer, kind=IdentityKind.MP_OPENID, value=openid)
+    CustomerIdentity.objects.create(
+        merchant=merchant, customer=customer, kind=IdentityKind.MP_OPENID, value=openid
+    )
     if unionid:
-        CustomerIdentity.objects.create(merchant=merchant, customer=customer, kind=IdentityKind.UNIONID, value=unionid)
+        CustomerIdentity.objects.create(
+            merchant=merchant, customer=customer, kind=IdentityKind.UNIONID, value=unionid
+        )
     return customer, True
 
 
@@ -161,7 +172,7 @@ def update_profile(*, customer: Customer, acting_staff: Staff | None = None, **c
     if acting_staff is not None:
         require(acting_staff, Perm.CUSTOMERS_EDIT)
     _validate_profile(changes)
-    fields = PROFILE_FIELDS + ["quiet_hours_start", "quiet_hours_end"]
+    fields = [*PROFILE_FIELDS, "quiet_hours_start", "quiet_hours_end"]
     before = snapshot(customer, fields)
     for name, value in changes.items():
         setattr(customer, name, value)
@@ -182,7 +193,9 @@ def set_contact_preference(*, customer: Customer, channel: str, opted_in: bool) 
     if channel not in Channel.values:
         raise InvalidInput(detail={"channel": channel})
     pref, _ = ContactPreference.objects.update_or_create(
-        customer=customer, channel=channel, defaults={"merchant_id": customer.merchant_id, "opted_in": opted_in}
+        customer=customer,
+        channel=channel,
+        defaults={"merchant_id": customer.merchant_id, "opted_in": opted_in},
     )
     return pref
 
@@ -191,9 +204,13 @@ ADDRESS_FIELDS = ["recipient", "phone", "province", "city", "district", "detail"
 
 
 @transaction.atomic
-def save_address(*, customer: Customer, address_id: int | None = None, is_default: bool = False, **fields: str) -> Address:
+def save_address(
+    *, customer: Customer, address_id: int | None = None, is_default: bool = False, **fields: str
+) -> Address:
     """Create or edit an address; making one default un-defaults the others."""
-    missing = [f for f in ("recipient", "phone", "province", "city", "detail") if not fields.get(f, "").strip()]
+    missing = [
+        f for f in ("recipient", "phone", "province", "city", "detail") if not fields.get(f, "").strip()
+    ]
     if missing:
         raise InvalidInput(detail={"missing": missing})
     if address_id is None:
@@ -205,7 +222,9 @@ def save_address(*, customer: Customer, address_id: int | None = None, is_defaul
     first = not Address.objects.filter(customer=customer).exists()
     address.is_default = is_default or first
     if address.is_default:
-        Address.objects.filter(customer=customer, is_default=True).exclude(pk=address.pk).update(is_default=False)
+        Address.objects.filter(customer=customer, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
     address.save()
     return address
 

@@ -20,7 +20,11 @@ def sandbox_pay(request: HttpRequest, payment_number: str) -> HttpResponse:
     Delivery goes through ``receive_notification``, the same code path as the HTTP callback
     endpoint, so the signature check and replay protection are exercised on every demo payment.
     """
-    payment = Payment.objects.select_related("order", "merchant").filter(number=payment_number, gateway="sandbox").first()
+    payment = (
+        Payment.objects.select_related("order", "merchant")
+        .filter(number=payment_number, gateway="sandbox")
+        .first()
+    )
     if payment is None:
         return render(request, "orders/sandbox_pay.html", {"missing": True}, status=404)
     error = ""
@@ -28,7 +32,9 @@ def sandbox_pay(request: HttpRequest, payment_number: str) -> HttpResponse:
         if payment.order.status != OrderStatus.PENDING_PAYMENT or payment.order.expires_at <= timezone.now():
             error = "expired"
         else:
-            body, headers = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount)
+            body, headers = SandboxGateway().build_notification(
+                payment_number=payment.number, amount=payment.amount
+            )
             try:
                 receive_notification(gateway="sandbox", body=body, headers=headers)
             except SiyuError as exc:
@@ -37,5 +43,10 @@ def sandbox_pay(request: HttpRequest, payment_number: str) -> HttpResponse:
     return render(
         request,
         "orders/sandbox_pay.html",
-        {"payment": payment, "order": payment.order, "error": error, "return_url": request.GET.get("return", "")},
+        {
+            "payment": payment,
+            "order": payment.order,
+            "error": error,
+            "return_url": request.GET.get("return", ""),
+        },
     )

@@ -22,7 +22,9 @@ class Merchant(models.Model):
     timezone = models.CharField(max_length=64, default="Asia/Shanghai")
     is_active = models.BooleanField(default=True)
     # Mini-program credentials for customer login (code2session).
-    login_adapter = models.CharField(max_length=16, choices=LoginAdapter.choices, default=LoginAdapter.SANDBOX)
+    login_adapter = models.CharField(
+        max_length=16, choices=LoginAdapter.choices, default=LoginAdapter.SANDBOX
+    )
     mp_app_id = models.CharField(max_length=64, blank=True)
     mp_app_secret = models.CharField(max_length=128, blank=True)
     # Order policy.
@@ -84,7 +86,9 @@ class Staff(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "user"], name="one_staff_role_per_merchant")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "user"], name="one_staff_role_per_merchant")
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -42,7 +42,9 @@ def require_outlet(staff: Staff, outlet_id: int | None) -> None:
 def snapshot(obj: Model, fields: list[str] | None = None) -> dict[str, Any]:
     """A JSON-safe dict of a model's fields for the audit log."""
     data = model_to_dict(obj, fields=fields)
-    return {k: (v if isinstance(v, (int, str, bool, type(None), list, dict)) else str(v)) for k, v in data.items()}
+    return {
+        k: (v if isinstance(v, (int, str, bool, type(None), list, dict)) else str(v)) for k, v in data.items()
+    }
 
 
 def record_audit(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from siyu.api.auth import staff_auth
+from siyu.api.auth import StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CategoryOut, ObjectId, StaffProductOut
@@ -24,7 +23,7 @@ router = Router(tags=["admin: catalog"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
-def _staff_product(request: HttpRequest, product_id: int) -> dict:
+def _staff_product(request: StaffRequest, product_id: int) -> dict:
     product = selectors.products(merchant=request.staff.merchant).filter(pk=product_id).first()
     if product is None:
         raise NotFound(detail={"product_id": product_id})
@@ -32,7 +31,7 @@ def _staff_product(request: HttpRequest, product_id: int) -> dict:
 
 
 @router.get("/categories", response={200: list[CategoryOut], 403: ErrorOut})
-def list_categories(request: HttpRequest):
+def list_categories(request: StaffRequest):
     require(request.staff, Perm.CATALOG_VIEW)
     return list(Category.objects.for_merchant(request.staff.merchant_id))
 
@@ -44,8 +43,10 @@ class CategoryIn(Schema):
 
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS})
-def create_category(request: HttpRequest, payload: CategoryIn):
-    return 201, services.create_category(merchant=request.staff.merchant, acting_staff=request.staff, **payload.dict())
+def create_category(request: StaffRequest, payload: CategoryIn):
+    return 201, services.create_category(
+        merchant=request.staff.merchant, acting_staff=request.staff, **payload.dict()
+    )
 
 
 class ProductFilter(Schema):
@@ -56,7 +57,7 @@ class ProductFilter(Schema):
 
 
 @router.get("/products", response={200: Page[StaffProductOut], 403: ErrorOut})
-def list_products(request: HttpRequest, filters: Query[ProductFilter], page: Query[PageParams]):
+def list_products(request: StaffRequest, filters: Query[ProductFilter], page: Query[PageParams]):
     require(request.staff, Perm.CATALOG_VIEW)
     qs = selectors.products(
         merchant=request.staff.merchant,
@@ -97,15 +98,34 @@ class ProductIn(Schema):
 
 
 @router.post("/products", response={201: StaffProductOut, **ERRORS})
-def create_product(request: HttpRequest, payload: ProductIn):
+def create_product(request: StaffRequest, payload: ProductIn):
     data = payload.dict()
     skus = [services.SkuInput(**s) for s in data.pop("skus")]
-    product = services.create_product(merchant=request.staff.merchant, acting_staff=request.staff, skus=skus, **data)
+    product = services.create_product(
+        merchant=request.staff.merchant, acting_staff=request.staff, skus=skus, **data
+    )
     return 201, _staff_product(request, product.pk)
 
 
+class StatusIn(Schema):
+    product_ids: list[ObjectId] = Field(..., min_length=1, max_length=200)
+    status: ProductStatus
+
+
+@router.post("/products/bulk-status", response={200: list[StaffProductOut], **ERRORS})
+def set_status(request: StaffRequest, payload: StatusIn):
+    """Bulk on-shelf / off-shelf: all products change, or none. (Declared before /products/{id}.)"""
+    products = services.set_products_status(
+        merchant=request.staff.merchant,
+        product_ids=payload.product_ids,
+        status=payload.status,
+        acting_staff=request.staff,
+    )
+    return [_staff_product(request, p.pk) for p in products]
+
+
 @router.get("/products/{product_id}", response={200: StaffProductOut, 403: ErrorOut, 404: ErrorOut})
-def get_product(request: HttpRequest, product_id: ObjectId):
+def get_product(request: StaffRequest, product_id: ObjectId):
     require(request.staff, Perm.CATALOG_VIEW)
     return _staff_product(request, product_id)
 
@@ -123,24 +143,12 @@ class ProductPatch(Schema):
 
 
 @router.patch("/products/{product_id}", response={200: StaffProductOut, **ERRORS})
-def update_product(request: HttpRequest, product_id: ObjectId, payload: ProductPatch):
+def update_product(request: StaffRequest, product_id: ObjectId, payload: ProductPatch):
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    services.update_product(merchant=request.staff.merchant, product_id=product_id, acting_staff=request.staff, **changes)
-    return _staff_product(request, product_id)
-
-
-class StatusIn(Schema):
-    product_ids: list[ObjectId] = Field(..., min_length=1, max_length=200)
-    status: ProductStatus
-
-
-@router.post("/products/status", response={200: list[StaffProductOut], **ERRORS})
-def set_status(request: HttpRequest, payload: StatusIn):
-    """Bulk on-shelf / off-shelf: all products change, or none."""
-    products = services.set_products_status(
-        merchant=request.staff.merchant, product_ids=payload.product_ids, status=payload.status, acting_staff=request.staff
+    services.update_product(
+        merchant=request.staff.merchant, product_id=product_id, acting_staff=request.staff, **changes
     )
-    return [_staff_product(request, p.pk) for p in products]
+    return _staff_product(request, product_id)
 
 
 class SkusIn(Schema):
@@ -148,7 +156,7 @@ class SkusIn(Schema):
 
 
 @router.post("/products/{product_id}/skus", response={201: StaffProductOut, **ERRORS})
-def add_skus(request: HttpRequest, product_id: ObjectId, payload: SkusIn):
+def add_skus(request: StaffRequest, product_id: ObjectId, payload: SkusIn):
     services.add_skus(
         merchant=request.staff.merchant,
         product_id=product_id,
@@ -169,9 +177,11 @@ class SkuPatch(Schema):
 
 
 @router.patch("/skus/{sku_id}", response={200: StaffProductOut, **ERRORS})
-def update_sku(request: HttpRequest, sku_id: ObjectId, payload: SkuPatch):
+def update_sku(request: StaffRequest, sku_id: ObjectId, payload: SkuPatch):
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    sku = services.update_sku(merchant=request.staff.merchant, sku_id=sku_id, acting_staff=request.staff, **changes)
+    sku = services.update_sku(
+        merchant=request.staff.merchant, sku_id=sku_id, acting_staff=request.staff, **changes
+    )
     return _staff_product(request, sku.product_id)
 
 
@@ -208,9 +218,13 @@ class StockFilter(Schema):
 
 
 @router.get("/stock", response={200: Page[StockOut], 403: ErrorOut})
-def list_stock(request: HttpRequest, filters: Query[StockFilter], page: Query[PageParams]):
+def list_stock(request: StaffRequest, filters: Query[StockFilter], page: Query[PageParams]):
     require(request.staff, Perm.INVENTORY_VIEW)
-    qs = StockLevel.objects.for_merchant(request.staff.merchant_id).select_related("sku__product").order_by("id")
+    qs = (
+        StockLevel.objects.for_merchant(request.staff.merchant_id)
+        .select_related("sku__product")
+        .order_by("id")
+    )
     scope = outlet_scope(request.staff)
     if scope is not None:
         qs = qs.filter(outlet_id__in=scope)
@@ -224,10 +238,12 @@ def list_stock(request: HttpRequest, filters: Query[StockFilter], page: Query[Pa
 
 
 @router.get("/stock/low", response={200: Page[StockOut], 403: ErrorOut})
-def list_low_stock(request: HttpRequest, page: Query[PageParams]):
+def list_low_stock(request: StaffRequest, page: Query[PageParams]):
     """Low-stock alerts: available units at or below each level's threshold."""
     require(request.staff, Perm.INVENTORY_VIEW)
-    return paginate(low_stock(merchant=request.staff.merchant, outlet_ids=outlet_scope(request.staff)), page, _stock_row)
+    return paginate(
+        low_stock(merchant=request.staff.merchant, outlet_ids=outlet_scope(request.staff)), page, _stock_row
+    )
 
 
 class StockIn(Schema):
@@ -239,7 +255,7 @@ class StockIn(Schema):
 
 
 @router.put("/stock", response={200: StockOut, **ERRORS})
-def put_stock(request: HttpRequest, payload: StockIn):
+def put_stock(request: StaffRequest, payload: StockIn):
     """Set counted units of a SKU at the warehouse or an outlet (reservations are kept)."""
     merchant = request.staff.merchant
     sku = Sku.objects.for_merchant(merchant).filter(pk=payload.sku_id).first()

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from siyu.api.auth import staff_auth
+from siyu.api.auth import StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import AfterSaleOut, ObjectId, StaffOrderOut
 from siyu.api.serializers import after_sale_dict, order_dict
 from siyu.core.errors import NotFound
-from siyu.orders.models import AfterSale, AfterSaleStatus, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from siyu.orders.models import (
+    AfterSale,
+    AfterSaleStatus,
+    Fulfilment,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from siyu.orders.services import aftersales, lifecycle
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
@@ -54,7 +61,7 @@ class OrderFilter(Schema):
 
 
 @router.get("/orders", response={200: Page[StaffOrderOut], 403: ErrorOut})
-def list_orders(request: HttpRequest, filters: Query[OrderFilter], page: Query[PageParams]):
+def list_orders(request: StaffRequest, filters: Query[OrderFilter], page: Query[PageParams]):
     require(request.staff, Perm.ORDERS_VIEW)
     qs = visible_orders(request.staff)
     if filters.status:
@@ -78,7 +85,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter], page: Query[P
 
 
 @router.get("/orders/{order_id}", response={200: StaffOrderOut, 403: ErrorOut, 404: ErrorOut})
-def get_order(request: HttpRequest, order_id: ObjectId):
+def get_order(request: StaffRequest, order_id: ObjectId):
     require(request.staff, Perm.ORDERS_VIEW)
     return _order_out(request.staff, order_id)
 
@@ -89,15 +96,18 @@ class ShipIn(Schema):
 
 
 @router.post("/orders/{order_id}/ship", response={200: StaffOrderOut, **ERRORS})
-def ship_order(request: HttpRequest, order_id: ObjectId, payload: ShipIn):
+def ship_order(request: StaffRequest, order_id: ObjectId, payload: ShipIn):
     lifecycle.ship_order(
-        staff=request.staff, order_id=order_id, carrier=payload.carrier, tracking_number=payload.tracking_number
+        staff=request.staff,
+        order_id=order_id,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
     )
     return _order_out(request.staff, order_id)
 
 
 @router.post("/orders/{order_id}/cancel", response={200: StaffOrderOut, **ERRORS})
-def cancel_order(request: HttpRequest, order_id: ObjectId):
+def cancel_order(request: StaffRequest, order_id: ObjectId):
     require(request.staff, Perm.ORDERS_FULFIL)
     order = visible_orders(request.staff).filter(pk=order_id).first()
     if order is None:
@@ -111,7 +121,7 @@ class PickupIn(Schema):
 
 
 @router.post("/pickups/verify", response={200: StaffOrderOut, **ERRORS})
-def verify_pickup(request: HttpRequest, payload: PickupIn):
+def verify_pickup(request: StaffRequest, payload: PickupIn):
     """Hand over a self-pickup order after checking the customer's pickup code (核销)."""
     order = lifecycle.verify_pickup(staff=request.staff, code=payload.code)
     return _order_out(request.staff, order.pk)
@@ -134,7 +144,7 @@ def _after_sale_out(staff: Staff, after_sale_id: int) -> dict:
 
 
 @router.get("/after-sales", response={200: Page[AfterSaleOut], 403: ErrorOut})
-def list_after_sales(request: HttpRequest, filters: Query[AfterSaleFilter], page: Query[PageParams]):
+def list_after_sales(request: StaffRequest, filters: Query[AfterSaleFilter], page: Query[PageParams]):
     require(request.staff, Perm.ORDERS_VIEW)
     qs = _after_sales(request.staff)
     if filters.status:
@@ -145,7 +155,7 @@ def list_after_sales(request: HttpRequest, filters: Query[AfterSaleFilter], page
 
 
 @router.get("/after-sales/{after_sale_id}", response={200: AfterSaleOut, 403: ErrorOut, 404: ErrorOut})
-def get_after_sale(request: HttpRequest, after_sale_id: ObjectId):
+def get_after_sale(request: StaffRequest, after_sale_id: ObjectId):
     require(request.staff, Perm.ORDERS_VIEW)
     return _after_sale_out(request.staff, after_sale_id)
 
@@ -155,7 +165,7 @@ class ReviewIn(Schema):
 
 
 @router.post("/after-sales/{after_sale_id}/approve", response={200: AfterSaleOut, **ERRORS})
-def approve(request: HttpRequest, after_sale_id: ObjectId, payload: ReviewIn):
+def approve(request: StaffRequest, after_sale_id: ObjectId, payload: ReviewIn):
     """Approve: refund-only requests are refunded at once; returns wait for the goods."""
     _after_sale_out(request.staff, after_sale_id)
     aftersales.approve_after_sale(staff=request.staff, after_sale_id=after_sale_id, note=payload.note)
@@ -163,14 +173,14 @@ def approve(request: HttpRequest, after_sale_id: ObjectId, payload: ReviewIn):
 
 
 @router.post("/after-sales/{after_sale_id}/reject", response={200: AfterSaleOut, **ERRORS})
-def reject(request: HttpRequest, after_sale_id: ObjectId, payload: ReviewIn):
+def reject(request: StaffRequest, after_sale_id: ObjectId, payload: ReviewIn):
     _after_sale_out(request.staff, after_sale_id)
     aftersales.reject_after_sale(staff=request.staff, after_sale_id=after_sale_id, note=payload.note)
     return _after_sale_out(request.staff, after_sale_id)
 
 
 @router.post("/after-sales/{after_sale_id}/receive", response={200: AfterSaleOut, **ERRORS})
-def receive_goods(request: HttpRequest, after_sale_id: ObjectId):
+def receive_goods(request: StaffRequest, after_sale_id: ObjectId):
     """The returned goods arrived: restock them and refund."""
     _after_sale_out(request.staff, after_sale_id)
     aftersales.confirm_goods_returned(staff=request.staff, after_sale_id=after_sale_id)

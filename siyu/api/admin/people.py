@@ -6,10 +6,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from siyu.api.auth import staff_auth
+from siyu.api.auth import StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
@@ -36,7 +35,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest):
+def me(request: StaffRequest):
     staff = request.staff
     return {
         "staff_id": staff.pk,
@@ -49,11 +48,11 @@ def me(request: HttpRequest):
     }
 
 
-def _customers(request: HttpRequest):
+def _customers(request: StaffRequest):
     return Customer.objects.for_merchant(request.staff.merchant_id).prefetch_related("contact_preferences")
 
 
-def _customer(request: HttpRequest, customer_id: int) -> Customer:
+def _customer(request: StaffRequest, customer_id: int) -> Customer:
     customer = _customers(request).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound(detail={"customer_id": customer_id})
@@ -66,7 +65,7 @@ class CustomerFilter(Schema):
 
 
 @router.get("/customers", response={200: Page[CustomerOut], 403: ErrorOut})
-def list_customers(request: HttpRequest, filters: Query[CustomerFilter], page: Query[PageParams]):
+def list_customers(request: StaffRequest, filters: Query[CustomerFilter], page: Query[PageParams]):
     require(request.staff, Perm.CUSTOMERS_VIEW)
     qs = _customers(request)
     if filters.q.strip():
@@ -77,13 +76,13 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilter], page: Q
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, 403: ErrorOut, 404: ErrorOut})
-def get_customer(request: HttpRequest, customer_id: ObjectId):
+def get_customer(request: StaffRequest, customer_id: ObjectId):
     require(request.staff, Perm.CUSTOMERS_VIEW)
     return customer_dict(_customer(request, customer_id))
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
-def update_customer(request: HttpRequest, customer_id: ObjectId, payload: ProfileIn):
+def update_customer(request: StaffRequest, customer_id: ObjectId, payload: ProfileIn):
     require(request.staff, Perm.CUSTOMERS_EDIT)
     customer = _customer(request, customer_id)
     update_profile(customer=customer, acting_staff=request.staff, **payload.dict(exclude_unset=True))
@@ -91,7 +90,7 @@ def update_customer(request: HttpRequest, customer_id: ObjectId, payload: Profil
 
 
 @router.get("/outlets", response={200: list[OutletOut], 403: ErrorOut})
-def list_outlets(request: HttpRequest):
+def list_outlets(request: StaffRequest):
     require(request.staff, Perm.OUTLETS_VIEW)
     return list(Outlet.objects.for_merchant(request.staff.merchant_id))
 
@@ -120,14 +119,15 @@ def _check_hours(hours: dict[str, list[list[str]]]) -> None:
 
     for day, spans in hours.items():
         ok = day in DAYS and all(
-            len(span) == 2 and all(re.match(HOURS_PATTERN, t) for t in span) and span[0] < span[1] for span in spans
+            len(span) == 2 and all(re.match(HOURS_PATTERN, t) for t in span) and span[0] < span[1]
+            for span in spans
         )
         if not ok:
             raise InvalidInput(detail={"opening_hours": day})
 
 
 @router.post("/outlets", response={201: OutletOut, **ERRORS})
-def create_outlet(request: HttpRequest, payload: OutletIn):
+def create_outlet(request: StaffRequest, payload: OutletIn):
     require(request.staff, Perm.OUTLETS_EDIT)
     _check_hours(payload.opening_hours)
     merchant = request.staff.merchant
@@ -135,7 +135,9 @@ def create_outlet(request: HttpRequest, payload: OutletIn):
         raise InvalidInput(detail={"code": "already used"})
     with transaction.atomic():
         outlet = Outlet.objects.create(merchant=merchant, **payload.dict())
-        record_audit(staff=request.staff, merchant=merchant, action="outlet.create", obj=outlet, after=snapshot(outlet))
+        record_audit(
+            staff=request.staff, merchant=merchant, action="outlet.create", obj=outlet, after=snapshot(outlet)
+        )
     return 201, outlet
 
 
@@ -149,13 +151,18 @@ class OutletPatch(Schema):
 
 
 @router.patch("/outlets/{outlet_id}", response={200: OutletOut, **ERRORS})
-def update_outlet(request: HttpRequest, outlet_id: ObjectId, payload: OutletPatch):
+def update_outlet(request: StaffRequest, outlet_id: ObjectId, payload: OutletPatch):
     require(request.staff, Perm.OUTLETS_EDIT)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "opening_hours" in changes:
         _check_hours(changes["opening_hours"])
     with transaction.atomic():
-        outlet = Outlet.objects.for_merchant(request.staff.merchant_id).select_for_update().filter(pk=outlet_id).first()
+        outlet = (
+            Outlet.objects.for_merchant(request.staff.merchant_id)
+            .select_for_update()
+            .filter(pk=outlet_id)
+            .first()
+        )
         if outlet is None:
             raise NotFound(detail={"outlet_id": outlet_id})
         before = snapshot(outlet)
@@ -164,7 +171,12 @@ def update_outlet(request: HttpRequest, outlet_id: ObjectId, payload: OutletPatc
         if changes:
             outlet.save(update_fields=list(changes))
         record_audit(
-            staff=request.staff, merchant=request.staff.merchant, action="outlet.update", obj=outlet, before=before, after=snapshot(outlet)
+            staff=request.staff,
+            merchant=request.staff.merchant,
+            action="outlet.update",
+            obj=outlet,
+            before=before,
+            after=snapshot(outlet),
         )
     return outlet
 
@@ -190,9 +202,13 @@ def _staff_row(s: Staff) -> dict:
 
 
 @router.get("/staff", response={200: list[StaffOut], 403: ErrorOut})
-def list_staff(request: HttpRequest):
+def list_staff(request: StaffRequest):
     require(request.staff, Perm.STAFF_MANAGE)
-    rows = Staff.objects.for_merchant(request.staff.merchant_id).select_related("user").prefetch_related("outlets")
+    rows = (
+        Staff.objects.for_merchant(request.staff.merchant_id)
+        .select_related("user")
+        .prefetch_related("outlets")
+    )
     return [_staff_row(s) for s in rows]
 
 
@@ -205,7 +221,7 @@ class StaffIn(Schema):
 
 
 @router.post("/staff", response={201: StaffOut, **ERRORS})
-def add_staff(request: HttpRequest, payload: StaffIn):
+def add_staff(request: StaffRequest, payload: StaffIn):
     merchant = request.staff.merchant
     require(request.staff, Perm.STAFF_MANAGE)
     outlets = list(Outlet.objects.for_merchant(merchant).filter(pk__in=payload.outlet_ids))
@@ -247,7 +263,7 @@ class AuditFilter(Schema):
 
 
 @router.get("/audit", response={200: Page[AuditOut], 403: ErrorOut})
-def list_audit(request: HttpRequest, filters: Query[AuditFilter], page: Query[PageParams]):
+def list_audit(request: StaffRequest, filters: Query[AuditFilter], page: Query[PageParams]):
     require(request.staff, Perm.AUDIT_VIEW)
     qs = AuditEntry.objects.for_merchant(request.staff.merchant_id)
     if filters.object_type:
@@ -262,7 +278,9 @@ def list_audit(request: HttpRequest, filters: Query[AuditFilter], page: Query[Pa
 class TokenIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=128)
-    merchant: str | None = Field(None, max_length=64, description="Merchant slug, if the user works for several")
+    merchant: str | None = Field(
+        None, max_length=64, description="Merchant slug, if the user works for several"
+    )
 
 
 class TokenOut(Schema):
@@ -273,7 +291,7 @@ class TokenOut(Schema):
 
 
 @router.post("/auth/token", response={201: TokenOut, 401: ErrorOut}, auth=None)
-def issue_token(request: HttpRequest, payload: TokenIn):
+def issue_token(request: StaffRequest, payload: TokenIn):
     """Log in with username and password and receive a bearer token for the admin API."""
     from django.contrib.auth import authenticate
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from siyu.api.auth import CustomerBearer, ShopVisitor
+from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor
 from siyu.api.errors import ErrorOut
-from siyu.api.schemas import ObjectId, AddressIn, AddressOut, CustomerOut, OkOut, ProfileIn
+from siyu.api.schemas import AddressIn, AddressOut, CustomerOut, MerchantSlug, ObjectId, OkOut, ProfileIn
 from siyu.api.serializers import customer_dict
 from siyu.members import services
 from siyu.members.models import Address, Channel
@@ -28,8 +27,10 @@ class LoginOut(Schema):
     is_new: bool
 
 
-@router.post("/auth/login", response={200: LoginOut, 401: ErrorOut, 403: ErrorOut, 503: ErrorOut}, auth=ShopVisitor())
-def login(request: HttpRequest, merchant: str, payload: LoginIn):
+@router.post(
+    "/auth/login", response={200: LoginOut, 401: ErrorOut, 403: ErrorOut, 503: ErrorOut}, auth=ShopVisitor()
+)
+def login(request: ShopRequest, merchant: MerchantSlug, payload: LoginIn):
     """Exchange a mini-program login code for a Siyu customer token (registers on first login)."""
     result = services.login_with_code(
         merchant=request.merchant,
@@ -41,17 +42,17 @@ def login(request: HttpRequest, merchant: str, payload: LoginIn):
     return {"token": result.token, "customer_id": result.customer.pk, "is_new": result.created}
 
 
-def _me(request: HttpRequest):
+def _me(request: ShopRequest):
     return customer_dict(request.customer)
 
 
 @router.get("/me", response=CustomerOut, auth=CustomerBearer())
-def get_me(request: HttpRequest, merchant: str):
+def get_me(request: ShopRequest, merchant: MerchantSlug):
     return _me(request)
 
 
 @router.patch("/me", response={200: CustomerOut, 400: ErrorOut}, auth=CustomerBearer())
-def update_me(request: HttpRequest, merchant: str, payload: ProfileIn):
+def update_me(request: ShopRequest, merchant: MerchantSlug, payload: ProfileIn):
     services.update_profile(customer=request.customer, **payload.dict(exclude_unset=True))
     return _me(request)
 
@@ -61,7 +62,7 @@ class PhoneIn(Schema):
 
 
 @router.post("/me/phone", response={200: CustomerOut, 400: ErrorOut, 409: ErrorOut}, auth=CustomerBearer())
-def bind_phone(request: HttpRequest, merchant: str, payload: PhoneIn):
+def bind_phone(request: ShopRequest, merchant: MerchantSlug, payload: PhoneIn):
     services.bind_phone(customer=request.customer, phone=payload.phone)
     return _me(request)
 
@@ -70,28 +71,34 @@ class PreferenceIn(Schema):
     opted_in: bool
 
 
-@router.put("/me/contact-preferences/{channel}", response={200: CustomerOut, 400: ErrorOut}, auth=CustomerBearer())
-def set_contact_preference(request: HttpRequest, merchant: str, channel: Channel, payload: PreferenceIn):
+@router.put(
+    "/me/contact-preferences/{channel}", response={200: CustomerOut, 400: ErrorOut}, auth=CustomerBearer()
+)
+def set_contact_preference(
+    request: ShopRequest, merchant: MerchantSlug, channel: Channel, payload: PreferenceIn
+):
     services.set_contact_preference(customer=request.customer, channel=channel, opted_in=payload.opted_in)
     return _me(request)
 
 
 @router.get("/addresses", response=list[AddressOut], auth=CustomerBearer())
-def list_addresses(request: HttpRequest, merchant: str):
+def list_addresses(request: ShopRequest, merchant: MerchantSlug):
     return list(Address.objects.filter(customer=request.customer))
 
 
 @router.post("/addresses", response={201: AddressOut, 400: ErrorOut}, auth=CustomerBearer())
-def create_address(request: HttpRequest, merchant: str, payload: AddressIn):
+def create_address(request: ShopRequest, merchant: MerchantSlug, payload: AddressIn):
     return 201, services.save_address(customer=request.customer, **payload.dict())
 
 
-@router.put("/addresses/{address_id}", response={200: AddressOut, 400: ErrorOut, 404: ErrorOut}, auth=CustomerBearer())
-def update_address(request: HttpRequest, merchant: str, address_id: ObjectId, payload: AddressIn):
+@router.put(
+    "/addresses/{address_id}", response={200: AddressOut, 400: ErrorOut, 404: ErrorOut}, auth=CustomerBearer()
+)
+def update_address(request: ShopRequest, merchant: MerchantSlug, address_id: ObjectId, payload: AddressIn):
     return services.save_address(customer=request.customer, address_id=address_id, **payload.dict())
 
 
 @router.delete("/addresses/{address_id}", response={200: OkOut, 404: ErrorOut}, auth=CustomerBearer())
-def delete_address(request: HttpRequest, merchant: str, address_id: ObjectId):
+def delete_address(request: ShopRequest, merchant: MerchantSlug, address_id: ObjectId):
     services.delete_address(customer=request.customer, address_id=address_id)
     return {"ok": True}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from siyu.api.auth import ShopVisitor
+from siyu.api.auth import ShopRequest, ShopVisitor
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
-from siyu.api.schemas import ObjectId, CategoryOut, OutletOut, ProductOut
+from siyu.api.schemas import CategoryOut, MerchantSlug, ObjectId, OutletOut, ProductOut
 from siyu.api.serializers import product_dict
 from siyu.catalog import selectors
 from siyu.catalog.models import Category
@@ -25,20 +24,25 @@ class ProductFilter(Schema):
 
 
 @router.get("/categories", response=list[CategoryOut])
-def list_categories(request: HttpRequest, merchant: str):
+def list_categories(request: ShopRequest, merchant: MerchantSlug):
     return list(Category.objects.for_merchant(request.merchant).filter(is_active=True))
 
 
 @router.get("/products", response=Page[ProductOut])
-def list_products(request: HttpRequest, merchant: str, filters: Query[ProductFilter], page: Query[PageParams]):
+def list_products(
+    request: ShopRequest, merchant: MerchantSlug, filters: Query[ProductFilter], page: Query[PageParams]
+):
     qs = selectors.on_sale_products(
-        merchant=request.merchant, q=filters.q.strip()[:50], category_id=filters.category_id, role=filters.role
+        merchant=request.merchant,
+        q=filters.q.strip()[:50],
+        category_id=filters.category_id,
+        role=filters.role,
     )
     return paginate(qs, page, product_dict)
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, 404: ErrorOut})
-def get_product(request: HttpRequest, merchant: str, product_id: ObjectId):
+def get_product(request: ShopRequest, merchant: MerchantSlug, product_id: ObjectId):
     product = selectors.on_sale_products(merchant=request.merchant).filter(pk=product_id).first()
     if product is None:
         raise NotFound(detail={"product_id": product_id})
@@ -46,5 +50,5 @@ def get_product(request: HttpRequest, merchant: str, product_id: ObjectId):
 
 
 @router.get("/outlets", response=list[OutletOut])
-def list_pickup_outlets(request: HttpRequest, merchant: str):
+def list_pickup_outlets(request: ShopRequest, merchant: MerchantSlug):
     return list(Outlet.objects.for_merchant(request.merchant).filter(is_active=True, supports_pickup=True))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
 
-from siyu.api.auth import CustomerBearer
+from siyu.api.auth import CustomerBearer, ShopRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
-from siyu.api.schemas import AfterSaleOut, ObjectId, OrderOut
+from siyu.api.schemas import AfterSaleOut, MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import after_sale_dict, order_dict, product_dict
 from siyu.catalog import selectors as catalog
 from siyu.core.errors import NotFound
@@ -77,24 +76,26 @@ def _cart(customer) -> dict:
 
 
 @router.get("/cart", response=CartOut)
-def get_cart(request: HttpRequest, merchant: str):
+def get_cart(request: ShopRequest, merchant: MerchantSlug):
     return _cart(request.customer)
 
 
 @router.post("/cart/items", response={200: CartOut, **ERRORS})
-def add_cart_item(request: HttpRequest, merchant: str, payload: CartItemIn):
+def add_cart_item(request: ShopRequest, merchant: MerchantSlug, payload: CartItemIn):
     cart.add_to_cart(customer=request.customer, sku_id=payload.sku_id, quantity=payload.quantity)
     return _cart(request.customer)
 
 
 @router.put("/cart/items/{sku_id}", response={200: CartOut, **ERRORS})
-def update_cart_item(request: HttpRequest, merchant: str, sku_id: ObjectId, payload: CartItemUpdate):
-    cart.update_cart_item(customer=request.customer, sku_id=sku_id, quantity=payload.quantity, selected=payload.selected)
+def update_cart_item(request: ShopRequest, merchant: MerchantSlug, sku_id: ObjectId, payload: CartItemUpdate):
+    cart.update_cart_item(
+        customer=request.customer, sku_id=sku_id, quantity=payload.quantity, selected=payload.selected
+    )
     return _cart(request.customer)
 
 
 @router.delete("/cart/items/{sku_id}", response=CartOut)
-def delete_cart_item(request: HttpRequest, merchant: str, sku_id: ObjectId):
+def delete_cart_item(request: ShopRequest, merchant: MerchantSlug, sku_id: ObjectId):
     cart.clear_cart(customer=request.customer, sku_ids=[sku_id])
     return _cart(request.customer)
 
@@ -105,7 +106,9 @@ class LineIn(Schema):
 
 
 class CheckoutIn(Schema):
-    lines: list[LineIn] | None = Field(None, max_length=50, description="Omit to check out the cart's selected rows")
+    lines: list[LineIn] | None = Field(
+        None, max_length=50, description="Omit to check out the cart's selected rows"
+    )
     fulfilment: str = Field("delivery", pattern="^(delivery|pickup)$")
     address_id: ObjectId | None = None
     pickup_outlet_id: ObjectId | None = None
@@ -137,31 +140,24 @@ class QuoteOut(Schema):
     adjustments: list[AdjustmentOut]
 
 
-def _checkout_request(request: HttpRequest, payload: CheckoutIn) -> tuple[checkout.CheckoutRequest, bool]:
-    from_cart = payload.lines is None
-    if from_cart:
-        rows = CartItem.objects.filter(customer=request.customer, selected=True).values_list("sku_id", "quantity")
-        lines = [checkout.LineRequest(sku_id, qty) for sku_id, qty in rows]
-    else:
-        lines = [checkout.LineRequest(line.sku_id, line.quantity) for line in payload.lines or []]
-    return (
-        checkout.CheckoutRequest(
-            lines=lines,
-            fulfilment=payload.fulfilment,
-            address_id=payload.address_id,
-            pickup_outlet_id=payload.pickup_outlet_id,
-            note=payload.note,
-            source=payload.source,
-        ),
-        from_cart,
+def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
+    lines = (
+        None if payload.lines is None else [checkout.LineRequest(x.sku_id, x.quantity) for x in payload.lines]
+    )
+    return checkout.CheckoutRequest(
+        lines=lines,
+        fulfilment=payload.fulfilment,
+        address_id=payload.address_id,
+        pickup_outlet_id=payload.pickup_outlet_id,
+        note=payload.note,
+        source=payload.source,
     )
 
 
 @router.post("/checkout/quote", response={200: QuoteOut, **ERRORS})
-def quote(request: HttpRequest, merchant: str, payload: CheckoutIn):
+def quote(request: ShopRequest, merchant: MerchantSlug, payload: CheckoutIn):
     """Price a prospective order (the checkout page's breakdown) without creating it."""
-    req, _ = _checkout_request(request, payload)
-    priced, _skus = checkout.quote(customer=request.customer, request=req)
+    priced, _skus = checkout.quote(customer=request.customer, request=_checkout_request(payload))
     return {
         "lines": [{**p.__dict__} for p in priced.lines],
         "goods_amount": priced.goods_amount,
@@ -186,11 +182,15 @@ def _order(customer, order_id: int) -> Order:
 
 
 @router.post("/orders", response={201: OrderOut, 200: OrderOut, **ERRORS})
-def create_order(request: HttpRequest, merchant: str, payload: CheckoutIn, idempotency_key: str | None = IdempotencyKey):
+def create_order(
+    request: ShopRequest,
+    merchant: MerchantSlug,
+    payload: CheckoutIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     """Create an order awaiting payment. Send an ``Idempotency-Key`` so a retry returns the same order."""
-    req, from_cart = _checkout_request(request, payload)
     order, created = checkout.place_order(
-        customer=request.customer, request=req, idempotency_key=idempotency_key or None, from_cart=from_cart
+        customer=request.customer, request=_checkout_request(payload), idempotency_key=idempotency_key or None
     )
     return (201 if created else 200), order_dict(_order(request.customer, order.pk))
 
@@ -200,7 +200,9 @@ class OrderFilter(Schema):
 
 
 @router.get("/orders", response=Page[OrderOut])
-def list_orders(request: HttpRequest, merchant: str, filters: Query[OrderFilter], page: Query[PageParams]):
+def list_orders(
+    request: ShopRequest, merchant: MerchantSlug, filters: Query[OrderFilter], page: Query[PageParams]
+):
     qs = _orders(request.customer)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -208,19 +210,19 @@ def list_orders(request: HttpRequest, merchant: str, filters: Query[OrderFilter]
 
 
 @router.get("/orders/{order_id}", response={200: OrderOut, 404: ErrorOut})
-def get_order(request: HttpRequest, merchant: str, order_id: ObjectId):
+def get_order(request: ShopRequest, merchant: MerchantSlug, order_id: ObjectId):
     return order_dict(_order(request.customer, order_id))
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
-def cancel_order(request: HttpRequest, merchant: str, order_id: ObjectId):
+def cancel_order(request: ShopRequest, merchant: MerchantSlug, order_id: ObjectId):
     order = _order(request.customer, order_id)
     lifecycle.cancel_order(order=order, actor=request.customer, reason="customer_cancelled")
     return order_dict(_order(request.customer, order_id))
 
 
 @router.post("/orders/{order_id}/confirm-receipt", response={200: OrderOut, **ERRORS})
-def confirm_receipt(request: HttpRequest, merchant: str, order_id: ObjectId):
+def confirm_receipt(request: ShopRequest, merchant: MerchantSlug, order_id: ObjectId):
     lifecycle.confirm_receipt(customer=request.customer, order_id=order_id)
     return order_dict(_order(request.customer, order_id))
 
@@ -240,11 +242,18 @@ class PaymentOut(Schema):
 
 @router.post("/orders/{order_id}/payments", response={201: PaymentOut, **ERRORS})
 def start_payment(
-    request: HttpRequest, merchant: str, order_id: ObjectId, payload: PaymentIn, idempotency_key: str | None = IdempotencyKey
+    request: ShopRequest,
+    merchant: MerchantSlug,
+    order_id: ObjectId,
+    payload: PaymentIn,
+    idempotency_key: str | None = IdempotencyKey,
 ):
     """Open a payment for the order; the response says where the customer goes to pay."""
     started = payments.start_payment(
-        customer=request.customer, order_id=order_id, gateway=payload.gateway, idempotency_key=idempotency_key or None
+        customer=request.customer,
+        order_id=order_id,
+        gateway=payload.gateway,
+        idempotency_key=idempotency_key or None,
     )
     p = started.payment
     return 201, {
@@ -270,7 +279,9 @@ class AfterSaleIn(Schema):
 
 
 def _after_sales(customer):
-    return AfterSale.objects.filter(merchant_id=customer.merchant_id, customer=customer).prefetch_related("lines")
+    return AfterSale.objects.filter(merchant_id=customer.merchant_id, customer=customer).prefetch_related(
+        "lines"
+    )
 
 
 def _after_sale_out(customer, after_sale_id: int) -> dict:
@@ -281,7 +292,9 @@ def _after_sale_out(customer, after_sale_id: int) -> dict:
 
 
 @router.post("/orders/{order_id}/after-sales", response={201: AfterSaleOut, **ERRORS})
-def request_after_sale(request: HttpRequest, merchant: str, order_id: ObjectId, payload: AfterSaleIn):
+def request_after_sale(
+    request: ShopRequest, merchant: MerchantSlug, order_id: ObjectId, payload: AfterSaleIn
+):
     lines = (
         [aftersales.AfterSaleLineRequest(r.order_line_id, r.quantity) for r in payload.lines]
         if payload.lines is not None
@@ -299,12 +312,12 @@ def request_after_sale(request: HttpRequest, merchant: str, order_id: ObjectId, 
 
 
 @router.get("/after-sales", response=Page[AfterSaleOut])
-def list_after_sales(request: HttpRequest, merchant: str, page: Query[PageParams]):
+def list_after_sales(request: ShopRequest, merchant: MerchantSlug, page: Query[PageParams]):
     return paginate(_after_sales(request.customer), page, after_sale_dict)
 
 
 @router.get("/after-sales/{after_sale_id}", response={200: AfterSaleOut, 404: ErrorOut})
-def get_after_sale(request: HttpRequest, merchant: str, after_sale_id: ObjectId):
+def get_after_sale(request: ShopRequest, merchant: MerchantSlug, after_sale_id: ObjectId):
     return _after_sale_out(request.customer, after_sale_id)
 
 
@@ -314,14 +327,19 @@ class ReturnShipmentIn(Schema):
 
 
 @router.post("/after-sales/{after_sale_id}/return-shipment", response={200: AfterSaleOut, **ERRORS})
-def submit_return_shipment(request: HttpRequest, merchant: str, after_sale_id: ObjectId, payload: ReturnShipmentIn):
+def submit_return_shipment(
+    request: ShopRequest, merchant: MerchantSlug, after_sale_id: ObjectId, payload: ReturnShipmentIn
+):
     aftersales.submit_return_shipment(
-        customer=request.customer, after_sale_id=after_sale_id, carrier=payload.carrier, tracking_number=payload.tracking_number
+        customer=request.customer,
+        after_sale_id=after_sale_id,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
     )
     return _after_sale_out(request.customer, after_sale_id)
 
 
 @router.post("/after-sales/{after_sale_id}/withdraw", response={200: AfterSaleOut, **ERRORS})
-def withdraw_after_sale(request: HttpRequest, merchant: str, after_sale_id: ObjectId):
+def withdraw_after_sale(request: ShopRequest, merchant: MerchantSlug, after_sale_id: ObjectId):
     aftersales.withdraw_after_sale(customer=request.customer, after_sale_id=after_sale_id)
     return _after_sale_out(request.customer, after_sale_id)

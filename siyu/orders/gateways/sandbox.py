@@ -52,7 +52,9 @@ class SandboxGateway:
     def create_payment(self, request: PaymentRequest) -> PaymentAction:
         return PaymentAction(kind="redirect", url=reverse("sandbox-pay", args=[request.payment_number]))
 
-    def build_notification(self, *, payment_number: str, amount: int, timestamp: int | None = None) -> tuple[bytes, dict]:
+    def build_notification(
+        self, *, payment_number: str, amount: int, timestamp: int | None = None
+    ) -> tuple[bytes, dict]:
         """What the sandbox sends when the customer pays: the body and its signed headers."""
         timestamp = int(time.time()) if timestamp is None else timestamp
         body = json.dumps(

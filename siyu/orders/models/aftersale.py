@@ -39,13 +39,17 @@ class AfterSale(TenantModel):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="after_sales")
     customer = models.ForeignKey("members.Customer", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=AfterSaleKind.choices)
-    status = models.CharField(max_length=16, choices=AfterSaleStatus.choices, default=AfterSaleStatus.REQUESTED)
+    status = models.CharField(
+        max_length=16, choices=AfterSaleStatus.choices, default=AfterSaleStatus.REQUESTED
+    )
     reason = models.CharField(max_length=64)
     description = models.CharField(max_length=500, blank=True)
     amount = models.PositiveIntegerField(help_text="refund in fen")
     return_carrier = models.CharField(max_length=32, blank=True)
     return_tracking_number = models.CharField(max_length=64, blank=True)
-    reviewed_by = models.ForeignKey("tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review_note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -57,7 +61,9 @@ class AfterSale(TenantModel):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "number"], name="aftersale_number_per_merchant")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "number"], name="aftersale_number_per_merchant")
+        ]
 
 
 class AfterSaleLine(TenantModel):

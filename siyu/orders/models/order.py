@@ -70,7 +70,7 @@ class Order(TenantModel):
     pricing = models.JSONField(default=dict, blank=True, help_text="What the pricing function explained")
     note = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=16, blank=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - unique among set keys
     request_fingerprint = models.CharField(max_length=64, blank=True)
     carrier = models.CharField(max_length=32, blank=True)
     tracking_number = models.CharField(max_length=64, blank=True)
@@ -100,7 +100,9 @@ class Order(TenantModel):
                 condition=Q(status="paid", fulfilment="pickup"),
                 name="pickup_code_unique_while_open",
             ),
-            models.CheckConstraint(condition=Q(refunded_amount__lte=models.F("paid_amount")), name="refund_within_paid"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("paid_amount")), name="refund_within_paid"
+            ),
         ]
         indexes = [
             models.Index(fields=["merchant", "status", "expires_at"]),
@@ -132,8 +134,12 @@ class OrderLine(TenantModel):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(refunded_quantity__lte=models.F("quantity")), name="refund_qty_within_line"),
-            models.CheckConstraint(condition=Q(refunded_amount__lte=models.F("paid_amount")), name="refund_amount_within_line"),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__lte=models.F("quantity")), name="refund_qty_within_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("paid_amount")), name="refund_amount_within_line"
+            ),
         ]
 
 

@@ -22,7 +22,7 @@ class Payment(TenantModel):
     gateway = models.CharField(max_length=16)
     amount = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - unique among set keys
     gateway_transaction_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
@@ -33,10 +33,14 @@ class Payment(TenantModel):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "idempotency_key"], condition=Q(idempotency_key__isnull=False), name="payment_idempotency"
+                fields=["order", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="payment_idempotency",
             ),
             # At most one successful payment per order: a second callback can never pay twice.
-            models.UniqueConstraint(fields=["order"], condition=Q(status="succeeded"), name="one_success_per_order"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="succeeded"), name="one_success_per_order"
+            ),
         ]
 
 
@@ -48,7 +52,9 @@ class RefundStatus(models.TextChoices):
 
 class Refund(TenantModel):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    after_sale = models.ForeignKey("orders.AfterSale", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
+    after_sale = models.ForeignKey(
+        "orders.AfterSale", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     number = models.CharField(max_length=32, unique=True, help_text="out_refund_no sent to the gateway")
     amount = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING)
@@ -70,3 +76,6 @@ class PaymentNotification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["gateway", "notification_id"], name="notification_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.notification_id}"

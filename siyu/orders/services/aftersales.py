@@ -33,7 +33,7 @@ from siyu.tenancy.services import record_audit, require
 
 OPEN_STATUSES = [AfterSaleStatus.REQUESTED, AfterSaleStatus.APPROVED, AfterSaleStatus.GOODS_RETURNED]
 # Which order states accept which kind of after-sale.
-ALLOWED = {
+ALLOWED: dict[str, set[str]] = {
     AfterSaleKind.REFUND_ONLY: {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED},
     AfterSaleKind.RETURN_REFUND: {OrderStatus.SHIPPED, OrderStatus.DELIVERED},
 }
@@ -45,8 +45,10 @@ class AfterSaleLineRequest:
     quantity: int
 
 
-def line_refund_amount(line: OrderLine, quantity: int, already_refunded_qty: int, already_refunded_amount: int) -> int:
-    """What ``quantity`` more units of ``line`` refund: a pro-rata share, and the exact rest on the last unit."""
+def line_refund_amount(
+    line: OrderLine, quantity: int, already_refunded_qty: int, already_refunded_amount: int
+) -> int:
+    """Refund for ``quantity`` more units of ``line``: pro rata, the last unit taking the exact rest."""
     if already_refunded_qty + quantity == line.quantity:
         return line.paid_amount - already_refunded_amount
     return line.paid_amount * quantity // line.quantity
@@ -72,7 +74,12 @@ def request_after_sale(
     description: str = "",
 ) -> AfterSale:
     """Open an after-sale for some units of some lines (``lines=None``: everything left)."""
-    order = Order.objects.for_merchant(customer.merchant_id).select_for_update().filter(pk=order_id, customer=customer).first()
+    order = (
+        Order.objects.for_merchant(customer.merchant_id)
+        .select_for_update()
+        .filter(pk=order_id, customer=customer)
+        .first()
+    )
     if order is None:
         raise NotFound(detail={"order_id": order_id})
     if kind not in ALLOWED:
@@ -103,12 +110,19 @@ def request_after_sale(
         if open_qty.get(line.pk):
             raise AfterSaleOpen(detail={"order_line_id": line.pk})
         if line.refunded_quantity + req.quantity > line.quantity:
-            raise RefundExceedsPaid(detail={"order_line_id": line.pk, "left": line.quantity - line.refunded_quantity})
+            raise RefundExceedsPaid(
+                detail={"order_line_id": line.pk, "left": line.quantity - line.refunded_quantity}
+            )
         amount = line_refund_amount(line, req.quantity, line.refunded_quantity, line.refunded_amount)
-        rows.append(AfterSaleLine(merchant_id=order.merchant_id, order_line=line, quantity=req.quantity, amount=amount))
+        rows.append(
+            AfterSaleLine(
+                merchant_id=order.merchant_id, order_line=line, quantity=req.quantity, amount=amount
+            )
+        )
     amount = sum(r.amount for r in rows)
     everything_left = all(
-        line.refunded_quantity + next((r.quantity for r in rows if r.order_line_id == line.pk), 0) == line.quantity
+        line.refunded_quantity + next((r.quantity for r in rows if r.order_line_id == line.pk), 0)
+        == line.quantity
         for line in order_lines.values()
     )
     if everything_left and order.status == OrderStatus.PAID:
@@ -126,7 +140,14 @@ def request_after_sale(
     for row in rows:
         row.after_sale = after_sale
     AfterSaleLine.objects.bulk_create(rows)
-    log_event(order, "after_sale_requested", actor=customer, after_sale=after_sale.number, amount=amount, after_sale_kind=kind)
+    log_event(
+        order,
+        "after_sale_requested",
+        actor=customer,
+        after_sale=after_sale.number,
+        amount=amount,
+        after_sale_kind=kind,
+    )
     return after_sale
 
 
@@ -157,7 +178,9 @@ def approve_after_sale(*, staff: Staff, after_sale_id: int, note: str = "") -> A
     require(staff, Perm.AFTERSALES_HANDLE)
     after_sale = get_after_sale(merchant_id=staff.merchant_id, after_sale_id=after_sale_id)
     before = after_sale.status
-    AfterSale.machine.advance(after_sale, AfterSaleStatus.APPROVED, stamp="approved_at", reviewed_by=staff, review_note=note[:200])
+    AfterSale.machine.advance(
+        after_sale, AfterSaleStatus.APPROVED, stamp="approved_at", reviewed_by=staff, review_note=note[:200]
+    )
     if after_sale.kind == AfterSaleKind.REFUND_ONLY:
         _complete_refund(after_sale, actor=staff)
     _audit(staff, after_sale, "aftersale.approve", before)
@@ -171,16 +194,22 @@ def reject_after_sale(*, staff: Staff, after_sale_id: int, note: str) -> AfterSa
         raise InvalidInput(detail={"note": "a reason is required"})
     after_sale = get_after_sale(merchant_id=staff.merchant_id, after_sale_id=after_sale_id)
     before = after_sale.status
-    AfterSale.machine.advance(after_sale, AfterSaleStatus.REJECTED, stamp="rejected_at", reviewed_by=staff, review_note=note[:200])
+    AfterSale.machine.advance(
+        after_sale, AfterSaleStatus.REJECTED, stamp="rejected_at", reviewed_by=staff, review_note=note[:200]
+    )
     log_event(after_sale.order, "after_sale_rejected", actor=staff, after_sale=after_sale.number)
     _audit(staff, after_sale, "aftersale.reject", before)
     return after_sale
 
 
 @transaction.atomic
-def submit_return_shipment(*, customer: Customer, after_sale_id: int, carrier: str, tracking_number: str) -> AfterSale:
+def submit_return_shipment(
+    *, customer: Customer, after_sale_id: int, carrier: str, tracking_number: str
+) -> AfterSale:
     """The customer tells us how the goods are coming back."""
-    after_sale = get_after_sale(merchant_id=customer.merchant_id, after_sale_id=after_sale_id, customer=customer)
+    after_sale = get_after_sale(
+        merchant_id=customer.merchant_id, after_sale_id=after_sale_id, customer=customer
+    )
     if after_sale.kind != AfterSaleKind.RETURN_REFUND or after_sale.status != AfterSaleStatus.APPROVED:
         raise AfterSaleNotAllowed(detail={"status": after_sale.status})
     if not carrier.strip() or not tracking_number.strip():
@@ -203,7 +232,10 @@ def confirm_goods_returned(*, staff: Staff, after_sale_id: int) -> AfterSale:
     order = after_sale.order
     stock.restock(
         merchant_id=order.merchant_id,
-        requests=[stock.StockRequest(r.order_line.sku_id, r.quantity) for r in after_sale.lines.select_related("order_line")],
+        requests=[
+            stock.StockRequest(r.order_line.sku_id, r.quantity)
+            for r in after_sale.lines.select_related("order_line")
+        ],
         outlet_id=stock_outlet(order),
         order_id=order.pk,
     )
@@ -214,7 +246,9 @@ def confirm_goods_returned(*, staff: Staff, after_sale_id: int) -> AfterSale:
 
 @transaction.atomic
 def withdraw_after_sale(*, customer: Customer, after_sale_id: int) -> AfterSale:
-    after_sale = get_after_sale(merchant_id=customer.merchant_id, after_sale_id=after_sale_id, customer=customer)
+    after_sale = get_after_sale(
+        merchant_id=customer.merchant_id, after_sale_id=after_sale_id, customer=customer
+    )
     if after_sale.status == AfterSaleStatus.APPROVED and after_sale.kind == AfterSaleKind.REFUND_ONLY:
         raise AfterSaleNotAllowed(detail={"status": after_sale.status})
     AfterSale.machine.advance(after_sale, AfterSaleStatus.WITHDRAWN)
@@ -227,7 +261,8 @@ def _complete_refund(after_sale: AfterSale, *, actor: Staff) -> None:
     rows = list(after_sale.lines.select_related("order_line"))
     for row in rows:
         OrderLine.objects.filter(pk=row.order_line_id).update(
-            refunded_quantity=F("refunded_quantity") + row.quantity, refunded_amount=F("refunded_amount") + row.amount
+            refunded_quantity=F("refunded_quantity") + row.quantity,
+            refunded_amount=F("refunded_amount") + row.amount,
         )
     if after_sale.kind == AfterSaleKind.REFUND_ONLY and order.status == OrderStatus.PAID:
         # Refunded before anything left the shelf: the units are still ours to sell.

@@ -45,7 +45,9 @@ def add_to_cart(*, customer: Customer, sku_id: int, quantity: int) -> CartItem:
 
 
 @transaction.atomic
-def update_cart_item(*, customer: Customer, sku_id: int, quantity: int, selected: bool | None = None) -> CartItem | None:
+def update_cart_item(
+    *, customer: Customer, sku_id: int, quantity: int, selected: bool | None = None
+) -> CartItem | None:
     """Set a cart row's quantity (0 removes it) and whether it is selected for checkout."""
     if not 0 <= quantity <= MAX_QUANTITY:
         raise QuantityInvalid(detail={"quantity": quantity})

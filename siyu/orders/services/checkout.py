@@ -33,7 +33,9 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class CheckoutRequest:
-    lines: list[LineRequest]
+    """What the customer asked for. ``lines=None`` means "the selected rows of my cart"."""
+
+    lines: list[LineRequest] | None
     fulfilment: str = Fulfilment.DELIVERY
     address_id: int | None = None
     pickup_outlet_id: int | None = None
@@ -42,7 +44,9 @@ class CheckoutRequest:
 
     def as_payload(self) -> dict:
         return {
-            "lines": sorted((line.sku_id, line.quantity) for line in self.lines),
+            "lines": None
+            if self.lines is None
+            else sorted((line.sku_id, line.quantity) for line in self.lines),
             "fulfilment": self.fulfilment,
             "address_id": self.address_id,
             "pickup_outlet_id": self.pickup_outlet_id,
@@ -98,9 +102,14 @@ def _pickup_outlet(customer: Customer, request: CheckoutRequest) -> Outlet | Non
     return outlet
 
 
+def cart_lines(customer: Customer) -> list[LineRequest]:
+    rows = CartItem.objects.filter(customer=customer, selected=True).order_by("sku_id")
+    return [LineRequest(sku_id, qty) for sku_id, qty in rows.values_list("sku_id", "quantity")]
+
+
 def quote(*, customer: Customer, request: CheckoutRequest) -> tuple[PricedCart, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown)."""
-    lines = _validate_lines(request.lines)
+    lines = _validate_lines(cart_lines(customer) if request.lines is None else request.lines)
     skus = _load_skus(customer, lines)
     merchant = customer.merchant
     pricing_lines = [
@@ -124,14 +133,16 @@ def quote(*, customer: Customer, request: CheckoutRequest) -> tuple[PricedCart, 
 
 
 def _replay(customer: Customer, idempotency_key: str, payload_fp: str) -> Order | None:
-    order = Order.objects.filter(merchant_id=customer.merchant_id, customer=customer, idempotency_key=idempotency_key).first()
+    order = Order.objects.filter(
+        merchant_id=customer.merchant_id, customer=customer, idempotency_key=idempotency_key
+    ).first()
     if order is not None and order.request_fingerprint != payload_fp:
         raise IdempotencyConflict(detail={"order_number": order.number})
     return order
 
 
 def place_order(
-    *, customer: Customer, request: CheckoutRequest, idempotency_key: str | None = None, from_cart: bool = False
+    *, customer: Customer, request: CheckoutRequest, idempotency_key: str | None = None
 ) -> tuple[Order, bool]:
     """Create an order awaiting payment and hold its stock. Returns (order, created).
 
@@ -144,7 +155,7 @@ def place_order(
         if existing is not None:
             return existing, False
     try:
-        return _create_order(customer, request, idempotency_key, payload_fp, from_cart), True
+        return _create_order(customer, request, idempotency_key, payload_fp), True
     except IntegrityError:
         if idempotency_key:
             existing = _replay(customer, idempotency_key, payload_fp)
@@ -155,7 +166,7 @@ def place_order(
 
 @transaction.atomic
 def _create_order(
-    customer: Customer, request: CheckoutRequest, idempotency_key: str | None, payload_fp: str, from_cart: bool
+    customer: Customer, request: CheckoutRequest, idempotency_key: str | None, payload_fp: str
 ) -> Order:
     merchant = customer.merchant
     outlet = _pickup_outlet(customer, request)
@@ -210,7 +221,7 @@ def _create_order(
         outlet_id=outlet.pk if outlet else None,
         order_id=order.pk,
     )
-    if from_cart:
+    if request.lines is None:  # checked-out rows leave the cart
         CartItem.objects.filter(customer=customer, sku_id__in=list(skus)).delete()
     log_event(order, "created", actor=customer, dst=order.status, payable=order.payable_amount)
     return order

@@ -28,7 +28,9 @@ def get_order(*, merchant: Merchant | int, order_id: int, lock: bool = False) ->
     return order
 
 
-def _transition(order: Order, target: str, *, actor: Staff | Customer | None, stamp: str, kind: str, **changes) -> None:
+def _transition(
+    order: Order, target: str, *, actor: Staff | Customer | None, stamp: str, kind: str, **changes
+) -> None:
     source = order.status
     Order.machine.advance(order, target, stamp=stamp, **changes)
     log_event(order, kind, actor=actor, src=source, dst=target, **{k: str(v) for k, v in changes.items()})
@@ -39,9 +41,19 @@ def cancel_order(*, order: Order, actor: Staff | Customer | None, reason: str) -
     """Cancel an unpaid order: release its stock and close its open payments."""
     if isinstance(actor, Staff):
         require(actor, Perm.ORDERS_FULFIL)
-    _transition(order, OrderStatus.CANCELLED, actor=actor, stamp="cancelled_at", kind="cancelled", cancel_reason=reason[:64])
+    _transition(
+        order,
+        OrderStatus.CANCELLED,
+        actor=actor,
+        stamp="cancelled_at",
+        kind="cancelled",
+        cancel_reason=reason[:64],
+    )
     stock.release(
-        merchant_id=order.merchant_id, requests=stock_requests(order), outlet_id=stock_outlet(order), order_id=order.pk
+        merchant_id=order.merchant_id,
+        requests=stock_requests(order),
+        outlet_id=stock_outlet(order),
+        order_id=order.pk,
     )
     Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
     return order
@@ -58,7 +70,9 @@ def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
     cancelled = 0
     for order_id, merchant_id in ids:
         try:
-            cancel_order(order=get_order(merchant=merchant_id, order_id=order_id), actor=None, reason="payment_timeout")
+            cancel_order(
+                order=get_order(merchant=merchant_id, order_id=order_id), actor=None, reason="payment_timeout"
+            )
             cancelled += 1
         except InvalidTransition:
             continue  # paid or cancelled meanwhile: the compare-and-set saw it
@@ -109,8 +123,10 @@ def verify_pickup(*, staff: Staff, code: str) -> Order:
     """Outlet staff hand over a pickup order after checking its code (核销)."""
     require(staff, Perm.PICKUP_VERIFY)
     code = code.strip()
-    qs = Order.objects.for_merchant(staff.merchant_id).select_for_update().filter(
-        fulfilment=Fulfilment.PICKUP, status=OrderStatus.PAID, pickup_code=code
+    qs = (
+        Order.objects.for_merchant(staff.merchant_id)
+        .select_for_update()
+        .filter(fulfilment=Fulfilment.PICKUP, status=OrderStatus.PAID, pickup_code=code)
     )
     scope = outlet_scope(staff)
     if scope is not None:
@@ -136,9 +152,9 @@ def _advance_due(status: str, target: str, stamp_field: str, days_field: str, ki
     moved = 0
     for merchant in Merchant.objects.filter(is_active=True).only("id", days_field):
         cutoff = now - timedelta(days=getattr(merchant, days_field))
-        ids = Order.objects.filter(merchant=merchant, status=status, **{f"{stamp_field}__lte": cutoff}).values_list(
-            "id", flat=True
-        )
+        ids = Order.objects.filter(
+            merchant=merchant, status=status, **{f"{stamp_field}__lte": cutoff}
+        ).values_list("id", flat=True)
         for order_id in ids[:1000]:
             with transaction.atomic():
                 try:
@@ -154,12 +170,22 @@ def _advance_due(status: str, target: str, stamp_field: str, days_field: str, ki
 def auto_confirm_receipts(*, now=None) -> int:
     """Shipped orders the customer never confirmed count as delivered after N days."""
     return _advance_due(
-        OrderStatus.SHIPPED, OrderStatus.DELIVERED, "shipped_at", "auto_confirm_receipt_days", "receipt_auto_confirmed", now or timezone.now()
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        "shipped_at",
+        "auto_confirm_receipt_days",
+        "receipt_auto_confirmed",
+        now or timezone.now(),
     )
 
 
 def auto_complete_orders(*, now=None) -> int:
     """Delivered orders complete when the after-sale window has passed."""
     return _advance_due(
-        OrderStatus.DELIVERED, OrderStatus.COMPLETED, "delivered_at", "after_sale_window_days", "completed", now or timezone.now()
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+        "delivered_at",
+        "after_sale_window_days",
+        "completed",
+        now or timezone.now(),
     )

@@ -38,10 +38,17 @@ class PaymentStart:
 
 
 @transaction.atomic
-def start_payment(*, customer: Customer, order_id: int, gateway: str, idempotency_key: str | None = None) -> PaymentStart:
+def start_payment(
+    *, customer: Customer, order_id: int, gateway: str, idempotency_key: str | None = None
+) -> PaymentStart:
     """Open a payment for an unpaid order (or return the one this idempotency key opened)."""
     gw = get_gateway(gateway)
-    order = Order.objects.for_merchant(customer.merchant_id).select_for_update().filter(pk=order_id, customer=customer).first()
+    order = (
+        Order.objects.for_merchant(customer.merchant_id)
+        .select_for_update()
+        .filter(pk=order_id, customer=customer)
+        .first()
+    )
     if order is None:
         raise NotFound(detail={"order_id": order_id})
     if idempotency_key:
@@ -83,7 +90,11 @@ def receive_notification(*, gateway: str, body: bytes, headers: Mapping[str, str
 
 @transaction.atomic
 def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
-    found = Payment.objects.filter(number=notice.payment_number, gateway=gateway).values_list("order_id", flat=True).first()
+    found = (
+        Payment.objects.filter(number=notice.payment_number, gateway=gateway)
+        .values_list("order_id", flat=True)
+        .first()
+    )
     if found is None:
         raise NotFound(detail={"payment_number": notice.payment_number})
     # Lock order before payment, the same order cancel_order takes them in, so the two cannot deadlock.
@@ -118,22 +129,40 @@ def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
 
 
 def _mark_paid(order: Order, payment: Payment, notice: PaymentNotice) -> None:
-    Payment.machine.advance(payment, PaymentStatus.SUCCEEDED, stamp="succeeded_at", gateway_transaction_id=notice.transaction_id)
+    Payment.machine.advance(
+        payment, PaymentStatus.SUCCEEDED, stamp="succeeded_at", gateway_transaction_id=notice.transaction_id
+    )
     changes: dict = {"paid_amount": payment.amount}
     if order.fulfilment == Fulfilment.PICKUP:
         changes["pickup_code"] = _free_pickup_code(order)
     source = order.status
     Order.machine.advance(order, OrderStatus.PAID, stamp="paid_at", **changes)
-    stock.deduct(merchant_id=order.merchant_id, requests=stock_requests(order), outlet_id=stock_outlet(order), order_id=order.pk)
+    stock.deduct(
+        merchant_id=order.merchant_id,
+        requests=stock_requests(order),
+        outlet_id=stock_outlet(order),
+        order_id=order.pk,
+    )
     Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
-    log_event(order, "paid", actor=None, src=source, dst=OrderStatus.PAID, payment=payment.number, amount=payment.amount)
+    log_event(
+        order,
+        "paid",
+        actor=None,
+        src=source,
+        dst=OrderStatus.PAID,
+        payment=payment.number,
+        amount=payment.amount,
+    )
 
 
 def _free_pickup_code(order: Order) -> str:
     for _ in range(20):
         code = numeric_code(8)
         clash = Order.objects.filter(
-            merchant_id=order.merchant_id, fulfilment=Fulfilment.PICKUP, status=OrderStatus.PAID, pickup_code=code
+            merchant_id=order.merchant_id,
+            fulfilment=Fulfilment.PICKUP,
+            status=OrderStatus.PAID,
+            pickup_code=code,
         ).exists()
         if not clash:
             return code
@@ -143,7 +172,11 @@ def _free_pickup_code(order: Order) -> str:
 def _refund(payment: Payment, *, amount: int, after_sale) -> Refund:
     """Refund through the payment's gateway; the caller's transaction records the result."""
     refund = Refund.objects.create(
-        merchant_id=payment.merchant_id, payment=payment, after_sale=after_sale, number=human_number("R"), amount=amount
+        merchant_id=payment.merchant_id,
+        payment=payment,
+        after_sale=after_sale,
+        number=human_number("R"),
+        amount=amount,
     )
     try:
         result = get_gateway(payment.gateway).refund(

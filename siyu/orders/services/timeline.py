@@ -19,7 +19,9 @@ def actor_label(actor: Staff | Customer | None) -> str:
     return SYSTEM
 
 
-def log_event(order: Order, kind: str, *, actor: Staff | Customer | None, src: str = "", dst: str = "", **data: Any) -> None:
+def log_event(
+    order: Order, kind: str, *, actor: Staff | Customer | None, src: str = "", dst: str = "", **data: Any
+) -> None:
     OrderEvent.objects.create(
         merchant_id=order.merchant_id,
         order=order,

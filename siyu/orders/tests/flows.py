@@ -8,7 +8,14 @@ from siyu.orders.models import Order
 from siyu.orders.services import checkout, payments
 
 
-def place(customer: Customer, lines: list[tuple[int, int]], *, address: Address | None = None, outlet_id=None, key=None) -> Order:
+def place(
+    customer: Customer,
+    lines: list[tuple[int, int]],
+    *,
+    address: Address | None = None,
+    outlet_id=None,
+    key=None,
+) -> Order:
     request = checkout.CheckoutRequest(
         lines=[checkout.LineRequest(sku_id, qty) for sku_id, qty in lines],
         fulfilment="pickup" if outlet_id else "delivery",
@@ -21,7 +28,9 @@ def place(customer: Customer, lines: list[tuple[int, int]], *, address: Address 
 
 def pay(customer: Customer, order: Order) -> Order:
     started = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox")
-    body, headers = SandboxGateway().build_notification(payment_number=started.payment.number, amount=started.payment.amount)
+    body, headers = SandboxGateway().build_notification(
+        payment_number=started.payment.number, amount=started.payment.amount
+    )
     payments.receive_notification(gateway="sandbox", body=body, headers=headers)
     order.refresh_from_db()
     return order

@@ -63,14 +63,18 @@ def test_refunding_every_unit_returns_every_fen_and_closes(customer, owner, ship
     assert order.refunded_amount == order.paid_amount == 10999
     assert order.status == OrderStatus.CLOSED
     with pytest.raises(AfterSaleNotAllowed):
-        aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="refund_only", reason="again")
+        aftersales.request_after_sale(
+            customer=customer, order_id=order.pk, kind="refund_only", reason="again"
+        )
     line_b.refresh_from_db()
     assert line_b.refunded_quantity == 1
 
 
 def test_refund_before_shipping_returns_shipping_fee_and_stock(customer, owner, sku, address):
     order = pay(customer, place(customer, [(sku.pk, 1)], address=address))  # 5000 + 1000 shipping
-    r = aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="refund_only", reason="mistake")
+    r = aftersales.request_after_sale(
+        customer=customer, order_id=order.pk, kind="refund_only", reason="mistake"
+    )
     assert r.amount == 6000
     aftersales.approve_after_sale(staff=owner, after_sale_id=r.pk)
     order.refresh_from_db()
@@ -80,7 +84,9 @@ def test_refund_before_shipping_returns_shipping_fee_and_stock(customer, owner, 
 
 def test_rejected_request_changes_no_money(customer, owner, shipped):
     order, _a, _b = shipped
-    r = aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="return_refund", reason="dislike")
+    r = aftersales.request_after_sale(
+        customer=customer, order_id=order.pk, kind="return_refund", reason="dislike"
+    )
     aftersales.reject_after_sale(staff=owner, after_sale_id=r.pk, note="opened")
     r.refresh_from_db()
     order.refresh_from_db()
@@ -95,7 +101,9 @@ def test_over_refund_and_double_request_are_refused(customer, shipped):
         aftersales.request_after_sale(
             customer=customer, order_id=order.pk, kind="refund_only", reason="x", lines=[L(line_a.pk, 4)]
         )
-    aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="refund_only", reason="x", lines=[L(line_a.pk, 1)])
+    aftersales.request_after_sale(
+        customer=customer, order_id=order.pk, kind="refund_only", reason="x", lines=[L(line_a.pk, 1)]
+    )
     with pytest.raises(AfterSaleOpen):
         aftersales.request_after_sale(
             customer=customer, order_id=order.pk, kind="refund_only", reason="x", lines=[L(line_a.pk, 1)]

@@ -24,7 +24,7 @@ def test_order_snapshots_lines_prices_and_reserves_stock(customer, make_product,
     assert order.shipping_fee == 0  # 10150 fen passes the 9900 free-shipping threshold
     assert order.payable_amount == 10150
     assert order.number.startswith("O") and len(order.number) == 15
-    assert [(l.product_name, l.quantity, l.unit_price, l.paid_amount) for l in order.lines.all()] == [
+    assert [(x.product_name, x.quantity, x.unit_price, x.paid_amount) for x in order.lines.all()] == [
         ("Longjing", 2, 3800, 7600),
         ("Biluochun", 1, 2550, 2550),
     ]

@@ -55,7 +55,14 @@ def test_fifty_buyers_for_ten_units_buy_exactly_ten(merchant, make_product):
     buyers = []
     for i in range(50):
         c = login_with_code(merchant=merchant, code=f"buyer-{i}").customer
-        buyers.append((c, save_address(customer=c, recipient="r", phone="13800000000", province="p", city="c", detail="d")))
+        buyers.append(
+            (
+                c,
+                save_address(
+                    customer=c, recipient="r", phone="13800000000", province="p", city="c", detail="d"
+                ),
+            )
+        )
 
     results = run_together(50, lambda i: place(buyers[i][0], [(sku.pk, 1)], address=buyers[i][1]).pk)
 
@@ -78,7 +85,9 @@ def test_replayed_callback_pays_once(customer, sku, address):
     payment = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox").payment
     body, headers = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount)
 
-    results = run_together(10, lambda i: payments.receive_notification(gateway="sandbox", body=body, headers=headers).pk)
+    results = run_together(
+        10, lambda i: payments.receive_notification(gateway="sandbox", body=body, headers=headers).pk
+    )
 
     assert results == [payment.pk] * 10
     order.refresh_from_db()
@@ -98,7 +107,9 @@ def test_cancel_racing_payment_leaves_one_consistent_outcome(customer, sku, addr
     def work(i: int):
         if i == 0:
             return payments.receive_notification(gateway="sandbox", body=body, headers=headers).status
-        return cancel_order(order=get_order(merchant=order.merchant_id, order_id=order.pk), actor=None, reason="t").status
+        return cancel_order(
+            order=get_order(merchant=order.merchant_id, order_id=order.pk), actor=None, reason="t"
+        ).status
 
     run_together(2, work)
     order.refresh_from_db()

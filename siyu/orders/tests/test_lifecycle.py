@@ -27,7 +27,10 @@ def test_unpaid_order_is_cancelled_after_timeout_and_stock_returns(customer, sku
     assert (order.status, order.cancel_reason) == (OrderStatus.CANCELLED, "payment_timeout")
     stock = StockLevel.objects.get(sku=sku, outlet=None)
     assert (stock.on_hand, stock.reserved) == (100, 0)
-    assert list(order.events.values_list("kind", "actor")) == [("created", f"customer:{customer.pk}"), ("cancelled", "system")]
+    assert list(order.events.values_list("kind", "actor")) == [
+        ("created", f"customer:{customer.pk}"),
+        ("cancelled", "system"),
+    ]
 
 
 def test_paid_order_is_not_cancelled_by_timeout(customer, sku, address):
@@ -46,7 +49,11 @@ def test_ship_deliver_complete(customer, sku, address, make_staff):
     order.refresh_from_db()
     assert (order.status, order.carrier, order.tracking_number) == (OrderStatus.SHIPPED, "SF", "SF123")
     audit = AuditEntry.objects.get(action="order.ship")
-    assert (audit.staff_id, audit.before, audit.after["status"]) == (operator.pk, {"status": "paid"}, "shipped")
+    assert (audit.staff_id, audit.before, audit.after["status"]) == (
+        operator.pk,
+        {"status": "paid"},
+        "shipped",
+    )
 
     with pytest.raises(InvalidTransition):
         lifecycle.ship_order(staff=operator, order_id=order.pk, carrier="SF", tracking_number="SF999")
@@ -94,7 +101,9 @@ def test_pickup_verification_is_limited_to_the_managers_outlets(customer, sku, o
     with pytest.raises(PickupCodeInvalid):
         lifecycle.verify_pickup(staff=elsewhere, code=order.pickup_code)
     with pytest.raises(PickupCodeInvalid):
-        lifecycle.verify_pickup(staff=here, code="00000000" if order.pickup_code != "00000000" else "11111111")
+        lifecycle.verify_pickup(
+            staff=here, code="00000000" if order.pickup_code != "00000000" else "11111111"
+        )
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 

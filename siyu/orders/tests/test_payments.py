@@ -47,7 +47,9 @@ def test_replayed_callback_changes_nothing(customer, sku, address):
     assert notify(body, headers).status_code == 200
     assert notify(body, headers).status_code == 200
     # A second, differently-numbered notification of the same payment is also a no-op.
-    body2, headers2 = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount)
+    body2, headers2 = SandboxGateway().build_notification(
+        payment_number=payment.number, amount=payment.amount
+    )
     assert notify(body2, headers2).status_code == 200
 
     stock = StockLevel.objects.get(sku=sku, outlet=None)
@@ -84,7 +86,9 @@ def test_stale_callback_is_refused(customer, sku, address):
     order = place(customer, [(sku.pk, 1)], address=address)
     payment = started(customer, order)
     old = int(time.time()) - 3600
-    body, headers = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount, timestamp=old)
+    body, headers = SandboxGateway().build_notification(
+        payment_number=payment.number, amount=payment.amount, timestamp=old
+    )
     assert headers[TIMESTAMP_HEADER] == str(old) and headers[SIGNATURE_HEADER] == sign(body, old)
     response = notify(body, headers)
     assert response.status_code == 401
@@ -95,7 +99,9 @@ def test_stale_callback_is_refused(customer, sku, address):
 def test_wrong_amount_is_refused(customer, sku, address):
     order = place(customer, [(sku.pk, 1)], address=address)
     payment = started(customer, order)
-    body, headers = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount - 1)
+    body, headers = SandboxGateway().build_notification(
+        payment_number=payment.number, amount=payment.amount - 1
+    )
     response = notify(body, headers)
     assert response.status_code == 409
     assert response.json()["code"] == "amount_mismatch"
@@ -120,8 +126,12 @@ def test_payment_for_cancelled_order_is_refunded(customer, sku, address):
 
 def test_payment_idempotency_key_returns_same_payment(customer, sku, address):
     order = place(customer, [(sku.pk, 1)], address=address)
-    one = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox", idempotency_key="p1")
-    two = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox", idempotency_key="p1")
+    one = payments.start_payment(
+        customer=customer, order_id=order.pk, gateway="sandbox", idempotency_key="p1"
+    )
+    two = payments.start_payment(
+        customer=customer, order_id=order.pk, gateway="sandbox", idempotency_key="p1"
+    )
     assert one.payment.pk == two.payment.pk
     assert Payment.objects.count() == 1
 

@@ -29,7 +29,9 @@ def granian_argv(host: str, port: int, workers: int) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Serve Siyu with granian (WSGI): measured ~5x faster than ASGI on 2 cores (see docs/benchmarks.md)."
+    help = (
+        "Serve Siyu with granian (WSGI): measured ~5x faster than ASGI on 2 cores (see docs/benchmarks.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
