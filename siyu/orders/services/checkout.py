@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -224,4 +225,7 @@ def _create_order(
     if request.lines is None:  # checked-out rows leave the cart
         CartItem.objects.filter(customer=customer, sku_id__in=list(skus)).delete()
     log_event(order, "created", actor=customer, dst=order.status, payable=order.payable_amount)
+    from siyu.orders.tasks import schedule_expiry  # tasks import services; import here to avoid a cycle
+
+    transaction.on_commit(partial(schedule_expiry, order.pk, order.expires_at))
     return order

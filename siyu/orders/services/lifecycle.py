@@ -59,6 +59,19 @@ def cancel_order(*, order: Order, actor: Staff | Customer | None, reason: str) -
     return order
 
 
+def expire_order(order_id: int, *, now=None) -> bool:
+    """Cancel one order if it is still unpaid past its deadline; False if it was paid or is not due."""
+    now = now or timezone.now()
+    order = Order.objects.filter(pk=order_id, status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now).first()
+    if order is None:
+        return False
+    try:
+        cancel_order(order=order, actor=None, reason="payment_timeout")
+    except InvalidTransition:
+        return False
+    return True
+
+
 def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
     """Cancel orders whose payment deadline has passed. Safe to run on many workers at once."""
     now = now or timezone.now()

@@ -124,3 +124,24 @@ def test_customer_cancel_releases_stock(customer, sku, address):
         lifecycle.cancel_order(order=order, actor=customer, reason="again")
     stock.refresh_from_db()
     assert stock.reserved == 0
+
+
+def test_expire_order_cancels_only_when_due(customer, sku, address):
+    order = place(customer, [(sku.pk, 1)], address=address)
+    assert tasks.expire_order.enqueue(order.pk).return_value is False
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.expire_order.enqueue(order.pk).return_value is True
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert tasks.expire_order.enqueue(order.pk).return_value is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkout_queues_expiry_with_the_database_backend(customer, sku, address, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django-tasks resets on change
+    order = place(customer, [(sku.pk, 1)], address=address)
+    queued = DBTaskResult.objects.get()
+    assert (queued.task_path, queued.args_kwargs["args"]) == ("siyu.orders.tasks.expire_order", [order.pk])
+    assert queued.run_after == order.expires_at
