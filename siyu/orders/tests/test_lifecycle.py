@@ -145,3 +145,26 @@ def test_checkout_queues_expiry_with_the_database_backend(customer, sku, address
     queued = DBTaskResult.objects.get()
     assert (queued.task_path, queued.args_kwargs["args"]) == ("siyu.orders.tasks.expire_order", [order.pk])
     assert queued.run_after == order.expires_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_process_cancels_expired_order(customer, sku, address, settings):
+    """The real database queue and `siyu worker`: the sweep task runs in the worker, not inline."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    order = place(customer, [(sku.pk, 2)], address=address)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    tasks.cancel_unpaid_orders.enqueue()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT  # queued, not run
+
+    call_command("worker", "--batch", "--interval", "0.1")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    stock = StockLevel.objects.get(sku=sku, outlet=None)
+    assert (stock.on_hand, stock.reserved) == (100, 0)
+    sweep = DBTaskResult.objects.get(task_path="siyu.orders.tasks.cancel_unpaid_orders")
+    assert (sweep.status, sweep.return_value) == ("SUCCESSFUL", 1)
