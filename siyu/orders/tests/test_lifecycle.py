@@ -140,7 +140,8 @@ def test_expire_order_cancels_only_when_due(customer, sku, address):
 def test_checkout_queues_expiry_with_the_database_backend(customer, sku, address, settings):
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django-tasks resets on change
+    # django-tasks resets its backends when the setting changes.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     order = place(customer, [(sku.pk, 1)], address=address)
     queued = DBTaskResult.objects.get()
     assert (queued.task_path, queued.args_kwargs["args"]) == ("siyu.orders.tasks.expire_order", [order.pk])
