@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "siyu.inventory",
     "siyu.members",
     "siyu.orders",
+    "siyu.simulate",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'siyu.sqlite3'}")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # so `siyu migrate` works on a fresh checkout
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'siyu.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+T = TypeVar("T")
 
 
 def human_number(prefix: str, *, at: datetime | None = None) -> str:
@@ -17,6 +22,24 @@ def human_number(prefix: str, *, at: datetime | None = None) -> str:
     """
     local = timezone.localtime(at or timezone.now())
     return f"{prefix}{local:%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def create_numbered(
+    create: Callable[[str], T], prefix: str, *, at: datetime | None = None, attempts: int = 5
+) -> T:
+    """Insert a row under a fresh ``human_number``, retrying in a savepoint on the rare clash.
+
+    Only a clash on a ``number`` column is retried; any other integrity error (an idempotency key,
+    say) is the caller's to handle.
+    """
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return create(human_number(prefix, at=at))
+        except IntegrityError as exc:
+            if attempt == attempts - 1 or "number" not in str(exc).lower():
+                raise
+    raise AssertionError("unreachable")
 
 
 def numeric_code(digits: int) -> str:

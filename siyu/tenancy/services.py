@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from siyu.core.errors import PermissionDenied
+from siyu.core.errors import InvalidInput, PermissionDenied
 from siyu.core.ids import new_token, token_digest
 from siyu.tenancy.errors import OutletOutOfScope
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Staff, StaffToken
@@ -78,12 +78,19 @@ def create_staff(
     display_name: str,
     outlets: list[Outlet] | None = None,
     acting_staff: Staff | None = None,
+    link_existing_user: bool = False,
 ) -> Staff:
-    """Create a login and its staff role at ``merchant``."""
+    """Create a login and its staff role at ``merchant``.
+
+    A username already taken is refused, unless ``link_existing_user`` says this is the same person
+    joining another merchant (then their password stays theirs).
+    """
     if acting_staff is not None:
         require(acting_staff, Perm.STAFF_MANAGE)
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
+    if user is not None and not link_existing_user:
+        raise InvalidInput(detail={"username": "taken"})
     if user is None:
         user = user_model.objects.create_user(username=username, password=password)
     staff = Staff.objects.create(merchant=merchant, user=user, role=role, display_name=display_name)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from siyu.core.errors import InvalidInput, NotFound
-from siyu.core.ids import human_number
+from siyu.core.ids import create_numbered
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders.errors import AfterSaleNotAllowed, AfterSaleOpen, RefundExceedsPaid
@@ -127,15 +127,18 @@ def request_after_sale(
     )
     if everything_left and order.status == OrderStatus.PAID:
         amount += order.shipping_fee  # nothing was shipped: the shipping fee goes back too
-    after_sale = AfterSale.objects.create(
-        merchant_id=order.merchant_id,
-        number=human_number("A"),
-        order=order,
-        customer=customer,
-        kind=kind,
-        reason=reason.strip()[:64],
-        description=description[:500],
-        amount=amount,
+    after_sale = create_numbered(
+        lambda number: AfterSale.objects.create(
+            merchant_id=order.merchant_id,
+            number=number,
+            order=order,
+            customer=customer,
+            kind=kind,
+            reason=reason.strip()[:64],
+            description=description[:500],
+            amount=amount,
+        ),
+        "A",
     )
     for row in rows:
         row.after_sale = after_sale

@@ -12,7 +12,7 @@ from django.utils import timezone
 from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import ProductStatus, Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
-from siyu.core.ids import fingerprint, human_number
+from siyu.core.ids import create_numbered, fingerprint
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
@@ -178,23 +178,27 @@ def _create_order(
         address = get_address(customer, request.address_id)
     priced, skus = quote(customer=customer, request=request)
     now = timezone.now()
-    order = Order.objects.create(
-        merchant=merchant,
-        number=human_number("O", at=now),
-        customer=customer,
-        fulfilment=request.fulfilment,
-        pickup_outlet=outlet,
-        shipping_address=address.as_snapshot() if address else None,
-        goods_amount=priced.goods_amount,
-        discount_amount=priced.discount_amount,
-        shipping_fee=priced.shipping_fee,
-        payable_amount=priced.payable_amount,
-        pricing=priced.explain(),
-        note=request.note[:200],
-        source=request.source[:16],
-        idempotency_key=idempotency_key,
-        request_fingerprint=payload_fp,
-        expires_at=now + timedelta(minutes=merchant.payment_timeout_minutes),
+    order = create_numbered(
+        lambda number: Order.objects.create(
+            merchant=merchant,
+            number=number,
+            customer=customer,
+            fulfilment=request.fulfilment,
+            pickup_outlet=outlet,
+            shipping_address=address.as_snapshot() if address else None,
+            goods_amount=priced.goods_amount,
+            discount_amount=priced.discount_amount,
+            shipping_fee=priced.shipping_fee,
+            payable_amount=priced.payable_amount,
+            pricing=priced.explain(),
+            note=request.note[:200],
+            source=request.source[:16],
+            idempotency_key=idempotency_key,
+            request_fingerprint=payload_fp,
+            expires_at=now + timedelta(minutes=merchant.payment_timeout_minutes),
+        ),
+        "O",
+        at=now,
     )
     OrderLine.objects.bulk_create(
         [

@@ -127,6 +127,9 @@ def confirm_receipt(*, customer: Customer, order_id: int) -> Order:
     order = get_order(merchant=customer.merchant_id, order_id=order_id, lock=True)
     if order.customer_id != customer.pk:
         raise NotFound(detail={"order_id": order_id})
+    if order.fulfilment != Fulfilment.DELIVERY or order.status != OrderStatus.SHIPPED:
+        # Pickup orders are handed over by outlet staff; unshipped parcels cannot have arrived.
+        raise InvalidTransition(detail={"from": order.status, "to": OrderStatus.DELIVERED})
     _transition(order, OrderStatus.DELIVERED, actor=customer, stamp="delivered_at", kind="receipt_confirmed")
     return order
 
@@ -160,18 +163,26 @@ def verify_pickup(*, staff: Staff, code: str) -> Order:
     return order
 
 
-def _advance_due(status: str, target: str, stamp_field: str, days_field: str, kind: str, now) -> int:
+def _advance_due(
+    status: str, target: str, stamp_field: str, days_field: str, kind: str, now, merchant: Merchant | None
+) -> int:
     """Move orders that have waited longer than their merchant's policy; one transaction each."""
+    from siyu.orders.services.aftersales import OPEN_STATUSES
+
     moved = 0
-    for merchant in Merchant.objects.filter(is_active=True).only("id", days_field):
-        cutoff = now - timedelta(days=getattr(merchant, days_field))
-        ids = Order.objects.filter(
-            merchant=merchant, status=status, **{f"{stamp_field}__lte": cutoff}
-        ).values_list("id", flat=True)
-        for order_id in ids[:1000]:
+    merchants = Merchant.objects.filter(is_active=True)
+    if merchant is not None:
+        merchants = merchants.filter(pk=merchant.pk)
+    for m in merchants.only("id", days_field):
+        cutoff = now - timedelta(days=getattr(m, days_field))
+        due = Order.objects.filter(merchant=m, status=status, **{f"{stamp_field}__lte": cutoff})
+        if target == OrderStatus.COMPLETED:
+            # The after-sale window stays open while a request is being handled.
+            due = due.exclude(after_sales__status__in=OPEN_STATUSES)
+        for order_id in due.values_list("id", flat=True)[:1000]:
             with transaction.atomic():
                 try:
-                    order = get_order(merchant=merchant.pk, order_id=order_id, lock=True)
+                    order = get_order(merchant=m.pk, order_id=order_id, lock=True)
                     stamp = "delivered_at" if target == OrderStatus.DELIVERED else "completed_at"
                     _transition(order, target, actor=None, stamp=stamp, kind=kind)
                     moved += 1
@@ -180,7 +191,7 @@ def _advance_due(status: str, target: str, stamp_field: str, days_field: str, ki
     return moved
 
 
-def auto_confirm_receipts(*, now=None) -> int:
+def auto_confirm_receipts(*, now=None, merchant: Merchant | None = None) -> int:
     """Shipped orders the customer never confirmed count as delivered after N days."""
     return _advance_due(
         OrderStatus.SHIPPED,
@@ -189,11 +200,12 @@ def auto_confirm_receipts(*, now=None) -> int:
         "auto_confirm_receipt_days",
         "receipt_auto_confirmed",
         now or timezone.now(),
+        merchant,
     )
 
 
-def auto_complete_orders(*, now=None) -> int:
-    """Delivered orders complete when the after-sale window has passed."""
+def auto_complete_orders(*, now=None, merchant: Merchant | None = None) -> int:
+    """Delivered orders complete when the after-sale window has passed and no request is open."""
     return _advance_due(
         OrderStatus.DELIVERED,
         OrderStatus.COMPLETED,
@@ -201,4 +213,5 @@ def auto_complete_orders(*, now=None) -> int:
         "after_sale_window_days",
         "completed",
         now or timezone.now(),
+        merchant,
     )

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from siyu.core.errors import InvalidTransition, NotFound
-from siyu.core.ids import human_number, numeric_code
+from siyu.core.ids import create_numbered, numeric_code
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders.errors import AmountMismatch, GatewayError, OrderExpired
@@ -59,13 +59,16 @@ def start_payment(
         raise InvalidTransition(detail={"from": order.status, "to": OrderStatus.PAID})
     if order.expires_at <= timezone.now():
         raise OrderExpired()
-    payment = Payment.objects.create(
-        merchant_id=order.merchant_id,
-        order=order,
-        number=human_number("P"),
-        gateway=gw.name,
-        amount=order.payable_amount,
-        idempotency_key=idempotency_key,
+    payment = create_numbered(
+        lambda number: Payment.objects.create(
+            merchant_id=order.merchant_id,
+            order=order,
+            number=number,
+            gateway=gw.name,
+            amount=order.payable_amount,
+            idempotency_key=idempotency_key,
+        ),
+        "P",
     )
     log_event(order, "payment_started", actor=customer, payment=payment.number, gateway=gw.name)
     return PaymentStart(payment, _action(gw, payment, order))
@@ -171,12 +174,15 @@ def _free_pickup_code(order: Order) -> str:
 
 def _refund(payment: Payment, *, amount: int, after_sale) -> Refund:
     """Refund through the payment's gateway; the caller's transaction records the result."""
-    refund = Refund.objects.create(
-        merchant_id=payment.merchant_id,
-        payment=payment,
-        after_sale=after_sale,
-        number=human_number("R"),
-        amount=amount,
+    refund = create_numbered(
+        lambda number: Refund.objects.create(
+            merchant_id=payment.merchant_id,
+            payment=payment,
+            after_sale=after_sale,
+            number=number,
+            amount=amount,
+        ),
+        "R",
     )
     try:
         result = get_gateway(payment.gateway).refund(

@@ -169,3 +169,30 @@ def test_worker_process_cancels_expired_order(customer, sku, address, settings):
     assert (stock.on_hand, stock.reserved) == (100, 0)
     sweep = DBTaskResult.objects.get(task_path="siyu.orders.tasks.cancel_unpaid_orders")
     assert (sweep.status, sweep.return_value) == ("SUCCESSFUL", 1)
+
+
+def test_customer_cannot_confirm_an_unshipped_or_pickup_order(customer, sku, address, outlet, merchant):
+    from siyu.inventory.services import set_stock
+
+    paid = pay(customer, place(customer, [(sku.pk, 1)], address=address))
+    with pytest.raises(InvalidTransition):
+        lifecycle.confirm_receipt(customer=customer, order_id=paid.pk)
+    set_stock(merchant=merchant, sku=sku, outlet=outlet, on_hand=2)
+    pickup = pay(customer, place(customer, [(sku.pk, 1)], outlet_id=outlet.pk))
+    with pytest.raises(InvalidTransition):
+        lifecycle.confirm_receipt(customer=customer, order_id=pickup.pk)
+    assert sorted(Order.objects.values_list("status", flat=True)) == ["paid", "paid"]
+
+
+def test_open_after_sale_keeps_order_from_completing(customer, sku, address, owner):
+    from siyu.orders.services import aftersales
+
+    order = pay(customer, place(customer, [(sku.pk, 1)], address=address))
+    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="1")
+    aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="return_refund", reason="size")
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.DELIVERED, delivered_at=timezone.now() - timedelta(days=30)
+    )
+    assert lifecycle.auto_complete_orders() == 0
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED

@@ -58,3 +58,26 @@ def test_creating_staff_is_audited(make_staff, owner, merchant):
     )
     entry = AuditEntry.objects.get(action="staff.create", object_id=str(guide.pk))
     assert (entry.staff_id, entry.after) == (owner.pk, {"role": "guide", "username": "guide1", "outlets": []})
+
+
+def test_taken_username_is_refused_unless_linking(merchant, owner):
+    from siyu.conftest import make_merchant
+    from siyu.core.errors import InvalidInput
+    from siyu.tenancy.models import Staff
+    from siyu.tenancy.services import create_staff
+
+    other = make_merchant("other")
+    with pytest.raises(InvalidInput):
+        create_staff(
+            merchant=other, username=owner.user.username, password="x" * 8, role=Role.OWNER, display_name="x"
+        )
+    assert Staff.objects.filter(merchant=other).count() == 0
+    linked = create_staff(
+        merchant=other,
+        username=owner.user.username,
+        password="ignored",
+        role=Role.ANALYST,
+        display_name="x",
+        link_existing_user=True,
+    )
+    assert linked.user_id == owner.user_id and linked.user.check_password("pw-123456")
