@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from siyu.api import payments
 from siyu.api.admin import catalog as admin_catalog
@@ -13,12 +21,88 @@ from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
 
-api = NinjaAPI(
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def _framework_statuses(path: str, operation: dict[str, Any]) -> list[int]:
+    """Errors an operation can answer before its view runs; each route documents only its own."""
+    schemes = {name for requirement in operation.get("security", []) for name in requirement}
+    statuses = []
+    if operation.get("requestBody"):
+        statuses.append(400)  # a body that is not JSON
+    if schemes:
+        statuses.append(401)  # a missing, unknown or other merchant's token
+    if "StaffSession" in schemes:
+        statuses.append(403)  # a session cookie without the CSRF token
+    if "{merchant}" in path:
+        statuses.append(404)  # no such shop
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.append(422)  # parameters or body fail validation
+    return statuses
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class RequestParser(Parser):
+    """Request input a view can use: a body that is a JSON object, and no NUL characters anywhere.
+
+    Ninja reads a JSON value that is not an object as an object without attributes, so ``[]`` or ``"x"``
+    would pass as an empty PATCH. PostgreSQL cannot store NUL in text or JSON, so it would fail the query.
+    Both are refused here, for every route: the body with a 400 like any unparsable body, the query with
+    a 422 like any invalid parameter.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        if _has_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        if bad := [key for key, value in parsed.items() if _has_nul(key) or _has_nul(value)]:
+            raise ValidationError(
+                [
+                    {"loc": ("query", key), "msg": "NUL characters are not allowed", "type": "string_nul"}
+                    for key in bad
+                ]
+            )
+        return parsed
+
+
+class SiyuAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI also lists the error responses the framework and the error handlers give."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        for path, item in schema["paths"].items():
+            for operation in item.values():
+                for status in _framework_statuses(path, operation):
+                    operation["responses"].setdefault(
+                        status, {"description": HTTPStatus(status).phrase, "content": ERROR_CONTENT}
+                    )
+        return schema
+
+
+api = SiyuAPI(
     title="Siyu API",
     version="1",
     description="Private-domain commerce: the shop API for mini-programs and the admin API for staff. "
     "Money is integer fen. Errors are {code, message, detail}; send Accept-Language: en for English.",
     urls_namespace="api-v1",
+    parser=RequestParser(),
 )
 install_error_handlers(api)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.validators import slug_re
 from django.http import HttpRequest
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from siyu.core.errors import NotFound
 from siyu.members.models import Customer
@@ -27,7 +28,8 @@ class ShopRequest(HttpRequest):
 
 def _path_merchant(request: HttpRequest) -> Merchant:
     slug = request.resolver_match.kwargs.get("merchant", "") if request.resolver_match else ""
-    merchant = Merchant.objects.filter(slug=slug, is_active=True).first()
+    # What cannot be a slug names no shop (and a NUL would fail the query on PostgreSQL).
+    merchant = Merchant.objects.filter(slug=slug, is_active=True).first() if slug_re.match(slug) else None
     if merchant is None:
         raise NotFound(detail={"merchant": slug})
     return merchant
@@ -48,10 +50,11 @@ class CustomerBearer(HttpBearer):
         return customer
 
 
-class ShopVisitor(APIKeyHeader):
-    """Anonymous shop access: resolves the merchant from the path; a customer token is optional."""
+class ShopVisitor:
+    """Anonymous shop access: resolves the merchant from the path; a customer token is optional.
 
-    param_name = "X-Siyu-Visitor"
+    A plain callable rather than a ninja security class, so the OpenAPI does not ask for a credential.
+    """
 
     def __call__(self, request: HttpRequest):
         merchant = _path_merchant(request)
@@ -62,9 +65,6 @@ class ShopVisitor(APIKeyHeader):
             customer = customer_for_token(header[7:])
             if customer is not None and customer.merchant_id == merchant.pk:
                 request.customer = customer  # type: ignore[attr-defined]
-        return True
-
-    def authenticate(self, request: HttpRequest, key: str | None):
         return True
 
 

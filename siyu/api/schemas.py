@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from typing import Annotated
 
 from ninja import Field, Path, Schema
+from pydantic import field_validator
 
 # Ids in paths, queries and bodies: positive and within a 63-bit column, so a fuzzer's 10^30 is a 422.
 ObjectId = Annotated[int, Field(ge=1, le=2**62)]
@@ -113,6 +114,8 @@ class CustomerOut(Schema):
 
 
 class ProfileIn(Schema):
+    """A partial update: fields left out stay as they are; ``null`` clears a field."""
+
     nickname: str | None = Field(None, max_length=64)
     avatar_url: str | None = Field(None, max_length=200)
     gender: str | None = Field(None, pattern="^(unknown|male|female)$")
@@ -120,8 +123,25 @@ class ProfileIn(Schema):
     province: str | None = Field(None, max_length=32)
     city: str | None = Field(None, max_length=32)
     district: str | None = Field(None, max_length=32)
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    quiet_hours_start: time | None = Field(None, description="Local time, without a UTC offset")
+    quiet_hours_end: time | None = Field(None, description="Local time, without a UTC offset")
+
+    @field_validator("nickname", "avatar_url", "province", "city", "district")
+    @classmethod
+    def _null_clears_text(cls, value: str | None) -> str:
+        return "" if value is None else value
+
+    @field_validator("gender")
+    @classmethod
+    def _null_clears_gender(cls, value: str | None) -> str:
+        return "unknown" if value is None else value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _local_time(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("use a local time without a UTC offset")
+        return value
 
 
 class OrderLineOut(Schema):

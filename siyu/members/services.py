@@ -150,10 +150,12 @@ def bind_phone(*, customer: Customer, phone: str) -> Customer:
     return customer
 
 
+TEXT_FIELDS = {"nickname", "avatar_url", "province", "city", "district"}
 PROFILE_FIELDS = ["nickname", "avatar_url", "gender", "birthday", "province", "city", "district"]
 
 
 def _validate_profile(changes: dict[str, Any]) -> None:
+    """Refuse what the columns cannot hold; ``None`` clears a text field (normalised by the caller)."""
     unknown = set(changes) - set(PROFILE_FIELDS) - {"quiet_hours_start", "quiet_hours_end"}
     if unknown:
         raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
@@ -163,14 +165,18 @@ def _validate_profile(changes: dict[str, Any]) -> None:
     if birthday is not None and (not isinstance(birthday, date) or birthday > timezone.localdate()):
         raise InvalidInput(detail={"birthday": str(birthday)})
     for key in ("quiet_hours_start", "quiet_hours_end"):
-        if changes.get(key) is not None and not isinstance(changes[key], time):
-            raise InvalidInput(detail={key: str(changes[key])})
+        value = changes.get(key)
+        if value is not None and (not isinstance(value, time) or value.tzinfo is not None):
+            raise InvalidInput(detail={key: str(value)})
 
 
 @transaction.atomic
 def update_profile(*, customer: Customer, acting_staff: Staff | None = None, **changes: Any) -> Customer:
     if acting_staff is not None:
         require(acting_staff, Perm.CUSTOMERS_EDIT)
+    changes = {k: ("" if v is None and k in TEXT_FIELDS else v) for k, v in changes.items()}
+    if changes.get("gender", Gender.UNKNOWN) is None:
+        changes["gender"] = Gender.UNKNOWN
     _validate_profile(changes)
     fields = [*PROFILE_FIELDS, "quiet_hours_start", "quiet_hours_end"]
     before = snapshot(customer, fields)

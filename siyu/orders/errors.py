@@ -17,6 +17,13 @@ class QuantityInvalid(SiyuError):
     message = _("The quantity must be between 1 and 999.")
 
 
+class OrderTooLarge(SiyuError):
+    """Raised when an order's total exceeds what one order may carry (¥10,000,000)."""
+
+    code = "order_too_large"
+    message = _("This order is too large. Please split it into several orders.")
+
+
 class PickupUnavailable(SiyuError):
     """Raised when the chosen outlet does not offer self-pickup."""
 

@@ -69,15 +69,17 @@ def list_products(request: StaffRequest, filters: Query[ProductFilter], page: Qu
     return paginate(qs, page, lambda p: product_dict(p, staff=True, active_only=False))
 
 
-Money = Field(..., ge=0, le=10**10)
+# Prices are int32 columns (at most 2^31 - 1 fen); a larger one would fail the INSERT on PostgreSQL.
+MAX_FEN = 10**9
+Money = Field(..., ge=0, le=MAX_FEN)
 
 
 class SkuIn(Schema):
     code: str = Field(..., min_length=1, max_length=64)
     specs: dict[str, str] = Field(default_factory=dict)
     price: int = Money
-    list_price: int = Field(0, ge=0, le=10**10)
-    cost: int = Field(0, ge=0, le=10**10)
+    list_price: int = Field(0, ge=0, le=MAX_FEN)
+    cost: int = Field(0, ge=0, le=MAX_FEN)
     barcode: str = Field("", max_length=32)
     weight_grams: int = Field(0, ge=0, le=10**7)
     stock: int = Field(0, ge=0, le=10**9)
@@ -168,9 +170,9 @@ def add_skus(request: StaffRequest, product_id: ObjectId, payload: SkusIn):
 
 class SkuPatch(Schema):
     specs: dict[str, str] | None = None
-    price: int | None = Field(None, ge=0, le=10**10)
-    list_price: int | None = Field(None, ge=0, le=10**10)
-    cost: int | None = Field(None, ge=0, le=10**10)
+    price: int | None = Field(None, ge=0, le=MAX_FEN)
+    list_price: int | None = Field(None, ge=0, le=MAX_FEN)
+    cost: int | None = Field(None, ge=0, le=MAX_FEN)
     barcode: str | None = Field(None, max_length=32)
     weight_grams: int | None = Field(None, ge=0, le=10**7)
     is_active: bool | None = None

@@ -227,12 +227,6 @@ def add_staff(request: StaffRequest, payload: StaffIn):
     outlets = list(Outlet.objects.for_merchant(merchant).filter(pk__in=payload.outlet_ids))
     if len(outlets) != len(set(payload.outlet_ids)):
         raise NotFound(detail={"outlet_ids": payload.outlet_ids})
-    if Staff.objects.for_merchant(merchant).filter(user__username=payload.username).exists():
-        raise InvalidInput(detail={"username": "already a staff member"})
-    from django.contrib.auth import get_user_model
-
-    if get_user_model().objects.filter(username=payload.username).exists():
-        raise InvalidInput(detail={"username": "taken"})
     staff = create_staff(
         merchant=merchant,
         username=payload.username,

@@ -170,3 +170,20 @@ def test_phone_binding_is_unique_per_merchant(customer_login):
     carol, _ = customer_login("carol", m=other_merchant)
     bind_phone(customer=carol, phone="13900000001")  # another merchant's customers are separate
     assert carol.phone == "13900000001"
+
+
+@pytest.mark.django_db
+def test_profile_none_clears_and_offset_times_are_refused(customer):
+    from datetime import UTC, time
+
+    from siyu.core.errors import InvalidInput
+    from siyu.members.services import update_profile
+
+    update_profile(customer=customer, nickname="阿狸", gender="female", city="杭州")
+    update_profile(customer=customer, nickname=None, gender=None, city=None)
+    customer.refresh_from_db()
+    assert (customer.nickname, customer.gender, customer.city) == ("", "unknown", "")
+    with pytest.raises(InvalidInput):
+        update_profile(customer=customer, quiet_hours_start=time(22, 0, tzinfo=UTC))
+    customer.refresh_from_db()
+    assert customer.quiet_hours_start is None

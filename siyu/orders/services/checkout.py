@@ -16,7 +16,7 @@ from siyu.core.ids import create_numbered, fingerprint
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
-from siyu.orders.errors import AddressRequired, EmptyCart, PickupUnavailable, QuantityInvalid
+from siyu.orders.errors import AddressRequired, EmptyCart, OrderTooLarge, PickupUnavailable, QuantityInvalid
 from siyu.orders.models import CartItem, Fulfilment, Order, OrderLine
 from siyu.orders.pricing import PricedCart, PricingContext, PricingLine, ShippingRule, price_cart
 from siyu.orders.services.cart import MAX_QUANTITY
@@ -24,6 +24,8 @@ from siyu.orders.services.timeline import log_event
 from siyu.tenancy.models import Outlet
 
 MAX_LINES = 50
+# One order carries at most ¥10,000,000: far above any real basket, well inside the money columns.
+MAX_ORDER_FEN = 10**9
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,13 @@ def cart_lines(customer: Customer) -> list[LineRequest]:
 
 
 def quote(*, customer: Customer, request: CheckoutRequest) -> tuple[PricedCart, dict[int, Sku]]:
-    """Price a prospective order without creating it (the checkout page's breakdown)."""
+    """Price a prospective order without creating it (the checkout page's breakdown).
+
+    The address and pickup outlet are checked too, so the page learns of a bad choice before paying.
+    """
+    _pickup_outlet(customer, request)
+    if request.address_id is not None:
+        get_address(customer, request.address_id)
     lines = _validate_lines(cart_lines(customer) if request.lines is None else request.lines)
     skus = _load_skus(customer, lines)
     merchant = customer.merchant
@@ -130,7 +138,10 @@ def quote(*, customer: Customer, request: CheckoutRequest) -> tuple[PricedCart, 
         pickup=request.fulfilment == Fulfilment.PICKUP,
         shipping=ShippingRule(fee=merchant.shipping_fee, free_threshold=merchant.free_shipping_threshold),
     )
-    return price_cart(pricing_lines, context), skus
+    priced = price_cart(pricing_lines, context)
+    if priced.goods_amount > MAX_ORDER_FEN:
+        raise OrderTooLarge(detail={"goods_amount": priced.goods_amount, "max": MAX_ORDER_FEN})
+    return priced, skus
 
 
 def _replay(customer: Customer, idempotency_key: str, payload_fp: str) -> Order | None:

@@ -87,3 +87,26 @@ def test_quote_prices_without_creating(customer, sku):
     assert (priced.goods_amount, priced.shipping_fee, priced.payable_amount) == (5000, 1000, 6000)
     assert priced.explain()["adjustments"][0]["label_zh"] == "运费"
     assert Order.objects.count() == 0
+
+
+def test_order_over_the_cap_is_refused(customer, make_product, address):
+    from siyu.orders.errors import OrderTooLarge
+
+    sku = make_product(price=10**9, stock=10).skus.get()
+    with pytest.raises(OrderTooLarge):
+        place(customer, [(sku.pk, 2)], address=address)
+    assert Order.objects.count() == 0
+    assert level(sku).reserved == 0
+
+
+def test_quote_checks_the_address(customer, sku, customer_login):
+    from siyu.core.errors import NotFound
+    from siyu.members.services import save_address
+
+    bob, _ = customer_login("bob")
+    bobs = save_address(customer=bob, recipient="b", phone="13800000001", province="p", city="c", detail="d")
+    with pytest.raises(NotFound):
+        checkout.quote(
+            customer=customer,
+            request=checkout.CheckoutRequest(lines=[checkout.LineRequest(sku.pk, 1)], address_id=bobs.pk),
+        )

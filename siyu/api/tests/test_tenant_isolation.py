@@ -1,0 +1,525 @@
+"""No API route lets one merchant's staff or customers read or change another merchant's rows.
+
+Merchant A's owner calls every admin route that names a row, with merchant B's ids; A's customer calls
+the shop with B's ids, and with B's shop slug. Each call must be a 404 (or 401 for the wrong shop) and
+leave every one of B's rows as it was. The routes and the id fields come from the OpenAPI, so a new
+route or field fails here until this file says how to aim it at B.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+
+from siyu.api import api
+from siyu.api.tests.conftest import World, build_world
+from siyu.conftest import ApiClient
+from siyu.members.models import Customer
+from siyu.orders.models import OrderLine
+from siyu.tenancy.models import Merchant
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = api.get_openapi_schema(path_prefix="/api/v1/")
+ADMIN = "/api/v1/admin/"
+SHOP = "/api/v1/shop/{merchant}/"
+
+# How to name one of a world's rows in a path parameter. A route whose path has another parameter fails.
+PATH_IDS: dict[str, Callable[[World], int]] = {
+    "customer_id": lambda w: w.customer.pk,
+    "outlet_id": lambda w: w.outlet.pk,
+    "product_id": lambda w: w.product.pk,
+    "sku_id": lambda w: w.sku.pk,
+    "order_id": lambda w: w.paid_order.pk,
+    "after_sale_id": lambda w: w.after_sale.pk,
+    "address_id": lambda w: w.address.pk,
+}
+# Where the general choice would make the call fail for a reason other than the owner, pick a row the
+# owner could really act on, so a missing merchant check would show up as a change in B.
+PATH_IDS_FOR = {
+    "POST /api/v1/admin/orders/{order_id}/cancel": {"order_id": lambda w: w.unpaid_order.pk},
+    "POST /api/v1/shop/{merchant}/orders/{order_id}/cancel": {"order_id": lambda w: w.unpaid_order.pk},
+    "POST /api/v1/shop/{merchant}/orders/{order_id}/payments": {"order_id": lambda w: w.unpaid_order.pk},
+    "POST /api/v1/shop/{merchant}/orders/{order_id}/confirm-receipt": {
+        "order_id": lambda w: w.shipped_order.pk
+    },
+    "PUT /api/v1/shop/{merchant}/cart/items/{sku_id}": {"sku_id": lambda w: w.other_sku.pk},
+}
+# Path parameters that name no row.
+NOT_IDS = {"merchant", "channel"}
+
+# A valid body for each route that takes one, so validation passes and the ownership check is what answers.
+BODIES: dict[str, dict[str, Any]] = {
+    "PATCH /api/v1/admin/customers/{customer_id}": {"nickname": "taken over", "city": "Nowhere"},
+    "PATCH /api/v1/admin/outlets/{outlet_id}": {"name": "taken over", "is_active": False},
+    "PATCH /api/v1/admin/products/{product_id}": {"name": "taken over", "sort_order": 99},
+    "POST /api/v1/admin/products/{product_id}/skus": {"skus": [{"code": "X-1", "price": 1, "stock": 5}]},
+    "PATCH /api/v1/admin/skus/{sku_id}": {"price": 1, "is_active": False},
+    "POST /api/v1/admin/orders/{order_id}/ship": {"carrier": "SF", "tracking_number": "X1"},
+    "POST /api/v1/admin/after-sales/{after_sale_id}/approve": {"note": "ok"},
+    "POST /api/v1/admin/after-sales/{after_sale_id}/reject": {"note": "no"},
+    "PUT /api/v1/shop/{merchant}/addresses/{address_id}": {
+        "recipient": "X",
+        "phone": "13900000000",
+        "province": "P",
+        "city": "C",
+        "detail": "D",
+    },
+    "PUT /api/v1/shop/{merchant}/cart/items/{sku_id}": {"quantity": 3},
+    "POST /api/v1/shop/{merchant}/orders/{order_id}/payments": {"gateway": "sandbox"},
+    "POST /api/v1/shop/{merchant}/orders/{order_id}/after-sales": {"kind": "refund_only", "reason": "x"},
+    "POST /api/v1/shop/{merchant}/after-sales/{after_sale_id}/return-shipment": {
+        "carrier": "SF",
+        "tracking_number": "R1",
+    },
+}
+# Idempotent deletes answer 200 whether or not the row was there; they must still change nothing of B's.
+STATUS_FOR = {"DELETE /api/v1/shop/{merchant}/cart/items/{sku_id}": 200}
+
+
+def _operations(prefix: str):
+    for path, item in SCHEMA["paths"].items():
+        if path.startswith(prefix.split("{")[0]):
+            for method, operation in item.items():
+                yield f"{method.upper()} {path}", path, operation
+
+
+def _path_params(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
+def _id_routes(prefix: str) -> list[str]:
+    return sorted(label for label, path, _ in _operations(prefix) if set(_path_params(path)) - NOT_IDS)
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _id_fields(schema: dict[str, Any], prefix: str) -> set[str]:
+    """Dotted names of the properties in a body schema that name rows (``*_id``, ``*_ids``)."""
+    schema = _resolve(schema)
+    found = set()
+    for option in schema.get("anyOf", []):
+        found |= _id_fields(option, prefix)
+    if "items" in schema:
+        found |= _id_fields(schema["items"], prefix + "[]")
+    for name, prop in schema.get("properties", {}).items():
+        dotted = f"{prefix}.{name}"
+        if name.endswith(("_id", "_ids")):
+            found.add(dotted)
+        found |= _id_fields(prop, dotted)
+    return found
+
+
+def id_inputs(prefix: str) -> set[str]:
+    """Every query parameter or body field, on every route of the area, that names a row."""
+    inputs = set()
+    for label, _path, operation in _operations(prefix):
+        for param in operation.get("parameters", []):
+            if param["in"] == "query" and param["name"].endswith(("_id", "_ids")):
+                inputs.add(f"{label} query.{param['name']}")
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if "schema" in body:
+            inputs |= {f"{label} {name}" for name in _id_fields(body["schema"], "body")}
+    return inputs
+
+
+def tenant_rows(merchant: Merchant) -> dict[str, Any]:
+    """Every row a merchant owns, in every table, plus its staff's user accounts."""
+    rows: dict[str, Any] = {"merchant": list(Merchant.objects.filter(pk=merchant.pk).values())}
+    for model in apps.get_models():
+        if any(f.name == "merchant" for f in model._meta.get_fields()):
+            rows[model._meta.label] = list(
+                model._base_manager.filter(merchant=merchant).order_by("pk").values()
+            )
+    users = get_user_model().objects.filter(staff_roles__merchant=merchant).order_by("pk")
+    rows["users"] = list(users.values())
+    return json.loads(json.dumps(rows, default=str))
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [table for table in sorted(set(before) | set(after)) if before.get(table) != after.get(table)]
+
+
+@pytest.fixture
+def a() -> World:
+    return build_world("alpha")
+
+
+@pytest.fixture
+def b() -> World:
+    return build_world("beta")
+
+
+def _url(label: str, target: World, slug: str) -> tuple[str, str]:
+    method, path = label.split(" ", 1)
+    fill = {name: PATH_IDS_FOR.get(label, {}).get(name, PATH_IDS.get(name)) for name in _path_params(path)}
+    values: dict[str, Any] = {"merchant": slug, "channel": "sms"}
+    for name, pick in fill.items():
+        if name in NOT_IDS:
+            continue
+        if pick is None:
+            pytest.fail(f"{label}: no way to name a row for {{{name}}}; add it to PATH_IDS in this file")
+        values[name] = pick(target)
+    return method.lower(), path.format(**values)
+
+
+def _body(label: str) -> dict[str, Any] | None:
+    method, path = label.split(" ", 1)
+    if "requestBody" not in SCHEMA["paths"][path][method.lower()]:
+        return None
+    if label not in BODIES:
+        pytest.fail(f"{label} takes a body; add a valid one to BODIES in this file")
+    return BODIES[label]
+
+
+def _call(client: ApiClient, label: str, target: World, slug: str, body: dict[str, Any] | None = None):
+    method, url = _url(label, target, slug)
+    return client.request(method, url, body if body is not None else _body(label))
+
+
+# Admin routes ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", _id_routes(ADMIN))
+def test_admin_route_with_another_merchants_id_is_404_and_changes_nothing(label, a, b):
+    owner_a = ApiClient(a.staff_token)
+    before = tenant_rows(b.merchant)
+
+    response = _call(owner_a, label, b, a.slug)
+
+    assert response.status_code == 404, (response.status_code, response.content[:300])
+    assert response.json()["code"] == "not_found"
+    assert _changed(before, tenant_rows(b.merchant)) == []
+    # The same call on A's own row is served: the 404 above is the merchant check, not a bad request.
+    own = _call(owner_a, label, a, a.slug)
+    assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
+        own.status_code,
+        own.content,
+    )
+
+
+# Shop routes -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", _id_routes(SHOP))
+def test_shop_route_with_another_merchants_id_is_404_and_changes_nothing(label, a, b):
+    customer_a = ApiClient(a.customer_token)
+    before = tenant_rows(b.merchant)
+
+    response = _call(customer_a, label, b, a.slug)
+
+    assert response.status_code == STATUS_FOR.get(label, 404), (response.status_code, response.content[:300])
+    assert _changed(before, tenant_rows(b.merchant)) == []
+    own = _call(customer_a, label, a, a.slug)
+    assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
+        own.status_code,
+        own.content,
+    )
+
+
+def _customer_routes() -> list[str]:
+    return sorted(
+        label
+        for label, _path, operation in _operations(SHOP)
+        if any("CustomerBearer" in req for req in operation.get("security", []))
+    )
+
+
+@pytest.mark.parametrize("label", _customer_routes())
+def test_customer_token_does_not_work_in_another_shop(label, a, b):
+    """A's customer token on B's shop is not a login there, even for B's own rows."""
+    before = tenant_rows(b.merchant)
+
+    response = _call(ApiClient(a.customer_token), label, b, b.slug, body={})  # auth answers before the body
+
+    assert response.status_code == 401, (response.status_code, response.content[:300])
+    assert _changed(before, tenant_rows(b.merchant)) == []
+
+
+def test_the_route_lists_are_not_empty():
+    assert len(_id_routes(ADMIN)) >= 14
+    assert len(_id_routes(SHOP)) >= 12
+    assert len(_customer_routes()) >= 20
+    assert "PATCH /api/v1/admin/skus/{sku_id}" in _id_routes(ADMIN)
+
+
+# Ids in bodies and queries ---------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """One call that names B's rows in a body or query, on a route of A's."""
+
+    covers: list[str]
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None
+    statuses: tuple[int, ...] = (404,)
+    staff: bool = True
+    empty_list: bool = False  # a list filtered by B's id holds none of A's rows and none of B's
+    then: Callable[[Any], None] | None = field(default=None, repr=False)  # more checks on the response
+
+    def __post_init__(self) -> None:
+        if self.empty_list:
+            self.statuses = (200,)
+
+
+def probes(a: World, b: World) -> list[Probe]:
+    adm = "/api/v1/admin"
+    shop = f"/api/v1/shop/{a.slug}"
+    b_line = OrderLine.objects.filter(order=b.shipped_order).order_by("pk").first()
+    a_line = OrderLine.objects.filter(order=a.shipped_order).order_by("pk").first()
+    assert b_line is not None and a_line is not None
+    new_product = {"name": "New", "skus": [{"code": "N-1", "price": 100}]}
+
+    def no_referrer(response) -> None:
+        assert Customer.objects.get(pk=response.json()["customer_id"]).referrer_id is None
+
+    return [
+        # Admin lists filtered by B's ids: empty, not B's rows.
+        Probe(
+            [f"GET {adm}/audit query.staff_id"],
+            "get",
+            f"{adm}/audit",
+            query={"staff_id": b.owner.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/audit query.object_id"],
+            "get",
+            f"{adm}/audit",
+            query={"object_type": "orders.order", "object_id": str(b.shipped_order.pk)},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/products query.category_id"],
+            "get",
+            f"{adm}/products",
+            query={"category_id": b.category.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/stock query.sku_id"],
+            "get",
+            f"{adm}/stock",
+            query={"sku_id": b.sku.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/stock query.outlet_id"],
+            "get",
+            f"{adm}/stock",
+            query={"outlet_id": b.outlet.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/orders query.customer_id"],
+            "get",
+            f"{adm}/orders",
+            query={"customer_id": b.customer.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/orders query.outlet_id"],
+            "get",
+            f"{adm}/orders",
+            query={"outlet_id": b.outlet.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/after-sales query.order_id"],
+            "get",
+            f"{adm}/after-sales",
+            query={"order_id": b.shipped_order.pk},
+            empty_list=True,
+        ),
+        # Admin writes that name B's rows in the body.
+        Probe(
+            [f"POST {adm}/staff body.outlet_ids"],
+            "post",
+            f"{adm}/staff",
+            {
+                "username": "alpha_clerk",
+                "password": "pw-12345678",
+                "display_name": "C",
+                "role": "guide",
+                "outlet_ids": [b.outlet.pk],
+            },
+        ),
+        Probe(
+            [f"POST {adm}/categories body.parent_id"],
+            "post",
+            f"{adm}/categories",
+            {"name": "X", "parent_id": b.category.pk},
+        ),
+        Probe(
+            [f"POST {adm}/products body.category_id"],
+            "post",
+            f"{adm}/products",
+            {**new_product, "category_id": b.category.pk},
+        ),
+        Probe(
+            [f"PATCH {adm}/products/{{product_id}} body.category_id"],
+            "patch",
+            f"{adm}/products/{a.product.pk}",
+            {"category_id": b.category.pk},
+        ),
+        Probe(
+            [f"POST {adm}/products/bulk-status body.product_ids"],
+            "post",
+            f"{adm}/products/bulk-status",
+            {"product_ids": [a.product.pk, b.product.pk], "status": "off_shelf"},
+        ),
+        Probe([f"PUT {adm}/stock body.sku_id"], "put", f"{adm}/stock", {"sku_id": b.sku.pk, "on_hand": 0}),
+        Probe(
+            [f"PUT {adm}/stock body.outlet_id"],
+            "put",
+            f"{adm}/stock",
+            {"sku_id": a.sku.pk, "outlet_id": b.outlet.pk, "on_hand": 0},
+        ),
+        Probe([], "post", f"{adm}/pickups/verify", {"code": b.pickup_order.pickup_code}),
+        Probe(
+            [],
+            "post",
+            f"{adm}/auth/token",
+            {"username": a.owner.user.username, "password": "pw-123456", "merchant": b.slug},
+            statuses=(401,),
+        ),
+        # Shop: A's customer names B's rows in bodies and queries on A's shop.
+        Probe(
+            [f"GET {SHOP}products query.category_id"],
+            "get",
+            f"{shop}/products",
+            query={"category_id": b.category.pk},
+            staff=False,
+            empty_list=True,
+        ),
+        Probe(
+            [f"POST {SHOP}cart/items body.sku_id"],
+            "post",
+            f"{shop}/cart/items",
+            {"sku_id": b.sku.pk, "quantity": 1},
+            staff=False,
+        ),
+        *[
+            Probe(
+                [f"POST {SHOP}{route} body.lines[].sku_id"],
+                "post",
+                f"{shop}/{route}",
+                {"lines": [{"sku_id": b.sku.pk, "quantity": 1}], "address_id": a.address.pk},
+                staff=False,
+            )
+            for route in ("checkout/quote", "orders")
+        ],
+        # The quote prices lines only and does not look at the address or the outlet (yet): it may answer
+        # 200, but without anything of B's. Placing the order must refuse them.
+        *[
+            Probe(
+                [f"POST {SHOP}{route} body.address_id"],
+                "post",
+                f"{shop}/{route}",
+                {"lines": [{"sku_id": a.sku.pk, "quantity": 1}], "address_id": b.address.pk},
+                statuses=statuses,
+                staff=False,
+            )
+            for route, statuses in (("checkout/quote", (200, 404)), ("orders", (404,)))
+        ],
+        *[
+            Probe(
+                [f"POST {SHOP}{route} body.pickup_outlet_id"],
+                "post",
+                f"{shop}/{route}",
+                {
+                    "lines": [{"sku_id": a.other_sku.pk, "quantity": 1}],
+                    "fulfilment": "pickup",
+                    "pickup_outlet_id": b.outlet.pk,
+                },
+                statuses=statuses,
+                staff=False,
+            )
+            for route, statuses in (("checkout/quote", (200, 404)), ("orders", (404,)))
+        ],
+        Probe(
+            [f"POST {SHOP}orders/{{order_id}}/after-sales body.lines[].order_line_id"],
+            "post",
+            f"{shop}/orders/{a.shipped_order.pk}/after-sales",
+            {"kind": "refund_only", "reason": "x", "lines": [{"order_line_id": b_line.pk, "quantity": 1}]},
+            staff=False,
+        ),
+        Probe(
+            [f"POST {SHOP}auth/login body.referrer_id"],
+            "post",
+            f"{shop}/auth/login",
+            {"code": "new-visitor", "referrer_id": b.customer.pk},
+            statuses=(200,),
+            staff=False,
+            then=no_referrer,
+        ),
+    ]
+
+
+def test_probes_cover_every_id_in_bodies_and_queries(a, b):
+    covered = {key for probe in probes(a, b) for key in probe.covers}
+    expected = id_inputs(ADMIN) | id_inputs(SHOP)
+    assert sorted(expected - covered) == [], "add a Probe that names B's row in these fields"
+    assert sorted(covered - expected) == [], "these Probes name fields the API no longer has"
+
+
+def test_ids_in_bodies_and_queries_do_not_reach_another_merchant(a, b):
+    failures = []
+    for probe in probes(a, b):
+        before_b, before_a = tenant_rows(b.merchant), tenant_rows(a.merchant)
+        client = ApiClient(a.staff_token if probe.staff else a.customer_token)
+        data = probe.query if probe.method == "get" else probe.body
+        response = client.request(probe.method, probe.url, data)
+        problems = []
+        if response.status_code not in probe.statuses:
+            problems.append(f"status {response.status_code}: {response.content[:200]!r}")
+        if b.slug in response.content.decode():
+            problems.append("the response shows B's data")
+        if probe.empty_list and response.status_code == 200:
+            page = response.json()
+            if page["count"] or page["items"]:
+                problems.append(f"list not empty: {page['count']} rows")
+        if changed := _changed(before_b, tenant_rows(b.merchant)):
+            problems.append(f"B's rows changed: {changed}")
+        if response.status_code >= 400 and (changed := _changed(before_a, tenant_rows(a.merchant))):
+            problems.append(f"a refused call changed A's rows: {changed}")
+        if probe.then is not None and response.status_code in probe.statuses:
+            probe.then(response)
+        if problems:
+            failures.append(f"{probe.method.upper()} {probe.url} {data}: {'; '.join(problems)}")
+    assert not failures, "\n".join(failures)
+
+
+def test_admin_lists_show_none_of_another_merchants_rows(a, b):
+    """Every admin list, unfiltered, shows A's rows and nothing of B's (whose names all contain "beta")."""
+    owner_a = ApiClient(a.staff_token)
+    lists = [label for label, path, _ in _operations(ADMIN) if label.startswith("GET ") and "{" not in path]
+    assert len(lists) >= 10
+    for label in lists:
+        response = owner_a.get(label.split(" ", 1)[1])
+        assert response.status_code == 200, (label, response.status_code)
+        assert b.slug not in response.content.decode(), label
+
+
+def test_shop_reads_with_another_merchants_slug_show_only_that_shop(a, b):
+    """Public shop pages under B's slug never show A's products, and A's product id is a 404 there."""
+    visitor = ApiClient(a.customer_token)
+    assert visitor.get(f"/api/v1/shop/{b.slug}/products/{a.product.pk}").status_code == 404
+    for page in ("products", "categories", "outlets"):
+        response = visitor.get(f"/api/v1/shop/{b.slug}/{page}")
+        assert response.status_code == 200
+        assert a.slug not in response.content.decode(), page
