@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from siyu.catalog.models import Product, ProductStatus, Sku
+from siyu.catalog.models import Product, ProductRoleAssignment, ProductStatus, Sku
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Merchant
 
@@ -20,15 +20,17 @@ def products(
     """Products of a merchant, filtered; SKUs, warehouse stock and roles prefetched in 3 queries."""
     qs = Product.objects.for_merchant(merchant).select_related("category")
     if q:
+        # EXISTS rather than a join: no duplicate rows, so no DISTINCT over every column.
+        by_barcode = Exists(Sku.objects.filter(product=OuterRef("pk"), barcode=q))
         qs = qs.filter(
-            Q(name__icontains=q) | Q(keywords__icontains=q) | Q(subtitle__icontains=q) | Q(skus__barcode=q)
-        ).distinct()
+            Q(name__icontains=q) | Q(keywords__icontains=q) | Q(subtitle__icontains=q) | by_barcode
+        )
     if category_id is not None:
         qs = qs.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
     if status:
         qs = qs.filter(status=status)
     if role:
-        qs = qs.filter(role_rows__role=role)
+        qs = qs.filter(Exists(ProductRoleAssignment.objects.filter(product=OuterRef("pk"), role=role)))
     stock = Prefetch(
         "stock_levels", queryset=StockLevel.objects.filter(outlet=None), to_attr="warehouse_stock"
     )
@@ -37,11 +39,8 @@ def products(
 
 
 def on_sale_products(*, merchant: Merchant, **filters) -> QuerySet[Product]:
-    return (
-        products(merchant=merchant, status=ProductStatus.ON_SALE, **filters)
-        .filter(skus__is_active=True)
-        .distinct()
-    )
+    sellable = Exists(Sku.objects.filter(product=OuterRef("pk"), is_active=True))
+    return products(merchant=merchant, status=ProductStatus.ON_SALE, **filters).filter(sellable)
 
 
 def sku_available(sku: Sku) -> int:
