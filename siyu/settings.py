@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "siyu.members",
     "siyu.orders",
     "siyu.simulate",
+    "siyu.imports",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ from siyu.api.errors import install_error_handlers
 from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
+from siyu.imports import api as admin_imports
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
@@ -112,4 +113,5 @@ api.add_router("/shop/{merchant}/", shop_orders.router)
 api.add_router("/admin/", admin_people.router)
 api.add_router("/admin/", admin_catalog.router)
 api.add_router("/admin/", admin_orders.router)
+api.add_router("/admin/", admin_imports.router)
 api.add_router("/payments/", payments.router)
