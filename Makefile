@@ -52,8 +52,13 @@ test-postgres: install-dev
 		echo "== PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only (concurrency tests skipped)."; \
 	fi
 
-## bench: run the benchmarks; results in bench/results/latest.json.
-bench: install-dev
+$(VENV)/.installed-bench: $(VENV)/.installed-dev requirements/bench.txt
+	$(BIN)/pip install -q -r requirements/bench.txt
+	touch $@
+
+## bench: run the benchmarks; results in bench/results/latest.json (uses Debian's wrk when installed).
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || echo "wrk not found (apt-get install wrk): using the slower Python load generator"
 	$(BIN)/python -m bench.run
 
 ## messages: recompile translations after editing siyu/locale/*/LC_MESSAGES/django.po (needs gettext).

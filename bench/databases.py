@@ -53,6 +53,14 @@ def migrate(env: dict[str, str], timeout: float = 300) -> None:
     )
 
 
+def failure_text(exc: BaseException) -> str:
+    """A one-paragraph reason for a failed Django subprocess, with the tail of its stderr when captured."""
+    if isinstance(exc, subprocess.CalledProcessError):
+        tail = "\n".join(str(exc.stderr or "").strip().splitlines()[-5:])
+        return f"{' '.join(map(str, exc.cmd[1:4]))} exited {exc.returncode}: {tail}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
 def postgres_admin_url() -> str:
     """The maintenance connection used to create the scratch database (overridable for other hosts)."""
     return os.environ.get("SIYU_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL)
@@ -64,7 +72,8 @@ def postgres_reachable(admin_url: str) -> str | None:
         with psycopg.connect(admin_url, connect_timeout=3):
             return None
     except psycopg.Error as exc:
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        first_line = next(iter(str(exc).strip().splitlines()), "")
+        return f"{type(exc).__name__}: {first_line}"
 
 
 def scratch_url(admin_url: str) -> str:
@@ -73,7 +82,7 @@ def scratch_url(admin_url: str) -> str:
     return f"{base}/{SCRATCH_DB_NAME}"
 
 
-def _admin_execute(admin_url: str, statement: sql.Composable) -> None:
+def _admin_execute(admin_url: str, statement: sql.Composed) -> None:
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
         conn.execute(statement)
 

@@ -43,7 +43,12 @@ def seed_shop(slug: str, products: int, skus_per_product: int) -> dict[str, obje
             status="on_sale",
             acting_staff=None,
         )
-    return {"merchant_id": merchant.pk, "slug": slug, "products": products, "skus_per_product": skus_per_product}
+    return {
+        "merchant_id": merchant.pk,
+        "slug": slug,
+        "products": products,
+        "skus_per_product": skus_per_product,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

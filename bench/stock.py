@@ -165,8 +165,10 @@ def measure(merchant_id: int, threads: int, stock: int, overflow: int, deadline_
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 8])
-    parser.add_argument("--stock", type=int, default=1000, help="units of the SKU per run")
-    parser.add_argument("--overflow", type=int, default=100, help="extra calls beyond the stock, to be refused")
+    parser.add_argument("--stock", type=int, default=500, help="units of the SKU per run")
+    parser.add_argument(
+        "--overflow", type=int, default=50, help="extra calls beyond the stock, to be refused"
+    )
     parser.add_argument("--deadline", type=float, default=20.0, help="seconds one run may take at most")
     args = parser.parse_args(argv)
     django.setup()
