@@ -6,6 +6,7 @@ import bisect
 import itertools
 import math
 import random
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -670,7 +671,7 @@ class _DemoBuilder:
                 "receipt_auto_confirmed": plan.delivered,
                 "picked_up": plan.delivered,
             }
-            movement_times = {
+            movement_times: dict[str, datetime | None] = {
                 MovementKind.RESERVE: plan.created,
                 MovementKind.DEDUCT: plan.paid,
                 MovementKind.RELEASE: plan.cancelled,
@@ -713,7 +714,7 @@ class _DemoBuilder:
             Refund.objects.filter(after_sale_id=plan.after_sale_id).update(
                 created_at=refund_at, succeeded_at=refund_at
             )
-        AfterSale.objects.filter(pk=plan.after_sale_id).update(**stamps)
+        AfterSale.objects.filter(pk=plan.after_sale_id or 0).update(**stamps)
         _update_times(
             AuditEntry.objects.filter(object_type="orders.aftersale", object_id=str(plan.after_sale_id)),
             "action",
@@ -729,6 +730,7 @@ class _DemoBuilder:
         window = timedelta(days=self.merchant.after_sale_window_days)
         completed = Order.objects.for_merchant(self.merchant).filter(status=OrderStatus.COMPLETED)
         for order_id, delivered in completed.values_list("id", "delivered_at"):
+            assert delivered is not None  # completed orders were delivered first
             when = min(delivered + window + timedelta(minutes=self.rng.uniform(0, 10)), self.now)
             Order.objects.filter(pk=order_id).update(completed_at=when)
             OrderEvent.objects.filter(order_id=order_id, kind="completed").update(created_at=when)
@@ -766,7 +768,7 @@ class _DemoBuilder:
             )
 
 
-def _update_times(queryset, key: str, times: dict[str, datetime | None]) -> None:
+def _update_times(queryset, key: str, times: Mapping[str, datetime | None]) -> None:
     """Set ``created_at`` of each row from its kind (or action), in one UPDATE."""
     known = {name: moment for name, moment in times.items() if moment is not None}
     if known:

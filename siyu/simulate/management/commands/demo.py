@@ -136,7 +136,8 @@ class Command(BaseCommand):
             for child in children:
                 code = child.poll()
                 if code is not None:
-                    self.stderr.write(f"siyu {child.args[3]} exited with code {code}; stopping.")
+                    name = " ".join(str(a) for a in list(child.args)[3:4])  # type: ignore[arg-type]
+                    self.stderr.write(f"siyu {name} exited with code {code}; stopping.")
                     return
             time.sleep(0.5)
 
