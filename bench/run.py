@@ -37,7 +37,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short runs (about 75 s in all), for a smoke check"
     )
-    parser.add_argument("--only", choices=["http", "stock", "pricing"], help="run one suite only")
+    parser.add_argument("--only", choices=["http", "stock", "pricing", "simulate"], help="run one suite only")
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})"
     )
@@ -103,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         results["stock_settings"] = asdict(stock_cfg)
         results["stock"] = report.stock_summary(stock_suite)
         results["stock_runs"] = {k: [asdict(r) for r in v] for k, v in stock_suite.runs.items()}
-    pricing_ok = True
+    pricing_ok = simulate_ok = True
     if args.only in (None, "pricing"):
-        results["pricing"], pricing_ok = _run_pricing(args.quick)
+        results["pricing"], pricing_ok = _run_suite("pricing", args.quick)
+    if args.only in (None, "simulate"):
+        results["simulate"], simulate_ok = _run_suite("simulate", args.quick)
     results["elapsed_s"] = round(time.monotonic() - began, 1)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -129,25 +131,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Stock reservations ({stock_cfg.stock} units, {calls} one-unit calls per run)")
         print(report.stock_table(stock_suite))
         print()
-    if "pricing" in results:
-        print("Pricing engine (pure Python, per price() call)")
-        pricing = results["pricing"]
-        assert isinstance(pricing, dict)
-        for key, value in pricing.items():
-            print(f"  {key} = {value}")
-        print()
+    for name, title in (
+        ("pricing", "Pricing engine (pure Python, per price() call)"),
+        ("simulate", "Simulator"),
+    ):
+        if name in results:
+            print(title)
+            suite = results[name]
+            assert isinstance(suite, dict)
+            for key, value in suite.items():
+                print(f"  {key} = {value}")
+            print()
     print(f"wrote {args.output} in {results['elapsed_s']}s")
-    return 0 if pricing_ok and _all_good(http_suite, stock_suite) else 1
+    return 0 if pricing_ok and simulate_ok and _all_good(http_suite, stock_suite) else 1
 
 
-def _run_pricing(quick: bool) -> tuple[dict[str, object], bool]:
-    """The pricing engine suite (``bench.pricing_suite``), imported late so its failure stays its own."""
-    print("pricing: pricing engine", flush=True)
+def _run_suite(name: str, quick: bool) -> tuple[dict[str, object], bool]:
+    """Run ``bench.<name>_suite``, imported late so its failure stays its own."""
+    print(f"{name}: bench.{name}_suite", flush=True)
     try:
-        from bench import pricing_suite
+        import importlib
 
-        return dict(pricing_suite.run(quick)), True
-    except Exception as exc:  # a broken engine must not hide the other suites' results
+        module = importlib.import_module(f"bench.{name}_suite")
+        return dict(module.run(quick)), True
+    except Exception as exc:  # a broken suite must not hide the other suites' results
         return {"error": f"{type(exc).__name__}: {exc}"}, False
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "siyu.inventory",
     "siyu.members",
     "siyu.orders",
+    "siyu.events",
     "siyu.simulate",
     "siyu.imports",
 ]

@@ -24,7 +24,7 @@ class PricingLine:
 @dataclass(frozen=True)
 class ShippingRule:
     fee: int  # fen per order
-    free_threshold: int  # fen of goods at which shipping is free; 0 = always free
+    free_threshold: int  # fen of goods at which shipping is free; 0 = always free (as Merchant says)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,9 @@ def shipping_fee(goods_amount: int, context: PricingContext) -> tuple[int, Adjus
     rule = context.shipping
     if context.pickup or rule.fee == 0:
         return 0, None
-    if rule.free_threshold and goods_amount >= rule.free_threshold:
+    if goods_amount >= rule.free_threshold:
+        if not rule.free_threshold:
+            return 0, Adjustment("free_shipping", 0, "包邮", "Free shipping")
         yuan = rule.free_threshold // 100
         return 0, Adjustment("free_shipping", 0, f"满{yuan}元包邮", f"Free shipping over ¥{yuan}")
     return rule.fee, Adjustment("shipping", rule.fee, "运费", "Shipping")

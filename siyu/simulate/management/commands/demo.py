@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from siyu.simulate.demo_data import DemoSummary, load_demo
+from siyu.simulate.runner import simulate
 
 STARTUP_SECONDS = 30
 STOP_SECONDS = 10
@@ -44,8 +45,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="Load the demo data and exit (tests, CI)")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=20_000,
+            help="Simulated customers with a year of history added to a new demo (0: none)",
+        )
 
-    def handle(self, *args, host: str, port: int, no_serve: bool, seed: int, **options):
+    def handle(self, *args, host: str, port: int, no_serve: bool, seed: int, history: int, **options):
         # The default SQLite file lives in VAR_DIR; SQLite will not create its directory.
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
         self.stdout.write("Migrating the database ...")
@@ -54,6 +61,12 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo merchant ...")
         summary = load_demo(seed=seed)
+        if summary.created and history:
+            # A year of simulated history behind the curated demo, for reports and segments to chew on.
+            self.stdout.write(f"Simulating a year of history for {history:,} more customers ...")
+            report = simulate(merchant_slug=summary.merchant_slug, customers=history, days=365, seed=seed)
+            for line in report.describe():
+                self.stdout.write(line)
         for line in summary.describe():
             self.stdout.write(line)
         if no_serve:

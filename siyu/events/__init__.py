@@ -1,0 +1,1 @@
+"""Behaviour events: what customers and anonymous visitors did, where they came from, and when."""
