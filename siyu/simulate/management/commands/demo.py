@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -21,8 +22,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from siyu.simulate.demo_data import DemoSummary, load_demo
+from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
 from siyu.simulate.runner import simulate
+from siyu.tenancy.models import Merchant
 
 STARTUP_SECONDS = 30
 STOP_SECONDS = 10
@@ -67,6 +69,8 @@ class Command(BaseCommand):
             report = simulate(merchant_slug=summary.merchant_slug, customers=history, days=365, seed=seed)
             for line in report.describe():
                 self.stdout.write(line)
+            merchant = Merchant.objects.get(slug=summary.merchant_slug)
+            summary = replace(summarize(merchant), created=True)  # counts now include the history
         for line in summary.describe():
             self.stdout.write(line)
         if no_serve:
