@@ -109,3 +109,11 @@ class GatewayError(SiyuError):
     code = "gateway_error"
     status = 502
     message = _("The payment service failed. Please try again.")
+
+
+class OrderOnHold(SiyuError):
+    """Raised when a paid order may not ship yet (its group has not formed, its balance is unpaid)."""
+
+    code = "order_on_hold"
+    status = 409
+    message = _("This order cannot be shipped yet: its activity has not finished.")

@@ -1,5 +1,5 @@
 from siyu.orders.models.aftersale import AfterSale, AfterSaleKind, AfterSaleLine, AfterSaleStatus
-from siyu.orders.models.order import CartItem, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from siyu.orders.models.order import CartItem, Fulfilment, LineKind, Order, OrderEvent, OrderLine, OrderStatus
 from siyu.orders.models.payment import Payment, PaymentNotification, PaymentStatus, Refund, RefundStatus
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "AfterSaleStatus",
     "CartItem",
     "Fulfilment",
+    "LineKind",
     "Order",
     "OrderEvent",
     "OrderLine",

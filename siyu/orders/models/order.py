@@ -83,6 +83,9 @@ class Order(TenantModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(
+        max_length=32, blank=True, help_text="Set while an activity holds the paid order back (group forming)"
+    )
 
     machine = ORDER_MACHINE
 
@@ -113,10 +116,24 @@ class Order(TenantModel):
         return self.number
 
 
+class LineKind(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    ACTIVITY = "activity", _("Activity price")
+    ADD_ON = "add_on", _("Add-on offer")
+    GIFT = "gift", _("Gift")
+
+
 class OrderLine(TenantModel):
-    """One SKU of an order, with the name, specs and prices as they were when it was bought."""
+    """One SKU of an order, with the name, specs and prices as they were when it was bought.
+
+    A SKU bought partly through an activity is two lines: the activity units (``activity_kind``
+    and ``activity_id`` name the provider's row) and the rest.
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=12, choices=LineKind.choices, default=LineKind.REGULAR)
+    activity_kind = models.CharField(max_length=24, blank=True)
+    activity_id = models.BigIntegerField(null=True, blank=True)
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
     product_id_snapshot = models.BigIntegerField()
     product_name = models.CharField(max_length=120)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
-from siyu.orders.errors import PickupCodeInvalid
-from siyu.orders.models import Fulfilment, Order, OrderStatus, Payment, PaymentStatus
+from siyu.orders import signals
+from siyu.orders.errors import OrderOnHold, PickupCodeInvalid
+from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services.timeline import log_event, stock_outlet, stock_requests
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
@@ -56,6 +58,7 @@ def cancel_order(*, order: Order, actor: Staff | Customer | None, reason: str) -
         order_id=order.pk,
     )
     Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
+    signals.order_cancelled.send(sender=Order, order=order)
     return order
 
 
@@ -98,6 +101,8 @@ def ship_order(*, staff: Staff, order_id: int, carrier: str, tracking_number: st
     order = get_order(merchant=staff.merchant_id, order_id=order_id, lock=True)
     if order.fulfilment != Fulfilment.DELIVERY:
         raise InvalidTransition(detail={"fulfilment": order.fulfilment, "to": OrderStatus.SHIPPED})
+    if order.hold_reason:
+        raise OrderOnHold(detail={"order": order.number, "hold_reason": order.hold_reason})
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier or not tracking_number:
         raise InvalidInput(detail={"carrier": carrier, "tracking_number": tracking_number})
@@ -151,6 +156,8 @@ def verify_pickup(*, staff: Staff, code: str) -> Order:
     if order is None:
         raise PickupCodeInvalid()
     require_outlet(staff, order.pickup_outlet_id)
+    if order.hold_reason:
+        raise OrderOnHold(detail={"order": order.number, "hold_reason": order.hold_reason})
     _transition(order, OrderStatus.DELIVERED, actor=staff, stamp="delivered_at", kind="picked_up")
     record_audit(
         staff=staff,
@@ -215,3 +222,63 @@ def auto_complete_orders(*, now=None, merchant: Merchant | None = None) -> int:
         now or timezone.now(),
         merchant,
     )
+
+
+def release_hold(*, order: Order, reason: str) -> bool:
+    """Let a held order ship (its group formed, its balance was paid). False if it was not held
+    for ``reason``. Call inside the transaction that finished the activity."""
+    released = Order.objects.filter(pk=order.pk, hold_reason=reason).update(hold_reason="")
+    if released:
+        order.hold_reason = ""
+        log_event(order, "hold_released", actor=None, reason=reason)
+    return bool(released)
+
+
+@transaction.atomic
+def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order:
+    """Give back everything a paid, unshipped order paid and close it (an unfilled group, a
+    lottery loser, a presale the merchant cancelled). Stock goes back on the shelf.
+
+    Idempotent: an order already closed is returned unchanged.
+    """
+    from siyu.orders.services.payments import refund_order_payment
+
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status == OrderStatus.CLOSED:
+        return order
+    if order.status != OrderStatus.PAID:
+        raise InvalidTransition(
+            detail={"order": order.number, "from": order.status, "to": OrderStatus.CLOSED}
+        )
+    amount = order.paid_amount - order.refunded_amount
+    if amount:
+        refund_order_payment(order, amount=amount, after_sale=None)
+    lines = list(order.lines.all())
+    remaining = [
+        stock.StockRequest(line.sku_id, line.quantity - line.refunded_quantity)
+        for line in lines
+        if line.quantity > line.refunded_quantity
+    ]
+    OrderLine.objects.filter(order=order).update(
+        refunded_quantity=F("quantity"), refunded_amount=F("paid_amount")
+    )
+    if remaining:
+        stock.restock(
+            merchant_id=order.merchant_id,
+            requests=remaining,
+            outlet_id=stock_outlet(order),
+            order_id=order.pk,
+        )
+    Order.objects.filter(pk=order.pk).update(refunded_amount=F("paid_amount"), hold_reason="")
+    order.refresh_from_db(fields=["refunded_amount", "hold_reason"])
+    _transition(
+        order,
+        OrderStatus.CLOSED,
+        actor=actor,
+        stamp="closed_at",
+        kind="refunded_and_closed",
+        cancel_reason=reason[:64],
+    )
+    signals.order_refunded.send(sender=Order, order=order, amount=amount, after_sale=None)
+    signals.order_closed.send(sender=Order, order=order)
+    return order

@@ -36,7 +36,10 @@ def log_event(
 def stock_requests(order: Order):
     from siyu.inventory.services import StockRequest
 
-    return [StockRequest(sku_id=line.sku_id, quantity=line.quantity) for line in order.lines.all()]
+    units: dict[int, int] = {}
+    for sku_id, quantity in order.lines.values_list("sku_id", "quantity"):
+        units[sku_id] = units.get(sku_id, 0) + quantity  # a SKU may be split over activity/regular lines
+    return [StockRequest(sku_id=sku_id, quantity=qty) for sku_id, qty in sorted(units.items())]
 
 
 def stock_outlet(order: Order) -> int | None:

@@ -1,0 +1,71 @@
+"""Browser fixtures: Playwright driving Debian's Chromium (``/usr/bin/chromium``), never a download.
+
+Tests marked ``browser`` are skipped when Chromium is not installed. Pages collect JavaScript
+errors and console errors in ``page.js_errors`` so a journey can assert that none happened.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("SIYU_CHROMIUM", "/usr/bin/chromium")
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+
+
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not chromium_available():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
+    # page actions are still synchronous, so Django's async guard must not refuse them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[Callable[..., Any]]:
+    """``open_page(phone=False, locale="zh-CN")`` -> a fresh page in its own context.
+
+    ``page.js_errors`` lists uncaught exceptions and ``console.error`` messages seen so far.
+    """
+    contexts = []
+
+    def make(*, phone: bool = False, locale: str = "zh-CN") -> Any:
+        options: dict[str, Any] = dict(PHONE if phone else DESKTOP)
+        context = browser.new_context(locale=locale, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.js_errors = errors
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
