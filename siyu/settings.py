@@ -43,6 +43,15 @@ INSTALLED_APPS = [
     "siyu.events",
     "siyu.simulate",
     "siyu.imports",
+    "siyu.promotions",
+    "siyu.promotions.flashsale",
+    "siyu.promotions.groupbuy",
+    "siyu.promotions.bargain",
+    "siyu.promotions.campaigns",
+    "siyu.promotions.presale",
+    "django_htmx",
+    "siyu.console",
+    "siyu.storefront",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "siyu.urls"

@@ -9,6 +9,8 @@ from siyu.orders.views import sandbox_pay
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/v1/", api.urls),
+    path("console/", include("siyu.console.urls")),
+    path("shop/", include("siyu.storefront.urls")),
     path("sandbox-pay/<str:payment_number>/", sandbox_pay, name="sandbox-pay"),
     path("healthz", healthz),
     path("hello", hello),

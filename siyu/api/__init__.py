@@ -21,6 +21,12 @@ from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
 from siyu.imports import api as admin_imports
+from siyu.promotions import api as promotions_api
+from siyu.promotions.bargain import api as bargain_api
+from siyu.promotions.campaigns import api as campaigns_api
+from siyu.promotions.flashsale import api as flashsale_api
+from siyu.promotions.groupbuy import api as groupbuy_api
+from siyu.promotions.presale import api as presale_api
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
@@ -115,3 +121,6 @@ api.add_router("/admin/", admin_catalog.router)
 api.add_router("/admin/", admin_orders.router)
 api.add_router("/admin/", admin_imports.router)
 api.add_router("/payments/", payments.router)
+for _module in (promotions_api, flashsale_api, groupbuy_api, bargain_api, campaigns_api, presale_api):
+    api.add_router("/shop/{merchant}/", _module.shop_router)
+    api.add_router("/admin/", _module.admin_router)
