@@ -23,6 +23,8 @@ class Perm(StrEnum):
     STAFF_MANAGE = "staff.manage"
     AUDIT_VIEW = "audit.view"
     ANALYTICS_VIEW = "analytics.view"
+    PROMOTIONS_VIEW = "promotions.view"
+    PROMOTIONS_EDIT = "promotions.edit"  # coupons, promotions and activities: create, issue, pause, end
     MERCHANT_EDIT = "merchant.edit"
 
 
@@ -40,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.AFTERSALES_HANDLE,
             Perm.CUSTOMERS_EDIT,
             Perm.OUTLETS_EDIT,
+            Perm.PROMOTIONS_EDIT,
         }
     ),
     Role.GUIDE: frozenset({Perm.CATALOG_VIEW, Perm.ORDERS_VIEW, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT}),
