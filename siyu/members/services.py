@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.core.ids import new_token, token_digest
+from siyu.members import signals
 from siyu.members.errors import CustomerBlocked, PhoneInUse
 from siyu.members.login import exchanger_for
 from siyu.members.models import (
@@ -76,6 +77,8 @@ def login_with_code(
                 )
                 if customer.is_blocked:
                     raise CustomerBlocked()
+                if created:
+                    signals.customer_registered.send(sender=Customer, customer=customer)
                 return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
         except IntegrityError:
             # A concurrent login registered the same openid first; the next pass finds it.

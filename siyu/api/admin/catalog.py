@@ -49,7 +49,7 @@ def create_category(request: StaffRequest, payload: CategoryIn):
     )
 
 
-class ProductFilter(Schema):
+class StaffProductFilter(Schema):
     q: str = Field("", max_length=50)
     status: ProductStatus | None = None
     role: ProductRole | None = None
@@ -57,7 +57,7 @@ class ProductFilter(Schema):
 
 
 @router.get("/products", response={200: Page[StaffProductOut], 403: ErrorOut})
-def list_products(request: StaffRequest, filters: Query[ProductFilter], page: Query[PageParams]):
+def list_products(request: StaffRequest, filters: Query[StaffProductFilter], page: Query[PageParams]):
     require(request.staff, Perm.CATALOG_VIEW)
     qs = selectors.products(
         merchant=request.staff.merchant,

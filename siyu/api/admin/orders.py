@@ -52,7 +52,7 @@ def _order_out(staff: Staff, order_id: int) -> dict:
     return order_dict(order, staff=True)
 
 
-class OrderFilter(Schema):
+class StaffOrderFilter(Schema):
     status: OrderStatus | None = None
     fulfilment: Fulfilment | None = None
     customer_id: ObjectId | None = None
@@ -61,7 +61,7 @@ class OrderFilter(Schema):
 
 
 @router.get("/orders", response={200: Page[StaffOrderOut], 403: ErrorOut})
-def list_orders(request: StaffRequest, filters: Query[OrderFilter], page: Query[PageParams]):
+def list_orders(request: StaffRequest, filters: Query[StaffOrderFilter], page: Query[PageParams]):
     require(request.staff, Perm.ORDERS_VIEW)
     qs = visible_orders(request.staff)
     if filters.status:

@@ -17,7 +17,7 @@ from siyu.tenancy.models import Outlet
 router = Router(tags=["shop: catalog"], auth=ShopVisitor())
 
 
-class ProductFilter(Schema):
+class ShopProductFilter(Schema):
     q: str = ""
     category_id: ObjectId | None = None
     role: str | None = None
@@ -30,7 +30,7 @@ def list_categories(request: ShopRequest, merchant: MerchantSlug):
 
 @router.get("/products", response=Page[ProductOut])
 def list_products(
-    request: ShopRequest, merchant: MerchantSlug, filters: Query[ProductFilter], page: Query[PageParams]
+    request: ShopRequest, merchant: MerchantSlug, filters: Query[ShopProductFilter], page: Query[PageParams]
 ):
     qs = selectors.on_sale_products(
         merchant=request.merchant,

@@ -14,6 +14,7 @@ from siyu.catalog import selectors as catalog
 from siyu.core.errors import NotFound
 from siyu.orders.models import AfterSale, CartItem, Order, OrderLine, OrderStatus
 from siyu.orders.services import aftersales, cart, checkout, lifecycle, payments
+from siyu.promotions.activities import ActivityRef
 
 router = Router(tags=["shop: orders"], auth=CustomerBearer())
 
@@ -100,9 +101,20 @@ def delete_cart_item(request: ShopRequest, merchant: MerchantSlug, sku_id: Objec
     return _cart(request.customer)
 
 
+class ActivityIn(Schema):
+    kind: str = Field(..., pattern="^[a-z_]{1,24}$", description="flash_sale, group_buy, bargain, ...")
+    id: ObjectId
+
+
 class LineIn(Schema):
     sku_id: ObjectId
     quantity: int = Field(..., ge=1, le=999)
+    activity: ActivityIn | None = Field(None, description="buy these units through an activity")
+
+
+class AddOnIn(Schema):
+    promotion_id: ObjectId
+    quantity: int = Field(..., ge=1, le=10)
 
 
 class CheckoutIn(Schema):
@@ -114,21 +126,50 @@ class CheckoutIn(Schema):
     pickup_outlet_id: ObjectId | None = None
     note: str = Field("", max_length=200)
     source: str = Field("", max_length=16)
+    coupon_ids: list[ObjectId] | None = Field(
+        None, max_length=10, description="Omit for the best coupons; [] for none"
+    )
+    add_ons: list[AddOnIn] = Field([], max_length=10, description="加价购 items picked")
 
 
 class QuoteLineOut(Schema):
+    key: str
+    kind: str
     sku_id: int
     quantity: int
     unit_price: int
     goods_amount: int
     discount_amount: int
+    payable_amount: int
 
 
 class AdjustmentOut(Schema):
     kind: str
+    rule_id: str
     amount: int
     label_zh: str
     label_en: str
+
+
+class CouponVerdictOut(Schema):
+    coupon_id: int
+    usable: bool
+    chosen: bool
+    value: int
+    reason: str
+    reason_zh: str
+    reason_en: str
+    label_zh: str
+    label_en: str
+
+
+class HintOut(Schema):
+    kind: str
+    rule_id: str
+    gap_amount: int
+    gap_quantity: int
+    text_zh: str
+    text_en: str
 
 
 class QuoteOut(Schema):
@@ -138,11 +179,21 @@ class QuoteOut(Schema):
     shipping_fee: int
     payable_amount: int
     adjustments: list[AdjustmentOut]
+    coupons: list[CouponVerdictOut]
+    chosen_coupon_ids: list[int]
+    hints: list[HintOut]
 
 
 def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
     lines = (
-        None if payload.lines is None else [checkout.LineRequest(x.sku_id, x.quantity) for x in payload.lines]
+        None
+        if payload.lines is None
+        else [
+            checkout.LineRequest(
+                x.sku_id, x.quantity, ActivityRef(x.activity.kind, x.activity.id) if x.activity else None
+            )
+            for x in payload.lines
+        ]
     )
     return checkout.CheckoutRequest(
         lines=lines,
@@ -151,6 +202,8 @@ def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
         pickup_outlet_id=payload.pickup_outlet_id,
         note=payload.note,
         source=payload.source,
+        coupon_ids=None if payload.coupon_ids is None else tuple(payload.coupon_ids),
+        add_ons={a.promotion_id: a.quantity for a in payload.add_ons},
     )
 
 
@@ -158,13 +211,37 @@ def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
 def quote(request: ShopRequest, merchant: MerchantSlug, payload: CheckoutIn):
     """Price a prospective order (the checkout page's breakdown) without creating it."""
     priced, _skus = checkout.quote(customer=request.customer, request=_checkout_request(payload))
+    return quote_dict(priced)
+
+
+def quote_dict(priced: checkout.Quote) -> dict:
+    result = priced.result
     return {
-        "lines": [{**p.__dict__} for p in priced.lines],
+        "lines": [
+            {
+                "key": p.key,
+                "kind": str(p.kind),
+                "sku_id": p.sku_id,
+                "quantity": p.quantity,
+                "unit_price": p.unit_price,
+                "goods_amount": p.goods_amount,
+                "discount_amount": p.discount_amount + p.points_amount,
+                "payable_amount": p.payable_amount,
+            }
+            for p in result.lines
+        ],
         "goods_amount": priced.goods_amount,
         "discount_amount": priced.discount_amount,
         "shipping_fee": priced.shipping_fee,
         "payable_amount": priced.payable_amount,
-        "adjustments": priced.explain()["adjustments"],
+        "adjustments": priced.adjustments(),
+        "coupons": [
+            {**v.__dict__, "coupon_id": int(v.coupon_id.split(":", 1)[1])}
+            for v in result.coupons
+            if v.coupon_id.startswith("coupon:")
+        ],
+        "chosen_coupon_ids": [int(c.split(":", 1)[1]) for c in result.chosen_coupon_ids],
+        "hints": [h.__dict__ for h in result.hints],
     }
 
 
@@ -195,13 +272,13 @@ def create_order(
     return (201 if created else 200), order_dict(_order(request.customer, order.pk))
 
 
-class OrderFilter(Schema):
+class ShopOrderFilter(Schema):
     status: OrderStatus | None = None
 
 
 @router.get("/orders", response=Page[OrderOut])
 def list_orders(
-    request: ShopRequest, merchant: MerchantSlug, filters: Query[OrderFilter], page: Query[PageParams]
+    request: ShopRequest, merchant: MerchantSlug, filters: Query[ShopOrderFilter], page: Query[PageParams]
 ):
     qs = _orders(request.customer)
     if filters.status:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 
 from siyu.catalog.models import Category, Product, Sku
 from siyu.catalog.services import SkuInput, create_category, create_product
@@ -16,6 +18,8 @@ from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import AfterSale, Order
 from siyu.orders.services import aftersales, cart, lifecycle
 from siyu.orders.tests.flows import pay, place
+from siyu.promotions import services as promotions
+from siyu.promotions.models import Coupon, CouponTemplate, Promotion
 from siyu.tenancy.models import Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff, issue_staff_token
 
@@ -38,6 +42,9 @@ class World:
     shipped_order: Order
     pickup_order: Order
     after_sale: AfterSale
+    coupon_template: CouponTemplate
+    coupon: Coupon
+    promotion: Promotion
 
     @property
     def slug(self) -> str:
@@ -91,7 +98,27 @@ def build_world(slug: str) -> World:
     after_sale = aftersales.request_after_sale(
         customer=customer, order_id=shipped.pk, kind="return_refund", reason="broken"
     )
+    template = promotions.create_template(
+        staff=owner,
+        title=f"{slug} 满100减20",
+        kind="amount",
+        amount=2000,
+        threshold=10000,
+        total_quantity=100,
+        per_customer_limit=5,
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+    coupon = promotions.claim_coupon(customer=customer, template_id=template.pk)
+    promotion = promotions.create_promotion(
+        staff=owner,
+        title=f"{slug} 加价购",
+        kind="add_on",
+        config={"threshold": 1000, "sku_id": other_sku.pk, "price": 100},
+    )
     return World(
+        coupon_template=template,
+        coupon=coupon,
+        promotion=promotion,
         merchant=merchant,
         outlet=outlet,
         owner=owner,

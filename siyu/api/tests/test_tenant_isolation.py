@@ -40,6 +40,8 @@ PATH_IDS: dict[str, Callable[[World], int]] = {
     "order_id": lambda w: w.paid_order.pk,
     "after_sale_id": lambda w: w.after_sale.pk,
     "address_id": lambda w: w.address.pk,
+    "template_id": lambda w: w.coupon_template.pk,
+    "promotion_id": lambda w: w.promotion.pk,
 }
 # Where the general choice would make the call fail for a reason other than the owner, pick a row the
 # owner could really act on, so a missing merchant check would show up as a change in B.
@@ -80,6 +82,19 @@ BODIES: dict[str, dict[str, Any]] = {
         "tracking_number": "R1",
     },
 }
+# Bodies that must name the calling side's own rows to be valid: built from the world the call aims at.
+BODIES_FOR: dict[str, Callable[[World], dict[str, Any]]] = {
+    "POST /api/v1/admin/coupon-templates/{template_id}/issue": lambda w: {"customer_ids": [w.customer.pk]},
+}
+BODIES.update(
+    {
+        "PATCH /api/v1/admin/coupon-templates/{template_id}": {"title": "taken over", "total_quantity": 1},
+        "POST /api/v1/admin/coupon-templates/{template_id}/status": {"status": "ended"},
+        "POST /api/v1/admin/coupon-templates/{template_id}/codes": {"count": 1},
+        "PATCH /api/v1/admin/promotions/{promotion_id}": {"title": "taken over"},
+        "POST /api/v1/admin/promotions/{promotion_id}/status": {"status": "ended"},
+    }
+)
 # Idempotent deletes answer 200 whether or not the row was there; they must still change nothing of B's.
 STATUS_FOR = {"DELETE /api/v1/shop/{merchant}/cart/items/{sku_id}": 200}
 
@@ -109,13 +124,13 @@ def _id_fields(schema: dict[str, Any], prefix: str) -> set[str]:
     """Dotted names of the properties in a body schema that name rows (``*_id``, ``*_ids``)."""
     schema = _resolve(schema)
     found = set()
-    for option in schema.get("anyOf", []):
+    for option in [*schema.get("anyOf", []), *schema.get("allOf", [])]:
         found |= _id_fields(option, prefix)
     if "items" in schema:
         found |= _id_fields(schema["items"], prefix + "[]")
     for name, prop in schema.get("properties", {}).items():
         dotted = f"{prefix}.{name}"
-        if name.endswith(("_id", "_ids")):
+        if name.endswith(("_id", "_ids")) or name == "id":
             found.add(dotted)
         found |= _id_fields(prop, dotted)
     return found
@@ -174,10 +189,12 @@ def _url(label: str, target: World, slug: str) -> tuple[str, str]:
     return method.lower(), path.format(**values)
 
 
-def _body(label: str) -> dict[str, Any] | None:
+def _body(label: str, target: World) -> dict[str, Any] | None:
     method, path = label.split(" ", 1)
     if "requestBody" not in SCHEMA["paths"][path][method.lower()]:
         return None
+    if label in BODIES_FOR:
+        return BODIES_FOR[label](target)
     if label not in BODIES:
         pytest.fail(f"{label} takes a body; add a valid one to BODIES in this file")
     return BODIES[label]
@@ -185,7 +202,7 @@ def _body(label: str) -> dict[str, Any] | None:
 
 def _call(client: ApiClient, label: str, target: World, slug: str, body: dict[str, Any] | None = None):
     method, url = _url(label, target, slug)
-    return client.request(method, url, body if body is not None else _body(label))
+    return client.request(method, url, body if body is not None else _body(label, target))
 
 
 # Admin routes ----------------------------------------------------------------------------------------
@@ -458,6 +475,7 @@ def probes(a: World, b: World) -> list[Probe]:
             {"kind": "refund_only", "reason": "x", "lines": [{"order_line_id": b_line.pk, "quantity": 1}]},
             staff=False,
         ),
+        *promotion_probes(a, b),
         Probe(
             [f"POST {SHOP}auth/login body.referrer_id"],
             "post",
@@ -467,6 +485,102 @@ def probes(a: World, b: World) -> list[Probe]:
             staff=False,
             then=no_referrer,
         ),
+    ]
+
+
+def promotion_probes(a: World, b: World) -> list[Probe]:
+    """Coupons, promotions and activities named in bodies: B's rows are not found and stay as they were."""
+    adm = "/api/v1/admin"
+    shop = f"/api/v1/shop/{a.slug}"
+    scope_ids = {
+        "sku_ids": b.sku.pk,
+        "product_ids": b.product.pk,
+        "category_ids": b.category.pk,
+        "exclude_sku_ids": b.sku.pk,
+        "exclude_product_ids": b.product.pk,
+    }
+    template = {"title": "x", "kind": "amount", "amount": 100, "valid_until": "2099-01-01T00:00:00Z"}
+    promotion = {"title": "x", "kind": "nth_item", "config": {"nth": 2, "rate_bp": 5000}}
+    found = [
+        Probe(
+            [f"POST {adm}/coupon-templates body.scope.{field}"],
+            "post",
+            f"{adm}/coupon-templates",
+            {**template, "scope": {field: [pk]}},
+        )
+        for field, pk in scope_ids.items()
+    ]
+    found += [
+        Probe(
+            [f"POST {adm}/promotions body.scope.{field}"],
+            "post",
+            f"{adm}/promotions",
+            {**promotion, "scope": {field: [pk]}},
+        )
+        for field, pk in scope_ids.items()
+    ]
+    found += [
+        Probe(
+            [f"PATCH {adm}/promotions/{{promotion_id}} body.scope.{field}"],
+            "patch",
+            f"{adm}/promotions/{a.promotion.pk}",
+            {"scope": {field: [pk]}},
+        )
+        for field, pk in scope_ids.items()
+    ]
+    found.append(
+        Probe(
+            [f"POST {adm}/coupon-templates/{{template_id}}/issue body.customer_ids"],
+            "post",
+            f"{adm}/coupon-templates/{a.coupon_template.pk}/issue",
+            {"customer_ids": [b.customer.pk]},
+        )
+    )
+    lines = [{"sku_id": a.sku.pk, "quantity": 3}]
+    for route, statuses in (("checkout/quote", (200,)), ("orders", (409,))):
+        found.append(
+            Probe(
+                [f"POST {SHOP}{route} body.coupon_ids"],
+                "post",
+                f"{shop}/{route}",
+                {"lines": lines, "address_id": a.address.pk, "coupon_ids": [b.coupon.pk]},
+                statuses=statuses,
+                staff=False,
+            )
+        )
+        found.append(
+            Probe(
+                [f"POST {SHOP}{route} body.add_ons[].promotion_id"],
+                "post",
+                f"{shop}/{route}",
+                {
+                    "lines": lines,
+                    "address_id": a.address.pk,
+                    "add_ons": [{"promotion_id": b.promotion.pk, "quantity": 1}],
+                },
+                staff=False,
+            )
+        )
+    found += activity_probes(a, b)
+    return found
+
+
+def activity_probes(a: World, b: World) -> list[Probe]:
+    """Each activity kind with B's activity id on A's checkout: refused, B's rows unchanged."""
+    shop = f"/api/v1/shop/{a.slug}"
+    return [
+        Probe(
+            [f"POST {SHOP}{route} body.lines[].activity.id"],
+            "post",
+            f"{shop}/{route}",
+            {
+                "lines": [{"sku_id": a.sku.pk, "quantity": 1, "activity": {"kind": "unknown", "id": 1}}],
+                "address_id": a.address.pk,
+            },
+            statuses=(400,),
+            staff=False,
+        )
+        for route in ("checkout/quote", "orders")
     ]
 
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='hold_reason',
-            field=models.CharField(blank=True, help_text='Set while an activity holds the paid order back (group forming)', max_length=32),
+            field=models.CharField(blank=True, default='', help_text='Set while an activity holds the paid order back (group forming)', max_length=32),
         ),
         migrations.AddField(
             model_name='orderline',
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='orderline',
             name='activity_kind',
-            field=models.CharField(blank=True, max_length=24),
+            field=models.CharField(blank=True, default='', max_length=24),
         ),
         migrations.AddField(
             model_name='orderline',

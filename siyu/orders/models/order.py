@@ -84,7 +84,7 @@ class Order(TenantModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     hold_reason = models.CharField(
-        max_length=32, blank=True, help_text="Set while an activity holds the paid order back (group forming)"
+        max_length=32, blank=True, default="", help_text="Set while an activity holds the paid order back (group forming)"
     )
 
     machine = ORDER_MACHINE
@@ -132,7 +132,7 @@ class OrderLine(TenantModel):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=12, choices=LineKind.choices, default=LineKind.REGULAR)
-    activity_kind = models.CharField(max_length=24, blank=True)
+    activity_kind = models.CharField(max_length=24, blank=True, default="")
     activity_id = models.BigIntegerField(null=True, blank=True)
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
     product_id_snapshot = models.BigIntegerField()

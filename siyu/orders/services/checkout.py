@@ -1,8 +1,14 @@
-"""Checkout: price the lines, create the order with snapshots, reserve stock, all or nothing."""
+"""Checkout: price the lines, create the order with snapshots, reserve stock, all or nothing.
+
+Prices come from the promotions engine (``siyu.promotions.engine``, docs/pricing.md) with the
+merchant's promotions in force and the customer's coupons; activity lines (秒杀, 拼团, 砍价 ...)
+are priced and reserved by their providers (``siyu.promotions.activities``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
@@ -10,17 +16,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from siyu.catalog.errors import ProductNotOnSale
-from siyu.catalog.models import ProductStatus, Sku
+from siyu.catalog.models import Category, ProductStatus, Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
 from siyu.core.ids import create_numbered, fingerprint
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
+from siyu.orders import signals
 from siyu.orders.errors import AddressRequired, EmptyCart, OrderTooLarge, PickupUnavailable, QuantityInvalid
-from siyu.orders.models import CartItem, Fulfilment, Order, OrderLine
-from siyu.orders.pricing import PricedCart, PricingContext, PricingLine, ShippingRule, price_cart
+from siyu.orders.models import CartItem, Fulfilment, LineKind, Order, OrderLine
 from siyu.orders.services.cart import MAX_QUANTITY
 from siyu.orders.services.timeline import log_event
+from siyu.promotions import engine as e
+from siyu.promotions import pricing as promo
+from siyu.promotions.activities import ActivityQuote, ActivityRef, get_provider
+from siyu.promotions.errors import CouponUnavailable
 from siyu.tenancy.models import Outlet
 
 MAX_LINES = 50
@@ -32,11 +42,14 @@ MAX_ORDER_FEN = 10**9
 class LineRequest:
     sku_id: int
     quantity: int
+    activity: ActivityRef | None = None
 
 
 @dataclass(frozen=True)
 class CheckoutRequest:
-    """What the customer asked for. ``lines=None`` means "the selected rows of my cart"."""
+    """What the customer asked for. ``lines=None`` means "the selected rows of my cart";
+    ``coupon_ids=None`` means "the best coupons for me" and ``()`` means "no coupons";
+    ``add_ons`` maps an add-on promotion's id to the units the customer picked (加价购)."""
 
     lines: list[LineRequest] | None
     fulfilment: str = Fulfilment.DELIVERY
@@ -44,17 +57,89 @@ class CheckoutRequest:
     pickup_outlet_id: int | None = None
     note: str = ""
     source: str = ""
+    coupon_ids: tuple[int, ...] | None = None
+    add_ons: Mapping[int, int] = field(default_factory=dict)
 
     def as_payload(self) -> dict:
         return {
             "lines": None
             if self.lines is None
-            else sorted((line.sku_id, line.quantity) for line in self.lines),
+            else sorted(
+                (line.sku_id, line.quantity, line.activity.rule_id if line.activity else "")
+                for line in self.lines
+            ),
             "fulfilment": self.fulfilment,
             "address_id": self.address_id,
             "pickup_outlet_id": self.pickup_outlet_id,
             "note": self.note,
+            "coupon_ids": None if self.coupon_ids is None else sorted(self.coupon_ids),
+            "add_ons": sorted(self.add_ons.items()),
         }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced prospective order: the engine's result plus what checkout needs to create it."""
+
+    result: e.PricingResult
+    skus: dict[int, Sku]  # every SKU on the order, gifts and add-ons included
+    activities: dict[str, tuple[ActivityRef, ActivityQuote]]  # by engine rule id
+    book: promo.RuleBook
+    wallet: promo.Wallet
+
+    @property
+    def lines(self) -> tuple[e.PricedLine, ...]:
+        return self.result.lines
+
+    @property
+    def goods_amount(self) -> int:
+        return self.result.goods_amount
+
+    @property
+    def discount_amount(self) -> int:
+        return self.result.discount_amount + self.result.points_amount
+
+    @property
+    def shipping_fee(self) -> int:
+        return self.result.shipping_fee
+
+    @property
+    def payable_amount(self) -> int:
+        return self.result.payable_amount
+
+    @property
+    def hold_reason(self) -> str:
+        return next((q.hold_reason for _ref, q in self.activities.values() if q.hold_reason), "")
+
+    def chosen_coupons(self) -> list:
+        return [self.wallet.coupons[cid] for cid in self.result.chosen_coupon_ids]
+
+    def adjustments(self) -> list[dict]:
+        """Every applied rule and the shipping fee, labelled, for the checkout page's breakdown."""
+        rows = [
+            {
+                "kind": a.kind,
+                "rule_id": a.rule_id,
+                "amount": a.amount,
+                "label_zh": a.label_zh,
+                "label_en": a.label_en,
+            }
+            for a in self.result.applied
+        ]
+        if self.result.shipping_fee:
+            rows.append(
+                {
+                    "kind": "shipping",
+                    "rule_id": "",
+                    "amount": self.result.shipping_fee,
+                    "label_zh": "运费",
+                    "label_en": "Shipping",
+                }
+            )
+        return rows
+
+    def explain(self) -> dict:
+        return {**self.result.explain(), "adjustments": self.adjustments()}
 
 
 def _validate_lines(lines: list[LineRequest]) -> list[LineRequest]:
@@ -62,29 +147,39 @@ def _validate_lines(lines: list[LineRequest]) -> list[LineRequest]:
         raise EmptyCart()
     if len(lines) > MAX_LINES:
         raise QuantityInvalid(detail={"lines": len(lines), "max": MAX_LINES})
-    merged: dict[int, int] = {}
+    merged: dict[tuple[int, ActivityRef | None], int] = {}
     for line in lines:
         if not 1 <= line.quantity <= MAX_QUANTITY:
             raise QuantityInvalid(detail={"sku_id": line.sku_id, "quantity": line.quantity})
-        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
-    if any(q > MAX_QUANTITY for q in merged.values()):
+        key = (line.sku_id, line.activity)
+        merged[key] = merged.get(key, 0) + line.quantity
+    per_sku: dict[int, int] = {}
+    activities: dict[int, ActivityRef] = {}
+    for (sku_id, ref), qty in merged.items():
+        per_sku[sku_id] = per_sku.get(sku_id, 0) + qty
+        if ref is not None and activities.setdefault(sku_id, ref) != ref:
+            raise InvalidInput(detail={"sku_id": sku_id, "reason": "one activity per SKU per order"})
+    if any(q > MAX_QUANTITY for q in per_sku.values()):
         raise QuantityInvalid(detail={"max": MAX_QUANTITY})
-    return [LineRequest(sku_id, qty) for sku_id, qty in sorted(merged.items())]
+    return [
+        LineRequest(sku_id, qty, ref)
+        for (sku_id, ref), qty in sorted(merged.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None))
+    ]
 
 
-def _load_skus(customer: Customer, lines: list[LineRequest]) -> dict[int, Sku]:
-    ids = [line.sku_id for line in lines]
+def _load_skus(merchant_id: int, ids: set[int], *, for_sale: set[int]) -> dict[int, Sku]:
     skus = {
         s.pk: s
-        for s in Sku.objects.for_merchant(customer.merchant_id)
+        for s in Sku.objects.for_merchant(merchant_id)
         .select_related("product")
         .prefetch_related("product__role_rows")
         .filter(pk__in=ids)
     }
-    missing = sorted(set(ids) - set(skus))
+    missing = sorted(ids - set(skus))
     if missing:
         raise NotFound(detail={"sku_ids": missing})
-    for sku in skus.values():
+    for sku_id in sorted(for_sale):
+        sku = skus[sku_id]
         if not sku.is_active or sku.product.status != ProductStatus.ON_SALE:
             raise ProductNotOnSale(detail={"sku_id": sku.pk})
     return skus
@@ -110,35 +205,98 @@ def cart_lines(customer: Customer) -> list[LineRequest]:
     return [LineRequest(sku_id, qty) for sku_id, qty in rows.values_list("sku_id", "quantity")]
 
 
-def quote(*, customer: Customer, request: CheckoutRequest) -> tuple[PricedCart, dict[int, Sku]]:
+def _category_paths(merchant_id: int) -> dict[int, tuple[int, ...]]:
+    parents = dict(Category.objects.for_merchant(merchant_id).values_list("id", "parent_id"))
+    paths: dict[int, tuple[int, ...]] = {}
+    for cid in parents:
+        chain: list[int] = []
+        node = parents.get(cid)
+        while node is not None and node not in chain and len(chain) < 10:
+            chain.append(node)
+            node = parents.get(node)
+        paths[cid] = tuple(chain)
+    return paths
+
+
+def _cart_line(sku: Sku, quantity: int, paths: dict[int, tuple[int, ...]]) -> e.CartLine:
+    category_id = sku.product.category_id
+    return e.CartLine(
+        sku_id=sku.pk,
+        product_id=sku.product_id,
+        quantity=quantity,
+        unit_price=sku.price,
+        cost=sku.cost,
+        category_id=category_id,
+        category_path=paths.get(category_id, ()) if category_id is not None else (),
+        roles=tuple(r.role for r in sku.product.role_rows.all()),
+    )
+
+
+def _activity_quotes(
+    customer: Customer, lines: list[LineRequest], skus: dict[int, Sku], now
+) -> dict[str, tuple[ActivityRef, ActivityQuote]]:
+    quotes: dict[str, tuple[ActivityRef, ActivityQuote]] = {}
+    for line in lines:
+        if line.activity is None:
+            continue
+        ref = line.activity
+        q = get_provider(ref.kind).quote(
+            customer=customer, ref=ref, sku=skus[line.sku_id], quantity=line.quantity, now=now
+        )
+        if q.rule.id != ref.rule_id or q.rule.sku_id != line.sku_id or q.rule.quantity != line.quantity:
+            raise InvalidInput(
+                detail={"activity": ref.rule_id, "reason": "the activity does not cover these units"}
+            )
+        quotes[ref.rule_id] = (ref, q)
+    return quotes
+
+
+def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Quote, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown).
 
     The address and pickup outlet are checked too, so the page learns of a bad choice before paying.
     """
+    now = now or timezone.now()
     _pickup_outlet(customer, request)
     if request.address_id is not None:
         get_address(customer, request.address_id)
     lines = _validate_lines(cart_lines(customer) if request.lines is None else request.lines)
-    skus = _load_skus(customer, lines)
     merchant = customer.merchant
-    pricing_lines = [
-        PricingLine(
-            sku_id=line.sku_id,
-            product_id=skus[line.sku_id].product_id,
-            quantity=line.quantity,
-            unit_price=skus[line.sku_id].price,
-            cost=skus[line.sku_id].cost,
-            category_id=skus[line.sku_id].product.category_id,
-            roles=tuple(r.role for r in skus[line.sku_id].product.role_rows.all()),
-        )
-        for line in lines
-    ]
-    context = PricingContext(
-        customer_id=customer.pk,
-        pickup=request.fulfilment == Fulfilment.PICKUP,
-        shipping=ShippingRule(fee=merchant.shipping_fee, free_threshold=merchant.free_shipping_threshold),
+    book = promo.live_promotions(merchant.pk, now)
+    unknown = sorted(pid for pid in request.add_ons if f"promotion:{pid}" not in book.rows)
+    if unknown:
+        raise NotFound(detail={"add_ons": unknown})
+    cart_ids = {line.sku_id for line in lines}
+    skus = {**book.skus, **_load_skus(merchant.pk, cart_ids, for_sale=cart_ids)}
+    activities = _activity_quotes(customer, lines, skus, now)
+    paths = _category_paths(merchant.pk)
+    units: dict[int, int] = {}
+    for line in lines:
+        units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
+    wanted = tuple(request.coupon_ids) if request.coupon_ids is not None else ()
+    wallet = promo.wallet(customer, now, include=wanted)
+    floor, limits = promo.policies(book)
+    request_ = e.PricingRequest(
+        lines=tuple(_cart_line(skus[sku_id], qty, paths) for sku_id, qty in sorted(units.items())),
+        now=now,
+        customer=promo.customer_context(customer, book),
+        promotions=book.rules + tuple(q.rule for _ref, q in activities.values()),
+        coupons=wallet.engine_coupons(),
+        coupon_ids=None if request.coupon_ids is None else tuple(f"coupon:{i}" for i in request.coupon_ids),
+        coupon_limits=limits,
+        add_ons={f"promotion:{pid}": qty for pid, qty in request.add_ons.items()},
+        shipping=e.ShippingPolicy(
+            fee=merchant.shipping_fee,
+            free_threshold=merchant.free_shipping_threshold,
+            pickup=request.fulfilment == Fulfilment.PICKUP,
+        ),
+        floor=floor,
     )
-    priced = price_cart(pricing_lines, context)
+    try:
+        result = e.price(request_)
+    except e.PricingInputError as exc:
+        raise InvalidInput(detail={"pricing": str(exc)}) from exc
+    priced = Quote(result=result, skus=skus, activities=activities, book=book, wallet=wallet)
     if priced.goods_amount > MAX_ORDER_FEN:
         raise OrderTooLarge(detail={"goods_amount": priced.goods_amount, "max": MAX_ORDER_FEN})
     return priced, skus
@@ -187,8 +345,12 @@ def _create_order(
         if request.address_id is None:
             raise AddressRequired()
         address = get_address(customer, request.address_id)
-    priced, skus = quote(customer=customer, request=request)
     now = timezone.now()
+    priced, skus = quote(customer=customer, request=request, now=now)
+    if request.coupon_ids is not None:
+        refused = sorted(set(request.coupon_ids) - {c.pk for c in priced.chosen_coupons()})
+        if refused:
+            raise CouponUnavailable(detail={"coupon_ids": refused})
     order = create_numbered(
         lambda number: Order.objects.create(
             merchant=merchant,
@@ -207,40 +369,56 @@ def _create_order(
             idempotency_key=idempotency_key,
             request_fingerprint=payload_fp,
             expires_at=now + timedelta(minutes=merchant.payment_timeout_minutes),
+            hold_reason=priced.hold_reason,
         ),
         "O",
         at=now,
     )
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                merchant=merchant,
-                order=order,
-                sku=skus[p.sku_id],
-                product_id_snapshot=skus[p.sku_id].product_id,
-                product_name=skus[p.sku_id].product.name,
-                sku_code=skus[p.sku_id].code,
-                specs=skus[p.sku_id].specs,
-                image=(skus[p.sku_id].product.images or [""])[0],
-                unit_price=p.unit_price,
-                quantity=p.quantity,
-                goods_amount=p.goods_amount,
-                discount_amount=p.discount_amount,
-                paid_amount=p.payable_amount,
-            )
-            for p in priced.lines
-        ]
-    )
+    activity_by_sku = {q.rule.sku_id: ref for ref, q in priced.activities.values()}
+    lines = [_order_line(order, p, skus[p.sku_id], activity_by_sku) for p in priced.lines]
+    OrderLine.objects.bulk_create(lines)
     stock.reserve(
         merchant_id=merchant.pk,
         requests=[stock.StockRequest(p.sku_id, p.quantity) for p in priced.lines],
         outlet_id=outlet.pk if outlet else None,
         order_id=order.pk,
     )
+    from siyu.promotions import services as promotions  # promotions imports orders; import here
+
+    promotions.record_order_promotions(order=order, quote=priced)
+    for ref, q in priced.activities.values():
+        get_provider(ref.kind).reserve(
+            customer=customer, ref=ref, order=order, sku=skus[q.rule.sku_id], quantity=q.rule.quantity
+        )
     if request.lines is None:  # checked-out rows leave the cart
         CartItem.objects.filter(customer=customer, sku_id__in=list(skus)).delete()
     log_event(order, "created", actor=customer, dst=order.status, payable=order.payable_amount)
+    signals.order_placed.send(sender=Order, order=order)
     from siyu.orders.tasks import schedule_expiry  # tasks import services; import here to avoid a cycle
 
     transaction.on_commit(partial(schedule_expiry, order.pk, order.expires_at))
     return order
+
+
+def _order_line(
+    order: Order, p: e.PricedLine, sku: Sku, activity_by_sku: dict[int, ActivityRef]
+) -> OrderLine:
+    ref = activity_by_sku.get(p.sku_id) if p.kind == e.LineKind.ACTIVITY else None
+    return OrderLine(
+        merchant_id=order.merchant_id,
+        order=order,
+        kind=LineKind(p.kind.value),
+        activity_kind=ref.kind if ref else "",
+        activity_id=ref.id if ref else None,
+        sku=sku,
+        product_id_snapshot=sku.product_id,
+        product_name=sku.product.name,
+        sku_code=sku.code,
+        specs=sku.specs,
+        image=(sku.product.images or [""])[0],
+        unit_price=p.unit_price,
+        quantity=p.quantity,
+        goods_amount=p.goods_amount,
+        discount_amount=p.discount_amount + p.points_amount,
+        paid_amount=p.payable_amount,
+    )

@@ -1,0 +1,128 @@
+"""Assemble a pricing request from the database: the customer, the promotions and coupons in force.
+
+Checkout calls ``build_request``; the engine (``siyu.promotions.engine``) does the arithmetic.
+Everything here is reads, batched: promotions in one query, the SKUs they name in one, the
+customer's coupons in one, their limits' usage in one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, Sum
+
+from siyu.catalog.models import Sku
+from siyu.members.models import Customer
+from siyu.orders.models import OrderStatus
+from siyu.promotions import engine as e
+from siyu.promotions.models import (
+    Coupon,
+    CouponStatus,
+    GiftStock,
+    PricingPolicy,
+    Promotion,
+    PromotionKind,
+    PromotionStatus,
+    Redemption,
+)
+from siyu.promotions.rules import coupon_rule, promotion_rule, referenced_sku_ids
+
+# The coupon search is exact (docs/pricing.md); a wallet this large is searched by its best 60.
+MAX_COUPONS_SEARCHED = 60
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The merchant's promotions in force, as engine rules, with the rows and SKUs behind them."""
+
+    rules: tuple[e.Promotion, ...]
+    rows: Mapping[str, Promotion]
+    skus: Mapping[int, Sku]  # SKUs the rules name: gifts, add-on items
+    policy: PricingPolicy | None = None
+
+
+@dataclass(frozen=True)
+class Wallet:
+    coupons: Mapping[str, Coupon] = field(default_factory=dict)
+
+    def engine_coupons(self) -> tuple[e.Coupon, ...]:
+        return tuple(coupon_rule(c) for c in self.coupons.values())
+
+
+def live_promotions(merchant_id: int, now: datetime) -> RuleBook:
+    rows = list(
+        Promotion.objects.for_merchant(merchant_id)
+        .filter(status=PromotionStatus.ACTIVE)
+        .filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now), Q(starts_at__isnull=True) | Q(starts_at__lte=now)
+        )
+    )
+    wanted = set().union(*(referenced_sku_ids(r) for r in rows)) if rows else set()
+    skus = (
+        {
+            s.pk: s
+            for s in Sku.objects.for_merchant(merchant_id).select_related("product").filter(pk__in=wanted)
+        }
+        if wanted
+        else {}
+    )
+    gift_rows = [r.pk for r in rows if r.kind == PromotionKind.TIERED]
+    stock: dict[int, dict[int, GiftStock]] = {}
+    if gift_rows:
+        for g in GiftStock.objects.for_merchant(merchant_id).filter(promotion_id__in=gift_rows):
+            stock.setdefault(g.promotion_id, {})[g.sku_id] = g
+    rules = tuple(promotion_rule(r, gift_stock=stock.get(r.pk, {}), skus=skus) for r in rows)
+    policy = PricingPolicy.objects.for_merchant(merchant_id).first()
+    return RuleBook(rules=rules, rows={r.rule_id: r for r in rows}, skus=skus, policy=policy)
+
+
+def customer_context(customer: Customer, book: RuleBook) -> e.CustomerContext:
+    from siyu.orders.models import Order
+
+    orders = Order.objects.filter(
+        merchant_id=customer.merchant_id, customer=customer, status__in=PAID_STATUSES
+    )
+    limited = [
+        rule_id
+        for rule_id, row in book.rows.items()
+        if row.kind == PromotionKind.LIMITED_TIME_DISCOUNT and row.config.get("per_customer_limit")
+    ]
+    bought: dict[tuple[str, int], int] = {}
+    if limited:
+        usage = (
+            Redemption.objects.for_merchant(customer.merchant_id)
+            .filter(customer=customer, rule_id__in=limited, active=True)
+            .values("rule_id", "sku_id")
+            .annotate(units=Sum("units"))
+        )
+        bought = {(u["rule_id"], u["sku_id"]): u["units"] for u in usage if u["sku_id"] is not None}
+    return e.CustomerContext(customer_id=customer.pk, orders_so_far=orders.count(), units_bought=bought)
+
+
+def wallet(customer: Customer, now: datetime, *, include: Sequence[int] = ()) -> Wallet:
+    """The customer's unused coupons that are not past their date: the best ``MAX_COUPONS_SEARCHED``
+    by face value, plus any of ``include`` (the ones the customer picked) beyond those."""
+    base = (
+        Coupon.objects.for_merchant(customer.merchant_id).filter(customer=customer).select_related("template")
+    )
+    unused = base.filter(status=CouponStatus.UNUSED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now)
+    )
+    coupons = list(unused.order_by("-template__amount", "valid_until", "id")[:MAX_COUPONS_SEARCHED])
+    missing = set(include) - {c.pk for c in coupons}
+    if missing:
+        coupons += list(unused.filter(pk__in=missing))
+    return Wallet(coupons={f"coupon:{c.pk}": c for c in coupons})
+
+
+def policies(book: RuleBook) -> tuple[e.FloorPolicy, e.CouponLimits]:
+    p = book.policy
+    if p is None:
+        return e.FloorPolicy(), e.CouponLimits()
+    return (
+        e.FloorPolicy(min_cost_bp=p.floor_min_cost_bp, min_list_bp=p.floor_min_list_bp),
+        e.CouponLimits(max_goods=p.max_goods_coupons, max_shipping=p.max_shipping_coupons),
+    )

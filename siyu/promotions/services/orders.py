@@ -1,0 +1,135 @@
+"""What an order takes from promotions and coupons, and what it gives back.
+
+``record_order_promotions`` runs in checkout's transaction: it locks the chosen coupons
+(compare-and-set, so a coupon used on five concurrent orders is used once), takes gift stock
+(conditional UPDATE) and books one ``Redemption`` per rule and line. The receivers below react to
+the order's later life: payment uses the coupons, cancellation returns them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+
+from siyu.orders import signals
+from siyu.orders.models import Order, OrderStatus
+from siyu.promotions import engine as e
+from siyu.promotions.errors import CouponUnavailable, GiftOutOfStock
+from siyu.promotions.models import Coupon, CouponStatus, CouponTemplate, CouponTrigger, GiftStock, Redemption
+
+if TYPE_CHECKING:
+    from siyu.orders.services.checkout import Quote
+
+
+GIFT_STAGE = "gift"  # a Redemption row for a gift given (its list value), not a discount on a line
+
+
+def _gift_rule(line: e.PricedLine) -> str:
+    # Gift lines are keyed "G:<rule id>:<sku id>" by the engine.
+    return line.key.split(":", 1)[1].rsplit(":", 1)[0]
+
+
+def record_order_promotions(*, order: Order, quote: Quote) -> None:
+    result = quote.result
+    for coupon in quote.chosen_coupons():
+        locked = Coupon.objects.filter(
+            pk=coupon.pk, customer_id=order.customer_id, status=CouponStatus.UNUSED
+        ).update(status=CouponStatus.LOCKED, order=order)
+        if locked != 1:
+            raise CouponUnavailable(detail={"coupon_id": coupon.pk})
+    for line in result.lines:
+        if line.kind is not e.LineKind.GIFT:
+            continue
+        row = quote.book.rows.get(_gift_rule(line))
+        taken = (
+            GiftStock.objects.filter(promotion=row, sku_id=line.sku_id, remaining__gte=line.quantity).update(
+                remaining=F("remaining") - line.quantity, given=F("given") + line.quantity
+            )
+            if row is not None
+            else 0
+        )
+        if taken != 1:
+            raise GiftOutOfStock(detail={"sku_id": line.sku_id})
+    by_key = {line.key: line for line in result.lines}
+    rows = []
+    for applied in result.applied:
+        promotion = quote.book.rows.get(applied.rule_id)
+        coupon = quote.wallet.coupons.get(applied.rule_id)
+        common = {
+            "merchant_id": order.merchant_id,
+            "order": order,
+            "customer_id": order.customer_id,
+            "rule_id": applied.rule_id[:40],
+            "stage": str(applied.stage),
+            "promotion": promotion,
+            "coupon": coupon,
+        }
+        if not applied.allocations:  # shipping waivers and shipping coupons: the order as a whole
+            rows.append(Redemption(**common, amount=applied.amount))
+            continue
+        for key, amount in applied.allocations:
+            line = by_key[key]
+            rows.append(Redemption(**common, sku_id=line.sku_id, units=line.quantity, amount=amount))
+    for line in result.lines:  # gifts are worth their list price to the customer
+        if line.kind is e.LineKind.GIFT:
+            rule_id = _gift_rule(line)
+            gift_value = quote.skus[line.sku_id].price * line.quantity
+            rows.append(
+                Redemption(
+                    merchant_id=order.merchant_id,
+                    order=order,
+                    customer_id=order.customer_id,
+                    rule_id=rule_id[:40],
+                    stage=GIFT_STAGE,
+                    promotion=quote.book.rows.get(rule_id),
+                    sku_id=line.sku_id,
+                    units=line.quantity,
+                    amount=gift_value,
+                )
+            )
+    Redemption.objects.bulk_create(rows)
+
+
+@receiver(signals.order_paid, dispatch_uid="promotions.order_paid")
+def _use_coupons(sender, order: Order, **kwargs) -> None:
+    now = timezone.now()
+    used = list(
+        Coupon.objects.filter(order=order, status=CouponStatus.LOCKED).values_list("pk", "template_id")
+    )
+    if used:
+        Coupon.objects.filter(pk__in=[pk for pk, _t in used], status=CouponStatus.LOCKED).update(
+            status=CouponStatus.USED, used_at=now
+        )
+        for _pk, template_id in used:
+            CouponTemplate.objects.filter(pk=template_id).update(used=F("used") + 1)
+    earlier = Order.objects.filter(customer_id=order.customer_id, paid_at__isnull=False).exclude(pk=order.pk)
+    if not earlier.exists():
+        from siyu.promotions.services.coupons import issue_for_trigger
+
+        issue_for_trigger(customer=order.customer, trigger=CouponTrigger.FIRST_ORDER)
+
+
+@receiver(signals.order_cancelled, dispatch_uid="promotions.order_cancelled")
+def _return_coupons(sender, order: Order, **kwargs) -> None:
+    """An unpaid order was cancelled: its coupons come back, its gifts go back on the shelf."""
+    Coupon.objects.filter(order=order, status=CouponStatus.LOCKED).update(
+        status=CouponStatus.UNUSED, order=None
+    )
+    if order.status != OrderStatus.CANCELLED:
+        return
+    for line in order.lines.filter(kind="gift"):
+        rule_id = (
+            Redemption.objects.filter(
+                order=order, sku_id=line.sku_id, stage=GIFT_STAGE, promotion__isnull=False
+            )
+            .values_list("promotion_id", flat=True)
+            .first()
+        )
+        if rule_id is not None:
+            GiftStock.objects.filter(promotion_id=rule_id, sku_id=line.sku_id).update(
+                remaining=F("remaining") + line.quantity, given=F("given") - line.quantity
+            )
+    Redemption.objects.filter(order=order).update(active=False)

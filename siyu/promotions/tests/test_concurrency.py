@@ -1,0 +1,84 @@
+"""Real threads against PostgreSQL: the last coupon is claimed once, a coupon is used on one order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from siyu.members.services import login_with_code, save_address
+from siyu.orders.models import Order
+from siyu.orders.services import checkout
+from siyu.orders.tests.test_concurrency import run_together
+from siyu.promotions import services
+from siyu.promotions.models import Coupon, CouponHolding, CouponTemplate
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL (set DATABASE_URL)")
+
+
+def _template(owner, **fields) -> CouponTemplate:
+    return services.create_template(
+        staff=owner,
+        title="满100减20",
+        kind="amount",
+        amount=2000,
+        threshold=10000,
+        valid_until=timezone.now() + timedelta(days=3),
+        **fields,
+    )
+
+
+def test_sixty_four_claims_of_the_last_coupon_give_exactly_one(owner, merchant):
+    template = _template(owner, total_quantity=1)
+    customers = [login_with_code(merchant=merchant, code=f"c{i}").customer for i in range(64)]
+    results = run_together(
+        64, lambda i: services.claim_coupon(customer=customers[i], template_id=template.pk).pk
+    )
+    template.refresh_from_db()
+    outcomes = Counter("ok" if isinstance(r, int) else r for r in results)
+    assert outcomes == {"ok": 1, "coupon_sold_out": 63}
+    assert (template.issued, Coupon.objects.filter(template=template).count()) == (1, 1)
+    assert sum(CouponHolding.objects.filter(template=template).values_list("count", flat=True)) == 1
+
+
+def test_one_customer_claiming_twenty_times_at_once_gets_the_limit(owner, merchant):
+    template = _template(owner, per_customer_limit=3)
+    customer = login_with_code(merchant=merchant, code="greedy").customer
+    results = run_together(20, lambda i: services.claim_coupon(customer=customer, template_id=template.pk).pk)
+    outcomes = Counter("ok" if isinstance(r, int) else r for r in results)
+    assert outcomes == {"ok": 3, "coupon_limit_reached": 17}
+    assert Coupon.objects.filter(customer=customer).count() == 3
+
+
+def test_one_coupon_on_five_concurrent_orders_is_used_once(owner, merchant, make_product):
+    sku = make_product(price=5000, stock=100).skus.get()
+    customer = login_with_code(merchant=merchant, code="buyer").customer
+    address = save_address(
+        customer=customer, recipient="A", phone="13800000000", province="P", city="C", detail="D"
+    )
+    coupon = services.claim_coupon(customer=customer, template_id=_template(owner).pk)
+
+    def buy(i: int) -> int:
+        request = checkout.CheckoutRequest(
+            lines=[checkout.LineRequest(sku.pk, 3)],
+            address_id=address.pk,
+            coupon_ids=(coupon.pk,),
+            note=str(i),
+        )
+        return checkout.place_order(customer=customer, request=request)[0].pk
+
+    results = run_together(5, buy)
+    outcomes = Counter("ok" if isinstance(r, int) else r for r in results)
+    assert outcomes == {"ok": 1, "coupon_unavailable": 4}
+    coupon.refresh_from_db()
+    [order] = Order.objects.filter(customer=customer)
+    assert (coupon.status, coupon.order_id, order.discount_amount) == ("locked", order.pk, 2000)
