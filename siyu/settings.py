@@ -159,4 +159,6 @@ SIYU_SCHEDULE_SECONDS = {
     "cancel_unpaid_orders": int(os.environ.get("SIYU_CANCEL_EVERY", "30")),
     "auto_confirm_receipts": 600,
     "auto_complete_orders": 600,
+    "expire_group_buy_teams": 60,
+    "expire_bargain_records": 60,
 }

@@ -22,6 +22,8 @@ PERIODIC_TASKS = {
     "cancel_unpaid_orders": "siyu.orders.tasks.cancel_unpaid_orders",
     "auto_confirm_receipts": "siyu.orders.tasks.auto_confirm_receipts",
     "auto_complete_orders": "siyu.orders.tasks.auto_complete_orders",
+    "expire_group_buy_teams": "siyu.promotions.groupbuy.tasks.expire_group_buy_teams",
+    "expire_bargain_records": "siyu.promotions.bargain.tasks.expire_bargain_records",
 }
 
 

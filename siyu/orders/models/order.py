@@ -84,7 +84,10 @@ class Order(TenantModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     hold_reason = models.CharField(
-        max_length=32, blank=True, default="", help_text="Set while an activity holds the paid order back (group forming)"
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="Set while an activity holds the paid order back (group forming)",
     )
 
     machine = ORDER_MACHINE

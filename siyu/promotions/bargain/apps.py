@@ -6,3 +6,15 @@ class BargainConfig(AppConfig):
     name = "siyu.promotions.bargain"
     label = "bargain"
     verbose_name = _("Bargains")
+
+    def ready(self) -> None:
+        from siyu.orders import signals
+        from siyu.orders.models import Order
+        from siyu.promotions.activities import register
+        from siyu.promotions.bargain.provider import BargainProvider
+        from siyu.promotions.bargain.services import records
+
+        register(BargainProvider())
+        signals.order_cancelled.connect(
+            records.on_order_cancelled, sender=Order, dispatch_uid="bargain.cancelled"
+        )

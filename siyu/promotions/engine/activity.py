@@ -1,5 +1,8 @@
 """Stage 1: open the ledger and put activity prices (flash sale, group buy, bargain) on their units.
 
+An activity price at or below the list price always takes its units (even with no saving, so the
+order knows which units came through the activity) and is not raised by the floor policy.
+
 A cart line bought partly at an activity price is split in two lines: the activity units (which
 by default take no other discount) and the rest at the list price, so each line has one price and
 one set of stacking rules, and a partial refund of either returns what those units paid.
@@ -57,7 +60,7 @@ def open_ledger(request: PricingRequest) -> Ledger:
     for index, cart_line in enumerate(request.lines):
         activity = activities.get(cart_line.sku_id)
         units = 0
-        if activity is not None and activity.id not in used and activity.price < cart_line.unit_price:
+        if activity is not None and activity.id not in used and activity.price <= cart_line.unit_price:
             units = min(cart_line.quantity, activity.quantity)
         if units < cart_line.quantity:
             ledger.lines.append(_line(request, index, cart_line.quantity - units, LineKind.REGULAR, ""))
@@ -66,6 +69,9 @@ def open_ledger(request: PricingRequest) -> Ledger:
         used.add(activity.id)  # one activity quota, even if the SKU is on two cart lines
         ledger.lines.append(_line(request, index, units, LineKind.ACTIVITY, "A"))
         position = len(ledger.lines) - 1
+        # The activity price is the merchant's own explicit price (0元购 included): the floor guards
+        # what stacks on top of it, not the price itself.
+        ledger.lines[position].floor = min(ledger.lines[position].floor, activity.price * units)
         saving = (cart_line.unit_price - activity.price) * units
         booked, capped = ledger.take(activity.id, Stage.ACTIVITY, {position: saving})
         ledger.mark([position], Stage.ACTIVITY, activity.stacks_with)

@@ -52,12 +52,24 @@ def test_floor_as_a_share_of_list_price_rounds_up() -> None:
 
 
 def test_sku_floor_replaces_the_merchant_rule() -> None:
-    bargain = ActivityPrice(id="zero", kind=ActivityKind.BARGAIN, sku_id=1, price=0, quantity=1)
-    free_to_go = run([item(1, 5000, cost=3000, floor_unit_price=0)], bargain, floor=NEVER_BELOW_COST)
+    ltd = LimitedTimeDiscount(id="ltd", rate_bp=0)
+    free_to_go = run([item(1, 5000, cost=3000, floor_unit_price=0)], ltd, floor=NEVER_BELOW_COST)
     assert free_to_go.payable_amount == 0
-    capped = run([item(1, 5000, cost=3000)], bargain, floor=NEVER_BELOW_COST)
+    capped = run([item(1, 5000, cost=3000)], ltd, floor=NEVER_BELOW_COST)
     assert capped.payable_amount == 3000
-    assert applied(capped, "zero").capped_by_floor == 3000
+    assert applied(capped, "ltd").capped_by_floor == 3000
+
+
+def test_an_activity_price_is_not_raised_by_the_floor_but_bounds_what_stacks_on_it() -> None:
+    bargain = ActivityPrice(id="zero", kind=ActivityKind.BARGAIN, sku_id=1, price=0, quantity=1)
+    result = run([item(1, 5000, cost=3000, quantity=2)], bargain, floor=NEVER_BELOW_COST)
+    assert [(p.kind, p.payable_amount, p.floor_amount) for p in result.lines] == [
+        ("regular", 5000, 3000),
+        ("activity", 0, 0),
+    ]
+    same_price = ActivityPrice(id="same", kind=ActivityKind.FLASH_SALE, sku_id=1, price=5000, quantity=1)
+    kept = run([item(1, 5000)], same_price)
+    assert [(p.kind, p.payable_amount) for p in kept.lines] == [("activity", 5000)]
 
 
 def test_order_discount_flows_to_lines_with_room() -> None:
