@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-dev lint test-sqlite test-postgres bench messages clean
+.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-postgres bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,26 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+## assets: front-end packages (htmx, ECharts) from npm, pinned by package-lock.json, copied into
+## siyu/static/vendor/ (served by Django: no CDN, the pages work offline). Needs Node.js and npm.
+VENDOR_STAMP := siyu/static/vendor/manifest.json
+
+assets: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json scripts/build_assets.py
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "Node.js and npm are needed to build the front-end assets (htmx, ECharts)."; \
+		echo "Install them with: apt-get install nodejs npm (then run make again)."; \
+		exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/build_assets.py
+
 ## demo: install, migrate SQLite, load the demo merchant, serve on :8000 with a task worker.
-demo: install
+demo: install assets
 	$(BIN)/siyu demo
 
 ## test: lint, type-check, migrations check, then the suite on SQLite and on PostgreSQL.
-test: install-dev lint test-sqlite test-postgres
+test: install-dev assets lint test-sqlite test-postgres
 
 lint: install-dev
 	$(BIN)/ruff check siyu bench
@@ -60,6 +74,11 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements/bench.txt
 bench: $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || echo "wrk not found (apt-get install wrk): using the slower Python load generator"
 	$(BIN)/python -m bench.run
+
+## screenshots: load the demo (once), serve it and regenerate docs/screenshots/*.png with Chromium.
+screenshots: install-dev assets
+	$(BIN)/siyu demo --no-serve
+	$(BIN)/python scripts/screenshots.py
 
 ## messages: recompile translations after editing siyu/locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: install

@@ -125,6 +125,9 @@ class Command(BaseCommand):
         lines = [
             "",
             "Siyu demo is running.",
+            f"  Operator console {base}/console/   (demo_owner / {summary.password})",
+            f"  H5 storefront    {base}/shop/{summary.merchant_slug}/   (log in with the nickname "
+            f"{summary.sample_login_code} to be the sample customer)",
             f"  API docs         {base}/api/v1/docs",
             f"  OpenAPI schema   {base}/api/v1/openapi.json",
             f"  Django admin     {base}/django-admin/   (demo_owner / {summary.password})",

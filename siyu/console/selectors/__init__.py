@@ -1,0 +1,1 @@
+"""Read queries of the console pages, each with its joins done once (no query per row)."""

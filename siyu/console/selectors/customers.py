@@ -1,0 +1,149 @@
+"""Customers as the console lists them, and the customer 360 page, scoped by merchant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+
+from siyu.console.selectors.overview import local_day_bounds
+from siyu.events.models import Event
+from siyu.members.models import Customer
+from siyu.orders.models import AfterSale, Order, OrderLine
+from siyu.tenancy.models import Merchant
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str = ""
+    source: str = ""
+    city: str = ""
+    bought: str = ""  # "yes", "no" or "" for everyone
+    registered_from: date | None = None
+    registered_to: date | None = None
+
+
+def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Customer]:
+    """Customers for the list page, newest first."""
+    qs = Customer.objects.for_merchant(merchant)
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(nickname__icontains=q) | Q(phone=q))
+    if filters.source:
+        qs = qs.filter(first_touch_source=filters.source)
+    if filters.city.strip():
+        qs = qs.filter(city=filters.city.strip())
+    if filters.bought in ("yes", "no"):
+        paid = Exists(Order.objects.filter(customer=OuterRef("pk"), paid_at__isnull=False))
+        qs = qs.filter(paid if filters.bought == "yes" else ~paid)
+    if filters.registered_from or filters.registered_to:
+        lower, upper = local_day_bounds(
+            merchant, filters.registered_from or date.min, filters.registered_to or date(9998, 12, 30)
+        )
+        if filters.registered_from:
+            qs = qs.filter(registered_at__gte=lower)
+        if filters.registered_to:
+            qs = qs.filter(registered_at__lt=upper)
+    return qs.order_by("-id")
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What a customer bought: paid orders, net amount (paid minus refunded) in fen, dates."""
+
+    orders: int = 0
+    net: int = 0
+    refunded: int = 0
+    first_paid_at: datetime | None = None
+    last_paid_at: datetime | None = None
+
+    @property
+    def aov(self) -> int:
+        return (2 * self.net + self.orders) // (2 * self.orders) if self.orders else 0
+
+
+def _spend_rows(merchant: Merchant, customer_ids: list[int]) -> dict[int, Spend]:
+    rows = (
+        Order.objects.for_merchant(merchant)
+        .filter(customer_id__in=customer_ids, paid_at__isnull=False)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            n=Count("id"),
+            paid=Sum("paid_amount"),
+            refunded=Sum("refunded_amount"),
+            first=Min("paid_at"),
+            last=Max("paid_at"),
+        )
+    )
+    return {
+        r["customer_id"]: Spend(r["n"], r["paid"] - r["refunded"], r["refunded"], r["first"], r["last"])
+        for r in rows
+    }
+
+
+def spend_by_customer(merchant: Merchant, customers: list[Customer]) -> dict[int, Spend]:
+    """Spend of each customer on a page, in one grouped query."""
+    found = _spend_rows(merchant, [c.pk for c in customers]) if customers else {}
+    return {c.pk: found.get(c.pk, Spend()) for c in customers}
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    spend: Spend
+    referrals: int
+    orders: list[Order] = field(default_factory=list)
+    after_sales: list[AfterSale] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    favourite_products: list[dict[str, Any]] = field(default_factory=list)
+
+
+def customer_360(merchant: Merchant, customer_id: int, *, recent: int = 10) -> Customer360 | None:
+    """Everything the customer page shows, in a fixed number of queries."""
+    customer = (
+        Customer.objects.for_merchant(merchant)
+        .filter(pk=customer_id)
+        .select_related("referrer")
+        .prefetch_related("identities", "contact_preferences", "addresses")
+        .annotate(referral_count=Count("referrals", distinct=True))
+        .first()
+    )
+    if customer is None:
+        return None
+    orders = list(
+        Order.objects.for_merchant(merchant)
+        .filter(customer=customer)
+        .select_related("pickup_outlet")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+        .order_by("-id")[:recent]
+    )
+    after_sales = list(
+        AfterSale.objects.for_merchant(merchant)
+        .filter(customer=customer)
+        .select_related("order")
+        .order_by("-id")[:recent]
+    )
+    events = list(
+        Event.objects.for_merchant(merchant).filter(customer=customer).order_by("-occurred_at")[:20]
+    )
+    bought = (
+        OrderLine.objects.for_merchant(merchant)
+        .filter(order__customer=customer, order__paid_at__isnull=False)
+        .order_by()
+        .values("product_id_snapshot", "product_name")
+        .annotate(units=Sum("quantity"), spent=Sum("paid_amount"))
+        .order_by("-units", "product_name")[:5]
+    )
+    favourites = [dict(row) for row in bought]
+    return Customer360(
+        customer=customer,
+        spend=_spend_rows(merchant, [customer.pk]).get(customer.pk, Spend()),
+        referrals=customer.referral_count,
+        orders=orders,
+        after_sales=after_sales,
+        events=events,
+        favourite_products=favourites,
+    )

@@ -1,0 +1,53 @@
+"""Template filters of the console: money in yuan, percentages, changes, specs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: Any) -> str:
+    """Fen as yuan with thousands separators: 3564950 -> ¥35,649.50; empty for None."""
+    if fen is None or fen == "":
+        return ""
+    fen = int(fen)
+    whole, part = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}¥{whole:,}.{part:02d}"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """33.33 -> 33.33%; an em dash for None (no base to divide by)."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}%"
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A change in percent with its sign: 12.5 -> +12.5%, -3 -> -3.0%; an em dash for None."""
+    if value is None:
+        return "—"
+    return f"{value:+.1f}%"
+
+
+@register.filter
+def kpi(value: Any, fmt: str) -> str:
+    """A KPI value in its format: ``yuan``, ``percent``, or a count with separators."""
+    if fmt == "yuan":
+        return yuan(value)
+    if fmt == "percent":
+        return percent(value)
+    return "—" if value is None else f"{value:,}"
+
+
+@register.filter
+def specs(value: Any) -> str:
+    """A SKU's specs as 颜色:红 / 尺码:M."""
+    if not isinstance(value, dict):
+        return ""
+    return " / ".join(f"{k}:{v}" for k, v in value.items())

@@ -1,0 +1,147 @@
+"""No console page lets one merchant's staff read or change another merchant's rows.
+
+Merchant A's owner opens every console route that names a row, with merchant B's ids: each is a
+404 and leaves every one of B's rows as it was; the same call with A's own id is served. The routes
+come from siyu/console/urls.py, so a new route with an id fails here until ROUTES says how to aim it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern
+
+from siyu.api.tests.conftest import World, build_world
+from siyu.console import urls
+from siyu.console.tests.conftest import changed, log_in, tenant_rows
+from siyu.inventory.models import StockLevel
+
+pytestmark = pytest.mark.django_db
+
+Pick = Callable[[World], Any]
+
+
+def _level(w: World) -> int:
+    return StockLevel.objects.get(sku=w.sku, outlet=None).pk
+
+
+# route name -> (method, {path parameter: row of a world}, body)
+ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
+    "product": ("get", {"product_id": lambda w: w.product.pk}, {}),
+    "product_roles": ("post", {"product_id": lambda w: w.product.pk}, {"roles": ["hot_item"]}),
+    "stock_set": ("post", {"level_id": _level}, {"on_hand": 7, "low_stock_threshold": 1}),
+    "order": ("get", {"order_id": lambda w: w.paid_order.pk}, {}),
+    "order_ship": (
+        "post",
+        {"order_id": lambda w: w.paid_order.pk},
+        {"carrier": "SF", "tracking_number": "X1"},
+    ),
+    "order_cancel": ("post", {"order_id": lambda w: w.unpaid_order.pk}, {}),
+    "after_sale": ("get", {"after_sale_id": lambda w: w.after_sale.pk}, {}),
+    "after_sale_action": (
+        "post",
+        {"after_sale_id": lambda w: w.after_sale.pk, "action": lambda w: "approve"},
+        {"note": "ok"},
+    ),
+    "customer": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+}
+# The other actions on an after-sale, aimed the same way.
+ACTIONS = {"reject": {"note": "no"}, "receive": {}}
+
+
+def _routes_with_ids() -> list[str]:
+    found = []
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        if re.search(r"<(int|slug|str):", str(pattern.pattern)):
+            found.append(pattern.name)
+    return sorted(found)
+
+
+def test_every_console_route_with_an_id_is_covered():
+    assert _routes_with_ids() == sorted(ROUTES)
+
+
+@pytest.fixture
+def a() -> World:
+    return build_world("alpha")
+
+
+@pytest.fixture
+def b() -> World:
+    return build_world("beta")
+
+
+def _url(name: str, world: World, **override: Any) -> str:
+    from django.urls import reverse
+
+    _method, params, _body = ROUTES[name]
+    return reverse(f"console:{name}", kwargs={k: pick(world) for k, pick in params.items()} | override)
+
+
+def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    cases = [(name, {}, ROUTES[name][2]) for name in sorted(ROUTES)]
+    cases += [("after_sale_action", {"action": action}, body) for action, body in ACTIONS.items()]
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("name", "override", "body"), _cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_a_route_with_another_merchants_id_is_404_and_changes_nothing(name, override, body, a, b):
+    client = log_in(a.owner)
+    method = ROUTES[name][0]
+    before = tenant_rows(b.merchant)
+
+    response = getattr(client, method)(_url(name, b, **override), body if method == "post" else None)
+
+    assert response.status_code == 404, (response.status_code, response.content[:300])
+    assert 'data-code="not_found"' in response.content.decode()
+    assert changed(before, tenant_rows(b.merchant)) == []
+    # The same call on A's own row is served: the 404 above is the merchant check.
+    own = getattr(client, method)(_url(name, a, **override), body if method == "post" else None)
+    assert own.status_code < 500 and own.status_code not in (401, 403, 404), (
+        own.status_code,
+        own.content[:300],
+    )
+
+
+def test_ids_in_queries_and_bodies_name_none_of_another_merchants_rows(a, b):
+    client = log_in(a.owner)
+    before = tenant_rows(b.merchant)
+
+    orders = client.get("/console/orders/", {"customer": b.customer.pk}).content.decode()
+    products = client.get("/console/products/", {"category": b.category.pk}).content.decode()
+    stock = client.get("/console/stock/", {"place": b.outlet.pk}).content.decode()
+    audit = client.get("/console/settings/audit/", {"staff": b.owner.pk}).content.decode()
+    bulk = client.post(
+        "/console/products/status/", {"product_ids": [a.product.pk, b.product.pk], "status": "off_shelf"}
+    )
+    pickup = client.post("/console/pickup/", {"code": b.pickup_order.pickup_code})
+    switch = client.post("/console/merchant/switch/", {"merchant_id": b.merchant.pk})
+    staff = client.post(
+        "/console/settings/staff/",
+        {
+            "username": "alpha_x",
+            "password": "pw-12345678",
+            "display_name": "X",
+            "role": "guide",
+            "outlets": [b.outlet.pk],
+        },
+    )
+
+    assert "data-order=" not in orders
+    assert "data-product=" not in products
+    assert "No stock levels match." in stock
+    assert "Nothing recorded." in audit
+    assert (bulk.status_code, pickup.status_code, switch.status_code, staff.status_code) == (
+        404,
+        404,
+        404,
+        400,
+    )
+    assert changed(before, tenant_rows(b.merchant)) == []
+    assert a.product.__class__.objects.get(pk=a.product.pk).status == "on_sale"  # all or nothing

@@ -1,0 +1,112 @@
+"""营销, 门店 and 设置: the marketing index, outlets, merchant settings, staff and the audit log."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from siyu.console.access import can, console_view
+from siyu.console.forms import AuditFilterForm, StaffForm, cleaned
+from siyu.console.layout import render_page
+from siyu.console.navigation import MARKETING_PAGES
+from siyu.console.paging import page_of
+from siyu.console.selectors.store import AuditFilters, audit_entries, staff_members
+from siyu.core.errors import NotFound, SiyuError
+from siyu.tenancy.models import Outlet, Role, Staff
+from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
+from siyu.tenancy.services import create_staff
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@require_GET
+@console_view(Perm.PROMOTIONS_VIEW, module="marketing")
+def marketing_page(request: HttpRequest) -> HttpResponse:
+    """What marketing exists: the playbook apps installed, and the pages the promotions issue adds."""
+    staff = request.staff  # type: ignore[attr-defined]
+    playbooks = [
+        config.verbose_name
+        for config in apps.get_app_configs()
+        if config.name == "siyu.promotions" or config.name.startswith("siyu.promotions.")
+    ]
+    pages = [(reverse(p.url_name), p.label) for p in MARKETING_PAGES if can(staff, p.perm)]
+    return render_page(
+        request, "console/marketing.html", {"playbooks": playbooks, "pages": pages}, module="marketing"
+    )
+
+
+@require_GET
+@console_view(Perm.OUTLETS_VIEW, module="outlets")
+def outlets_page(request: HttpRequest) -> HttpResponse:
+    outlets = list(Outlet.objects.for_merchant(request.staff.merchant_id).order_by("id"))  # type: ignore[attr-defined]
+    rows = [(o, [(day, o.opening_hours.get(day, [])) for day in DAYS]) for o in outlets]
+    return render_page(request, "console/outlets.html", {"rows": rows}, module="outlets")
+
+
+@require_GET
+@console_view(Perm.MERCHANT_EDIT, module="settings")
+def merchant_page(request: HttpRequest) -> HttpResponse:
+    return render_page(request, "console/settings/merchant.html", {}, module="settings")
+
+
+def _outlet_choices(staff: Staff) -> list[tuple[int, str]]:
+    return list(Outlet.objects.for_merchant(staff.merchant_id).order_by("id").values_list("id", "name"))
+
+
+@require_http_methods(["GET", "POST"])
+@console_view(Perm.STAFF_MANAGE, module="settings")
+def staff_page(request: HttpRequest) -> HttpResponse:
+    """The merchant's staff with their roles and outlets; the owner adds staff here."""
+    staff = request.staff  # type: ignore[attr-defined]
+    form = StaffForm(request.POST or None, outlets=_outlet_choices(staff))
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            data = cleaned(form)
+            outlets = list(Outlet.objects.for_merchant(staff.merchant_id).filter(pk__in=data["outlets"]))
+            if len(outlets) != len(set(data["outlets"])):
+                raise NotFound(detail={"outlets": data["outlets"]})
+            added = create_staff(
+                merchant=staff.merchant,
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                display_name=data["display_name"],
+                outlets=outlets,
+                acting_staff=staff,
+            )
+        except SiyuError as exc:
+            error, status = exc, exc.status
+        else:
+            messages.success(request, _("%(name)s can now log in.") % {"name": added.display_name})
+            return redirect("console:staff")
+    roles = [
+        (value, label, sorted(p.value for p in ROLE_PERMISSIONS[value])) for value, label in Role.choices
+    ]
+    page = page_of(request, staff_members(staff), per_page=50)
+    context = {"page": page, "form": form, "error": error, "roles": roles}
+    return render_page(request, "console/settings/staff.html", context, module="settings", status=status)
+
+
+@require_GET
+@console_view(Perm.AUDIT_VIEW, module="settings")
+def audit_page(request: HttpRequest) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    form = AuditFilterForm(request.GET)
+    data = cleaned(form)
+    filters = AuditFilters(action=data["action"], staff_id=data["staff"], object_type=data["object_type"])
+    page = page_of(request, audit_entries(staff, filters), per_page=30)
+    people = list(
+        Staff.objects.for_merchant(staff.merchant_id).order_by("id").values_list("id", "display_name")
+    )
+    return render_page(
+        request,
+        "console/settings/audit.html",
+        {"form": form, "page": page, "people": people},
+        module="settings",
+    )
