@@ -163,4 +163,7 @@ SIYU_SCHEDULE_SECONDS = {
     "auto_complete_orders": 600,
     "expire_group_buy_teams": 60,
     "expire_bargain_records": 60,
+    "expire_campaign_entries": 60,
+    "issue_pending_rewards": 600,
+    "settle_presales": 300,
 }

@@ -24,6 +24,9 @@ PERIODIC_TASKS = {
     "auto_complete_orders": "siyu.orders.tasks.auto_complete_orders",
     "expire_group_buy_teams": "siyu.promotions.groupbuy.tasks.expire_group_buy_teams",
     "expire_bargain_records": "siyu.promotions.bargain.tasks.expire_bargain_records",
+    "expire_campaign_entries": "siyu.promotions.campaigns.tasks.expire_campaign_entries",
+    "issue_pending_rewards": "siyu.promotions.campaigns.tasks.issue_pending_rewards",
+    "settle_presales": "siyu.promotions.presale.tasks.settle_presales",
 }
 
 

@@ -121,7 +121,7 @@ class HelpResultOut(Schema):
     record: RecordOut
 
 
-class BuyIn(Schema):
+class BargainBuyIn(Schema):
     fulfilment: str = Field("delivery", pattern="^(delivery|pickup)$")
     address_id: ObjectId | None = None
     pickup_outlet_id: ObjectId | None = None
@@ -267,7 +267,7 @@ def shop_buy(
     request: ShopRequest,
     merchant: MerchantSlug,
     record_id: ObjectId,
-    payload: BuyIn,
+    payload: BargainBuyIn,
     idempotency_key: str | None = IdempotencyKey,
 ):
     """Buy at the floor price once the helps reached it; pay the order as any other."""

@@ -6,3 +6,11 @@ class CampaignsConfig(AppConfig):
     name = "siyu.promotions.campaigns"
     label = "campaigns"
     verbose_name = _("Assists, splits, lotteries and blind boxes")
+
+    def ready(self) -> None:
+        from siyu.promotions.activities import register
+        from siyu.promotions.campaigns import receivers
+        from siyu.promotions.campaigns.providers import BlindBoxProvider
+
+        register(BlindBoxProvider())
+        receivers.connect()

@@ -53,6 +53,9 @@ _ACTIVITY: dict[ActivityKind, Label] = {
     ActivityKind.FLASH_SALE: ("秒杀价", "Flash sale price"),
     ActivityKind.GROUP_BUY: ("拼团价", "Group-buy price"),
     ActivityKind.BARGAIN: ("砍价价", "Bargain price"),
+    ActivityKind.BLIND_BOX: ("盲盒价", "Blind box price"),
+    ActivityKind.PRESALE_DEPOSIT: ("预售定金", "Presale deposit"),
+    ActivityKind.PRESALE_BALANCE: ("预售尾款", "Presale balance"),
 }
 
 

@@ -42,6 +42,9 @@ class ActivityKind(StrEnum):
     FLASH_SALE = "flash_sale"
     GROUP_BUY = "group_buy"
     BARGAIN = "bargain"
+    BLIND_BOX = "blind_box"
+    PRESALE_DEPOSIT = "presale_deposit"
+    PRESALE_BALANCE = "presale_balance"
 
 
 class CouponKind(StrEnum):

@@ -6,3 +6,12 @@ class PresaleConfig(AppConfig):
     name = "siyu.promotions.presale"
     label = "presale"
     verbose_name = _("Presales")
+
+    def ready(self) -> None:
+        from siyu.promotions.activities import register
+        from siyu.promotions.presale import receivers
+        from siyu.promotions.presale.providers import BalanceProvider, DepositProvider
+
+        register(DepositProvider())
+        register(BalanceProvider())
+        receivers.connect()

@@ -6,6 +6,11 @@ from __future__ import annotations
 from ninja import Router
 
 from siyu.api.auth import CustomerBearer, staff_auth
+from siyu.promotions.campaigns.api import assist, draws, rewards, split
 
 shop_router = Router(tags=["shop: campaigns"], auth=CustomerBearer())
 admin_router = Router(tags=["admin: campaigns"], auth=staff_auth)
+
+for _module in (assist, split, draws, rewards):
+    shop_router.add_router("", _module.shop_router)
+    admin_router.add_router("", _module.admin_router)

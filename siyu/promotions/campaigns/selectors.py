@@ -1,0 +1,125 @@
+"""Reads of the campaign playbooks: stats per campaign and the lists the shop shows.
+
+Stats are what the campaign's rows say: participants, their paid orders during the campaign and
+the GMV of those orders, and what the rewards cost. A participant's orders are correlated with the
+campaign, not caused by it (docs/playbooks-campaigns.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from siyu.orders.models import Order, OrderLine
+from siyu.promotions.campaigns.models import (
+    AssistCampaign,
+    AssistHelp,
+    AssistRecord,
+    Draw,
+    DrawCampaign,
+    DrawKind,
+    DrawStatus,
+    Prize,
+    PrizeKind,
+    SplitCampaign,
+    SplitMember,
+    SplitTeam,
+)
+
+PAID = ["paid", "shipped", "delivered", "completed"]
+
+
+def _by_status(qs, statuses) -> dict[str, int]:
+    counts = dict(qs.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {s: counts.get(s, 0) for s in statuses}
+
+
+def _orders_of(merchant_id: int, customer_ids, campaign) -> dict[str, int]:
+    row = Order.objects.filter(
+        merchant_id=merchant_id,
+        customer_id__in=customer_ids,
+        status__in=PAID,
+        paid_at__gte=campaign.starts_at,
+        paid_at__lt=campaign.ends_at,
+    ).aggregate(orders=Count("pk"), gmv=Sum("paid_amount"))
+    return {"orders": row["orders"], "gmv": row["gmv"] or 0}
+
+
+def assist_stats(campaign: AssistCampaign) -> dict[str, Any]:
+    records = AssistRecord.objects.filter(campaign=campaign)
+    initiators = records.values("initiator_id")
+    helpers = AssistHelp.objects.filter(record__campaign=campaign).values("helper_id")
+    people = set(initiators.values_list("initiator_id", flat=True)) | set(
+        helpers.values_list("helper_id", flat=True)
+    )
+    statuses = _by_status(records, ["ongoing", "unlocked", "expired"])
+    return {
+        "participants": len(people),
+        "initiators": records.values("initiator_id").distinct().count(),
+        "helpers": helpers.distinct().count(),
+        "helps": AssistHelp.objects.filter(record__campaign=campaign).count(),
+        "records": statuses,
+        **_orders_of(campaign.merchant_id, people, campaign),
+        "rewards": statuses["unlocked"],
+        "reward_kind": campaign.reward_kind,
+        "reward_cost": statuses["unlocked"] * campaign.reward_value,
+    }
+
+
+def split_stats(campaign: SplitCampaign) -> dict[str, Any]:
+    teams = SplitTeam.objects.filter(campaign=campaign)
+    members = SplitMember.objects.filter(campaign=campaign)
+    people = set(members.values_list("customer_id", flat=True))
+    return {
+        "participants": len(people),
+        "teams": _by_status(teams, ["forming", "filled", "expired"]),
+        **_orders_of(campaign.merchant_id, people, campaign),
+        "rewards": members.filter(share__isnull=False).count(),
+        "reward_kind": campaign.reward_kind,
+        "reward_cost": members.aggregate(total=Sum("share"))["total"] or 0,
+    }
+
+
+def draw_stats(campaign: DrawCampaign) -> dict[str, Any]:
+    draws = Draw.objects.filter(campaign=campaign)
+    prizes = list(Prize.objects.filter(campaign=campaign).order_by("position", "pk"))
+    won = dict(
+        draws.filter(status=DrawStatus.DRAWN, prize__isnull=False)
+        .values_list("prize_id")
+        .annotate(n=Count("pk"))
+        .values_list("prize_id", "n")
+    )
+    cost = {"coupon": 0, "points": 0, "goods": 0}
+    for p in prizes:
+        n = won.get(p.pk, 0)
+        if p.kind == PrizeKind.COUPON:
+            cost["coupon"] += n * p.value
+        elif p.kind == PrizeKind.POINTS:
+            cost["points"] += n * p.value
+        elif p.kind == PrizeKind.ITEM:
+            cost["goods"] += n * p.value
+    order_ids = draws.exclude(status=DrawStatus.VOID).values("order_id")
+    paid_orders = Order.objects.filter(pk__in=order_ids, status__in=PAID)
+    if campaign.kind == DrawKind.BLIND_BOX:
+        lines = OrderLine.objects.filter(
+            order__in=paid_orders, activity_kind="blind_box", activity_id=campaign.pk
+        ).aggregate(gmv=Sum("paid_amount"), discount=Sum("discount_amount"), units=Sum("quantity"))
+        money = {
+            "gmv": lines["gmv"] or 0,
+            "discount_cost": lines["discount"] or 0,
+            "units": lines["units"] or 0,
+        }
+    else:
+        money = {"gmv": paid_orders.aggregate(total=Sum("paid_amount"))["total"] or 0, "discount_cost": 0}
+    return {
+        "participants": draws.exclude(status=DrawStatus.VOID).values("customer_id").distinct().count(),
+        "orders": paid_orders.count(),
+        **money,
+        "draws": _by_status(draws, ["pending", "drawn", "void", "returned"]),
+        "prizes": [
+            {"prize_id": p.pk, "name": p.name, "won": won.get(p.pk, 0), "stock_left": p.stock_left}
+            for p in prizes
+        ],
+        "prize_cost": cost,
+    }

@@ -1,0 +1,51 @@
+"""Reads of presales: a presale's stats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from siyu.orders.models import Order
+from siyu.promotions.presale.models import BookingStatus, Presale, PresaleBooking
+
+B = BookingStatus
+PAID = ["paid", "shipped", "delivered", "completed"]
+DEPOSIT_KEPT = [B.DEPOSIT_PAID, B.BALANCE_PENDING, B.COMPLETED, B.FORFEITED]
+
+
+def presale_stats(presale: Presale) -> dict[str, Any]:
+    rows = list(
+        PresaleBooking.objects.filter(presale=presale)
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            units=Sum("quantity"),
+            deposit=Sum("deposit_amount"),
+            deduction=Sum("deduction_amount"),
+        )
+    )
+    by: dict[str, dict[str, Any]] = {r["status"]: dict(r) for r in rows}
+
+    def total(statuses: Sequence[str], key: str) -> int:
+        return sum(int(by[s][key] or 0) for s in statuses if s in by)
+
+    bookings = PresaleBooking.objects.filter(presale=presale)
+    balance = Order.objects.filter(
+        pk__in=bookings.filter(status=B.COMPLETED).values("balance_order_id"), status__in=PAID
+    ).aggregate(n=Count("pk"), paid=Sum("paid_amount"))
+    deposits_paid = total(DEPOSIT_KEPT, "n")
+    deposits = total(DEPOSIT_KEPT, "deposit")
+    balances = balance["paid"] or 0
+    return {
+        "participants": bookings.values("customer_id").distinct().count(),
+        "bookings": {s: by[s]["n"] if s in by else 0 for s in B.values},
+        "units": {s: by[s]["units"] if s in by else 0 for s in B.values},
+        "orders": deposits_paid + balance["n"],
+        "deposits": deposits,
+        "forfeited": total([B.FORFEITED], "deposit"),
+        "balances": balances,
+        "gmv": deposits + balances,
+        "discount_cost": total([B.COMPLETED], "deduction") - total([B.COMPLETED], "deposit"),
+    }
