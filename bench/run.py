@@ -37,7 +37,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short runs (about 75 s in all), for a smoke check"
     )
-    parser.add_argument("--only", choices=["http", "stock", "pricing", "simulate"], help="run one suite only")
+    parser.add_argument(
+        "--only", choices=["http", "stock", "pricing", "simulate", "flashsale"], help="run one suite only"
+    )
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})"
     )
@@ -103,11 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         results["stock_settings"] = asdict(stock_cfg)
         results["stock"] = report.stock_summary(stock_suite)
         results["stock_runs"] = {k: [asdict(r) for r in v] for k, v in stock_suite.runs.items()}
-    pricing_ok = simulate_ok = True
+    pricing_ok = simulate_ok = flashsale_ok = True
     if args.only in (None, "pricing"):
         results["pricing"], pricing_ok = _run_suite("pricing", args.quick)
     if args.only in (None, "simulate"):
         results["simulate"], simulate_ok = _run_suite("simulate", args.quick)
+    if args.only in (None, "flashsale"):
+        results["flashsale"], flashsale_ok = _run_suite("flashsale", args.quick)
+        # Sold must equal the quota exactly on every path measured (never oversold, nothing lost).
+        flashsale_ok = flashsale_ok and results["flashsale"].get("flashsale_exact", True) is True
     results["elapsed_s"] = round(time.monotonic() - began, 1)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, title in (
         ("pricing", "Pricing engine (pure Python, per price() call)"),
         ("simulate", "Simulator"),
+        ("flashsale", "Flash sale (purchase attempts over HTTP on PostgreSQL; bare-ASGI hello as ceiling)"),
     ):
         if name in results:
             print(title)
@@ -143,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {key} = {value}")
             print()
     print(f"wrote {args.output} in {results['elapsed_s']}s")
-    return 0 if pricing_ok and simulate_ok and _all_good(http_suite, stock_suite) else 1
+    suites_ok = pricing_ok and simulate_ok and flashsale_ok
+    return 0 if suites_ok and _all_good(http_suite, stock_suite) else 1
 
 
 def _run_suite(name: str, quick: bool) -> tuple[dict[str, object], bool]:

@@ -166,4 +166,5 @@ SIYU_SCHEDULE_SECONDS = {
     "expire_campaign_entries": 60,
     "issue_pending_rewards": 600,
     "settle_presales": 300,
+    "advance_flash_sales": 30,
 }

@@ -27,6 +27,7 @@ PERIODIC_TASKS = {
     "expire_campaign_entries": "siyu.promotions.campaigns.tasks.expire_campaign_entries",
     "issue_pending_rewards": "siyu.promotions.campaigns.tasks.issue_pending_rewards",
     "settle_presales": "siyu.promotions.presale.tasks.settle_presales",
+    "advance_flash_sales": "siyu.promotions.flashsale.tasks.advance_flash_sales",
 }
 
 

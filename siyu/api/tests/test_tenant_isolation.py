@@ -106,6 +106,7 @@ DELEGATED: dict[str, str] = {
         r"/(group-buys|group-buy-teams|bargains|bargain-records)\b"
     ),
     "siyu.promotions.campaigns.tests.test_isolation": r"/(campaigns/|presales|presale-bookings)",
+    "siyu.promotions.flashsale.tests.test_tenancy": r"/flash-sales\b",
 }
 
 

@@ -6,3 +6,11 @@ class FlashSaleConfig(AppConfig):
     name = "siyu.promotions.flashsale"
     label = "flashsale"
     verbose_name = _("Flash sales")
+
+    def ready(self) -> None:
+        from siyu.promotions import activities
+        from siyu.promotions.flashsale import receivers
+        from siyu.promotions.flashsale.provider import provider
+
+        activities.register(provider)
+        receivers.connect()

@@ -1,0 +1,1 @@
+"""Flash sale use cases: ``manage`` (staff), ``buying`` (customers), ``quota`` (the units)."""

@@ -1,0 +1,230 @@
+"""Reads the storefront pages need, each a fixed number of queries however many rows they show.
+
+Products come through ``siyu.catalog.selectors`` (SKUs, warehouse stock and roles prefetched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from siyu.catalog import selectors as catalog
+from siyu.catalog.models import Category, Product, ProductRole, ProductRoleAssignment, ProductStatus, Sku
+from siyu.members.models import Address, Customer
+from siyu.orders.models import AfterSale, CartItem, Order, OrderLine, OrderStatus
+from siyu.tenancy.models import Merchant, Outlet
+
+PAGE_SIZE = 20
+# The home page's zones, in the order they are shown: each is the products playing that role.
+HOME_ZONES = (
+    ProductRole.HOT_ITEM,
+    ProductRole.NEW_CUSTOMER_TRIAL,
+    ProductRole.FLAGSHIP,
+    ProductRole.MEMBER_WELFARE,
+    ProductRole.RETENTION_STAPLE,
+    ProductRole.CLEARANCE,
+)
+ZONE_SIZE = 6
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """A product as a list shows it: name, first image, lowest price, whether anything is in stock."""
+
+    product: Product
+    price_from: int
+    list_price: int
+    available: int
+
+    @property
+    def image(self) -> str:
+        return (self.product.images or [""])[0]
+
+
+def card(product: Product) -> ProductCard:
+    skus = [s for s in product.skus.all() if s.is_active]
+    cheapest = min(skus, key=lambda s: s.price) if skus else None
+    return ProductCard(
+        product=product,
+        price_from=cheapest.price if cheapest else 0,
+        list_price=cheapest.list_price if cheapest else 0,
+        available=sum(catalog.sku_available(s) for s in skus),
+    )
+
+
+@dataclass(frozen=True)
+class Zone:
+    role: str
+    label: str
+    cards: list[ProductCard]
+
+
+def home(*, merchant: Merchant) -> tuple[list[Zone], list[ProductCard]]:
+    """The role zones (hot items first) and the newest products, in 8 queries."""
+    in_zones = Exists(ProductRoleAssignment.objects.filter(product=OuterRef("pk"), role__in=HOME_ZONES))
+    zoned = list(catalog.on_sale_products(merchant=merchant).filter(in_zones)[:200])
+    zones = []
+    for role in HOME_ZONES:
+        cards = [card(p) for p in zoned if any(r.role == role for r in p.role_rows.all())][:ZONE_SIZE]
+        if cards:
+            zones.append(Zone(role=role, label=str(ProductRole(role).label), cards=cards))
+    feed = [card(p) for p in catalog.on_sale_products(merchant=merchant)[:PAGE_SIZE]]
+    return zones, feed
+
+
+def product_page(
+    *, merchant: Merchant, category_id: int | None = None, q: str = "", page: int = 1
+) -> tuple[list[ProductCard], bool]:
+    """One page of on-sale products, and whether there is a next page."""
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        catalog.on_sale_products(merchant=merchant, q=q, category_id=category_id)[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    return [card(p) for p in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+def categories(*, merchant: Merchant) -> list[Category]:
+    """Active top-level categories, each with its active children in ``.subs``."""
+    rows = list(Category.objects.for_merchant(merchant).filter(is_active=True))
+    children: dict[int, list[Category]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            children.setdefault(row.parent_id, []).append(row)
+    tops = [row for row in rows if row.parent_id is None]
+    for top in tops:
+        top.subs = children.get(top.pk, [])  # type: ignore[attr-defined]
+    return tops
+
+
+def product(*, merchant: Merchant, product_id: int) -> Product | None:
+    return catalog.on_sale_products(merchant=merchant).filter(pk=product_id).first()
+
+
+@dataclass(frozen=True)
+class CartRow:
+    item: CartItem
+    product: Product
+    sku: Sku
+    available: int
+
+    @property
+    def on_sale(self) -> bool:
+        return self.product.status == ProductStatus.ON_SALE and self.sku.is_active
+
+    @property
+    def amount(self) -> int:
+        return self.sku.price * self.item.quantity
+
+
+def cart(*, customer: Customer) -> list[CartRow]:
+    """The customer's cart rows with their products and stock, in 5 queries."""
+    items = list(CartItem.objects.filter(merchant_id=customer.merchant_id, customer=customer))
+    if not items:
+        return []
+    product_ids = Sku.objects.for_merchant(customer.merchant_id).filter(pk__in=[i.sku_id for i in items])
+    products = {
+        p.pk: p
+        for p in catalog.products(merchant=customer.merchant).filter(pk__in=product_ids.values("product_id"))
+    }
+    skus = {s.pk: (p, s) for p in products.values() for s in p.skus.all()}
+    rows = []
+    for item in items:
+        if item.sku_id in skus:
+            product, sku = skus[item.sku_id]
+            rows.append(CartRow(item=item, product=product, sku=sku, available=catalog.sku_available(sku)))
+    return rows
+
+
+# Order list tabs: what each shows.
+ORDER_TABS: dict[str, list[str]] = {
+    "all": [],
+    "unpaid": [OrderStatus.PENDING_PAYMENT],
+    "to_ship": [OrderStatus.PAID],
+    "to_receive": [OrderStatus.SHIPPED],
+    "done": [OrderStatus.DELIVERED, OrderStatus.COMPLETED],
+}
+
+
+def _orders(customer: Customer) -> QuerySet[Order]:
+    return Order.objects.for_merchant(customer.merchant_id).filter(customer=customer)
+
+
+def orders(*, customer: Customer, tab: str = "all", page: int = 1) -> tuple[list[Order], bool]:
+    """A page of the customer's orders with their lines, in 2 queries."""
+    qs = _orders(customer)
+    statuses = ORDER_TABS.get(tab) or []
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        qs.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def order(*, customer: Customer, order_id: int) -> Order | None:
+    """One of the customer's orders with lines, pickup outlet and after-sales (4 queries)."""
+    return (
+        _orders(customer)
+        .select_related("pickup_outlet")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            Prefetch("after_sales", queryset=AfterSale.objects.order_by("-id").prefetch_related("lines")),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+
+
+def order_counts(*, customer: Customer) -> dict[str, int]:
+    """How many orders the customer has per tab, in 1 query."""
+    aggregates = {
+        tab: Count("id", filter=Q(status__in=statuses)) if statuses else Count("id")
+        for tab, statuses in ORDER_TABS.items()
+    }
+    return _orders(customer).aggregate(**aggregates)
+
+
+def addresses(*, customer: Customer) -> list[Address]:
+    return list(Address.objects.for_merchant(customer.merchant_id).filter(customer=customer))
+
+
+def pickup_outlets(*, merchant: Merchant) -> list[Outlet]:
+    return list(Outlet.objects.for_merchant(merchant).filter(is_active=True, supports_pickup=True))
+
+
+def after_sales(*, customer: Customer) -> list[AfterSale]:
+    return list(
+        AfterSale.objects.for_merchant(customer.merchant_id)
+        .filter(customer=customer)
+        .select_related("order")
+        .prefetch_related("lines")[:50]
+    )
+
+
+@dataclass(frozen=True)
+class Activities:
+    """What the home page shows of the running activities (banners and entries), in 5 queries."""
+
+    flash_sales: list[dict]
+    group_buys: list
+    bargains: list
+
+
+def home_activities(*, merchant: Merchant, now: datetime) -> Activities:
+    from siyu.promotions.bargain import selectors as bargain_selectors
+    from siyu.promotions.flashsale import selectors as flash_selectors
+    from siyu.promotions.groupbuy import selectors as group_selectors
+
+    sales = flash_selectors.shop_sales(merchant_id=merchant.pk, now=now)[:3]
+    return Activities(
+        flash_sales=[flash_selectors.shop_sale_dict(s, now=now) for s in sales],
+        group_buys=list(group_selectors.live_group_buys(merchant.pk, now)[:4]),
+        bargains=list(bargain_selectors.live_bargains(merchant.pk, now)[:4]),
+    )

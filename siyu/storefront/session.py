@@ -1,0 +1,73 @@
+"""What the H5 storefront keeps in the Django session, one compartment per shop.
+
+A browser may visit several merchants' shops: each slug has its own compartment, so logging in
+to one shop never logs the visitor in to another, and a share link followed in one shop never
+attributes an order in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+SESSION_KEY = "storefront"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who shared the link the visitor came in by, and through which channel."""
+
+    sharer_id: int | None = None
+    source: str = ""
+
+
+def _compartment(request: HttpRequest, slug: str) -> dict[str, Any]:
+    shops = request.session.get(SESSION_KEY) or {}
+    entry = shops.get(slug)
+    return entry if isinstance(entry, dict) else {}
+
+
+def _store(request: HttpRequest, slug: str, **changes: Any) -> None:
+    shops = dict(request.session.get(SESSION_KEY) or {})
+    entry = dict(shops.get(slug) or {})
+    for key, value in changes.items():
+        if value is None:
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    shops[slug] = entry
+    request.session[SESSION_KEY] = shops
+
+
+def customer_id(request: HttpRequest, slug: str) -> int | None:
+    value = _compartment(request, slug).get("customer")
+    return value if isinstance(value, int) else None
+
+
+def log_in(request: HttpRequest, slug: str, customer_pk: int) -> None:
+    # A new session key on login, so a key planted before login (session fixation) is worthless.
+    request.session.cycle_key()
+    _store(request, slug, customer=customer_pk)
+
+
+def log_out(request: HttpRequest, slug: str) -> None:
+    _store(request, slug, customer=None)
+
+
+def attribution(request: HttpRequest, slug: str) -> Attribution:
+    entry = _compartment(request, slug)
+    sharer = entry.get("sharer")
+    return Attribution(sharer_id=sharer if isinstance(sharer, int) else None, source=entry.get("source", ""))
+
+
+def remember_attribution(request: HttpRequest, slug: str, value: Attribution) -> None:
+    _store(request, slug, sharer=value.sharer_id, source=value.source or None)
+
+
+def session_key(request: HttpRequest) -> str:
+    """The session's key, creating the session if the visitor has none yet."""
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""

@@ -1,0 +1,147 @@
+"""Sandbox login, the member centre, addresses, and recording a copied share link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from siyu.core.errors import SiyuError
+from siyu.members import services as members
+from siyu.members.models import Source
+from siyu.orders.models import AfterSaleStatus
+from siyu.storefront import coupon_selectors, selectors, session, tracking
+from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
+from siyu.storefront.views.base import Shop, page, safe_next, shop_page
+from siyu.tenancy.models import LoginAdapter
+
+NICKNAME_MAX = 32
+
+
+@shop_page(methods=("GET", "POST"))
+def login(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The H5 stand-in for wx.login(): the nickname is the sandbox login code, so the same nickname
+    is always the same customer (and a code the demo prints logs in as that demo customer)."""
+    next_url = safe_next(request, shop, shop.url("me"))
+    error = None
+    if request.method == "POST":
+        nickname = request.POST.get("nickname", "").strip()
+        try:
+            if shop.merchant.login_adapter != LoginAdapter.SANDBOX:
+                raise H5LoginUnavailable()
+            if not 1 <= len(nickname) <= NICKNAME_MAX:
+                raise NicknameInvalid(detail={"nickname": nickname[:64]})
+            result = members.login_with_code(
+                merchant=shop.merchant,
+                code=nickname,
+                source=shop.attribution.source or Source.H5,
+                referrer_id=shop.attribution.sharer_id,
+            )
+            if result.created:
+                members.update_profile(customer=result.customer, nickname=nickname)
+        except SiyuError as exc:
+            error = exc
+        else:
+            session.log_in(request, shop.slug, result.customer.pk)
+            return HttpResponseRedirect(next_url)
+    return page(
+        request,
+        "storefront/login.html",
+        {"next": next_url, "error": error, "nickname": request.POST.get("nickname", "")},
+        status=error.status if error else 200,
+    )
+
+
+@shop_page(methods=("POST",))
+def logout(request: HttpRequest, shop: Shop) -> HttpResponse:
+    session.log_out(request, shop.slug)
+    return HttpResponseRedirect(shop.url("home"))
+
+
+@shop_page(login=True)
+def me(request: HttpRequest, shop: Shop) -> HttpResponse:
+    assert shop.customer is not None
+    after_sales = selectors.after_sales(customer=shop.customer)
+    return page(
+        request,
+        "storefront/me.html",
+        {
+            "counts": selectors.order_counts(customer=shop.customer),
+            "address_count": len(selectors.addresses(customer=shop.customer)),
+            "open_after_sales": sum(
+                1
+                for a in after_sales
+                if a.status
+                in (AfterSaleStatus.REQUESTED, AfterSaleStatus.APPROVED, AfterSaleStatus.GOODS_RETURNED)
+            ),
+            "coupon_count": coupon_selectors.usable_count(customer=shop.customer, now=timezone.now()),
+            "tab": "me",
+        },
+    )
+
+
+@shop_page(login=True)
+def addresses(request: HttpRequest, shop: Shop) -> HttpResponse:
+    assert shop.customer is not None
+    return page(
+        request,
+        "storefront/addresses.html",
+        {"addresses": selectors.addresses(customer=shop.customer), "next": safe_next(request, shop, "")},
+    )
+
+
+ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
+ADDRESS_LIMITS = {"recipient": 32, "phone": 20, "province": 32, "city": 32, "district": 32, "detail": 200}
+
+
+@shop_page(login=True, methods=("GET", "POST"))
+def address_form(request: HttpRequest, shop: Shop, address_id: int | None = None) -> HttpResponse:
+    assert shop.customer is not None
+    address = members.get_address(shop.customer, address_id) if address_id else None
+    next_url = safe_next(request, shop, shop.url("addresses"))
+    error = None
+    values = {f: getattr(address, f, "") for f in ADDRESS_FIELDS}
+    values["is_default"] = bool(address and address.is_default)
+    if request.method == "POST":
+        fields = {f: request.POST.get(f, "").strip()[: ADDRESS_LIMITS[f]] for f in ADDRESS_FIELDS}
+        is_default = request.POST.get("is_default") == "on"
+        values = {**fields, "is_default": is_default}
+        try:
+            saved = members.save_address(
+                customer=shop.customer, address_id=address_id, is_default=is_default, **fields
+            )
+        except SiyuError as exc:
+            error = exc
+        else:
+            if "address=" not in next_url and "/checkout/" in next_url:
+                next_url += ("&" if "?" in next_url else "?") + f"address={saved.pk}"
+            return HttpResponseRedirect(next_url)
+    return page(
+        request,
+        "storefront/address_form.html",
+        {"address": address, "values": values, "error": error, "next": next_url},
+        status=error.status if error else 200,
+    )
+
+
+@shop_page(login=True, methods=("POST",))
+def address_delete(request: HttpRequest, shop: Shop, address_id: int) -> HttpResponse:
+    assert shop.customer is not None
+    members.delete_address(customer=shop.customer, address_id=address_id)
+    messages.success(request, _("The address was deleted."))
+    return HttpResponseRedirect(shop.url("addresses"))
+
+
+@shop_page(methods=("POST",))
+def share(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The share sheet's copy button: a logged-in customer shared a page (204 either way)."""
+    channel = request.POST.get("source", "")
+    path = request.POST.get("path", "")[:200]
+    if (
+        shop.customer is not None
+        and channel in tracking.SHARE_SOURCES
+        and path.startswith(f"/shop/{shop.slug}/")
+    ):
+        tracking.record_share(customer=shop.customer, path=path, source=channel)
+    return HttpResponse(status=204)

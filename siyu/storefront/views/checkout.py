@@ -1,0 +1,341 @@
+"""Checkout: the priced breakdown (``checkout.quote``), then ``place_order`` and ``start_payment``.
+
+The page is a GET form: changing the delivery method, address, outlet or coupons asks for a new
+quote (the script submits on change; without it a "recalculate" button does). Placing the order
+is a POST carrying a token minted with the page, used as the idempotency key: a double tap or a
+resubmitted form returns the first order and its payment, never a second order.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from siyu.catalog.models import Sku
+from siyu.core.errors import SiyuError
+from siyu.orders.models import Fulfilment, Order
+from siyu.orders.services import checkout, payments
+from siyu.promotions.activities import ActivityRef
+from siyu.promotions.bargain.services import records as bargains
+from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
+from siyu.promotions.groupbuy.services import teams
+from siyu.storefront import selectors
+from siyu.storefront.errors import CheckoutFormInvalid
+from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.catalog import int_param
+
+GATEWAY = "sandbox"
+# Activities the checkout page buys through, and the coupons their services use: a flash sale
+# takes none (its units take no other discount), the others let checkout pick the best.
+ACTIVITY_COUPONS: dict[str, tuple[int, ...] | None] = {"flash_sale": (), "group_buy": None, "bargain": None}
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class LineView:
+    sku: Sku
+    kind: str
+    quantity: int
+    unit_price: int
+    goods_amount: int
+    discount_amount: int
+    payable_amount: int
+
+
+@dataclass(frozen=True)
+class Labelled:
+    zh: str
+    en: str
+    amount: int = 0
+
+
+@dataclass(frozen=True)
+class CouponView:
+    pk: int
+    zh: str
+    en: str
+    usable: bool
+    chosen: bool
+    value: int
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass
+class Breakdown:
+    """What the checkout page shows of a quote, whichever pricing produced it."""
+
+    lines: list[LineView]
+    goods_amount: int
+    discount_amount: int
+    shipping_fee: int
+    payable_amount: int
+    shipping_base_fee: int = 0
+    points_amount: int = 0
+    applied: list[Labelled] = field(default_factory=list)
+    hints: list[Labelled] = field(default_factory=list)
+    coupons: list[CouponView] = field(default_factory=list)
+
+    @property
+    def saving(self) -> int:
+        """Everything taken off: goods discounts, points and the shipping waived."""
+        return self.discount_amount + self.shipping_base_fee - self.shipping_fee
+
+    @property
+    def usable_coupons(self) -> list[CouponView]:
+        return [c for c in self.coupons if c.usable]
+
+    @property
+    def unusable_coupons(self) -> list[CouponView]:
+        return [c for c in self.coupons if not c.usable]
+
+
+def _coupon_pk(engine_id: str) -> int | None:
+    _kind, _, raw = engine_id.partition(":")
+    return int(raw) if raw.isdigit() else None
+
+
+def breakdown(priced: Any, skus: dict[int, Sku]) -> Breakdown:
+    """Read a quote: the promotions engine's (``.result``) or the list-price one before it."""
+    lines = [
+        LineView(
+            sku=skus[p.sku_id],
+            kind=str(getattr(p, "kind", "regular")),
+            quantity=p.quantity,
+            unit_price=p.unit_price,
+            goods_amount=p.goods_amount,
+            discount_amount=p.discount_amount + getattr(p, "points_amount", 0),
+            payable_amount=p.payable_amount,
+        )
+        for p in priced.lines
+        if p.sku_id in skus
+    ]
+    view = Breakdown(
+        lines=lines,
+        goods_amount=priced.goods_amount,
+        discount_amount=priced.discount_amount,
+        shipping_fee=priced.shipping_fee,
+        payable_amount=priced.payable_amount,
+        shipping_base_fee=priced.shipping_fee,
+    )
+    result = getattr(priced, "result", None)
+    if result is None:  # list prices only: the adjustments are shipping notes
+        view.applied = [
+            Labelled(a["label_zh"], a["label_en"], a["amount"])
+            for a in priced.explain().get("adjustments", [])
+            if a["kind"] not in ("shipping", "free_shipping")
+        ]
+        return view
+    view.shipping_base_fee = result.shipping_base_fee
+    view.points_amount = result.points_amount
+    view.applied = [Labelled(a.label_zh, a.label_en, a.amount) for a in result.applied]
+    view.hints = [Labelled(h.text_zh, h.text_en) for h in result.hints]
+    view.coupons = [
+        CouponView(
+            pk=pk,
+            zh=v.label_zh,
+            en=v.label_en,
+            usable=v.usable,
+            chosen=v.chosen,
+            value=v.value,
+            reason_zh=v.reason_zh,
+            reason_en=v.reason_en,
+        )
+        for v in result.coupons
+        if (pk := _coupon_pk(v.coupon_id)) is not None
+    ]
+    return view
+
+
+@dataclass(frozen=True)
+class Form:
+    """The checkout form as read from the query (GET) or body (POST)."""
+
+    request: checkout.CheckoutRequest
+    buy_sku: int | None
+    buy_qty: int | None
+    coupons_set: bool
+    activity: ActivityRef | None = None
+
+    def query(self, **overrides: Any) -> str:
+        r = self.request
+        params: dict[str, Any] = {"fulfilment": r.fulfilment}
+        if self.buy_sku:
+            params.update(sku=self.buy_sku, qty=self.buy_qty)
+        if self.activity:
+            params["activity"] = self.activity.rule_id
+        if r.address_id:
+            params["address"] = r.address_id
+        if r.pickup_outlet_id:
+            params["outlet"] = r.pickup_outlet_id
+        params.update(overrides)
+        return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def _read_form(data, shop: Shop, addresses: list, outlets: list) -> Form:
+    fulfilment = data.get("fulfilment") or Fulfilment.DELIVERY
+    if fulfilment not in Fulfilment.values:
+        raise CheckoutFormInvalid(detail={"fulfilment": fulfilment})
+    lines = None
+    buy_sku = int_param(data.get("sku"))
+    buy_qty = int_param(data.get("qty"), default=1, high=999)
+    activity = _activity(data.get("activity"))
+    if "sku" in data or activity is not None:
+        if buy_sku is None or buy_qty is None:
+            raise CheckoutFormInvalid(detail={"sku": data.get("sku"), "qty": data.get("qty")})
+        lines = [checkout.LineRequest(buy_sku, buy_qty, activity=activity)]
+    address_id = int_param(data.get("address"))
+    if address_id is None and fulfilment == Fulfilment.DELIVERY and "address" not in data and addresses:
+        address_id = addresses[0].pk  # the default address sorts first
+    outlet_id = int_param(data.get("outlet"))
+    if outlet_id is None and fulfilment == Fulfilment.PICKUP and "outlet" not in data and outlets:
+        outlet_id = outlets[0].pk
+    coupons_set = data.get("coupons_set") == "1" and activity is None
+    coupon_ids = ACTIVITY_COUPONS.get(activity.kind) if activity is not None else None
+    if coupons_set:
+        picked = [int_param(raw) for raw in data.getlist("coupon")[:20]]
+        coupon_ids = tuple(pk for pk in picked if pk is not None)
+    request = checkout.CheckoutRequest(
+        lines=lines,
+        fulfilment=fulfilment,
+        address_id=address_id if fulfilment == Fulfilment.DELIVERY else None,
+        pickup_outlet_id=outlet_id if fulfilment == Fulfilment.PICKUP else None,
+        note=data.get("note", "")[:200],
+        source=shop.attribution.source,
+        coupon_ids=coupon_ids,
+    )
+    return Form(
+        request=request,
+        buy_sku=buy_sku if lines else None,
+        buy_qty=buy_qty,
+        coupons_set=coupons_set,
+        activity=activity,
+    )
+
+
+def _activity(raw: str | None) -> ActivityRef | None:
+    """``flash_sale:3``, ``group_buy:<team id>`` or ``bargain:<record id>`` from the form."""
+    if not raw:
+        return None
+    kind, _, ident = raw.partition(":")
+    if kind not in ACTIVITY_COUPONS or not ident.isdigit() or len(ident) > 18:
+        raise CheckoutFormInvalid(detail={"activity": raw[:40]})
+    return ActivityRef(kind=kind, id=int(ident))
+
+
+def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outlets, *, error=None):
+    assert shop.customer is not None
+    view, status = None, 200
+    if form is not None:
+        try:
+            priced, skus = checkout.quote(customer=shop.customer, request=form.request)
+            view = breakdown(priced, skus)
+        except SiyuError as exc:
+            error = error or exc
+    if error is not None:
+        status = error.status
+    return page(
+        request,
+        "storefront/checkout.html",
+        {
+            "form": form,
+            "req": form.request if form else None,
+            "view": view,
+            "addresses": addresses,
+            "outlets": outlets,
+            "error": error,
+            "token": uuid.uuid4().hex,
+            "address_next": f"{shop.url('checkout')}?{form.query(address=None) if form else ''}",
+        },
+        status=status,
+    )
+
+
+@shop_page(login=True, methods=("GET", "POST"))
+def checkout_page(request: HttpRequest, shop: Shop) -> HttpResponse:
+    assert shop.customer is not None
+    addresses = selectors.addresses(customer=shop.customer)
+    outlets = selectors.pickup_outlets(merchant=shop.merchant)
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        form = _read_form(data, shop, addresses, outlets)
+    except SiyuError as exc:
+        return _render(request, shop, None, addresses, outlets, error=exc)
+    if request.method == "GET":
+        return _render(request, shop, form, addresses, outlets)
+    token = request.POST.get("token", "")
+    if not TOKEN_RE.match(token):
+        return _render(request, shop, form, addresses, outlets, error=CheckoutFormInvalid())
+    try:
+        order = _place(shop, form, idempotency_key=f"h5:{token}")
+    except SiyuError as exc:
+        return _render(request, shop, form, addresses, outlets, error=exc)
+    return pay_redirect(request, shop, order)
+
+
+def _place(shop: Shop, form: Form, *, idempotency_key: str) -> Order:
+    """Place the order through the service that owns the line: checkout, or the activity's own
+    (the flash sale's gate, the group buy's seat, the bargain's record)."""
+    assert shop.customer is not None
+    r, ref = form.request, form.activity
+    if ref is None:
+        return checkout.place_order(customer=shop.customer, request=r, idempotency_key=idempotency_key)[0]
+    assert form.buy_sku is not None and form.buy_qty is not None
+    if ref.kind == "flash_sale":
+        buy = BuyRequest(
+            flash_sale_id=ref.id,
+            sku_id=form.buy_sku,
+            quantity=form.buy_qty,
+            fulfilment=r.fulfilment,
+            address_id=r.address_id,
+            pickup_outlet_id=r.pickup_outlet_id,
+            note=r.note,
+            source=r.source,
+        )
+        return buy_flash_sale(customer=shop.customer, request=buy, idempotency_key=idempotency_key)[0]
+    if ref.kind == "group_buy":
+        delivery = teams.Delivery(
+            fulfilment=r.fulfilment, address_id=r.address_id, pickup_outlet_id=r.pickup_outlet_id, note=r.note
+        )
+        member = teams.join_team(
+            customer=shop.customer,
+            team_id=ref.id,
+            sku_id=form.buy_sku,
+            quantity=form.buy_qty,
+            delivery=delivery,
+            idempotency_key=idempotency_key,
+        )
+        return member.order
+    return bargains.buy_bargain(
+        customer=shop.customer,
+        record_id=ref.id,
+        fulfilment=r.fulfilment,
+        address_id=r.address_id,
+        pickup_outlet_id=r.pickup_outlet_id,
+        note=r.note,
+        idempotency_key=idempotency_key,
+    )
+
+
+def pay_redirect(request: HttpRequest, shop: Shop, order: Order) -> HttpResponse:
+    """Open (or reopen) the order's payment and send the customer to the cashier.
+
+    One idempotency key per order: paying again from the order page reuses the open payment.
+    """
+    assert shop.customer is not None
+    detail = shop.url("order", order.pk)
+    try:
+        started = payments.start_payment(
+            customer=shop.customer, order_id=order.pk, gateway=GATEWAY, idempotency_key=f"h5:{order.number}"
+        )
+    except SiyuError as exc:
+        messages.error(request, str(exc.text))
+        return HttpResponseRedirect(detail)
+    back = request.build_absolute_uri(detail)
+    return HttpResponseRedirect(f"{started.action.url}?{urlencode({'return': back})}")
