@@ -56,8 +56,26 @@ SHOTS = [
         DESKTOP,
         wait_for=".kpis",
     ),
+    Shot(lambda: f"/shop/{DEMO_SLUG}/p/{_best_product()}/", "storefront-product.png", PHONE, staff=False),
 ]
-_ = PHONE  # for shop pages: Shot("/shop/demo/...", "storefront-product.png", PHONE, staff=False)
+
+
+def _best_product() -> int:
+    """The demo's best-selling product on sale: a product page with several SKUs and stock."""
+    from django.db.models import Count
+
+    from siyu.catalog.models import Product
+
+    row = (
+        Product.objects.filter(merchant__slug=DEMO_SLUG, status="on_sale")
+        .annotate(n=Count("skus"))
+        .order_by("-n", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if row is None:
+        sys.exit("No demo merchant in this database: run `siyu demo --no-serve` first.")
+    return row
 
 
 def _best_customer() -> int:
