@@ -19,9 +19,12 @@ with ``siyu.orders.services.lifecycle.release_hold`` (e.g. when the group forms)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
 
 from siyu.core.errors import InvalidInput
 from siyu.promotions.engine import ActivityPrice
@@ -86,3 +89,36 @@ def get_provider(kind: str) -> ActivityProvider:
 
 def registered_kinds() -> list[str]:
     return sorted(_PROVIDERS)
+
+
+# ---- one SKU, one price-setting activity at a time ---------------------------------------------
+
+# finder(merchant_id=, sku_ids=, starts_at=, ends_at=) -> [{"kind", "id", "sku_id"}, ...]: the live
+# activities of one family (an app's own kinds) that hold any of the SKUs in an overlapping window.
+ConflictFinder = Callable[..., list[dict[str, Any]]]
+_CONFLICT_FINDERS: dict[str, ConflictFinder] = {}
+
+
+def register_conflicts(family: str, finder: ConflictFinder) -> None:
+    """Register how a family of activities (``flashsale``, ``groupbuy`` with bargains, ``campaigns``
+    with blind boxes and presales) finds its live activities on some SKUs."""
+    _CONFLICT_FINDERS[family] = finder
+
+
+def conflicts_elsewhere(
+    *, family: str, merchant_id: int, sku_ids: Iterable[int], starts_at: datetime, ends_at: datetime
+) -> list[dict[str, Any]]:
+    """Activities of the *other* families on these SKUs whose window overlaps [starts_at, ends_at).
+
+    Each family checks its own kinds itself (with the SKU rows locked); this adds the rest, so one
+    SKU is in at most one price-setting activity at a time across all playbooks. Merchants that
+    want to run them side by side set ``SIYU_ONE_ACTIVITY_PER_SKU = False``.
+    """
+    if not getattr(settings, "SIYU_ONE_ACTIVITY_PER_SKU", True):
+        return []
+    ids = sorted(set(sku_ids))
+    found: list[dict[str, Any]] = []
+    for name, finder in sorted(_CONFLICT_FINDERS.items()):
+        if name != family and ids:
+            found += finder(merchant_id=merchant_id, sku_ids=ids, starts_at=starts_at, ends_at=ends_at)
+    return found

@@ -13,4 +13,8 @@ class CampaignsConfig(AppConfig):
         from siyu.promotions.campaigns.providers import BlindBoxProvider
 
         register(BlindBoxProvider())
+        from siyu.promotions.activities import register_conflicts
+        from siyu.promotions.campaigns.services.common import sku_conflicts
+
+        register_conflicts("campaigns", sku_conflicts)  # blind boxes and presales
         receivers.connect()

@@ -13,4 +13,7 @@ class FlashSaleConfig(AppConfig):
         from siyu.promotions.flashsale.provider import provider
 
         activities.register(provider)
+        from siyu.promotions.flashsale.services.manage import live_on_skus
+
+        activities.register_conflicts("flashsale", live_on_skus)
         receivers.connect()

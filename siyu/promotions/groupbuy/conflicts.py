@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from siyu.catalog.models import Sku
+from siyu.promotions.activities import conflicts_elsewhere
 from siyu.promotions.engine.types import ActivityKind
 from siyu.promotions.groupbuy.errors import ActivityConflict
 
@@ -65,5 +66,30 @@ def check_sku_free(
         {"kind": ActivityKind.BARGAIN.value, "id": b_id, "sku_id": sku_id}
         for b_id, sku_id in bargains.order_by("pk").values_list("pk", "sku_id")
     ]
+    found += conflicts_elsewhere(
+        family="groupbuy", merchant_id=merchant_id, sku_ids=ids, starts_at=starts_at, ends_at=ends_at
+    )
     if found:
         raise ActivityConflict(detail={"conflicts": found})
+
+
+def live_on_skus(
+    *, merchant_id: int, sku_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict]:
+    """Live group buys and bargains on these SKUs overlapping the window (for the other playbooks)."""
+    from siyu.promotions.bargain.models import Bargain
+    from siyu.promotions.groupbuy.models import GroupBuySku
+
+    window = {"merchant_id": merchant_id, "sku_id__in": sku_ids}
+    groups = GroupBuySku.objects.filter(
+        **window,
+        group_buy__status__in=LIVE,
+        group_buy__starts_at__lt=ends_at,
+        group_buy__ends_at__gt=starts_at,
+    ).values_list("group_buy_id", "sku_id")
+    bargains = Bargain.objects.filter(
+        **window, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).values_list("pk", "sku_id")
+    return [{"kind": ActivityKind.GROUP_BUY.value, "id": i, "sku_id": s} for i, s in groups] + [
+        {"kind": ActivityKind.BARGAIN.value, "id": i, "sku_id": s} for i, s in bargains
+    ]

@@ -173,6 +173,7 @@ def refuse_conflicts(**kwargs: Any) -> None:
     activities on the same SKU queue up, so they cannot both pass the check.
     """
     from siyu.catalog.models import Sku
+    from siyu.promotions.activities import conflicts_elsewhere
     from siyu.promotions.errors import ActivityConflict
 
     ids = sorted(set(kwargs["sku_ids"]))
@@ -180,5 +181,12 @@ def refuse_conflicts(**kwargs: Any) -> None:
         Sku.objects.for_merchant(kwargs["merchant_id"]).select_for_update().filter(pk__in=ids).order_by("pk")
     )
     conflicts = sku_conflicts(**kwargs)
+    conflicts += conflicts_elsewhere(
+        family="campaigns",
+        merchant_id=kwargs["merchant_id"],
+        sku_ids=ids,
+        starts_at=kwargs["starts_at"],
+        ends_at=kwargs["ends_at"],
+    )
     if conflicts:
         raise ActivityConflict(detail={"conflicts": conflicts})

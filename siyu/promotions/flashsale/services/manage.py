@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import NotFound
+from siyu.promotions.activities import conflicts_elsewhere
+from siyu.promotions.errors import ActivityConflict
 from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.errors import FlashSaleConflict, FlashSaleInvalid, FlashSaleLocked
 from siyu.promotions.flashsale.models import (
@@ -131,6 +133,29 @@ def _check_conflicts(sale: FlashSale, sku_ids: list[int]) -> None:
         raise FlashSaleConflict(
             detail={"conflicts": [{"sku_id": k, "flash_sale_ids": v} for k, v in found.items()]}
         )
+    elsewhere = conflicts_elsewhere(
+        family="flashsale",
+        merchant_id=sale.merchant_id,
+        sku_ids=sku_ids,
+        starts_at=sale.starts_at,
+        ends_at=sale.ends_at,
+    )
+    if elsewhere:
+        raise ActivityConflict(detail={"conflicts": elsewhere})
+
+
+def live_on_skus(
+    *, merchant_id: int, sku_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict]:
+    """Published flash sales on these SKUs overlapping the window (for the other playbooks)."""
+    found = conflicting_flash_sales(
+        merchant_id=merchant_id, sku_ids=sku_ids, starts_at=starts_at, ends_at=ends_at
+    )
+    return [
+        {"kind": "flash_sale", "id": sale_id, "sku_id": sku_id}
+        for sku_id, ids in found.items()
+        for sale_id in ids
+    ]
 
 
 def _check_settings(sale: FlashSale, now: datetime) -> None:
