@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
 
-from siyu.core.errors import SiyuError
 from siyu.inventory.models import StockLevel
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.gateways.sandbox import SandboxGateway
 from siyu.orders.models import Order, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services import payments
 from siyu.orders.tests.flows import place
+from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL (set DATABASE_URL)")
-
-
-def run_together(n: int, work: Callable[[int], object]) -> list[object]:
-    """Start ``n`` threads that begin ``work`` at the same instant; collect results or errors."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except SiyuError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # surfaced by the assertions below
-            results[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_fifty_buyers_for_ten_units_buy_exactly_ten(merchant, make_product):

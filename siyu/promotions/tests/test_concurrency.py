@@ -12,9 +12,9 @@ from django.utils import timezone
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order
 from siyu.orders.services import checkout
-from siyu.orders.tests.test_concurrency import run_together
 from siyu.promotions import services
 from siyu.promotions.models import Coupon, CouponHolding, CouponTemplate
+from siyu.testing.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

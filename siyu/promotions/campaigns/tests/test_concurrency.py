@@ -9,7 +9,6 @@ from django.db import connection
 
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.tests.flows import pay, place
-from siyu.orders.tests.test_concurrency import run_together
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.models import (
     AssistHelp,
@@ -24,6 +23,7 @@ from siyu.promotions.campaigns.models import (
 from siyu.promotions.campaigns.services import assist, draws, pools, split
 from siyu.promotions.campaigns.services.pools import PrizeInput
 from siyu.promotions.campaigns.tests.flows import place_activity
+from siyu.testing.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

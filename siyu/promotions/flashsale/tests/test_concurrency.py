@@ -3,14 +3,10 @@ cancellations racing new buyers never lose or duplicate a unit."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
 
-from siyu.core.errors import SiyuError
 from siyu.inventory.models import StockLevel
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order, OrderStatus
@@ -19,38 +15,10 @@ from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.models import EntryStatus, FlashSaleEntry, FlashSaleItem, FlashSalePurchase
 from siyu.promotions.flashsale.services import quota
 from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
+from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 16  # the machine's PostgreSQL allows 100 connections, shared with other test runs
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL (set DATABASE_URL)")
-
-
-def run_together(n: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except SiyuError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # surfaced by the assertions below
-            results[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def buyers(merchant, n: int, prefix: str = "buyer"):

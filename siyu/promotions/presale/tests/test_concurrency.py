@@ -11,10 +11,10 @@ from django.db import connection
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order
 from siyu.orders.tests.flows import pay
-from siyu.orders.tests.test_concurrency import run_together
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.presale.models import Presale, PresaleBooking
 from siyu.promotions.presale.tests.flows import at, place
+from siyu.testing.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
