@@ -1,9 +1,17 @@
-"""The brand simulator's benchmark: demo size into SQLite; 1M customers into PostgreSQL.
+"""The brand simulator's benchmark: demo size into SQLite; on request, 1M customers into PostgreSQL.
 
 ``run(quick)`` returns the numbers ``bench.run`` reports. Each measurement runs ``siyu simulate``'s
 function in a child process (Django reads its database settings once) against a database made for
 it: SQLite in a fresh temp dir, PostgreSQL in a scratch database this module creates and drops by
 its own name. Peak memory is the child's peak RSS (``getrusage``), time the child's wall clock.
+
+The demo size (20,000 customers, a year, the default model) always runs: about 10 s. The 1M case
+(1,000,000 customers, three years, the ``loyal`` preset, ~10M orders, ~100M rows) takes 10-15
+minutes, so it runs only with ``SIYU_BENCH_SIM_1M=1`` (or ``--million``); it needs PostgreSQL
+(``SIYU_BENCH_POSTGRES_URL``, default ``postgres://postgres@127.0.0.1:5432/test``, only used to
+create and drop the scratch database ``SIYU_BENCH_SIM_DB``, default ``siyu_bench_sim``). Both runs
+also report a plausibility summary (orders per day, repeat purchases, revenue by source), computed
+in SQL after the timed run.
 
 ``python -m bench.simulate_suite --report`` simulates the demo size and prints the plausibility
 tables of ``docs/simulator.md`` (orders per week, repeat purchases, revenue by source, ...).
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,8 +35,10 @@ from psycopg import sql
 from bench import databases
 
 DEMO = {"customers": 20_000, "days": 365, "seed": 1}
-MILLION = {"customers": 1_000_000, "days": 1095, "seed": 1}
-SCRATCH_DB = "siyu_bench_sim"
+# Three calendar years, so the festivals of each year are in and the numbers do not move with the date.
+MILLION = {"customers": 1_000_000, "days": 1095, "seed": 1, "preset": "loyal", "start": "2023-01-01"}
+MILLION_ENV = "SIYU_BENCH_SIM_1M"
+SCRATCH_DB = os.environ.get("SIYU_BENCH_SIM_DB", "siyu_bench_sim")
 MILLION_TIMEOUT_S = 45 * 60
 
 
@@ -39,7 +50,7 @@ def _child(env: dict[str, str], spec: dict[str, Any], timeout: float, report: bo
         args, env=env, cwd=databases.REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=True
     )
     if report:
-        print(done.stdout)
+        print(done.stdout.rpartition("\n{")[0])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -50,28 +61,39 @@ def _admin(admin_url: str, statement: sql.Composed) -> None:
 
 def _figures(prefix: str, out: dict[str, Any]) -> dict[str, Any]:
     rows = out["rows"]
-    return {
+    figures = {
         f"{prefix}_seconds": round(out["seconds"], 1),
+        f"{prefix}_generate_seconds": round(out["generate_seconds"], 1),
+        f"{prefix}_write_seconds": round(out["write_seconds"], 1),
+        f"{prefix}_wait_seconds": round(out["wait_seconds"], 1),
         f"{prefix}_index_rebuild_seconds": round(out["index_rebuild_seconds"], 1),
+        f"{prefix}_copy_seconds": {k: round(v, 1) for k, v in out["copy_seconds"].items()},
+        f"{prefix}_rebuild_seconds_by_table": {k: round(v, 1) for k, v in out["rebuild_by_table"].items()},
         f"{prefix}_peak_rss_mb": round(out["peak_rss_mb"]),
         f"{prefix}_customers": rows["members.Customer"],
         f"{prefix}_orders": rows["orders.Order"],
         f"{prefix}_order_lines": rows["orders.OrderLine"],
         f"{prefix}_events": rows["events.Event"],
         f"{prefix}_rows": sum(rows.values()),
+        f"{prefix}_rows_per_table": rows,
     }
+    if "plausibility" in out:
+        figures[f"{prefix}_plausibility"] = out["plausibility"]
+    return figures
 
 
-def run(quick: bool) -> dict[str, Any]:
-    """Demo size into SQLite always; 1M customers into PostgreSQL unless ``quick`` or unreachable."""
+def run(quick: bool, million: bool | None = None) -> dict[str, Any]:
+    """Demo size into SQLite always; 1M customers into PostgreSQL when asked (``SIYU_BENCH_SIM_1M=1``)."""
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="siyu-sim-") as tmp:
         env = databases.django_env(Path(tmp))
         databases.migrate(env)
-        result.update(
-            _figures("simulate_demo_sqlite", _child(env, {**DEMO, "merchant": "demo"}, timeout=600))
-        )
-    if quick:
+        spec = {**DEMO, "merchant": "demo", "summary": True}
+        result.update(_figures("simulate_demo_sqlite", _child(env, spec, timeout=600)))
+    if million is None:
+        million = os.environ.get(MILLION_ENV, "") not in ("", "0")
+    if quick or not million:
+        result["simulate_1m_postgres_skipped"] = "quick run" if quick else f"set {MILLION_ENV}=1 to run it"
         return result
     admin_url = databases.postgres_admin_url()
     reason = databases.postgres_reachable(admin_url)
@@ -85,7 +107,7 @@ def run(quick: bool) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="siyu-sim-") as tmp:
             env = databases.django_env(Path(tmp), f"{admin_url.rpartition('/')[0]}/{SCRATCH_DB}")
             databases.migrate(env)
-            spec = {**MILLION, "merchant": "million", "bulk": True}
+            spec = {**MILLION, "merchant": "million", "bulk": True, "summary": True}
             result.update(_figures("simulate_1m_postgres", _child(env, spec, timeout=MILLION_TIMEOUT_S)))
     except (subprocess.SubprocessError, OSError) as exc:
         result["simulate_1m_postgres_error"] = databases.failure_text(exc)
@@ -94,7 +116,7 @@ def run(quick: bool) -> dict[str, Any]:
     return result
 
 
-# --- the child: one simulation, then (optionally) the plausibility tables ---------------------------
+# --- the child: one simulation, then (optionally) the plausibility summary and tables ---------------
 
 
 def _simulate(spec: dict[str, Any]) -> dict[str, Any]:
@@ -108,16 +130,186 @@ def _simulate(spec: dict[str, Any]) -> dict[str, Any]:
         customers=spec["customers"],
         days=spec["days"],
         seed=spec["seed"],
+        preset=spec.get("preset", "default"),
         bulk=spec.get("bulk"),
-        progress=False,
+        progress=bool(spec.get("progress")),
     )
-    return {
+    figures = {
         "seconds": report.seconds,
+        "generate_seconds": report.generate_seconds,
+        "write_seconds": report.write_seconds,
+        "wait_seconds": report.wait_seconds,
         "index_rebuild_seconds": report.index_rebuild_seconds,
+        "copy_seconds": report.copy_seconds,
+        "rebuild_by_table": report.rebuild_by_table,
         "peak_rss_mb": report.peak_rss_mb,
         "rows": report.rows,
         "buyers": report.buyers,
     }
+    if spec.get("summary"):
+        figures["plausibility"] = summary(spec["merchant"], events=report.rows["events.Event"])
+    return figures
+
+
+def summary(merchant_slug: str, events: int | None = None) -> dict[str, Any]:
+    """The headline plausibility numbers, computed in SQL (fine at 10M orders): orders per day,
+    repeat purchases (share of buyers with 1, 2, 3, 4+ and 10+ paid orders), revenue by source."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from siyu.events.models import Event
+    from siyu.members.models import Customer
+    from siyu.orders.models import Order
+    from siyu.tenancy.models import Merchant
+
+    merchant = Merchant.objects.get(slug=merchant_slug)
+    zone = ZoneInfo(merchant.timezone)
+    orders = Order.objects.for_merchant(merchant)
+    paid = orders.filter(paid_at__isnull=False)
+    per_day = dict(
+        paid.annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by("day")
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    days = sorted(per_day)
+    counts = sorted(per_day.values())
+    busiest = max(days, key=lambda d: per_day[d])
+    last_double11 = max((d for d in days if (d.month, d.day) == (11, 11)), default=None)
+    customers = dict(
+        Customer.objects.for_merchant(merchant)
+        .order_by()
+        .values("first_touch_source")
+        .annotate(n=Count("id"))
+        .values_list("first_touch_source", "n")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN n >= 10 THEN 10 WHEN n >= 4 THEN 4 ELSE n END, COUNT(*) FROM ("
+            "SELECT customer_id, COUNT(*) AS n FROM orders_order WHERE merchant_id = %s "
+            "AND paid_at IS NOT NULL GROUP BY customer_id) t GROUP BY 1",
+            [merchant.pk],
+        )
+        buckets = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT c.first_touch_source, COUNT(DISTINCT o.customer_id), COUNT(*), "
+            "SUM(o.paid_amount - o.refunded_amount) FROM orders_order o "
+            "JOIN members_customer c ON c.id = o.customer_id "
+            "WHERE o.merchant_id = %s AND o.paid_at IS NOT NULL GROUP BY 1",
+            [merchant.pk],
+        )
+        by_source = {source: (b, k, int(money)) for source, b, k, money in cursor.fetchall()}
+    buyers = sum(buckets.values())
+    revenue = sum(money for _, _, money in by_source.values())
+    n_customers = sum(customers.values())
+    n_orders = orders.count()
+    n_events = Event.objects.for_merchant(merchant).count() if events is None else events
+    months: dict[str, list[int]] = {}
+    for d in days:
+        months.setdefault(f"{d:%Y-%m}", []).append(per_day[d])
+    first_month = [per_day.get(d, 0) for d in days[:30]]
+    last_month = [per_day.get(d, 0) for d in days[-30:]]
+    return {
+        "customers": n_customers,
+        "buyers": buyers,
+        "orders": n_orders,
+        "paid_orders": sum(counts),
+        "orders_per_customer": round(n_orders / n_customers, 2),
+        "paid_orders_per_buyer": round(sum(counts) / max(buyers, 1), 2),
+        "events": n_events,
+        "events_per_order": round(n_events / max(n_orders, 1), 2),
+        "orders_per_day": {
+            "median": float(counts[len(counts) // 2]),
+            "first_30_days_mean": round(sum(first_month) / max(len(first_month), 1), 1),
+            "last_30_days_mean": round(sum(last_month) / max(len(last_month), 1), 1),
+            "busiest_day": f"{busiest} ({per_day[busiest]:,})",
+            "last_double_11": per_day.get(last_double11, 0) if last_double11 else None,
+            "mean_by_month": {m: round(sum(v) / len(v), 1) for m, v in months.items()},
+        },
+        "buyers_by_paid_orders": {
+            "1": round(buckets.get(1, 0) / max(buyers, 1), 3),
+            "2": round(buckets.get(2, 0) / max(buyers, 1), 3),
+            "3": round(buckets.get(3, 0) / max(buyers, 1), 3),
+            "4+": round((buckets.get(4, 0) + buckets.get(10, 0)) / max(buyers, 1), 3),
+            "10+": round(buckets.get(10, 0) / max(buyers, 1), 3),
+        },
+        "never_bought_share": round(1 - buyers / max(n_customers, 1), 3),
+        "by_source": {
+            source: {
+                "customers_share": round(n / max(n_customers, 1), 3),
+                "bought": round(by_source.get(source, (0, 0, 0))[0] / n, 3),
+                "paid_orders_per_customer": round(by_source.get(source, (0, 0, 0))[1] / n, 2),
+                "revenue_share": round(by_source.get(source, (0, 0, 0))[2] / max(revenue, 1), 3),
+            }
+            for source, n in sorted(customers.items(), key=lambda x: -by_source.get(x[0], (0, 0, 0))[2])
+        },
+    }
+
+
+def summary_markdown(columns: dict[str, dict[str, Any]]) -> str:
+    """The summaries of several runs side by side, as the Markdown tables of docs/simulator.md."""
+    names = list(columns)
+    s = [columns[n] for n in names]
+    rows = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+
+    def row(label: str, values: list[Any]) -> None:
+        rows.append(f"| {label} | " + " | ".join(str(v) for v in values) + " |")
+
+    row("customers", [f"{x['customers']:,}" for x in s])
+    row("orders (all states)", [f"{x['orders']:,}" for x in s])
+    row("orders per customer", [x["orders_per_customer"] for x in s])
+    row("paid orders per buyer", [x["paid_orders_per_buyer"] for x in s])
+    row("events", [f"{x['events']:,}" for x in s])
+    row("events per order", [x["events_per_order"] for x in s])
+    for key, label in (
+        ("median", "paid orders on the median day"),
+        ("first_30_days_mean", "paid orders a day, first 30 days"),
+        ("last_30_days_mean", "paid orders a day, last 30 days"),
+        ("last_double_11", "paid orders on the last Double 11"),
+        ("busiest_day", "busiest day"),
+    ):
+        row(label, [_number(x["orders_per_day"][key]) for x in s])
+    row("registered, never bought", [f"{x['never_bought_share']:.0%}" for x in s])
+    for key in ("1", "2", "3", "4+", "10+"):
+        row(
+            f"buyers with {key} paid order{'' if key == '1' else 's'}",
+            [f"{x['buyers_by_paid_orders'][key]:.1%}" for x in s],
+        )
+
+    def revenue(source: str) -> float:
+        return -s[-1]["by_source"].get(source, {}).get("revenue_share", 0)
+
+    sources = sorted({k for x in s for k in x["by_source"]}, key=revenue)
+    out = [
+        *rows,
+        "",
+        "| source | " + " | ".join(f"{n}: customers / bought / revenue" for n in names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for source in sources:
+        cells = []
+        for x in s:
+            v = x["by_source"].get(source)
+            cells.append(
+                f"{v['customers_share']:.0%} / {v['bought']:.0%} / {v['revenue_share']:.1%}" if v else "-"
+            )
+        out.append(f"| {source} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def month_chart(summary: dict[str, Any]) -> str:
+    """Paid orders a day, month by month (mean), as a text bar chart."""
+    by_month = summary["orders_per_day"]["mean_by_month"]
+    top = max(by_month.values())
+    return "\n".join(f"{m}  {v:8,.0f}  {_bar(v, top)}" for m, v in by_month.items())
+
+
+def _number(value: Any) -> str:
+    return f"{value:,.0f}" if isinstance(value, int | float) else str(value)
 
 
 def _bar(value: float, top: float, width: int = 40) -> str:
@@ -331,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--report", action="store_true", help="simulate the demo size, print the tables")
     parser.add_argument("--quick", action="store_true", help="no 1M PostgreSQL run")
+    parser.add_argument("--million", action="store_true", help=f"run the 1M case (as {MILLION_ENV}=1)")
+    parser.add_argument("--preset", default="default", help="the model preset --report simulates")
     args = parser.parse_args(argv)
     if args.child:
         import django
@@ -340,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = _simulate(spec)
         if args.report:
             print(plausibility(spec["merchant"]))
+            print(summary_markdown({spec["merchant"]: figures["plausibility"]}))
         print(json.dumps(figures))
         return 0
     if args.report:
@@ -347,9 +542,11 @@ def main(argv: list[str] | None = None) -> int:
             env = databases.django_env(Path(tmp))
             databases.migrate(env)
             # A calendar year, so that every festival is in it and the tables do not move with the date.
-            _child(env, {**DEMO, "merchant": "demo", "start": "2025-01-01"}, timeout=600, report=True)
+            spec = {**DEMO, "merchant": "demo", "start": "2025-01-01", "summary": True, "preset": args.preset}
+            _child(env, spec, timeout=600, report=True)
         return 0
-    print(json.dumps(run(args.quick), indent=2))
+    result = run(args.quick, million=True if args.million else None)
+    print(json.dumps(result, indent=2))
     return 0
 
 

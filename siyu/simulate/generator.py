@@ -10,8 +10,9 @@ ids come from the bases the caller passes in, so the same seed, chunk size and b
 rows, byte for byte.
 
 Times are integer seconds since the Unix epoch (UTC). Money is integer fen. A column is a numpy
-array (ints, times; -1 = NULL), a list of strings (None = NULL), a ``Cat`` (codes into a vocabulary)
-or a Python scalar shared by every row; the writer formats each by its model field's type.
+array (ints, times; -1 = NULL; or a 2-D uint8 array of each row's bytes, for UUIDs), a list of
+strings (None = NULL), a ``Cat`` (codes into a vocabulary) or a Python scalar shared by every row;
+the writer formats each by its model field's type.
 """
 
 from __future__ import annotations
@@ -441,8 +442,7 @@ def generate_chunk(
     ]
     pricing = _pricing(d_kind, discount, shipping, mer.free_shipping_threshold, o_pickup)
     outlet_ids = np.array(world.outlets.ids or [0], dtype=np.int64)
-    ship_to = np.asarray(address_json, dtype=object)[o_cust]
-    ship_to[o_pickup] = None
+    ship_to = Cat(np.where(o_pickup, n, o_cust), [*address_json, None])  # a snapshot per customer
     tables.append(
         Table(
             "orders.Order",
@@ -456,7 +456,7 @@ def generate_chunk(
                 "fulfilment": Cat(o_pickup.astype(np.int64), ["delivery", "pickup"]),
                 "pickup_outlet_id": np.where(o_pickup, outlet_ids[np.maximum(home[o_cust], 0)], NULL),
                 "pickup_code": pickup_code,
-                "shipping_address": ship_to.tolist(),
+                "shipping_address": ship_to,
                 "goods_amount": goods,
                 "discount_amount": discount,
                 "shipping_fee": shipping,
@@ -569,6 +569,7 @@ def generate_chunk(
         o_time=o_time,
         o_src=o_src,
         o_same=o_same,
+        o_first=o_first,
         reg_t=reg_t,
         order_ids=order_ids,
         payable=payable,
@@ -605,8 +606,13 @@ STATUS = ["pending_payment", "paid", "shipped", "delivered", "completed", "cance
 
 def _pricing(
     kind: np.ndarray, discount: np.ndarray, shipping: np.ndarray, threshold: int, pickup: np.ndarray
-) -> list[str]:
-    """The pricing explanation checkout stores, in the same shape (``adjustments``)."""
+) -> Cat:
+    """The pricing explanation checkout stores, in the same shape (``adjustments``).
+
+    Orders share far fewer explanations than there are orders: each distinct one is formatted once.
+    """
+    key = np.stack([kind, discount, shipping, (shipping == 0) & pickup], axis=1).astype(np.int64)
+    distinct, codes = np.unique(key, axis=0, return_inverse=True)
     labels = {
         1: ("promotion", "大促优惠", "Festival discount"),
         2: ("member_day", "会员日折扣", "Member-day discount"),
@@ -619,7 +625,7 @@ def _pricing(
         f'"label_en": "Free shipping over ¥{yuan}"}}'
     )
     out = []
-    for k, d, s, pk in zip(kind.tolist(), discount.tolist(), shipping.tolist(), pickup.tolist(), strict=True):
+    for k, d, s, pk in distinct.tolist():
         parts = []
         if k:
             name, zh, en = labels[k]
@@ -629,7 +635,7 @@ def _pricing(
         elif not pk and threshold:
             parts.append(free)
         out.append('{"adjustments": [' + ", ".join(parts) + "]}")
-    return out
+    return Cat(codes.reshape(-1), out)
 
 
 def _referrers(

@@ -209,6 +209,9 @@ class SimulationParams:
     browse_sessions_per_order: float = 0.6
     browse_cart_rate: float = 0.75  # browse sessions that end with an abandoned cart
     purchase_via_cart: float = 0.3  # orders placed through the cart (the rest: "buy now")
+    # Repeat orders placed with "buy again" (再来一单) from the order list or a reminder's link:
+    # straight to the product, no search, no looking around, no cart.
+    reorder_share: float = 0.0
     # Registered customers who never buy: share who still show value behaviour (semi-private).
     semi_private_share: float = 0.75
     # Anonymous visitors (never log in) per registered customer, each with one or two sessions.
@@ -233,6 +236,40 @@ class SimulationParams:
         for name, p in self.sources.items():
             if not 0 < p.dropout_mean < 1 or not 0 <= p.buy_probability <= 1:
                 raise ValueError(f"source {name}: probabilities must lie in (0, 1)")
+
+
+# --- presets ----------------------------------------------------------------------------------------
+
+
+def _loyal_sources() -> dict[str, SourceProfile]:
+    # The same sources, weighted to where a membership brand recruits (its outlets, its groups and
+    # its members' friends) rather than to bought clicks; every source converts and stays better,
+    # because the programme (points, member day, 再来一单, group deals) gives people reasons to.
+    return {
+        ADS: SourceProfile(0.12, 0.45, 0.80, 0.19, 0.90, 0.30),
+        ARTICLE: SourceProfile(0.10, 0.50, 0.90, 0.13, 1.00, 0.20),
+        COMMUNITY: SourceProfile(0.22, 0.72, 1.25, 0.08, 0.85, 0.45),
+        OUTLET: SourceProfile(0.22, 0.88, 1.35, 0.06, 1.10, 0.35),
+        LIVE: SourceProfile(0.08, 0.62, 0.95, 0.15, 1.30, 0.65),
+        REFERRAL: SourceProfile(0.18, 0.78, 1.25, 0.065, 1.00, 0.40),
+        SEARCH: SourceProfile(0.08, 0.55, 1.00, 0.12, 1.00, 0.30),
+    }
+
+
+def loyal_params() -> SimulationParams:
+    """A mature brand with a strong membership programme: most members come from its outlets,
+    groups and referrals, buy again, and stay (``docs/simulator.md``, "Presets")."""
+    return SimulationParams(
+        sources=_loyal_sources(),
+        growth=0.5,  # a mature brand: sign-ups still grow, more slowly
+        first_order_delay_days=5.0,  # the new-member coupon expires within the week
+        browse_sessions_per_order=0.25,  # reach is targeted: a visit from a reminder usually buys
+        reorder_share=0.5,  # half the repeat orders are "buy again" of a staple
+        anonymous_per_customer=0.25,  # less public traffic that never logs in
+    )
+
+
+PRESETS = {"default": SimulationParams, "loyal": loyal_params}
 
 
 # --- catalogue roles and hints --------------------------------------------------------------------

@@ -43,10 +43,16 @@ class SimulationReport:
     start: date
     days: int
     seed: int
+    preset: str = "default"
     rows: dict[str, int] = field(default_factory=dict)
     buyers: int = 0
     seconds: float = 0.0
     index_rebuild_seconds: float = 0.0
+    generate_seconds: float = 0.0  # numpy: the chunks' rows
+    write_seconds: float = 0.0  # encoding and handing rows to the database (PostgreSQL: incl. waiting)
+    wait_seconds: float = 0.0  # PostgreSQL: the main thread waited for the COPY thread (server-bound)
+    copy_seconds: dict[str, float] = field(default_factory=dict)  # PostgreSQL: COPY time per table
+    rebuild_by_table: dict[str, float] = field(default_factory=dict)  # bulk: index and key time per table
     peak_rss_mb: float = 0.0
     database: str = ""
 
@@ -55,14 +61,15 @@ class SimulationReport:
         how = "created" if self.created_merchant else "reused catalogue"
         return [
             f"Simulated merchant '{self.merchant_slug}' ({how}) from {self.start} for {self.days} days, "
-            f"seed {self.seed}, on {self.database}:",
+            f"seed {self.seed}, preset {self.preset}, on {self.database}:",
             f"  customers {r['members.Customer']:,} ({self.buyers:,} bought), orders {r['orders.Order']:,}, "
             f"lines {r['orders.OrderLine']:,}, payments {r['orders.Payment']:,}, "
             f"after-sales {r['orders.AfterSale']:,}",
             f"  events {r['events.Event']:,}, identities {r['members.CustomerIdentity']:,}, "
             f"consents {r['members.ContactPreference']:,}, addresses {r['members.Address']:,}",
-            f"  took {self.seconds:.1f} s (index rebuild {self.index_rebuild_seconds:.1f} s), "
-            f"peak memory {self.peak_rss_mb:.0f} MB",
+            f"  took {self.seconds:.1f} s (generating {self.generate_seconds:.1f} s, writing "
+            f"{self.write_seconds:.1f} s of which waiting for the server {self.wait_seconds:.1f} s, "
+            f"index rebuild {self.index_rebuild_seconds:.1f} s), peak memory {self.peak_rss_mb:.0f} MB",
         ]
 
 
@@ -116,6 +123,7 @@ def simulate(
     seed: int,
     start: date | None = None,
     params: m.SimulationParams | None = None,
+    preset: str = "default",
     chunk_size: int = DEFAULT_CHUNK,
     bulk: bool | None = None,
     progress: bool = True,
@@ -123,12 +131,15 @@ def simulate(
 ) -> SimulationReport:
     """Generate ``customers`` customers' history over ``days`` days for a merchant, deterministically.
 
-    ``bulk`` (PostgreSQL only): rebuild indexes after the load; by default for loads of at least
-    ``BULK_MIN_CUSTOMERS`` customers. Returns what was written and what it cost.
+    ``params`` (else ``model.PRESETS[preset]()``) are the model's parameters. ``bulk`` (PostgreSQL
+    only): rebuild indexes after the load; by default for loads of at least ``BULK_MIN_CUSTOMERS``
+    customers. Returns what was written and what it cost.
     """
     if customers < 1 or days < 1 or chunk_size < 1:
         raise ValueError("customers, days and chunk size must be positive")
-    params = params or m.SimulationParams()
+    if params is None and preset not in m.PRESETS:
+        raise ValueError(f"unknown preset {preset!r}: one of {', '.join(m.PRESETS)}")
+    params = params or m.PRESETS[preset]()
     started = time.perf_counter()
     merchant, created = _merchant(merchant_slug, seed)
     zone = ZoneInfo(merchant.timezone)
@@ -164,6 +175,7 @@ def simulate(
         start=start,
         days=days,
         seed=seed,
+        preset=preset if params == m.PRESETS.get(preset, m.SimulationParams)() else "custom",
         rows=dict.fromkeys(LABELS, 0),
         database=connection.vendor,
     )
@@ -181,6 +193,7 @@ def simulate(
         next_ids = {label: value + 1 for label, value in max_ids().items()}
         for index, first in enumerate(range(0, customers, chunk_size)):
             ids = g.IdBases(*(next_ids[label] for label in LABELS))
+            began = time.perf_counter()
             chunk = g.generate_chunk(
                 world,
                 index=index,
@@ -190,19 +203,26 @@ def simulate(
                 pool=pool,
                 taken_pickup_codes=taken,
             )
+            wrote = time.perf_counter()
             writer.write(chunk.tables)
+            report.generate_seconds += wrote - began
+            report.write_seconds += time.perf_counter() - wrote
             for table in chunk.tables:
                 next_ids[table.label] += table.size
                 report.rows[table.label] += table.size
-            pool = chunk.pool
-            report.buyers += chunk.stats["buyers"]
-            orders += chunk.stats["orders"]
-            events += chunk.stats["events"]
-            bar.update(first + chunk.stats["customers"], orders, events)
+            pool, stats = chunk.pool, chunk.stats
+            del chunk  # before the next one is generated: one chunk in memory at a time
+            report.buyers += stats["buyers"]
+            orders += stats["orders"]
+            events += stats["events"]
+            bar.update(first + stats["customers"], orders, events)
         if use_bulk:
             bar.say("Rebuilding indexes and foreign keys ...")
     if isinstance(writer, PostgresWriter):
         report.index_rebuild_seconds = writer.rebuild_seconds
+        report.wait_seconds = writer.wait_seconds
+        report.copy_seconds = writer.copy_seconds
+        report.rebuild_by_table = writer.rebuild_by_table
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = peak_rss_mb()
     return report

@@ -25,7 +25,6 @@ from siyu.simulate.world import (
     _pick_products,
     _pick_skus,
     _prefixed,
-    _strings,
     device_of,
 )
 
@@ -148,6 +147,7 @@ def _order_events(
     o_time: np.ndarray,
     o_src: np.ndarray,
     o_same: np.ndarray,
+    o_first: np.ndarray,
     reg_t: np.ndarray,
     order_ids: np.ndarray,
     payable: np.ndarray,
@@ -164,6 +164,9 @@ def _order_events(
     """The session around each order: visit, search, product views, cart, order created/paid, refund."""
     p = world.params
     k = o_time.size
+    # "Buy again" from the order list or a reminder's link: straight to the product, no search,
+    # no looking around, no cart. (Drawn only when used, so other parameter sets keep their rows.)
+    again = ~o_first & (rng.random(k) < p.reorder_share) if p.reorder_share else np.zeros(k, bool)
     start = np.where(o_same, reg_t[o_cust] + 60, o_time - rng.integers(120, 900, k))
     start = np.minimum(start, o_time - 30)
     span = o_time - start
@@ -178,7 +181,7 @@ def _order_events(
         day=day[new],
         content=True,
     )
-    searched = np.flatnonzero(rng.random(k) < 0.15)
+    searched = np.flatnonzero((rng.random(k) < 0.15) & ~again)
     first_line = (
         np.concatenate([[0], np.flatnonzero(l_order[1:] != l_order[:-1]) + 1]) if l_order.size else l_order
     )
@@ -195,7 +198,7 @@ def _order_events(
     lo = l_order
     vt = start[lo] + span[lo] * (2 + 5 * pos // np.maximum(n_lines[lo], 1)) // 10
     ev.add("product_view", vt, world.view_props[l_product], cust=o_cust[lo], src=o_src[lo], day=day[lo])
-    extra = np.flatnonzero(rng.random(k) < 0.35)
+    extra = np.flatnonzero((rng.random(k) < 0.35) & ~again)
     et = start[extra] + span[extra] * 7 // 10
     ev.add(
         "product_view",
@@ -205,7 +208,7 @@ def _order_events(
         src=o_src[extra],
         day=day[extra],
     )
-    via_cart = (rng.random(k) < p.purchase_via_cart)[lo]
+    via_cart = ((rng.random(k) < p.purchase_via_cart) & ~again)[lo]
     cl = np.flatnonzero(via_cart)
     ct = o_time[lo[cl]] - span[lo[cl]] // 10 + pos[cl]
     ev.add(
@@ -392,7 +395,7 @@ def _event_table(
         {
             "id": ids.event + np.arange(k, dtype=np.int64),
             "merchant_id": world.merchant.id,
-            "event_id": _strings(_hex(raw, 32)),
+            "event_id": raw,  # the UUIDs' 16 bytes a row
             "kind": Cat(e["kind"].astype(np.int64), KINDS),
             "customer_id": customer,
             "anonymous_id": Cat(np.where(anonymous, e["anon"] + 1, 0), ["", *anon_ids]),

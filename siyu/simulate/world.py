@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 import numpy as np
 
@@ -28,9 +29,9 @@ class Cat:
     """A column of strings stored as codes into a vocabulary (most columns repeat a few values)."""
 
     codes: np.ndarray
-    vocab: list[str]
+    vocab: list[str] | list[str | None]
 
-    def take(self) -> list[str]:
+    def take(self) -> list[str | None]:
         return np.asarray(self.vocab, dtype=object)[self.codes].tolist()
 
 
@@ -716,8 +717,11 @@ def _id_hex(ids: np.ndarray, salt: int, rng: np.random.Generator, prefix: str) -
 def _campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.ndarray) -> tuple[Cat, Cat]:
     """Campaign names, and content ids for landing visits, from the source and the local day."""
     flight_len = 2 * max(world.params.ads_flight_days, 1)
-    key = np.where(src >= 0, src * world.days + np.maximum(day, 0), -1)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    # Keys are small integers: find the distinct ones by counting rather than sorting.
+    key = np.where(src >= 0, src * world.days + np.maximum(day, 0), -1) + 1
+    seen = np.bincount(key, minlength=1) > 0
+    uniq = np.flatnonzero(seen) - 1
+    inverse = (np.cumsum(seen) - 1)[key]
     names: list[str] = []
     contents: list[str] = []
     for k in uniq.tolist():
@@ -757,4 +761,4 @@ def _pick_skus(world: World, rng: np.random.Generator, products: np.ndarray) -> 
 
 def _campaign(world: World, src: np.ndarray, t: np.ndarray) -> list[str]:
     names, _ = _campaign_vocab(world, src, world.day_of(t), np.zeros(len(src), bool))
-    return names.take()
+    return cast(list[str], names.take())

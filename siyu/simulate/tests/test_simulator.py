@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,10 +28,10 @@ START = date(2025, 1, 1)
 DAYS = 240
 
 
-def _world(seed: int, customers: int = 400) -> g.World:
+def _world(seed: int, customers: int = 400, params: m.SimulationParams | None = None) -> g.World:
     names = ["冷泡乌龙", "龙井礼盒", "每日坚果", "红茶口粮", "白瓷盖碗"]
     return g.build_world(
-        params=m.SimulationParams(),
+        params=params or m.SimulationParams(),
         seed=seed,
         customers=customers,
         first_day=START,
@@ -77,6 +78,71 @@ def test_generator_is_deterministic_for_a_seed():
     first = _digest(_chunk(_world(5)).tables)
     assert _digest(_chunk(_world(5)).tables) == first
     assert _digest(_chunk(_world(6)).tables) != first
+
+
+def _sizes(chunk: g.Chunk) -> dict[str, int]:
+    return {t.label.split(".")[1]: t.size for t in chunk.tables}
+
+
+def test_default_and_loyal_rows_for_a_fixed_seed():
+    # Exact counts: a change to the model (or to the order of its random draws) shows up here.
+    default, loyal = _chunk(_world(5)), _chunk(_world(5, params=m.loyal_params()))
+    assert _sizes(default) == {
+        "Customer": 400,
+        "CustomerIdentity": 1161,
+        "ContactPreference": 969,
+        "Address": 364,
+        "Order": 592,
+        "OrderLine": 654,
+        "Payment": 552,
+        "AfterSale": 24,
+        "AfterSaleLine": 26,
+        "Refund": 18,
+        "Event": 7070,
+    }
+    assert _sizes(loyal) == {
+        "Customer": 400,
+        "CustomerIdentity": 1155,
+        "ContactPreference": 1031,
+        "Address": 397,
+        "Order": 1159,
+        "OrderLine": 1305,
+        "Payment": 1075,
+        "AfterSale": 67,
+        "AfterSaleLine": 75,
+        "Refund": 61,
+        "Event": 8851,
+    }
+    assert (default.stats["buyers"], loyal.stats["buyers"]) == (202, 260)
+    # The loyal brand: more buyers, more orders each, and fewer events per order (buy again).
+    assert loyal.stats["events"] / loyal.stats["orders"] < default.stats["events"] / default.stats["orders"]
+
+
+def test_buy_again_orders_skip_search_and_cart():
+    def kinds(chunk: g.Chunk) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind in chunk.tables[-1].columns["kind"].take():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+    never = _chunk(_world(5, params=replace(m.loyal_params(), reorder_share=0.0)))
+    always = _chunk(_world(5, params=replace(m.loyal_params(), reorder_share=1.0)))
+    # The same orders (the choice is drawn after them), placed with fewer searches, views and carts.
+    assert _digest(never.tables[4:6]) == _digest(always.tables[4:6])
+    before, after = kinds(never), kinds(always)
+    assert after["order_created"] == before["order_created"] == never.stats["orders"]
+    for kind in ("search", "add_to_cart", "product_view"):
+        assert after[kind] < before[kind], kind
+    assert after["product_view"] >= always.stats["lines"]  # still a view of every product ordered
+
+
+def test_presets():
+    assert set(m.PRESETS) == {"default", "loyal"}
+    assert m.PRESETS["default"]() == m.SimulationParams()
+    loyal = m.loyal_params()
+    assert abs(sum(p.share for p in loyal.sources.values()) - 1) < 1e-9
+    with pytest.raises(ValueError, match="unknown preset"):
+        simulate(merchant_slug="x", customers=1, days=1, seed=1, preset="nope")
 
 
 def test_generator_memory_does_not_depend_on_the_run_size():
@@ -353,6 +419,8 @@ def _expected(field, value, i: int):
     if isinstance(value, g.Cat):
         value = value.vocab[value.codes[i]]
     elif isinstance(value, np.ndarray):
+        if value.ndim == 2:  # a UUID's bytes
+            return uuid.UUID(bytes=value[i].tobytes())
         value = value[i].item()
         if isinstance(field, DateTimeField):
             return None if value < 0 else datetime.fromtimestamp(value, tz=UTC)
@@ -425,10 +493,16 @@ def _schema(tables: list[str]) -> list[tuple]:
 
 
 @pytest.mark.postgres
-def test_bulk_load_rebuilds_every_index_and_key(db):
+@pytest.mark.parametrize("merge_checks", [False, True])
+def test_bulk_load_rebuilds_every_index_and_key(db, monkeypatch, merge_checks):
     if connection.vendor != "postgresql":
         pytest.skip("the bulk path is PostgreSQL's")
     from django.apps import apps
+
+    from siyu.simulate import writers
+
+    if merge_checks:  # check every key to a loaded table by merging indexes, as big loads do
+        monkeypatch.setattr(writers, "MERGE_CHECK_ROWS", 0)
 
     tables = [apps.get_model(label)._meta.db_table for label in LABELS]
     before = _schema(tables)
@@ -443,3 +517,77 @@ def test_bulk_load_rebuilds_every_index_and_key(db):
     )
     assert newcomer.pk > Customer.objects.exclude(pk=newcomer.pk).order_by("-pk").first().pk
     assert report.rows["events.Event"] == Event.objects.for_merchant(merchant).count()
+
+
+def _counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {label: apps.get_model(label).objects.count() for label in LABELS}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_failed_copy_rolls_everything_back(db, monkeypatch, bulk):
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY thread is PostgreSQL's")
+    from siyu.simulate import runner
+
+    tables = [apps_table(label) for label in LABELS]
+    simulate(merchant_slug="first", customers=200, days=30, seed=1, start=START, progress=False)
+    before, schema = _counts(), _schema(tables)
+    # Ids that are taken: the server refuses the rows the COPY thread sends, mid-run.
+    monkeypatch.setattr(runner, "max_ids", lambda: dict.fromkeys(LABELS, 0))
+    with pytest.raises(RuntimeError, match="COPY thread failed"):
+        simulate(
+            merchant_slug="first", customers=200, days=30, seed=2, start=START, bulk=bulk, progress=False
+        )
+    assert _counts() == before
+    assert _schema(tables) == schema  # dropped indexes came back with the rollback
+
+
+@pytest.mark.postgres
+def test_a_failure_while_generating_aborts_the_copy(db, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY thread is PostgreSQL's")
+    from siyu.simulate import runner
+
+    simulate(merchant_slug="second", customers=100, days=30, seed=1, start=START, progress=False)
+    before = _counts()
+    real, calls = g.generate_chunk, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("out of memory in the third chunk")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner.g, "generate_chunk", flaky)
+    with pytest.raises(MemoryError):
+        simulate(merchant_slug="second", customers=500, days=30, seed=2, start=START, chunk_size=100)
+    assert _counts() == before
+    assert Customer.objects.filter(merchant__slug="second").count() == 100  # the connection still works
+
+
+def apps_table(label: str) -> str:
+    from django.apps import apps
+
+    return apps.get_model(label)._meta.db_table
+
+
+def test_plausibility_summary(run, sim):
+    from bench.simulate_suite import summary, summary_markdown
+
+    s = summary("sim", events=run.rows["events.Event"])
+    assert (s["customers"], s["orders"], s["events"]) == (
+        CUSTOMERS,
+        run.rows["orders.Order"],
+        run.rows["events.Event"],
+    )
+    assert s["buyers"] == run.buyers
+    shares = s["buyers_by_paid_orders"]
+    assert abs(shares["1"] + shares["2"] + shares["3"] + shares["4+"] - 1) < 0.01
+    assert shares["10+"] <= shares["4+"]
+    assert abs(sum(v["revenue_share"] for v in s["by_source"].values()) - 1) < 0.01
+    assert s["by_source"]["outlet"]["bought"] > s["by_source"]["ads"]["bought"]
+    assert s["orders_per_day"]["median"] > 0
+    assert "| buyers with 4+ paid orders |" in summary_markdown({"sim": s})

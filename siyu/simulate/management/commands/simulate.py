@@ -7,6 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
+from siyu.simulate.model import PRESETS
 from siyu.simulate.runner import DEFAULT_CHUNK, simulate
 
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--start", type=_date, help="First day (merchant's local date); default: DAYS ago"
         )
+        parser.add_argument(
+            "--preset",
+            choices=sorted(PRESETS),
+            default="default",
+            help="Parameters: default (a growing brand) or loyal (a membership brand, ~10 orders a customer)",
+        )
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help="Customers per chunk")
         bulk = parser.add_mutually_exclusive_group()
         bulk.add_argument(
@@ -50,6 +57,7 @@ class Command(BaseCommand):
             days=days,
             seed=seed,
             start=start,
+            preset=options["preset"],
             chunk_size=options["chunk_size"],
             bulk=options["bulk"],
             progress=not options["no_progress"],
