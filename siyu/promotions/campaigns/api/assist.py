@@ -12,6 +12,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import MerchantSlug, ObjectId
+from siyu.core.errors import NotFound
 from siyu.promotions.campaigns import selectors
 from siyu.promotions.campaigns.api.schemas import (
     ERRORS,
@@ -141,13 +142,15 @@ def _record_out(record: AssistRecord, me) -> dict[str, Any]:
 
 
 def _record(merchant_id: int, record_id: int, me) -> dict[str, Any]:
-    assist.get_record(merchant_id=merchant_id, record_id=record_id)  # NotFound for another shop's id
     record = (
         AssistRecord.objects.for_merchant(merchant_id)
         .select_related("campaign", "initiator")
         .prefetch_related("helps__helper")
-        .get(pk=record_id)
+        .filter(pk=record_id)
+        .first()
     )
+    if record is None:
+        raise NotFound(detail={"record_id": record_id})
     return _record_out(record, me)
 
 

@@ -12,6 +12,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import MerchantSlug, ObjectId
+from siyu.core.errors import NotFound
 from siyu.promotions.campaigns import selectors
 from siyu.promotions.campaigns.api.schemas import (
     ERRORS,
@@ -144,13 +145,15 @@ def _team_out(team: SplitTeam, me) -> dict[str, Any]:
 
 
 def _team(merchant_id: int, team_id: int, me) -> dict[str, Any]:
-    split.get_team(merchant_id=merchant_id, team_id=team_id)  # NotFound for another shop's id
     team = (
         SplitTeam.objects.for_merchant(merchant_id)
         .select_related("campaign")
         .prefetch_related("members__customer")
-        .get(pk=team_id)
+        .filter(pk=team_id)
+        .first()
     )
+    if team is None:
+        raise NotFound(detail={"team_id": team_id})
     return _team_out(team, me)
 
 
