@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "siyu.members",
     "siyu.orders",
     "siyu.events",
+    "siyu.audience.values",
     "siyu.simulate",
     "siyu.imports",
     "siyu.promotions",
