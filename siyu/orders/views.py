@@ -5,12 +5,22 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from siyu.core.errors import SiyuError
 from siyu.orders.gateways.sandbox import SandboxGateway
 from siyu.orders.models import OrderStatus, Payment, PaymentStatus
 from siyu.orders.services.payments import receive_notification
+
+
+def _safe_return(request: HttpRequest) -> str:
+    """The shop page to go back to: only a path or URL on this site, never an open redirect."""
+    url = request.GET.get("return", "")
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,6 +57,6 @@ def sandbox_pay(request: HttpRequest, payment_number: str) -> HttpResponse:
             "payment": payment,
             "order": payment.order,
             "error": error,
-            "return_url": request.GET.get("return", ""),
+            "return_url": _safe_return(request),
         },
     )

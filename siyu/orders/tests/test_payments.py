@@ -146,6 +146,25 @@ def test_sandbox_cashier_page_pays(customer, sku, address, client):
     assert order.status == OrderStatus.PAID
 
 
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("/shop/demo/orders/", True),
+        ("https://evil.example/phish", False),
+        ("//evil.example/phish", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_sandbox_cashier_return_link_stays_on_site(customer, sku, address, client, given, shown):
+    order = place(customer, [(sku.pk, 1)], address=address)
+    payment = started(customer, order)
+    client.post(f"/sandbox-pay/{payment.number}/", QUERY_STRING=f"return={given}")
+    page = client.get(f"/sandbox-pay/{payment.number}/", {"return": given})
+    assert page.status_code == 200
+    assert (f'href="{given}"'.encode() in page.content) is shown
+    assert b'rel="icon"' in page.content
+
+
 def test_pickup_code_issued_on_payment(customer, sku, outlet, merchant):
     from siyu.inventory.services import set_stock
 
