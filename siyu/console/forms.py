@@ -157,3 +157,185 @@ class AuditFilterForm(forms.Form):
 
 class RangeForm(forms.Form):
     days = forms.TypedChoiceField(coerce=int, choices=[(7, "7"), (30, "30"), (90, "90")], required=False)
+
+
+# ---- fields the edit forms share ------------------------------------------------------------------
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A browser date-time picker; the value is read in the merchant's timezone (console_view sets it)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateTimeField(forms.DateTimeField):
+    widget = DateTimeInput
+
+
+class YuanField(forms.DecimalField):
+    """Money typed in yuan (12.50), cleaned to integer fen (1250)."""
+
+    def __init__(self, *, max_yuan: int = 10_000_000, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        super().__init__(max_value=max_yuan, max_digits=12, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value / 100:.2f}"  # an initial value in fen shows as yuan
+        return value
+
+    def clean(self, value: Any) -> int | None:
+        amount = super().clean(value)
+        return None if amount is None else int(amount * 100)
+
+
+class PercentField(forms.DecimalField):
+    """A share in percent (85 = the customer pays 85 %, 8.5折), cleaned to basis points (8500)."""
+
+    def __init__(self, *, low: float = 0.01, high: float = 100, **kwargs: Any) -> None:
+        super().__init__(min_value=low, max_value=high, max_digits=5, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value / 100:g}"
+        return value
+
+    def clean(self, value: Any) -> int | None:
+        share = super().clean(value)
+        return None if share is None else int(share * 100)
+
+
+class IdListField(forms.CharField):
+    """Ids separated by commas or spaces ("12, 15 18"), cleaned to a sorted list of ints."""
+
+    def __init__(self, *, most: int = 1000, **kwargs: Any) -> None:
+        self.most = most
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 10_000)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def clean(self, value: Any) -> list[int]:
+        text = super().clean(value) or ""
+        parts = [p for p in text.replace(",", " ").replace("，", " ").split() if p]
+        if not all(p.isdigit() and 0 < int(p) < 2**63 for p in parts):
+            raise forms.ValidationError(_("Enter ids (whole numbers) separated by commas."))
+        ids = sorted({int(p) for p in parts})
+        if len(ids) > self.most:
+            raise forms.ValidationError(_("At most %(n)d ids.") % {"n": self.most})
+        return ids
+
+
+class LinesField(forms.CharField):
+    """One item a line, fields separated by commas: cleaned to a list of lists of stripped strings."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *, columns: tuple[int, int], most: int = 50, **kwargs: Any) -> None:
+        self.columns = columns
+        self.most = most
+        kwargs.setdefault("max_length", 20_000)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(", ".join(str(c) for c in row) for row in value)
+        return value
+
+    def clean(self, value: Any) -> list[list[str]]:
+        text = super().clean(value) or ""
+        rows = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in line.replace("，", ",").split(",")]
+            lo, hi = self.columns
+            if not lo <= len(cells) <= hi:
+                raise forms.ValidationError(
+                    _("Line %(n)d: expected %(lo)d to %(hi)d values separated by commas.")
+                    % {"n": n, "lo": lo, "hi": hi}
+                )
+            rows.append(cells)
+        if len(rows) > self.most:
+            raise forms.ValidationError(_("At most %(n)d lines.") % {"n": self.most})
+        return rows
+
+
+def yuan_to_fen(text: str, where: str) -> int:
+    """A yuan amount inside a line field ("12.5") as fen; a ValidationError naming ``where``."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount > 10**7 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise forms.ValidationError(
+            _("%(where)s: %(value)s is not an amount in yuan.") % {"where": where, "value": text}
+        )
+    return int(amount * 100)
+
+
+def percent_to_bp(text: str, where: str, *, low: int = 0, high: int = 10_000) -> int:
+    """A percentage inside a line field ("85" or "8.5") as basis points, within bounds."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        share = Decimal(-1)
+    bp = int(share * 100) if share.is_finite() else -1
+    if share.is_finite() and share.as_tuple().exponent < -2:  # type: ignore[operator]
+        bp = -1
+    if not low <= bp <= high:
+        raise forms.ValidationError(
+            _("%(where)s: %(value)s is not a percentage from %(low)s to %(high)s.")
+            % {"where": where, "value": text, "low": f"{low / 100:g}", "high": f"{high / 100:g}"}
+        )
+    return bp
+
+
+def whole(text: str, where: str, *, low: int = 0, high: int = 10**7) -> int:
+    """A whole number inside a line field, within bounds; a ValidationError naming ``where``."""
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise forms.ValidationError(
+            _("%(where)s: %(value)s is not a whole number from %(low)d to %(high)d.")
+            % {"where": where, "value": text, "low": low, "high": high}
+        )
+    return int(text)
+
+
+def apply_refusal(form: forms.Form, exc: Any) -> None:
+    """Put a service's refusal on the form: detail keys naming a field ("amount", "config.tiers")
+    become that field's errors, the rest a form-wide error."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    placed = False
+    for key, problem in detail.items():
+        name = str(key).split(".")[0].split("[")[0]
+        target = FIELD_ALIASES.get(name, name)
+        if name == "config":
+            target = getattr(form, "config_field", target)
+        text = problem if isinstance(problem, str) else str(problem)
+        if target in form.fields and target not in getattr(form, "locked", ()):
+            form.add_error(target, f"{exc.text} ({text})" if key != target else str(text))
+            placed = True
+    if not placed:
+        form.add_error(None, f"{exc.text} {detail}" if detail else str(exc.text))
+
+
+# A service names a field by its own name; the form may call it something else.
+FIELD_ALIASES = {
+    "rate_bp": "rate",
+    "sku_ids": "scope_sku_codes",
+    "scope": "scope_product_ids",
+    "outlet_ids": "outlets",
+    "floor_min_cost_bp": "floor_min_cost",
+    "floor_min_list_bp": "floor_min_list",
+}

@@ -40,6 +40,7 @@ NAV: tuple[Module, ...] = (
         "商",
         (
             Page("console:products", _("Products"), Perm.CATALOG_VIEW),
+            Page("console:categories", _("Categories"), Perm.CATALOG_VIEW),
             Page("console:stock", _("Stock"), Perm.INVENTORY_VIEW),
         ),
     ),
@@ -74,7 +75,12 @@ NAV: tuple[Module, ...] = (
 
 # Pages of the marketing module (coupons, promotions, activities) as the promotions issue lands:
 # each appears on the marketing page and in the nav for staff with its permission.
-MARKETING_PAGES: tuple[Page, ...] = ()
+MARKETING_PAGES: tuple[Page, ...] = (
+    Page("console:coupons", _("Coupons"), Perm.PROMOTIONS_VIEW),
+    Page("console:promotions", _("Promotions"), Perm.PROMOTIONS_VIEW),
+    Page("console:activities", _("Activities"), Perm.PROMOTIONS_VIEW),
+    Page("console:pricing_policy", _("Pricing policy"), Perm.PROMOTIONS_VIEW),
+)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from siyu.console.views import account, customers, orders, overview, products, store
+from siyu.console.playbooks import PLAYBOOKS
+from siyu.console.views import (
+    account,
+    customers,
+    marketing_activities,
+    marketing_coupons,
+    marketing_promotions,
+    orders,
+    overview,
+    product_edit,
+    products,
+    settings,
+    store,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -17,6 +30,10 @@ urlpatterns = [
     path("products/status/", products.bulk_status, name="products_status"),
     path("products/<int:product_id>/", products.product_page, name="product"),
     path("products/<int:product_id>/roles/", products.product_roles, name="product_roles"),
+    path("products/new/", product_edit.product_create, name="product_new"),
+    path("products/<int:product_id>/edit/", product_edit.product_edit, name="product_edit"),
+    path("products/<int:product_id>/skus/", product_edit.product_add_skus, name="product_skus"),
+    path("categories/", product_edit.categories_page, name="categories"),
     path("stock/", products.stock_page, name="stock"),
     path("stock/<int:level_id>/", products.set_stock_level, name="stock_set"),
     # 订单
@@ -33,10 +50,62 @@ urlpatterns = [
     # 客户
     path("customers/", customers.customer_list_page, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
-    # 营销, 门店, 设置
+    # 营销
     path("marketing/", store.marketing_page, name="marketing"),
+    path("marketing/coupons/", marketing_coupons.coupon_list_page, name="coupons"),
+    path("marketing/coupons/new/", marketing_coupons.coupon_create, name="coupon_new"),
+    path("marketing/coupons/<int:template_id>/", marketing_coupons.coupon_page, name="coupon"),
+    path("marketing/coupons/<int:template_id>/edit/", marketing_coupons.coupon_edit, name="coupon_edit"),
+    path(
+        "marketing/coupons/<int:template_id>/status/", marketing_coupons.coupon_status, name="coupon_status"
+    ),
+    path("marketing/coupons/<int:template_id>/codes/", marketing_coupons.coupon_codes, name="coupon_codes"),
+    path("marketing/coupons/<int:template_id>/issue/", marketing_coupons.coupon_issue, name="coupon_issue"),
+    path("marketing/promotions/", marketing_promotions.promotion_list_page, name="promotions"),
+    path("marketing/promotions/new/", marketing_promotions.promotion_create, name="promotion_new"),
+    path("marketing/promotions/<int:promotion_id>/", marketing_promotions.promotion_page, name="promotion"),
+    path(
+        "marketing/promotions/<int:promotion_id>/edit/",
+        marketing_promotions.promotion_edit,
+        name="promotion_edit",
+    ),
+    path(
+        "marketing/promotions/<int:promotion_id>/status/",
+        marketing_promotions.promotion_status,
+        name="promotion_status",
+    ),
+    path("marketing/pricing-policy/", marketing_promotions.pricing_policy_page, name="pricing_policy"),
+    path("marketing/activities/", marketing_activities.activities_page, name="activities"),
+    # 门店, 设置
     path("outlets/", store.outlets_page, name="outlets"),
+    path("outlets/new/", settings.outlet_create, name="outlet_new"),
+    path("outlets/<int:outlet_id>/edit/", settings.outlet_edit, name="outlet_edit"),
     path("settings/merchant/", store.merchant_page, name="merchant"),
     path("settings/staff/", store.staff_page, name="staff"),
+    path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
 ]
+
+# One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/
+for _book in PLAYBOOKS.values():
+    _kw = {"playbook": _book.key}
+    urlpatterns += [
+        path(
+            f"marketing/{_book.slug}/", marketing_activities.activity_list_page, _kw, name=f"{_book.key}_list"
+        ),
+        path(
+            f"marketing/{_book.slug}/new/", marketing_activities.activity_create, _kw, name=f"{_book.key}_new"
+        ),
+        path(
+            f"marketing/{_book.slug}/<int:activity_id>/",
+            marketing_activities.activity_page,
+            _kw,
+            name=_book.key,
+        ),
+        path(
+            f"marketing/{_book.slug}/<int:activity_id>/<slug:action>/",
+            marketing_activities.activity_action,
+            _kw,
+            name=f"{_book.key}_action",
+        ),
+    ]

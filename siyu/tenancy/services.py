@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from siyu.core.errors import InvalidInput, PermissionDenied
+from siyu.core.errors import InvalidInput, NotFound, PermissionDenied
 from siyu.core.ids import new_token, token_digest
 from siyu.tenancy.errors import OutletOutOfScope
-from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Staff, StaffToken
+from siyu.tenancy.models import AuditEntry, LoginAdapter, Merchant, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import Perm, role_has
 
 
@@ -129,3 +131,225 @@ def staff_for_token(token: str) -> Staff | None:
     if row is None or (row.expires_at and row.expires_at <= timezone.now()):
         return None
     return row.staff
+
+
+# ---- outlets, merchant settings, staff changes ------------------------------------------------------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OUTLET_FIELDS = (
+    "code",
+    "name",
+    "province",
+    "city",
+    "district",
+    "address",
+    "phone",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "supports_pickup",
+    "is_active",
+)
+MERCHANT_FIELDS = (
+    "name",
+    "timezone",
+    "login_adapter",
+    "mp_app_id",
+    "mp_app_secret",
+    "payment_timeout_minutes",
+    "auto_confirm_receipt_days",
+    "after_sale_window_days",
+    "shipping_fee",
+    "free_shipping_threshold",
+)
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def _check_hours(hours: Any) -> None:
+    """{"mon": [["09:00", "21:00"]], ...}: known days, each a list of HH:MM spans, start before end."""
+    if not isinstance(hours, dict) or set(hours) - set(DAYS):
+        raise InvalidInput(detail={"opening_hours": f"an object keyed by {list(DAYS)}"})
+    for day, spans in hours.items():
+        if not isinstance(spans, list) or len(spans) > 4:
+            raise InvalidInput(detail={"opening_hours": f"{day}: at most 4 spans"})
+        for span in spans:
+            ok = isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
+            if not ok or not all(_HHMM.match(t) for t in span) or span[0] >= span[1]:
+                raise InvalidInput(detail={"opening_hours": f"{day}: {span!r} is not HH:MM-HH:MM"})
+
+
+def _check_outlet(outlet: Outlet) -> None:
+    problems: dict[str, str] = {}
+    if not outlet.code.strip() or len(outlet.code) > 32:
+        problems["code"] = "1 to 32 characters"
+    if not outlet.name.strip() or len(outlet.name) > 100:
+        problems["name"] = "1 to 100 characters"
+    for name, lo, hi in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = getattr(outlet, name)
+        if value is not None and not lo <= value <= hi:
+            problems[name] = f"between {lo} and {hi}"
+    if problems:
+        raise InvalidInput(detail=problems)
+    _check_hours(outlet.opening_hours)
+
+
+def _save_outlet(outlet: Outlet) -> None:
+    try:
+        with transaction.atomic():
+            outlet.save()
+    except IntegrityError as exc:
+        raise InvalidInput(detail={"code": "taken"}) from exc
+
+
+@transaction.atomic
+def create_outlet(*, staff: Staff, code: str, name: str, **fields: Any) -> Outlet:
+    """Open an outlet (a store customers pick up from); its code is unique within the merchant."""
+    require(staff, Perm.OUTLETS_EDIT)
+    unknown = set(fields) - set(OUTLET_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"unknown": sorted(unknown)})
+    outlet = Outlet(merchant_id=staff.merchant_id, code=code.strip(), name=name.strip(), **fields)
+    _check_outlet(outlet)
+    _save_outlet(outlet)
+    record_audit(
+        staff=staff, merchant=staff.merchant, action="outlet.create", obj=outlet, after=snapshot(outlet)
+    )
+    return outlet
+
+
+@transaction.atomic
+def update_outlet(*, staff: Staff, outlet_id: int, **changes: Any) -> Outlet:
+    """Change an outlet's fields; outlet-scoped staff may change only their own outlets."""
+    require(staff, Perm.OUTLETS_EDIT)
+    outlet = Outlet.objects.for_merchant(staff.merchant_id).select_for_update().filter(pk=outlet_id).first()
+    if outlet is None:
+        raise NotFound(detail={"outlet_id": outlet_id})
+    require_outlet(staff, outlet.pk)
+    unknown = set(changes) - set(OUTLET_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"unknown": sorted(unknown)})
+    before = snapshot(outlet)
+    for name, value in changes.items():
+        setattr(outlet, name, value.strip() if name in ("code", "name") else value)
+    _check_outlet(outlet)
+    _save_outlet(outlet)
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="outlet.update",
+        obj=outlet,
+        before=before,
+        after=snapshot(outlet),
+    )
+    return outlet
+
+
+def _merchant_view(merchant: Merchant) -> dict[str, Any]:
+    data = snapshot(merchant, [f for f in MERCHANT_FIELDS if f != "mp_app_secret"])
+    data["mp_app_secret"] = "set" if merchant.mp_app_secret else ""  # the secret itself is never logged
+    return data
+
+
+@transaction.atomic
+def update_merchant(*, staff: Staff, **changes: Any) -> Merchant:
+    """Change the merchant's own settings: name, timezone, customer login, order and shipping policy."""
+    require(staff, Perm.MERCHANT_EDIT)
+    unknown = set(changes) - set(MERCHANT_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"unknown": sorted(unknown)})
+    merchant = Merchant.objects.select_for_update().get(pk=staff.merchant_id)
+    before = _merchant_view(merchant)
+    for name, value in changes.items():
+        setattr(merchant, name, value.strip() if isinstance(value, str) else value)
+    problems: dict[str, str] = {}
+    if not merchant.name or len(merchant.name) > 100:
+        problems["name"] = "1 to 100 characters"
+    if merchant.timezone not in zoneinfo.available_timezones():
+        problems["timezone"] = "an IANA timezone such as Asia/Shanghai"
+    if merchant.login_adapter not in LoginAdapter.values:
+        problems["login_adapter"] = f"one of {LoginAdapter.values}"
+    elif merchant.login_adapter == LoginAdapter.WECHAT and not (
+        merchant.mp_app_id and merchant.mp_app_secret
+    ):
+        problems["mp_app_id"] = "WeChat login needs the mini-program's app id and secret"
+    bounds = {
+        "payment_timeout_minutes": (5, 1440),
+        "auto_confirm_receipt_days": (1, 60),
+        "after_sale_window_days": (0, 90),
+        "shipping_fee": (0, 10**7),
+        "free_shipping_threshold": (0, 10**9),
+    }
+    for name, (lo, hi) in bounds.items():
+        value = getattr(merchant, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            problems[name] = f"between {lo} and {hi}"
+    if problems:
+        raise InvalidInput(detail=problems)
+    merchant.save(update_fields=list(changes))
+    record_audit(
+        staff=staff,
+        merchant=merchant,
+        action="merchant.update",
+        obj=merchant,
+        before=before,
+        after=_merchant_view(merchant),
+    )
+    staff.merchant = merchant
+    return merchant
+
+
+@transaction.atomic
+def update_staff(
+    *,
+    staff: Staff,
+    staff_id: int,
+    role: str | None = None,
+    display_name: str | None = None,
+    is_active: bool | None = None,
+    outlet_ids: list[int] | None = None,
+) -> Staff:
+    """Change a staff member's role, name, outlets, or disable them (they can no longer log in here).
+
+    Nobody disables or demotes themselves, and the merchant always keeps an active owner.
+    """
+    require(staff, Perm.STAFF_MANAGE)
+    target = Staff.objects.for_merchant(staff.merchant_id).select_for_update().filter(pk=staff_id).first()
+    if target is None:
+        raise NotFound(detail={"staff_id": staff_id})
+    if role is not None and role not in Role.values:
+        raise InvalidInput(detail={"role": f"one of {Role.values}"})
+    if display_name is not None and not 1 <= len(display_name.strip()) <= 64:
+        raise InvalidInput(detail={"display_name": "1 to 64 characters"})
+    if target.pk == staff.pk and (is_active is False or (role is not None and role != target.role)):
+        raise InvalidInput(detail={"staff_id": "you cannot disable yourself or change your own role"})
+    outlets: list[Outlet] | None = None
+    if outlet_ids is not None:
+        outlets = list(Outlet.objects.for_merchant(staff.merchant_id).filter(pk__in=outlet_ids))
+        if len(outlets) != len(set(outlet_ids)):
+            raise NotFound(detail={"outlet_ids": sorted(set(outlet_ids) - {o.pk for o in outlets})})
+    before = {**snapshot(target, ["role", "display_name", "is_active"]), "outlets": _outlet_ids(target)}
+    if role is not None:
+        target.role = role
+    if display_name is not None:
+        target.display_name = display_name.strip()
+    if is_active is not None:
+        target.is_active = is_active
+    target.save(update_fields=["role", "display_name", "is_active"])
+    if outlets is not None:
+        target.outlets.set(outlets)
+    owners = Staff.objects.for_merchant(staff.merchant_id).filter(role=Role.OWNER, is_active=True)
+    if not owners.exists():
+        raise InvalidInput(detail={"role": "the merchant must keep an active owner"})
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="staff.update",
+        obj=target,
+        before=before,
+        after={**snapshot(target, ["role", "display_name", "is_active"]), "outlets": _outlet_ids(target)},
+    )
+    return target
+
+
+def _outlet_ids(staff: Staff) -> list[int]:
+    return sorted(staff.outlets.values_list("id", flat=True))

@@ -51,3 +51,36 @@ def specs(value: Any) -> str:
     if not isinstance(value, dict):
         return ""
     return " / ".join(f"{k}:{v}" for k, v in value.items())
+
+
+@register.filter
+def sub(value: Any, other: Any) -> Any:
+    """value - other for integers; empty when either is missing."""
+    if value is None or other is None or value == "" or other == "":
+        return ""
+    return int(value) - int(other)
+
+
+@register.filter
+def bp(value: Any) -> str:
+    """Basis points as a percentage: 8500 -> 85%, 8550 -> 85.5%; empty for None."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value) / 100:g}%"
+
+
+@register.filter
+def show(value: Any, fmt: str) -> Any:
+    """A value in its format: ``yuan``, ``bool`` (✓ or —), ``datetime`` or as it is ("—" for None)."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    if fmt == "yuan":
+        return yuan(value) if value is not None else "—"
+    if fmt == "bool":
+        return "✓" if value else "—"
+    if value is None or value == "":
+        return "—"
+    if fmt == "datetime":
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    return value

@@ -100,7 +100,19 @@ def test_every_console_page_runs_without_script_errors(
         "/console/customers/",
         f"/console/customers/{customer.pk}/",
         "/console/marketing/",
+        "/console/marketing/coupons/",
+        "/console/marketing/coupons/new/",
+        "/console/marketing/promotions/",
+        "/console/marketing/promotions/new/?kind=tiered",
+        "/console/marketing/pricing-policy/",
+        "/console/marketing/activities/",
+        "/console/marketing/flash-sales/",
+        "/console/marketing/flash-sales/new/",
+        "/console/products/new/",
+        f"/console/products/{sku.product_id}/edit/",
+        "/console/categories/",
         "/console/outlets/",
+        "/console/outlets/new/",
         "/console/settings/merchant/",
         "/console/settings/staff/",
         "/console/settings/audit/",
@@ -129,4 +141,39 @@ def test_every_console_page_runs_without_script_errors(
     page.click("form button[type=submit].primary")
     page.wait_for_selector("[data-testid=pickup-verified]")
     assert Order.objects.get(pk=pickup.pk).status == "delivered"
+    assert page.js_errors == []
+
+
+def test_an_operator_creates_a_coupon_and_finds_it_in_the_list(
+    live_server, open_page, vendor_static, make_staff
+):
+    from siyu.promotions.models import CouponTemplate
+
+    operator = make_staff(Role.OPERATOR)
+    page = open_page()
+    log_in(page, live_server.url, operator)
+
+    page.click("[data-module=marketing]")
+    page.click("nav.sidenav a[href='/console/marketing/coupons/']")
+    page.click("[data-testid=new-coupon]")
+    page.fill("input[name=title]", "新客满100减20")
+    page.select_option("select[name=kind]", "amount")
+    page.fill("input[name=amount]", "20")
+    page.fill("input[name=threshold]", "100")
+    page.select_option("select[name=validity]", "after_claim")
+    page.fill("input[name=valid_days]", "7")
+    page.fill("input[name=total_quantity]", "100")
+    page.click("[data-testid=save]")
+    page.wait_for_selector('[data-testid=coupon-status][data-status="active"]')
+
+    template = CouponTemplate.objects.get()
+    assert (template.amount, template.threshold, template.valid_days, template.total_quantity) == (
+        2000,
+        10000,
+        7,
+        100,
+    )
+    page.click("nav.sidenav a[href='/console/marketing/coupons/']")
+    row = page.locator(f'tr[data-coupon="{template.pk}"]')
+    assert "新客满100减20" in row.text_content()
     assert page.js_errors == []

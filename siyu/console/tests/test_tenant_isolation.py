@@ -16,7 +16,9 @@ from django.urls import URLPattern
 
 from siyu.api.tests.conftest import World, build_world
 from siyu.console import urls
+from siyu.console.playbooks import PLAYBOOKS
 from siyu.console.tests.conftest import changed, log_in, tenant_rows
+from siyu.console.tests.marketing_world import add_activities
 from siyu.inventory.models import StockLevel
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +49,34 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
         {"note": "ok"},
     ),
     "customer": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+    # 商品 edits
+    "product_edit": ("get", {"product_id": lambda w: w.product.pk}, {}),
+    "product_skus": ("post", {"product_id": lambda w: w.product.pk}, {"skus": "NEW-SKU-1, 10"}),
+    # 营销: coupons and promotions
+    "coupon": ("get", {"template_id": lambda w: w.coupon_template.pk}, {}),
+    "coupon_edit": ("get", {"template_id": lambda w: w.coupon_template.pk}, {}),
+    "coupon_status": ("post", {"template_id": lambda w: w.coupon_template.pk}, {"status": "paused"}),
+    "coupon_codes": ("post", {"template_id": lambda w: w.coupon_template.pk}, {"count": 1}),
+    "coupon_issue": (
+        "post",
+        {"template_id": lambda w: w.coupon_template.pk},
+        {"customer_ids": lambda w: str(w.customer.pk)},
+    ),
+    "promotion": ("get", {"promotion_id": lambda w: w.promotion.pk}, {}),
+    "promotion_edit": ("get", {"promotion_id": lambda w: w.promotion.pk}, {}),
+    "promotion_status": ("post", {"promotion_id": lambda w: w.promotion.pk}, {"status": "paused"}),
+    # 门店, 设置
+    "outlet_edit": ("get", {"outlet_id": lambda w: w.outlet.pk}, {}),
+    "staff_edit": ("get", {"staff_id": lambda w: w.owner.pk}, {}),
 }
+# 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
+for _key in PLAYBOOKS:
+    ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
+    ROUTES[f"{_key}_action"] = (
+        "post",
+        {"activity_id": lambda w, k=_key: w.activities.rows[k].pk, "action": lambda w: "pause"},
+        {},
+    )
 # The other actions on an after-sale, aimed the same way.
 ACTIONS = {"reject": {"note": "no"}, "receive": {}}
 
@@ -65,14 +94,20 @@ def test_every_console_route_with_an_id_is_covered():
     assert _routes_with_ids() == sorted(ROUTES)
 
 
+def _world(slug: str) -> World:
+    world = build_world(slug)
+    world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
+    return world
+
+
 @pytest.fixture
 def a() -> World:
-    return build_world("alpha")
+    return _world("alpha")
 
 
 @pytest.fixture
 def b() -> World:
-    return build_world("beta")
+    return _world("beta")
 
 
 def _url(name: str, world: World, **override: Any) -> str:
@@ -85,7 +120,17 @@ def _url(name: str, world: World, **override: Any) -> str:
 def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     cases = [(name, {}, ROUTES[name][2]) for name in sorted(ROUTES)]
     cases += [("after_sale_action", {"action": action}, body) for action, body in ACTIONS.items()]
+    # Every other action of every playbook, and POSTs to the edit pages with a full body.
+    for key, book in PLAYBOOKS.items():
+        cases += [(f"{key}_action", {"action": a}, {}) for a in sorted(book.actions) if a != "pause"]
+    cases += [("product_edit", {}, {"name": "taken over", "sort_order": 0}), ("staff_edit", {}, STAFF_BODY)]
+    cases += [("outlet_edit", {}, OUTLET_BODY), ("coupon_edit", {}, {"title": "taken over"})]
+    cases += [("promotion_edit", {}, {"title": "taken over", "priority": 1})]
     return cases
+
+
+STAFF_BODY = {"display_name": "taken over", "role": "guide", "is_active": ""}
+OUTLET_BODY = {"code": "X1", "name": "taken over"}
 
 
 @pytest.mark.parametrize(
@@ -93,7 +138,8 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
 )
 def test_a_route_with_another_merchants_id_is_404_and_changes_nothing(name, override, body, a, b):
     client = log_in(a.owner)
-    method = ROUTES[name][0]
+    method = "post" if override == {} and body and ROUTES[name][0] == "get" else ROUTES[name][0]
+    body = {k: v(a) if callable(v) else v for k, v in body.items()}  # ids of A's own rows
     before = tenant_rows(b.merchant)
 
     response = getattr(client, method)(_url(name, b, **override), body if method == "post" else None)

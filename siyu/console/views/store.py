@@ -11,15 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from siyu.console.access import can, console_view
-from siyu.console.forms import AuditFilterForm, StaffForm, cleaned
+from siyu.console.forms import AuditFilterForm, StaffForm, apply_refusal, cleaned
+from siyu.console.forms_settings import MerchantForm
 from siyu.console.layout import render_page
 from siyu.console.navigation import MARKETING_PAGES
 from siyu.console.paging import page_of
+from siyu.console.playbooks import PLAYBOOKS
 from siyu.console.selectors.store import AuditFilters, audit_entries, staff_members
 from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.models import Outlet, Role, Staff
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
-from siyu.tenancy.services import create_staff
+from siyu.tenancy.services import create_staff, update_merchant
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -35,9 +37,9 @@ def marketing_page(request: HttpRequest) -> HttpResponse:
         if config.name == "siyu.promotions" or config.name.startswith("siyu.promotions.")
     ]
     pages = [(reverse(p.url_name), p.label) for p in MARKETING_PAGES if can(staff, p.perm)]
-    return render_page(
-        request, "console/marketing.html", {"playbooks": playbooks, "pages": pages}, module="marketing"
-    )
+    playbook_pages = [(reverse(f"console:{b.key}_list"), b.label) for b in PLAYBOOKS.values()]
+    context = {"playbooks": playbooks, "pages": pages, "playbook_pages": playbook_pages}
+    return render_page(request, "console/marketing.html", context, module="marketing")
 
 
 @require_GET
@@ -48,10 +50,31 @@ def outlets_page(request: HttpRequest) -> HttpResponse:
     return render_page(request, "console/outlets.html", {"rows": rows}, module="outlets")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @console_view(Perm.MERCHANT_EDIT, module="settings")
 def merchant_page(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "console/settings/merchant.html", {}, module="settings")
+    """The merchant's settings, and the form that changes them (``update_merchant``)."""
+    staff = request.staff  # type: ignore[attr-defined]
+    merchant = staff.merchant
+    form = MerchantForm(request.POST or None, initial=MerchantForm.initial_of(merchant))
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changes = form.changes(merchant)
+                if changes:
+                    update_merchant(staff=staff, **changes)
+            except SiyuError as exc:
+                error, status = exc, exc.status
+                apply_refusal(form, exc)
+                staff.merchant.refresh_from_db()
+            else:
+                messages.success(request, _("The merchant settings were saved."))
+                return redirect("console:merchant")
+        else:
+            status = 400
+    context = {"form": form, "error": error}
+    return render_page(request, "console/settings/merchant.html", context, module="settings", status=status)
 
 
 def _outlet_choices(staff: Staff) -> list[tuple[int, str]]:
