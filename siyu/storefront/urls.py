@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from siyu.storefront.views import account, activities, cart, catalog, checkout, coupons, orders
+from siyu.storefront.views import (
+    account,
+    activities,
+    campaigns,
+    cart,
+    catalog,
+    checkout,
+    coupons,
+    orders,
+    presale,
+)
 
 app_name = "storefront"
 
@@ -49,5 +59,38 @@ urlpatterns = [
     ),
     path(
         "<slug:merchant>/bargain-records/<int:record_id>/help/", activities.help_bargain, name="bargain_help"
+    ),
+]
+
+# Campaign pages (presale, assist, split, lottery, blind box): views/campaigns.py and views/presale.py.
+urlpatterns += [
+    path("<slug:merchant>/campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("<slug:merchant>/presales/<int:presale_id>/", presale.presale, name="presale"),
+    path("<slug:merchant>/presales/<int:presale_id>/deposit/", presale.pay_deposit, name="presale_deposit"),
+    path("<slug:merchant>/presale-bookings/<int:booking_id>/", presale.booking, name="presale_booking"),
+    path(
+        "<slug:merchant>/presale-bookings/<int:booking_id>/balance/",
+        presale.pay_balance,
+        name="presale_balance",
+    ),
+    path(
+        "<slug:merchant>/presale-bookings/<int:booking_id>/cancel/",
+        presale.cancel_booking,
+        name="presale_cancel",
+    ),
+    path("<slug:merchant>/assists/<int:assist_id>/", campaigns.assist, name="assist"),
+    path("<slug:merchant>/assists/<int:assist_id>/start/", campaigns.start_assist, name="assist_start"),
+    path("<slug:merchant>/assist-records/<int:record_id>/", campaigns.assist_record, name="assist_record"),
+    path("<slug:merchant>/assist-records/<int:record_id>/help/", campaigns.help_assist, name="assist_help"),
+    path("<slug:merchant>/splits/<int:split_id>/", campaigns.split, name="split"),
+    path("<slug:merchant>/splits/<int:split_id>/start/", campaigns.start_split, name="split_start"),
+    path("<slug:merchant>/split-teams/<int:team_id>/", campaigns.split_team, name="split_team"),
+    path("<slug:merchant>/split-teams/<int:team_id>/join/", campaigns.join_split, name="split_join"),
+    path("<slug:merchant>/lotteries/<int:lottery_id>/", campaigns.lottery, name="lottery"),
+    path("<slug:merchant>/lottery-draws/<int:draw_id>/", campaigns.lottery_draw, name="lottery_draw"),
+    path("<slug:merchant>/lottery-draws/<int:draw_id>/draw/", campaigns.draw_lottery, name="lottery_draw_go"),
+    path("<slug:merchant>/blind-boxes/<int:blind_box_id>/", campaigns.blind_box, name="blind_box"),
+    path(
+        "<slug:merchant>/blind-boxes/<int:blind_box_id>/buy/", campaigns.buy_blind_box, name="blind_box_buy"
     ),
 ]
