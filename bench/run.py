@@ -38,7 +38,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="short runs (about 75 s in all), for a smoke check"
     )
     parser.add_argument(
-        "--only", choices=["http", "stock", "pricing", "simulate", "flashsale"], help="run one suite only"
+        "--only",
+        choices=["http", "stock", "pricing", "simulate", "flashsale", "values", "segments", "events"],
+        help="run one suite only",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})"
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         results["stock_settings"] = asdict(stock_cfg)
         results["stock"] = report.stock_summary(stock_suite)
         results["stock_runs"] = {k: [asdict(r) for r in v] for k, v in stock_suite.runs.items()}
-    pricing_ok = simulate_ok = flashsale_ok = True
+    pricing_ok = simulate_ok = flashsale_ok = values_ok = segments_ok = events_ok = True
     if args.only in (None, "pricing"):
         results["pricing"], pricing_ok = _run_suite("pricing", args.quick)
     if args.only in (None, "simulate"):
@@ -114,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         results["flashsale"], flashsale_ok = _run_suite("flashsale", args.quick)
         # Sold must equal the quota exactly on every path measured (never oversold, nothing lost).
         flashsale_ok = flashsale_ok and results["flashsale"].get("flashsale_exact", True) is True
+    if args.only in (None, "values"):
+        results["values"], values_ok = _run_suite("values", args.quick)
+    if args.only in (None, "segments"):
+        results["segments"], segments_ok = _run_suite("segments", args.quick)
+    if args.only in (None, "events"):
+        results["events"], events_ok = _run_suite("events", args.quick)
     results["elapsed_s"] = round(time.monotonic() - began, 1)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         ("pricing", "Pricing engine (pure Python, per price() call)"),
         ("simulate", "Simulator"),
         ("flashsale", "Flash sale (purchase attempts over HTTP on PostgreSQL; bare-ASGI hello as ceiling)"),
+        ("events", "Behaviour events (PostgreSQL: record_events, HTTP, bare COPY ceiling; events/s)"),
+        ("values", "Customer value models (PostgreSQL; DuckDB as the reference for the RFM group-by)"),
+        ("segments", "Segment preview (rule -> one SQL query, PostgreSQL, simulated customers)"),
     ):
         if name in results:
             print(title)
@@ -150,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {key} = {value}")
             print()
     print(f"wrote {args.output} in {results['elapsed_s']}s")
-    suites_ok = pricing_ok and simulate_ok and flashsale_ok
+    suites_ok = pricing_ok and simulate_ok and flashsale_ok and values_ok and segments_ok and events_ok
     return 0 if suites_ok and _all_good(http_suite, stock_suite) else 1
 
 

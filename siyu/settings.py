@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "siyu.catalog",
     "siyu.inventory",
     "siyu.members",
+    "siyu.members.loyalty",
     "siyu.orders",
     "siyu.events",
+    "siyu.audience",
     "siyu.audience.values",
     "siyu.simulate",
     "siyu.imports",
@@ -157,6 +159,7 @@ SIYU_WECHAT_API_BASE = os.environ.get("SIYU_WECHAT_API_BASE", "https://api.weixi
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+SIYU_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("SIYU_ATTRIBUTION_WINDOW_DAYS", "7"))  # docs/events.md
 # How often the scheduler enqueues the periodic jobs.
 SIYU_SCHEDULE_SECONDS = {
     "cancel_unpaid_orders": int(os.environ.get("SIYU_CANCEL_EVERY", "30")),
@@ -168,4 +171,11 @@ SIYU_SCHEDULE_SECONDS = {
     "issue_pending_rewards": 600,
     "settle_presales": 300,
     "advance_flash_sales": 30,
+    "ensure_event_partitions": 6 * 3600,
+    "refresh_segments": 900,
+    "recompute_tag_rules": 3600,
+    "expire_points": 3600,
+    "evaluate_member_tiers": 3600,
+    "issue_birthday_coupons": 3600,
+    "recompute_values": 86_400,  # daily: recency and lifecycle move every day
 }

@@ -20,7 +20,12 @@ from siyu.api.errors import install_error_handlers
 from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
+from siyu.audience import api as audience_api
+from siyu.audience import profile_api
+from siyu.audience.values import api as values_api
+from siyu.events import api as events_api
 from siyu.imports import api as admin_imports
+from siyu.members.loyalty import api as loyalty_api
 from siyu.promotions import api as promotions_api
 from siyu.promotions.bargain import api as bargain_api
 from siyu.promotions.campaigns import api as campaigns_api
@@ -116,11 +121,17 @@ install_error_handlers(api)
 api.add_router("/shop/{merchant}/", shop_catalog.router)
 api.add_router("/shop/{merchant}/", shop_account.router)
 api.add_router("/shop/{merchant}/", shop_orders.router)
+api.add_router("/shop/{merchant}/", events_api.shop_router)
 api.add_router("/admin/", admin_people.router)
 api.add_router("/admin/", admin_catalog.router)
 api.add_router("/admin/", admin_orders.router)
 api.add_router("/admin/", admin_imports.router)
+api.add_router("/admin/", audience_api.admin_router)
+api.add_router("/admin/", values_api.admin_router)
+api.add_router("/admin/", profile_api.admin_router)
 api.add_router("/payments/", payments.router)
 for _module in (promotions_api, flashsale_api, groupbuy_api, bargain_api, campaigns_api, presale_api):
     api.add_router("/shop/{merchant}/", _module.shop_router)
     api.add_router("/admin/", _module.admin_router)
+api.add_router("/shop/{merchant}/", loyalty_api.shop_router)
+api.add_router("/admin/", loyalty_api.admin_router)

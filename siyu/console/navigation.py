@@ -55,7 +55,15 @@ NAV: tuple[Module, ...] = (
         ),
     ),
     Module(
-        "customers", _("Customers"), "客", (Page("console:customers", _("Customers"), Perm.CUSTOMERS_VIEW),)
+        "customers",
+        _("Customers"),
+        "客",
+        (
+            Page("console:customers", _("Customers"), Perm.CUSTOMERS_VIEW),
+            Page("console:customer_tags", _("Tags"), Perm.CUSTOMERS_VIEW),
+            Page("console:segments", _("Segments"), Perm.CUSTOMERS_VIEW),
+            Page("console:customer_values", _("Value models"), Perm.CUSTOMERS_VIEW),
+        ),
     ),
     Module(
         "marketing", _("Marketing"), "营", (Page("console:marketing", _("Marketing"), Perm.PROMOTIONS_VIEW),)

@@ -5,6 +5,8 @@ from django.urls import path
 from siyu.console.playbooks import PLAYBOOKS
 from siyu.console.views import (
     account,
+    customer_data,
+    customer_segments,
     customers,
     marketing_activities,
     marketing_coupons,
@@ -50,6 +52,48 @@ urlpatterns = [
     # 客户
     path("customers/", customers.customer_list_page, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/data/", customer_data.customer_data_panel, name="customer_data"),
+    path("customers/<int:customer_id>/tags/", customer_data.customer_tag_add, name="customer_tag_add"),
+    path("customers/<int:customer_id>/notes/", customer_data.customer_note_add, name="customer_note_add"),
+    path(
+        "customers/<int:customer_id>/tags/<int:tag_id>/remove/",
+        customer_data.customer_tag_remove,
+        name="customer_tag_remove",
+    ),
+    path("customers/bulk-tag/", customer_data.bulk_tag, name="customers_bulk_tag"),
+    path("customers/tag-options/", customer_data.tag_options, name="customer_tag_options"),
+    path("customers/tags/", customer_data.tags_page, name="customer_tags"),
+    path("customers/tags/new/", customer_data.tag_create, name="tag_new"),
+    path("customers/tags/<int:tag_id>/", customer_data.tag_rename, name="tag_rename"),
+    path("customers/tags/<int:tag_id>/delete/", customer_data.tag_delete, name="tag_delete"),
+    path("customers/tag-groups/new/", customer_data.tag_group_create, name="tag_group_new"),
+    path("customers/tag-groups/<int:group_id>/", customer_data.tag_group_rename, name="tag_group_rename"),
+    path(
+        "customers/tag-groups/<int:group_id>/delete/", customer_data.tag_group_delete, name="tag_group_delete"
+    ),
+    path("customers/tag-rules/new/", customer_data.tag_rule_create, name="tag_rule_new"),
+    path("customers/tag-rules/<int:rule_id>/run/", customer_data.tag_rule_run, name="tag_rule_run"),
+    path("customers/tag-rules/<int:rule_id>/delete/", customer_data.tag_rule_delete, name="tag_rule_delete"),
+    path("customers/segments/", customer_segments.segment_list_page, name="segments"),
+    path("customers/segments/new/", customer_segments.segment_create, name="segment_new"),
+    path("customers/segments/preview/", customer_segments.segment_preview, name="segment_preview"),
+    path("customers/segments/<int:segment_id>/", customer_segments.segment_page, name="segment"),
+    path("customers/segments/<int:segment_id>/edit/", customer_segments.segment_edit, name="segment_edit"),
+    path(
+        "customers/segments/<int:segment_id>/export.csv",
+        customer_segments.segment_export,
+        name="segment_export",
+    ),
+    path(
+        "customers/segments/<int:segment_id>/snapshot/",
+        customer_segments.segment_snapshot,
+        name="segment_snapshot",
+    ),
+    path(
+        "customers/segments/<int:segment_id>/delete/", customer_segments.segment_delete, name="segment_delete"
+    ),
+    path("customers/segments/<int:segment_id>/issue/", customer_segments.segment_issue, name="segment_issue"),
+    path("customers/values/", customer_data.values_page, name="customer_values"),
     # 营销
     path("marketing/", store.marketing_page, name="marketing"),
     path("marketing/coupons/", marketing_coupons.coupon_list_page, name="coupons"),

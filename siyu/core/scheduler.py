@@ -28,6 +28,13 @@ PERIODIC_TASKS = {
     "issue_pending_rewards": "siyu.promotions.campaigns.tasks.issue_pending_rewards",
     "settle_presales": "siyu.promotions.presale.tasks.settle_presales",
     "advance_flash_sales": "siyu.promotions.flashsale.tasks.advance_flash_sales",
+    "ensure_event_partitions": "siyu.events.tasks.ensure_event_partitions",
+    "refresh_segments": "siyu.audience.tasks.refresh_segments",
+    "recompute_tag_rules": "siyu.audience.tasks.recompute_tag_rules",
+    "expire_points": "siyu.members.loyalty.tasks.expire_points",
+    "evaluate_member_tiers": "siyu.members.loyalty.tasks.evaluate_member_tiers",
+    "issue_birthday_coupons": "siyu.members.loyalty.tasks.issue_birthday_coupons",
+    "recompute_values": "siyu.audience.values.tasks.recompute_values",
 }
 
 

@@ -42,8 +42,14 @@ class Customer(TenantModel):
     city = models.CharField(max_length=32, blank=True)
     district = models.CharField(max_length=32, blank=True)
     phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - NULL = none; unique among set phones
+    # Attribution (docs/events.md): the first and the latest source the customer came in by. Unset
+    # first-touch times are "as registered" (imports, older rows) and are never moved earlier.
     first_touch_source = models.CharField(max_length=16, choices=Source.choices, default=Source.UNKNOWN)
     first_touch_campaign = models.CharField(max_length=64, blank=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    last_touch_source = models.CharField(max_length=16, choices=Source.choices, blank=True)
+    last_touch_campaign = models.CharField(max_length=64, blank=True)
+    last_touch_at = models.DateTimeField(null=True, blank=True)
     referrer = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
     )
@@ -52,6 +58,11 @@ class Customer(TenantModel):
     quiet_hours_end = models.TimeField(null=True, blank=True)
     registered_at = models.DateTimeField(db_index=True)
     is_blocked = models.BooleanField(default=False)
+    # Set when this customer turned out to be the same person as an older one (same unionid): every
+    # row that pointed here now points there; this row stays, empty, as the merge's history.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_customers"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -143,3 +154,20 @@ class CustomerToken(TenantModel):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+
+
+class CustomerMerge(TenantModel):
+    """One merge of two customers who were the same person: what moved, and why. Append-only."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=32, help_text="unionid, staff, ...")
+    moved = models.JSONField(default=dict, help_text="Rows moved per table, conflicts resolved per rule")
+    merged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["merged"], name="customer_merged_once")]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.survivor_id}"

@@ -1,7 +1,12 @@
-"""Use cases of members: login, identities, profile, consent, addresses, tokens."""
+"""Use cases of members: login, identities, profile, consent, addresses, tokens.
+
+Identity resolution across channels (an anonymous visitor's history, two customers sharing a
+unionid) is ``siyu.events.identity``; login and phone binding call it.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
@@ -11,6 +16,9 @@ from django.utils import timezone
 
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.core.ids import new_token, token_digest
+from siyu.events import identity
+from siyu.events.errors import MergeConflict
+from siyu.events.models import LinkVia
 from siyu.members import signals
 from siyu.members.errors import CustomerBlocked, PhoneInUse
 from siyu.members.login import exchanger_for
@@ -28,6 +36,8 @@ from siyu.members.models import (
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
+
+log = logging.getLogger(__name__)
 
 CUSTOMER_TOKEN_TTL = timedelta(days=30)
 
@@ -62,23 +72,80 @@ def login_with_code(
     source: str = Source.UNKNOWN,
     campaign: str = "",
     referrer_id: int | None = None,
+    anonymous_id: str = "",
 ) -> LoginResult:
     """Log a customer in with a mini-program login code, registering them on first sight.
 
     The openid names the customer; a unionid already known (say from the official account) joins
-    this openid to that customer instead of creating a new one.
+    this openid to that customer instead of creating a new one, and a unionid held by another
+    customer merges the newer of the two into the older. ``anonymous_id`` (the device id the
+    visitor's events were sent under) attaches that visitor's history to the customer.
     """
     session = exchanger_for(merchant).code_to_session(code)
+    return _log_in(
+        merchant,
+        IdentityKind.MP_OPENID,
+        session.openid,
+        session.unionid,
+        source=source,
+        campaign=campaign,
+        referrer_id=referrer_id,
+        anonymous_id=anonymous_id,
+    )
+
+
+def login_official_account(
+    *,
+    merchant: Merchant,
+    oa_openid: str,
+    unionid: str | None = None,
+    source: str = Source.ARTICLE,
+    campaign: str = "",
+    anonymous_id: str = "",
+) -> LoginResult:
+    """Log in (or register) the follower an official-account OAuth or event names by openid.
+
+    The caller has verified the openid with WeChat (web OAuth ``sns/oauth2/access_token`` or a
+    signed event push). A unionid shared with a mini-program customer makes them one customer.
+    """
+    oa_openid = oa_openid.strip()
+    if not oa_openid or len(oa_openid) > 128:
+        raise InvalidInput(detail={"oa_openid": oa_openid[:130]})
+    return _log_in(
+        merchant,
+        IdentityKind.OA_OPENID,
+        oa_openid,
+        (unionid or "").strip()[:128] or None,
+        source=source,
+        campaign=campaign,
+        referrer_id=None,
+        anonymous_id=anonymous_id,
+    )
+
+
+def _log_in(
+    merchant: Merchant,
+    kind: str,
+    openid: str,
+    unionid: str | None,
+    *,
+    source: str,
+    campaign: str,
+    referrer_id: int | None,
+    anonymous_id: str,
+) -> LoginResult:
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 customer, created = _upsert_wx_customer(
-                    merchant, session.openid, session.unionid, source, campaign, referrer_id
+                    merchant, kind, openid, unionid, source, campaign, referrer_id
                 )
                 if customer.is_blocked:
                     raise CustomerBlocked()
                 if created:
                     signals.customer_registered.send(sender=Customer, customer=customer)
+                if anonymous_id:
+                    identity.link_visitor(customer=customer, anonymous_id=anonymous_id, via=LinkVia.LOGIN)
                 return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
         except IntegrityError:
             # A concurrent login registered the same openid first; the next pass finds it.
@@ -87,34 +154,66 @@ def login_with_code(
 
 
 def _upsert_wx_customer(
-    merchant: Merchant, openid: str, unionid: str | None, source: str, campaign: str, referrer_id: int | None
+    merchant: Merchant,
+    kind: str,
+    openid: str,
+    unionid: str | None,
+    source: str,
+    campaign: str,
+    referrer_id: int | None,
 ) -> tuple[Customer, bool]:
-    customer = _find_by_identity(merchant, IdentityKind.MP_OPENID, openid)
+    customer = _find_by_identity(merchant, kind, openid)
     if customer is not None:
-        return customer, False
+        return (_settle_unionid(customer, unionid) if unionid else customer), False
     if unionid:
         customer = _find_by_identity(merchant, IdentityKind.UNIONID, unionid)
         if customer is not None:
-            _attach_identity(customer, IdentityKind.MP_OPENID, openid)
+            _attach_identity(customer, kind, openid)
             return customer, False
     if source not in Source.values:
         source = Source.UNKNOWN
     referrer = Customer.objects.for_merchant(merchant).filter(pk=referrer_id).first() if referrer_id else None
+    now = timezone.now()
+    first_source = Source.REFERRAL if referrer else source
     customer = Customer.objects.create(
         merchant=merchant,
-        registered_at=timezone.now(),
-        first_touch_source=Source.REFERRAL if referrer else source,
+        registered_at=now,
+        first_touch_source=first_source,
         first_touch_campaign=campaign[:64],
+        first_touch_at=now if first_source != Source.UNKNOWN else None,
         referrer=referrer,
     )
-    CustomerIdentity.objects.create(
-        merchant=merchant, customer=customer, kind=IdentityKind.MP_OPENID, value=openid
-    )
+    CustomerIdentity.objects.create(merchant=merchant, customer=customer, kind=kind, value=openid)
     if unionid:
         CustomerIdentity.objects.create(
             merchant=merchant, customer=customer, kind=IdentityKind.UNIONID, value=unionid
         )
     return customer, True
+
+
+def _settle_unionid(customer: Customer, unionid: str) -> Customer:
+    """The customer now known to hold ``unionid``: attach it, or merge with the customer who has it.
+
+    Returns the customer to log in: the older of the two when they merged. A merge that a unique
+    rule refuses (``MergeConflict``) leaves both as they were and logs in the one found by openid.
+    """
+    owner = _find_by_identity(customer.merchant, IdentityKind.UNIONID, unionid)
+    if owner is None:
+        _attach_identity(customer, IdentityKind.UNIONID, unionid)
+        return customer
+    if owner.pk == customer.pk:
+        return customer
+    survivor, merged = identity.older_first(owner, customer)
+    try:
+        with transaction.atomic():
+            identity.merge_customers(survivor=survivor, merged=merged, reason="unionid")
+    except MergeConflict as exc:
+        log.warning(
+            "unionid %s: customers %s and %s not merged: %s", unionid, owner.pk, customer.pk, exc.detail
+        )
+        return customer
+    survivor.refresh_from_db()
+    return survivor
 
 
 def issue_customer_token(customer: Customer) -> str:
@@ -138,11 +237,15 @@ def customer_for_token(token: str) -> Customer | None:
 
 
 @transaction.atomic
-def bind_phone(*, customer: Customer, phone: str) -> Customer:
-    """Record the customer's phone (from WeChat's getPhoneNumber) as profile field and identity."""
+def bind_phone(*, customer: Customer, phone: str, anonymous_id: str = "") -> Customer:
+    """Record the customer's phone (from WeChat's getPhoneNumber) as profile field and identity.
+
+    ``anonymous_id`` attaches the history of the device the binding was made on (as login does).
+    """
     phone = phone.strip()
     if not phone.isdigit() or not 6 <= len(phone) <= 20:
         raise InvalidInput(detail={"phone": phone})
+    anonymous_id = identity.clean_anonymous_id(anonymous_id)
     owner = _find_by_identity(customer.merchant, IdentityKind.PHONE, phone)
     if owner is not None and owner.pk != customer.pk:
         raise PhoneInUse()
@@ -150,6 +253,8 @@ def bind_phone(*, customer: Customer, phone: str) -> Customer:
     _attach_identity(customer, IdentityKind.PHONE, phone)
     customer.phone = phone
     customer.save(update_fields=["phone"])
+    if anonymous_id:
+        identity.link_visitor(customer=customer, anonymous_id=anonymous_id, via=LinkVia.PHONE)
     return customer
 
 

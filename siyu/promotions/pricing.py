@@ -14,6 +14,8 @@ from datetime import datetime
 from django.db.models import Q, Sum
 
 from siyu.catalog.models import Sku
+from siyu.members.loyalty import benefits
+from siyu.members.loyalty.models import Membership
 from siyu.members.models import Customer
 from siyu.orders.models import OrderStatus
 from siyu.promotions import engine as e
@@ -42,6 +44,7 @@ class RuleBook:
     rows: Mapping[str, Promotion]
     skus: Mapping[int, Sku]  # SKUs the rules name: gifts, add-on items
     policy: PricingPolicy | None = None
+    loyalty: benefits.Program | None = None  # the membership programme: tiers, points policy
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,17 @@ def live_promotions(merchant_id: int, now: datetime) -> RuleBook:
             stock.setdefault(g.promotion_id, {})[g.sku_id] = g
     rules = tuple(promotion_rule(r, gift_stock=stock.get(r.pk, {}), skus=skus) for r in rows)
     policy = PricingPolicy.objects.for_merchant(merchant_id).first()
-    return RuleBook(rules=rules, rows={r.rule_id: r for r in rows}, skus=skus, policy=policy)
+    loyalty = benefits.load_program(merchant_id)
+    rules += benefits.tier_rules(loyalty)  # tier discount and free shipping, keyed by the tier's code
+    return RuleBook(rules=rules, rows={r.rule_id: r for r in rows}, skus=skus, policy=policy, loyalty=loyalty)
 
 
-def customer_context(customer: Customer, book: RuleBook) -> e.CustomerContext:
+def customer_context(
+    customer: Customer, book: RuleBook, *, points_wanted: int | None = None
+) -> e.CustomerContext:
+    """Who is buying: orders so far, units bought under per-customer limits, and (when the merchant
+    runs a membership programme) the tier's code and the points balance, capped at ``points_wanted``
+    so the engine spends no more than the customer asked to."""
     from siyu.orders.models import Order
 
     orders = Order.objects.filter(
@@ -99,7 +109,24 @@ def customer_context(customer: Customer, book: RuleBook) -> e.CustomerContext:
             .annotate(units=Sum("units"))
         )
         bought = {(u["rule_id"], u["sku_id"]): u["units"] for u in usage if u["sku_id"] is not None}
-    return e.CustomerContext(customer_id=customer.pk, orders_so_far=orders.count(), units_bought=bought)
+    tier, balance = None, 0
+    if book.loyalty is not None:
+        row = Membership.objects.filter(customer=customer).values_list("tier__code", "points_balance").first()
+        tier, balance = row if row is not None else (benefits.entry_tier_code(book.loyalty), 0)
+    if points_wanted is not None:
+        balance = min(balance, max(points_wanted, 0))
+    return e.CustomerContext(
+        customer_id=customer.pk,
+        orders_so_far=orders.count(),
+        units_bought=bought,
+        tier=tier,
+        points_balance=balance,
+    )
+
+
+def points_policy(book: RuleBook) -> e.PointsPolicy:
+    """The merchant's 积分抵扣 rules (the engine's defaults when there is no programme)."""
+    return benefits.points_policy(book.loyalty)
 
 
 def wallet(customer: Customer, now: datetime, *, include: Sequence[int] = ()) -> Wallet:

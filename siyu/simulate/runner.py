@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from siyu.catalog.models import Category, Product, ProductRoleAssignment, ProductStatus, Sku
 from siyu.catalog.services import SkuInput, create_category, create_product
+from siyu.events import partitions
 from siyu.inventory.services import set_stock
 from siyu.orders.models import Fulfilment, Order, OrderStatus
 from siyu.simulate import generator as g
@@ -186,6 +187,10 @@ def simulate(
         bar.say(
             "Bulk load: indexes and foreign keys are rebuilt at the end (the tables are locked meanwhile)."
         )
+    # Every month the history touches gets its events partition first (none may fall into DEFAULT).
+    partitions.ensure_months(
+        partitions.months_between(start - timedelta(days=31), start + timedelta(days=days + 62))
+    )
     writer = PostgresWriter(bulk=use_bulk) if postgres else SqliteWriter()
     pool = g.ReferrerPool()
     orders = events = 0

@@ -590,7 +590,9 @@ class PostgresWriter:
                     statement = f'ALTER TABLE "{plan.table}" ADD CONSTRAINT "{constraint}" {constraint_def}'
                 else:
                     cursor.execute(f'DROP INDEX "{index}"')
-                    statement = index_def
+                    # A partitioned table's index reads "ON ONLY" (the parent alone); rebuilt, it
+                    # must cover every partition again.
+                    statement = index_def.replace(" ON ONLY ", " ON ", 1)
                 # Ids were generated in order: one process sorts presorted input faster than
                 # parallel workers merging their parts (events' key: 24 s against 35 s).
                 serial = ("max_parallel_maintenance_workers", "0")

@@ -1,9 +1,10 @@
 """Behaviour events the H5 storefront records: share-link landings, product views, searches, carts.
 
-There is no events service yet (``siyu/events`` is a plain table), so these are the one place the
-storefront writes through the ORM; they belong in ``siyu/events/services.py`` once that exists.
-Every event id is derived from what it records, so a reload or a double click records it once
-(the table's unique ``(merchant, event_id)`` absorbs the repeat).
+Each is written through ``siyu.events.services.record_events``, the one writing path, exactly as a
+mini-program's batch would be (validated, deduplicated, moving the customer's touches). Every
+event id is derived from what it records, so a reload or a double click records it once (the
+merchant's event-id key absorbs the repeat). A refused event (a visitor without a session) is
+dropped: tracking must never break the page.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from siyu.events.models import Event, EventKind
+from siyu.events.models import EventKind
+from siyu.events.services import record_events
 from siyu.members.models import Customer, Source
 from siyu.tenancy.models import Merchant
 
@@ -42,23 +44,17 @@ def _record(
     sharer_id: int | None = None,
 ) -> None:
     event_id = uuid.uuid5(_NAMESPACE, f"{merchant.pk}|{kind}|{dedupe}")
-    Event.objects.bulk_create(
-        [
-            Event(
-                merchant=merchant,
-                event_id=event_id,
-                kind=kind,
-                customer=customer,
-                anonymous_id="" if customer else anonymous_id[:64],
-                occurred_at=timezone.now(),
-                properties=properties or {},
-                source=source,
-                sharer_id=sharer_id,
-                device="h5",
-            )
-        ],
-        ignore_conflicts=True,
-    )
+    event: dict[str, Any] = {
+        "event_id": str(event_id),
+        "type": kind,
+        "occurred_at": timezone.now().isoformat(),
+        "properties": properties or {},
+        "source": {"channel": source, "sharer_id": sharer_id},
+        "device": "h5",
+    }
+    if customer is None:
+        event["anonymous_id"] = anonymous_id[:64]
+    record_events(merchant=merchant, events=[event], customer=customer)
 
 
 def record_share_landing(
@@ -104,7 +100,7 @@ def record_search(*, customer: Customer, keywords: str, results: int) -> None:
         kind=EventKind.SEARCH,
         dedupe=f"{customer.pk}|{keywords}|{minute}",
         customer=customer,
-        properties={"keywords": keywords, "results": results},
+        properties={"keywords": keywords[:100], "results": results},
     )
 
 

@@ -130,6 +130,7 @@ class CheckoutIn(Schema):
         None, max_length=10, description="Omit for the best coupons; [] for none"
     )
     add_ons: list[AddOnIn] = Field([], max_length=10, description="加价购 items picked")
+    points: int = Field(0, ge=0, le=10**9, description="the most points to spend (积分抵扣); 0 = none")
 
 
 class QuoteLineOut(Schema):
@@ -178,6 +179,8 @@ class QuoteOut(Schema):
     discount_amount: int
     shipping_fee: int
     payable_amount: int
+    points_amount: int = Field(..., description="fen paid with points")
+    points_used: int
     adjustments: list[AdjustmentOut]
     coupons: list[CouponVerdictOut]
     chosen_coupon_ids: list[int]
@@ -204,6 +207,7 @@ def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
         source=payload.source,
         coupon_ids=None if payload.coupon_ids is None else tuple(payload.coupon_ids),
         add_ons={a.promotion_id: a.quantity for a in payload.add_ons},
+        points=payload.points,
     )
 
 
@@ -234,6 +238,8 @@ def quote_dict(priced: checkout.Quote) -> dict:
         "discount_amount": priced.discount_amount,
         "shipping_fee": priced.shipping_fee,
         "payable_amount": priced.payable_amount,
+        "points_amount": result.points_amount,
+        "points_used": result.points_used,
         "adjustments": priced.adjustments(),
         "coupons": [
             {**v.__dict__, "coupon_id": int(v.coupon_id.split(":", 1)[1])}

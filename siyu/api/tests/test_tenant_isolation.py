@@ -60,6 +60,7 @@ NOT_IDS = {"merchant", "channel"}
 # A valid body for each route that takes one, so validation passes and the ownership check is what answers.
 BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/admin/customers/{customer_id}": {"nickname": "taken over", "city": "Nowhere"},
+    "POST /api/v1/admin/customers/{customer_id}/notes": {"body": "taken over"},
     "PATCH /api/v1/admin/outlets/{outlet_id}": {"name": "taken over", "is_active": False},
     "PATCH /api/v1/admin/products/{product_id}": {"name": "taken over", "sort_order": 99},
     "POST /api/v1/admin/products/{product_id}/skus": {"skus": [{"code": "X-1", "price": 1, "stock": 5}]},
@@ -107,6 +108,8 @@ DELEGATED: dict[str, str] = {
     ),
     "siyu.promotions.campaigns.tests.test_isolation": r"/(campaigns/|presales|presale-bookings)",
     "siyu.promotions.flashsale.tests.test_tenancy": r"/flash-sales\b",
+    "siyu.audience.tests.test_tenancy": r"/(tag-groups|tags|tag-rules|segments)\b",
+    "siyu.members.loyalty.tests.test_tenancy": r"/(loyalty|membership)\b",
 }
 
 

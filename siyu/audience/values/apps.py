@@ -6,3 +6,8 @@ class ValuesConfig(AppConfig):
     name = "siyu.audience.values"
     label = "values"
     verbose_name = _("Customer value models")
+
+    def ready(self) -> None:
+        from siyu.audience.values import receivers
+
+        receivers.connect()

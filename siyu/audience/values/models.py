@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.core.models import TenantModel
 
@@ -28,7 +29,7 @@ class RfmClass(models.TextChoices):
 
 class LifecycleStage(models.TextChoices):
     INTRODUCTION = "introduction", _("Introduction")  # 引入期
-    GROWTH = "growth", _("Growth")  # 成长期
+    GROWTH = "growth", pgettext_lazy("lifecycle stage", "Growth")  # 成长期
     MATURITY = "maturity", _("Maturity")  # 成熟期
     DORMANCY = "dormancy", _("Dormancy")  # 休眠期
     CHURN = "churn", _("Churn")  # 流失期
@@ -37,7 +38,7 @@ class LifecycleStage(models.TextChoices):
 class ValueTier(models.TextChoices):
     NEWLY_ACTIVATED = "newly_activated", _("Newly activated")  # 新激活
     ORDINARY = "ordinary", _("Ordinary")  # 普通
-    ACTIVE = "active", _("Active")  # 活跃
+    ACTIVE = "active", pgettext_lazy("value tier", "Active")  # 活跃
     PAYING = "paying", _("Paying")  # 付费
     DIE_HARD = "die_hard", _("Die-hard fan")  # 铁粉
 
@@ -95,3 +96,88 @@ class CustomerValue(TenantModel):
 
     def __str__(self) -> str:
         return f"value of customer {self.customer_id}"
+
+
+class RfmRule(models.TextChoices):
+    """How a score counts as high (↑) when the eight RFM classes are assigned."""
+
+    ABOVE_MEAN = "above_mean", _("Above the merchant's mean score")
+    AT_LEAST = "at_least", _("At least a fixed score")
+
+
+class ValueModelSettings(TenantModel):
+    """A merchant's thresholds for the value models; no row means the documented defaults.
+
+    Times are relative to the merchant's own repurchase cycle (the median days between a
+    customer's consecutive purchases), so a tea shop and a furniture shop are judged each by
+    its own rhythm. See docs/value-models.md for every default and why.
+    """
+
+    # The repurchase cycle: the median over repeat customers of each one's median interval between
+    # purchases, measured from the merchant's data unless fixed by hand.
+    cycle_days_fixed = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Use this cycle instead of the measured median"
+    )
+    cycle_window_days = models.PositiveSmallIntegerField(
+        default=365, help_text="Intervals whose later purchase is this recent are measured"
+    )
+    cycle_min_customers = models.PositiveIntegerField(
+        default=30, help_text="Fewer repeat customers measured than this: use the default cycle"
+    )
+    cycle_default_days = models.PositiveSmallIntegerField(default=30)
+    cycle_floor_days = models.PositiveSmallIntegerField(default=7)
+    cycle_ceiling_days = models.PositiveSmallIntegerField(default=180)
+    # Lifecycle: multiples of the cycle without a purchase.
+    dormancy_cycles = models.DecimalField(max_digits=4, decimal_places=1, default=2)
+    churn_cycles = models.DecimalField(max_digits=4, decimal_places=1, default=4)
+    growth_orders = models.PositiveSmallIntegerField(default=2)
+    maturity_orders = models.PositiveSmallIntegerField(default=3)
+    # Value tiers.
+    new_customer_days = models.PositiveSmallIntegerField(default=30)
+    active_days = models.PositiveSmallIntegerField(default=30)
+    die_hard_orders = models.PositiveSmallIntegerField(default=5)
+    die_hard_spend = models.BigIntegerField(default=0, help_text="Fen; 0 = orders alone decide")
+    # RFM classes.
+    rfm_rule = models.CharField(max_length=16, choices=RfmRule.choices, default=RfmRule.ABOVE_MEAN)
+    rfm_min_score = models.PositiveSmallIntegerField(default=3, help_text="High from this score (at_least)")
+    # Windows for preferences and sensitivity.
+    preference_window_days = models.PositiveSmallIntegerField(default=365)
+    discount_window_days = models.PositiveSmallIntegerField(default=365)
+    contact_window_days = models.PositiveSmallIntegerField(default=180)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="one_value_settings_per_merchant")]
+
+    def __str__(self) -> str:
+        return f"value settings of merchant {self.merchant_id}"
+
+
+class ValueModelState(TenantModel):
+    """What the last full recompute measured, so one customer's refresh is O(1).
+
+    ``cuts`` holds, for each of R, F and M, the sort key of the first customer of quintiles 2..5;
+    a refreshed customer's score is 1 + the number of cut points at or below its own key.
+    """
+
+    computed_at = models.DateTimeField()
+    full_scan_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last run that read every event, not only the recent ones"
+    )
+    seconds = models.FloatField(default=0)
+    customers = models.PositiveIntegerField(default=0)
+    buyers = models.PositiveIntegerField(default=0)
+    cycle_days = models.PositiveSmallIntegerField()
+    cycle_source = models.CharField(max_length=8, help_text="measured, default or fixed")
+    cycle_customers = models.PositiveIntegerField(default=0, help_text="Repeat customers measured")
+    cycle_median_days = models.FloatField(null=True, blank=True)
+    r_sum = models.BigIntegerField(default=0)
+    f_sum = models.BigIntegerField(default=0)
+    m_sum = models.BigIntegerField(default=0)
+    cuts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="one_value_state_per_merchant")]
+
+    def __str__(self) -> str:
+        return f"value state of merchant {self.merchant_id}"

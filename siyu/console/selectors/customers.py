@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 
+from siyu.audience.models import CustomerTag
 from siyu.console.selectors.overview import local_day_bounds
 from siyu.events.models import Event
 from siyu.members.models import Customer
@@ -23,6 +24,7 @@ class CustomerFilters:
     bought: str = ""  # "yes", "no" or "" for everyone
     registered_from: date | None = None
     registered_to: date | None = None
+    tag: int | None = None  # carries this tag (another merchant's tag id matches no one)
 
 
 def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Customer]:
@@ -38,6 +40,11 @@ def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Cust
     if filters.bought in ("yes", "no"):
         paid = Exists(Order.objects.filter(customer=OuterRef("pk"), paid_at__isnull=False))
         qs = qs.filter(paid if filters.bought == "yes" else ~paid)
+    if filters.tag:
+        carries = CustomerTag.objects.for_merchant(merchant).filter(
+            tag_id=filters.tag, customer=OuterRef("pk")
+        )
+        qs = qs.filter(Exists(carries))
     if filters.registered_from or filters.registered_to:
         lower, upper = local_day_bounds(
             merchant, filters.registered_from or date.min, filters.registered_to or date(9998, 12, 30)

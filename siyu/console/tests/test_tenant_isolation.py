@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.urls import URLPattern
 
 from siyu.api.tests.conftest import World, build_world
+from siyu.audience import services as audience
 from siyu.console import urls
 from siyu.console.playbooks import PLAYBOOKS
 from siyu.console.tests.conftest import changed, log_in, tenant_rows
 from siyu.console.tests.marketing_world import add_activities
 from siyu.inventory.models import StockLevel
+from siyu.tenancy.models import Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +72,38 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     "outlet_edit": ("get", {"outlet_id": lambda w: w.outlet.pk}, {}),
     "staff_edit": ("get", {"staff_id": lambda w: w.owner.pk}, {}),
 }
+# 客户: tags, tag rules and segments (the world's audience rows, see add_audience)
+AUDIENCE_ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
+    "customer_data": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+    "customer_note_add": ("post", {"customer_id": lambda w: w.customer.pk}, {"body": "taken over"}),
+    "customer_tag_add": (
+        "post",
+        {"customer_id": lambda w: w.customer.pk},
+        {"tag_id": lambda w: w.audience.tag.pk},
+    ),
+    "customer_tag_remove": (
+        "post",
+        {"customer_id": lambda w: w.customer.pk, "tag_id": lambda w: w.audience.tag.pk},
+        {},
+    ),
+    "tag_rename": ("post", {"tag_id": lambda w: w.audience.tag.pk}, {"name": "taken over"}),
+    "tag_delete": ("post", {"tag_id": lambda w: w.audience.tag.pk}, {}),
+    "tag_group_rename": ("post", {"group_id": lambda w: w.audience.group.pk}, {"name": "taken over"}),
+    "tag_group_delete": ("post", {"group_id": lambda w: w.audience.group.pk}, {}),
+    "tag_rule_run": ("post", {"rule_id": lambda w: w.audience.rule.pk}, {}),
+    "tag_rule_delete": ("post", {"rule_id": lambda w: w.audience.rule.pk}, {}),
+    "segment": ("get", {"segment_id": lambda w: w.audience.segment.pk}, {}),
+    "segment_edit": ("get", {"segment_id": lambda w: w.audience.segment.pk}, {}),
+    "segment_export": ("get", {"segment_id": lambda w: w.audience.segment.pk}, {}),
+    "segment_snapshot": ("post", {"segment_id": lambda w: w.audience.segment.pk}, {}),
+    "segment_delete": ("post", {"segment_id": lambda w: w.audience.segment.pk}, {}),
+    "segment_issue": (
+        "post",
+        {"segment_id": lambda w: w.audience.segment.pk},
+        {"template_id": lambda w: w.coupon_template.pk, "batch_key": "b1"},
+    ),
+}
+ROUTES.update(AUDIENCE_ROUTES)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -94,9 +129,20 @@ def test_every_console_route_with_an_id_is_covered():
     assert _routes_with_ids() == sorted(ROUTES)
 
 
+def add_audience(owner: Staff) -> SimpleNamespace:
+    """A tag group with a manual tag, an automatic tag with its rule, and a dynamic segment."""
+    group = audience.create_tag_group(staff=owner, kind="manual", name="运营")
+    tag = audience.create_tag(staff=owner, group_id=group.pk, name="VIP")
+    auto = audience.create_tag(staff=owner, group_id=group.pk, name="自动")
+    rule = audience.create_tag_rule(staff=owner, tag_id=auto.pk, rule={"semi_private": False})
+    segment = audience.create_segment(staff=owner, name="所有人", rule={"semi_private": False})
+    return SimpleNamespace(group=group, tag=tag, auto=auto, rule=rule, segment=segment)
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
+    world.audience = add_audience(world.owner)  # type: ignore[attr-defined]
     return world
 
 
@@ -126,6 +172,7 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     cases += [("product_edit", {}, {"name": "taken over", "sort_order": 0}), ("staff_edit", {}, STAFF_BODY)]
     cases += [("outlet_edit", {}, OUTLET_BODY), ("coupon_edit", {}, {"title": "taken over"})]
     cases += [("promotion_edit", {}, {"title": "taken over", "priority": 1})]
+    cases += [("segment_edit", {}, {"name": "taken over", "rule": '{"semi_private": true}'})]
     return cases
 
 
@@ -191,3 +238,32 @@ def test_ids_in_queries_and_bodies_name_none_of_another_merchants_rows(a, b):
     )
     assert changed(before, tenant_rows(b.merchant)) == []
     assert a.product.__class__.objects.get(pk=a.product.pk).status == "on_sale"  # all or nothing
+
+
+def test_tag_and_segment_ids_in_queries_and_bodies_name_none_of_another_merchants_rows(a, b):
+    client = log_in(a.owner)
+    before = tenant_rows(b.merchant)
+    theirs = b.audience.tag.pk  # type: ignore[attr-defined]
+    mine = a.audience.tag.pk  # type: ignore[attr-defined]
+
+    listed = client.get("/console/customers/", {"tag": theirs}).content.decode()
+    bulk_their_tag = client.post(
+        "/console/customers/bulk-tag/",
+        {"tag_id": theirs, "action": "add", "scope": "selected", "customer_ids": [a.customer.pk]},
+    )
+    bulk_their_customer = client.post(
+        "/console/customers/bulk-tag/",
+        {"tag_id": mine, "action": "add", "scope": "selected", "customer_ids": [b.customer.pk]},
+    )
+    preview = client.post("/console/customers/segments/preview/", {"rule": f'{{"tag": {theirs}}}'})
+    segment = client.post(
+        "/console/customers/segments/new/", {"name": "x", "kind": "static", "rule": f'{{"tag": {theirs}}}'}
+    )
+    options = client.get("/console/customers/tag-options/").content.decode()
+
+    assert "data-customer=" not in listed
+    assert (bulk_their_tag.status_code, bulk_their_customer.status_code) == (404, 404)
+    assert preview.status_code == 400 and 'data-path="rule.tag"' in preview.content.decode()
+    assert segment.status_code == 400
+    assert f'value="{theirs}"' not in options and f'value="{mine}"' in options
+    assert changed(before, tenant_rows(b.merchant)) == []

@@ -1,34 +1,52 @@
-"""客户: the customer list with filters and spend, and the customer 360 page.
+"""客户: the customer list with filters (tags included), spend and bulk tagging, and the customer 360 page.
 
-Tags and the segment builder come with the customer data platform issue.
+Tags, segments and value models have their own pages (views/customer_data.py, customer_segments.py).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.http import require_GET
 
 from siyu.console.access import console_view
-from siyu.console.forms import CustomerFilterForm, cleaned
+from siyu.console.forms import cleaned
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
 from siyu.console.selectors.customers import CustomerFilters, customer_360, customer_list, spend_by_customer
-from siyu.core.errors import NotFound
+from siyu.console.views.customer_forms import CustomerListForm
+from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
+
+
+def customer_list_response(
+    request: HttpRequest, query: QueryDict, *, error: SiyuError | None = None, status: int = 200
+) -> HttpResponse:
+    """The list for the filter in ``query`` (a page, or its table for htmx), with a refusal if any."""
+    merchant = request.staff.merchant  # type: ignore[attr-defined]
+    form = CustomerListForm(query)
+    data = cleaned(form)
+    page = page_of(request, customer_list(merchant, CustomerFilters(**data)))
+    customers = list(page.object_list)
+    spend = spend_by_customer(merchant, customers)
+    filter_query = query.copy()
+    filter_query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(c, spend[c.pk]) for c in customers],
+        "swap": True,
+        "filter_query": filter_query.urlencode(),
+        "error": error,
+    }
+    fragment = wants_fragment(request) and error is None
+    template = "console/customers/_table.html" if fragment else "console/customers/list.html"
+    return render_page(request, template, context, module="customers", status=status)
 
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
 def customer_list_page(request: HttpRequest) -> HttpResponse:
-    merchant = request.staff.merchant  # type: ignore[attr-defined]
-    form = CustomerFilterForm(request.GET)
-    data = cleaned(form)
-    page = page_of(request, customer_list(merchant, CustomerFilters(**data)))
-    customers = list(page.object_list)
-    spend = spend_by_customer(merchant, customers)
-    context = {"form": form, "page": page, "rows": [(c, spend[c.pk]) for c in customers], "swap": True}
-    template = "console/customers/_table.html" if wants_fragment(request) else "console/customers/list.html"
-    return render_page(request, template, context, module="customers")
+    return customer_list_response(request, request.GET)
 
 
 @require_GET

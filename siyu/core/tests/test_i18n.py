@@ -22,9 +22,15 @@ def test_compiled_catalog_matches_the_po_file():
 
     with PO.with_suffix(".mo").open("rb") as f:
         catalog = gettext.GNUTranslations(f)
-    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', PO.read_text(encoding="utf-8"), flags=re.M)
-    assert len(pairs) > 100
-    stale = [(mid, text) for mid, text in pairs if catalog.gettext(mid) != text]
+    entries = re.findall(
+        r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"\nmsgstr "(.+)"$', PO.read_text(encoding="utf-8"), flags=re.M
+    )
+    assert len(entries) > 100
+    stale = [
+        (mid, text)
+        for context, mid, text in entries
+        if (catalog.pgettext(context, mid) if context else catalog.gettext(mid)) != text
+    ]
     assert stale == [], "run `make messages`"
 
 

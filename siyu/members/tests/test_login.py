@@ -146,11 +146,16 @@ def test_failed_login_creates_nothing(wechat_server, settings):
 @pytest.mark.django_db
 def test_unionid_joins_known_customer(merchant):
     from siyu.members.login import WxSession
-    from siyu.members.services import _upsert_wx_customer
+    from siyu.members.models import IdentityKind
+    from siyu.members.services import _upsert_wx_customer, login_official_account
 
-    known, _ = _upsert_wx_customer(merchant, "oa-openid-1", "union-1", "article", "", None)
-    same, created = _upsert_wx_customer(merchant, "mp-openid-1", "union-1", "ads", "", None)
+    known = login_official_account(merchant=merchant, oa_openid="oa-openid-1", unionid="union-1").customer
+    same, created = _upsert_wx_customer(
+        merchant, IdentityKind.MP_OPENID, "mp-openid-1", "union-1", "ads", "", None
+    )
     assert (same.pk, created) == (known.pk, False)
+    assert sorted(same.identities.values_list("kind", flat=True)) == ["mp_openid", "oa_openid", "unionid"]
+    assert known.first_touch_source == "article"
     assert WxSession("a", "b") == WxSession("a", "b", None)
 
 

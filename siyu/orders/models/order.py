@@ -69,7 +69,10 @@ class Order(TenantModel):
     refunded_amount = models.PositiveIntegerField(default=0)
     pricing = models.JSONField(default=dict, blank=True, help_text="What the pricing function explained")
     note = models.CharField(max_length=200, blank=True)
+    # Attribution: the source the order came by (the link the storefront passed, else the customer's
+    # last touch within settings.SIYU_ATTRIBUTION_WINDOW_DAYS; see docs/events.md).
     source = models.CharField(max_length=16, blank=True)
+    source_campaign = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - unique among set keys
     request_fingerprint = models.CharField(max_length=64, blank=True)
     carrier = models.CharField(max_length=32, blank=True)

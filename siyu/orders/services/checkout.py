@@ -19,6 +19,7 @@ from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import Category, ProductStatus, Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
 from siyu.core.ids import create_numbered, fingerprint
+from siyu.events.attribution import order_source
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
@@ -59,6 +60,7 @@ class CheckoutRequest:
     source: str = ""
     coupon_ids: tuple[int, ...] | None = None
     add_ons: Mapping[int, int] = field(default_factory=dict)
+    points: int = 0  # the most points the customer will spend (积分抵扣); 0 = none
 
     def as_payload(self) -> dict:
         return {
@@ -74,6 +76,7 @@ class CheckoutRequest:
             "note": self.note,
             "coupon_ids": None if self.coupon_ids is None else sorted(self.coupon_ids),
             "add_ons": sorted(self.add_ons.items()),
+            **({"points": self.points} if self.points else {}),  # keys of orders before points hold
         }
 
 
@@ -279,7 +282,7 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
     request_ = e.PricingRequest(
         lines=tuple(_cart_line(skus[sku_id], qty, paths) for sku_id, qty in sorted(units.items())),
         now=now,
-        customer=promo.customer_context(customer, book),
+        customer=promo.customer_context(customer, book, points_wanted=request.points),
         promotions=book.rules + tuple(q.rule for _ref, q in activities.values()),
         coupons=wallet.engine_coupons(),
         coupon_ids=None if request.coupon_ids is None else tuple(f"coupon:{i}" for i in request.coupon_ids),
@@ -291,6 +294,8 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
             pickup=request.fulfilment == Fulfilment.PICKUP,
         ),
         floor=floor,
+        use_points=request.points > 0,
+        points=promo.points_policy(book),
     )
     try:
         result = e.price(request_)
@@ -351,6 +356,7 @@ def _create_order(
         refused = sorted(set(request.coupon_ids) - {c.pk for c in priced.chosen_coupons()})
         if refused:
             raise CouponUnavailable(detail={"coupon_ids": refused})
+    source, campaign = order_source(customer=customer, requested=request.source, at=now)
     order = create_numbered(
         lambda number: Order.objects.create(
             merchant=merchant,
@@ -365,7 +371,8 @@ def _create_order(
             payable_amount=priced.payable_amount,
             pricing=priced.explain(),
             note=request.note[:200],
-            source=request.source[:16],
+            source=source,
+            source_campaign=campaign,
             idempotency_key=idempotency_key,
             request_fingerprint=payload_fp,
             expires_at=now + timedelta(minutes=merchant.payment_timeout_minutes),
@@ -386,6 +393,10 @@ def _create_order(
     from siyu.promotions import services as promotions  # promotions imports orders; import here
 
     promotions.record_order_promotions(order=order, quote=priced)
+    if priced.result.points_used:  # spent in this transaction: a concurrent spend refuses the order
+        from siyu.members.loyalty.services.orders import redeem_for_order
+
+        redeem_for_order(order=order, points=priced.result.points_used)
     for ref, q in priced.activities.values():
         get_provider(ref.kind).reserve(
             customer=customer, ref=ref, order=order, sku=skus[q.rule.sku_id], quantity=q.rule.quantity

@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from siyu.core.errors import InvalidInput, NotFound
+from siyu.events.models import EventKind
+from siyu.events.services import record_server_event
 from siyu.members.models import Customer
 from siyu.promotions.errors import (
     CouponCodeInvalid,
@@ -242,7 +244,7 @@ def issue_coupon(
             raise CouponNotClaimable(detail={"status": status})
         raise CouponSoldOut(detail={"coupon_template_id": template.pk})
     valid_from, valid_until = _validity(template, now)
-    return Coupon.objects.create(
+    coupon = Coupon.objects.create(
         merchant_id=template.merchant_id,
         template=template,
         customer=customer,
@@ -252,6 +254,15 @@ def issue_coupon(
         code=code,
         claim_key=claim_key or None,
     )
+    record_server_event(
+        merchant_id=coupon.merchant_id,
+        customer_id=customer.pk,
+        kind=EventKind.COUPON_CLAIMED,
+        key=f"coupon:{coupon.pk}",
+        properties={"coupon_id": coupon.pk, "template_id": template.pk, "via": coupon.source},
+        occurred_at=now,
+    )
+    return coupon
 
 
 def claim_coupon(*, customer: Customer, template_id: int, claim_key: str | None = None) -> Coupon:

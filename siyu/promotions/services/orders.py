@@ -14,6 +14,8 @@ from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
 
+from siyu.events.models import EventKind
+from siyu.events.services import record_server_event
 from siyu.orders import signals
 from siyu.orders.models import Order, OrderStatus
 from siyu.promotions import engine as e
@@ -105,6 +107,15 @@ def _use_coupons(sender, order: Order, **kwargs) -> None:
         )
         for _pk, template_id in used:
             CouponTemplate.objects.filter(pk=template_id).update(used=F("used") + 1)
+        for pk, template_id in used:
+            record_server_event(
+                merchant_id=order.merchant_id,
+                customer_id=order.customer_id,
+                kind=EventKind.COUPON_USED,
+                key=f"coupon:{pk}",
+                properties={"coupon_id": pk, "template_id": template_id, "order_id": order.pk},
+                occurred_at=now,
+            )
     earlier = Order.objects.filter(customer_id=order.customer_id, paid_at__isnull=False).exclude(pk=order.pk)
     if not earlier.exists():
         from siyu.promotions.services.coupons import issue_for_trigger

@@ -340,7 +340,9 @@ def test_events_are_unique_and_inside_the_run(run, sim):
     assert span["first"] >= datetime(2025, 1, 1, tzinfo=zone)
     assert span["last"] < datetime(2025, 1, 1, tzinfo=zone) + timedelta(days=DAYS)
     kinds = set(events.values_list("kind", flat=True))
-    assert kinds == {k for k, _ in Event._meta.get_field("kind").choices}
+    # Every kind except the coupon and group-buy events, which the simulator does not model (yet).
+    unmodelled = {"coupon_claimed", "coupon_used", "group_joined"}
+    assert kinds == {k for k, _ in Event._meta.get_field("kind").choices} - unmodelled
     assert events.filter(customer__isnull=True).exclude(anonymous_id="").exists()
 
 

@@ -113,8 +113,8 @@ def test_product_page_shows_skus_stock_and_share_links(merchant, make_product, d
     second.specs = {"size": "250g"}
     second.save(update_fields=["specs"])
     client = Client()
-    # merchant, product + skus + stock + roles, live promotions + pricing policy
-    with django_assert_max_num_queries(7):
+    # merchant, product + skus + stock + roles, live promotions + pricing policy + membership programme
+    with django_assert_max_num_queries(8):
         response = client.get(f"/shop/tea/p/{product.pk}/")
     html = response.content.decode()
     assert response.status_code == 200

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from siyu.core.errors import SiyuError
 from siyu.members import services as members
+from siyu.members.loyalty import selectors as loyalty_selectors
+from siyu.members.loyalty.services import checkins
 from siyu.members.models import Source
 from siyu.orders.models import AfterSaleStatus
 from siyu.storefront import coupon_selectors, selectors, session, tracking
@@ -17,6 +19,7 @@ from siyu.storefront.views.base import Shop, page, safe_next, shop_page
 from siyu.tenancy.models import LoginAdapter
 
 NICKNAME_MAX = 32
+RECENT_POINTS = 5  # points entries the member centre shows
 
 
 @shop_page(methods=("GET", "POST"))
@@ -59,9 +62,12 @@ def logout(request: HttpRequest, shop: Shop) -> HttpResponse:
     return HttpResponseRedirect(shop.url("home"))
 
 
-@shop_page(login=True)
+@shop_page(login=True, methods=("GET", "POST"))
 def me(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The member centre; its check-in button posts here (``action=check_in``, once a day)."""
     assert shop.customer is not None
+    if request.method == "POST":
+        return _check_in(request, shop)
     after_sales = selectors.after_sales(customer=shop.customer)
     return page(
         request,
@@ -76,9 +82,30 @@ def me(request: HttpRequest, shop: Shop) -> HttpResponse:
                 in (AfterSaleStatus.REQUESTED, AfterSaleStatus.APPROVED, AfterSaleStatus.GOODS_RETURNED)
             ),
             "coupon_count": coupon_selectors.usable_count(customer=shop.customer, now=timezone.now()),
+            "membership": loyalty_selectors.membership_view(customer=shop.customer, recent=RECENT_POINTS),
             "tab": "me",
         },
     )
+
+
+def _check_in(request: HttpRequest, shop: Shop) -> HttpResponse:
+    assert shop.customer is not None
+    if request.POST.get("action") == "check_in":
+        try:
+            result = checkins.check_in(customer=shop.customer)
+        except SiyuError as exc:
+            messages.error(request, str(exc.text))
+        else:
+            c = result.check_in
+            if result.created:
+                text = _("Checked in: day %(streak)s, +%(points)s points.") % {
+                    "streak": c.streak,
+                    "points": c.points,
+                }
+            else:
+                text = _("You have already checked in today.")
+            messages.success(request, text)
+    return HttpResponseRedirect(shop.url("me"))
 
 
 @shop_page(login=True)

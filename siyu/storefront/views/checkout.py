@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import SiyuError
+from siyu.members.loyalty import selectors as loyalty_selectors
 from siyu.orders.models import Fulfilment, Order
 from siyu.orders.services import checkout, payments
 from siyu.promotions.activities import ActivityRef
@@ -35,6 +36,9 @@ GATEWAY = "sandbox"
 # takes none (its units take no other discount), the others let checkout pick the best.
 ACTIVITY_COUPONS: dict[str, tuple[int, ...] | None] = {"flash_sale": (), "group_buy": None, "bargain": None}
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+# "Use points" asks for as many as the merchant's rules allow (the engine caps it at the balance,
+# the share of the goods and the step); activity checkouts go through their own services, without.
+POINTS_ALL = 10**9
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Breakdown:
     payable_amount: int
     shipping_base_fee: int = 0
     points_amount: int = 0
+    points_used: int = 0
+    points_offer: tuple[int, int] | None = None  # (points, fen) "use points" would spend and save
     applied: list[Labelled] = field(default_factory=list)
     hints: list[Labelled] = field(default_factory=list)
     coupons: list[CouponView] = field(default_factory=list)
@@ -134,7 +140,9 @@ def breakdown(priced: Any, skus: dict[int, Sku]) -> Breakdown:
         return view
     view.shipping_base_fee = result.shipping_base_fee
     view.points_amount = result.points_amount
-    view.applied = [Labelled(a.label_zh, a.label_en, a.amount) for a in result.applied]
+    view.points_used = result.points_used
+    # points show on a line of their own, with the points spent
+    view.applied = [Labelled(a.label_zh, a.label_en, a.amount) for a in result.applied if a.kind != "points"]
     view.hints = [Labelled(h.text_zh, h.text_en) for h in result.hints]
     view.coupons = [
         CouponView(
@@ -174,6 +182,8 @@ class Form:
             params["address"] = r.address_id
         if r.pickup_outlet_id:
             params["outlet"] = r.pickup_outlet_id
+        if r.points:
+            params["use_points"] = 1
         params.update(overrides)
         return urlencode({k: v for k, v in params.items() if v is not None})
 
@@ -209,6 +219,7 @@ def _read_form(data, shop: Shop, addresses: list, outlets: list) -> Form:
         note=data.get("note", "")[:200],
         source=shop.attribution.source,
         coupon_ids=coupon_ids,
+        points=POINTS_ALL if data.get("use_points") == "1" and activity is None else 0,
     )
     return Form(
         request=request,
@@ -236,6 +247,7 @@ def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outl
         try:
             priced, skus = checkout.quote(customer=shop.customer, request=form.request)
             view = breakdown(priced, skus)
+            view.points_offer = _points_offer(shop, form, priced)
         except SiyuError as exc:
             error = error or exc
     if error is not None:
@@ -255,6 +267,22 @@ def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outl
         },
         status=status,
     )
+
+
+def _points_offer(shop: Shop, form: Form, priced: checkout.Quote) -> tuple[int, int] | None:
+    """What ticking "use points" would spend and save: the quote itself when it is ticked, else a
+    second quote with points (only when the shop runs a programme and the customer has points)."""
+    assert shop.customer is not None
+    result = priced.result
+    if form.request.points:
+        return (result.points_used, result.points_amount) if result.points_used else None
+    if form.activity is not None or priced.book.loyalty is None:
+        return None
+    with_points = replace(form.request, points=POINTS_ALL)
+    if not loyalty_selectors.has_points(customer=shop.customer):
+        return None
+    offer = checkout.quote(customer=shop.customer, request=with_points)[0].result
+    return (offer.points_used, offer.points_amount) if offer.points_used else None
 
 
 @shop_page(login=True, methods=("GET", "POST"))

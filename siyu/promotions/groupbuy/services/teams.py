@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound, SiyuError
+from siyu.events.models import EventKind
+from siyu.events.services import record_server_event
 from siyu.members.models import Customer
 from siyu.orders.models import Fulfilment, Order
 from siyu.orders.services import checkout
@@ -189,6 +191,14 @@ def reserve_seat(*, customer: Customer, ref: ActivityRef, order: Order, sku: Sku
         raise AlreadyInTeam(detail={"team_id": team.pk}) from exc
     team.seats_taken += 1
     team.save(update_fields=["seats_taken"])
+    record_server_event(
+        merchant_id=order.merchant_id,
+        customer_id=customer.pk,
+        kind=EventKind.GROUP_JOINED,
+        key=f"order:{order.pk}",
+        properties={"team_id": team.pk, "group_buy_id": group_buy.pk, "order_id": order.pk, "leader": leader},
+        occurred_at=now,
+    )
 
 
 # ---- customer use cases -------------------------------------------------------------------------

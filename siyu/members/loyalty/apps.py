@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyConfig(AppConfig):
+    name = "siyu.members.loyalty"
+    label = "loyalty"
+    verbose_name = _("Membership and points")
+
+    def ready(self) -> None:
+        from siyu.members.loyalty import receivers
+
+        receivers.connect()

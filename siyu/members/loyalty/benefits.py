@@ -1,0 +1,81 @@
+"""Tier benefits as the pricing engine's rules, and the merchant's points policy.
+
+``siyu.promotions.pricing`` loads a ``Program`` with the promotions in force and adds these rules:
+a tier's discount is a ``MemberPrice`` rate keyed by the tier's code (so it competes with the
+merchant's own member-price and limited-time promotions for the line: the better one wins), and
+free shipping is a ``FreeShipping`` rule with no threshold whose audience is the tiers that have it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from siyu.members.loyalty.models import FULL_RATE, LoyaltySettings, MemberTier
+from siyu.promotions import engine as e
+
+TIER_PRICE_RULE = "loyalty:tier_price"
+TIER_SHIPPING_RULE = "loyalty:tier_shipping"
+
+
+@dataclass(frozen=True)
+class Program:
+    """A merchant's membership programme as pricing needs it."""
+
+    settings: LoyaltySettings
+    tiers: tuple[MemberTier, ...]
+
+
+def load_program(merchant_id: int) -> Program | None:
+    """The programme in force, or None (one query when there is none)."""
+    settings = LoyaltySettings.objects.for_merchant(merchant_id).filter(enabled=True).first()
+    if settings is None:
+        return None
+    return Program(settings, tuple(MemberTier.objects.for_merchant(merchant_id).order_by("rank")))
+
+
+def entry_tier_code(program: Program) -> str | None:
+    """The tier of a customer with no membership row yet: the one that growth 0 reaches."""
+    reached = [t for t in program.tiers if t.growth_threshold == 0]
+    return reached[-1].code if reached else None
+
+
+def _title(tiers: list[MemberTier]) -> str:
+    return "/".join(t.name for t in tiers)[:60]
+
+
+def tier_rules(program: Program | None) -> tuple[e.Promotion, ...]:
+    if program is None:
+        return ()
+    rules: list[e.Promotion] = []
+    discounted = [t for t in program.tiers if t.discount_bp < FULL_RATE]
+    if discounted:
+        rules.append(
+            e.MemberPrice(
+                id=TIER_PRICE_RULE,
+                title=_title(discounted),
+                tier_rate_bp={t.code: t.discount_bp for t in discounted},
+            )
+        )
+    free = [t for t in program.tiers if t.free_shipping]
+    if free:
+        rules.append(
+            e.FreeShipping(
+                id=TIER_SHIPPING_RULE,
+                title=_title(free),
+                threshold=0,
+                audience=e.Audience(tiers=frozenset(t.code for t in free)),
+            )
+        )
+    return tuple(rules)
+
+
+def points_policy(program: Program | None) -> e.PointsPolicy:
+    """积分抵扣 as the engine reads it: how many points pay ¥1, the most share, the step."""
+    if program is None:
+        return e.PointsPolicy()
+    s = program.settings
+    return e.PointsPolicy(
+        points_per_yuan=s.redeem_points_per_yuan,
+        max_share_bp=s.redeem_max_share_bp,
+        step_fen=s.redeem_step_fen,
+    )

@@ -1,0 +1,307 @@
+"""Staff use cases: tiers, the merchant's membership rules, and points adjustments (audited)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from siyu.core.errors import InvalidInput, NotFound
+from siyu.members.loyalty.errors import LoyaltyNotEnabled, TierConflict, TierInUse
+from siyu.members.loyalty.models import (
+    FULL_RATE,
+    LoyaltySettings,
+    Membership,
+    MemberTier,
+    PointsEntry,
+    PointsKind,
+    TierChange,
+)
+from siyu.members.loyalty.services import ledger
+from siyu.members.loyalty.services.expiry import _chunks
+from siyu.members.models import Customer
+from siyu.promotions.models import CouponTemplate
+from siyu.tenancy.models import Staff
+from siyu.tenancy.permissions import Perm
+from siyu.tenancy.services import record_audit, require, snapshot
+
+TIER_FIELDS = [
+    "code",
+    "name",
+    "rank",
+    "growth_threshold",
+    "keep_threshold",
+    "discount_bp",
+    "free_shipping",
+    "birthday_template",
+    "points_multiplier_bp",
+]
+SETTINGS_FIELDS = [
+    "enabled",
+    "earn_points_per_yuan",
+    "redeem_points_per_yuan",
+    "redeem_max_share_bp",
+    "redeem_step_fen",
+    "points_valid_days",
+    "growth_per_yuan",
+    "check_in_points",
+    "check_in_growth",
+    "streak_cycle_days",
+    "streak_rewards",
+    "downgrade_enabled",
+    "downgrade_period_days",
+]
+MAX_ADJUST = 10_000_000
+MAX_REWARD = 1_000_000
+
+
+def get_tier(*, merchant_id: int, tier_id: int, lock: bool = False) -> MemberTier:
+    qs = MemberTier.objects.for_merchant(merchant_id).filter(pk=tier_id)
+    tier = (qs.select_for_update() if lock else qs).first()
+    if tier is None:
+        raise NotFound(detail={"tier_id": tier_id})
+    return tier
+
+
+def _template(merchant_id: int, template_id: int | None, field: str) -> CouponTemplate | None:
+    if template_id is None:
+        return None
+    template = CouponTemplate.objects.for_merchant(merchant_id).filter(pk=template_id).first()
+    if template is None:
+        raise NotFound(detail={field: template_id})
+    return template
+
+
+def _check_tier(tier: MemberTier) -> None:
+    problems = {}
+    if not tier.name.strip():
+        problems["name"] = "required"
+    if not 1 <= tier.discount_bp <= FULL_RATE:
+        problems["discount_bp"] = f"between 1 and {FULL_RATE} (the share paid)"
+    if not 0 <= tier.points_multiplier_bp <= 10 * FULL_RATE:
+        problems["points_multiplier_bp"] = f"between 0 and {10 * FULL_RATE}"
+    if problems:
+        raise InvalidInput(detail=problems)
+    others = MemberTier.objects.for_merchant(tier.merchant_id).exclude(pk=tier.pk)
+    if others.filter(Q(code=tier.code) | Q(rank=tier.rank)).exists():
+        raise TierConflict(detail={"code": tier.code, "rank": tier.rank})
+    below = others.filter(rank__lt=tier.rank, growth_threshold__gte=tier.growth_threshold).exists()
+    above = others.filter(rank__gt=tier.rank, growth_threshold__lte=tier.growth_threshold).exists()
+    if below or above:
+        raise TierConflict(detail={"growth_threshold": tier.growth_threshold, "rank": tier.rank})
+
+
+def _tier_view(tier: MemberTier) -> dict[str, Any]:
+    return snapshot(tier, [f for f in TIER_FIELDS if f != "birthday_template"]) | {
+        "birthday_template_id": tier.birthday_template_id
+    }
+
+
+def _apply(tier: MemberTier, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - {*TIER_FIELDS, "birthday_template_id"} - {"birthday_template"}
+    if unknown:
+        raise InvalidInput(detail={"unknown": sorted(unknown)})
+    if "birthday_template_id" in fields:
+        fields = dict(fields)
+        template_id = fields.pop("birthday_template_id")
+        fields["birthday_template"] = _template(tier.merchant_id, template_id, "birthday_template_id")
+    for name, value in fields.items():
+        if value is None and name != "birthday_template":
+            raise InvalidInput(detail={name: "may not be null"})
+        setattr(tier, name, value)
+
+
+@transaction.atomic
+def create_tier(*, staff: Staff, **fields: Any) -> MemberTier:
+    """A new tier; members whose growth already reaches it move up at once."""
+    require(staff, Perm.PROMOTIONS_EDIT)
+    tier = MemberTier(merchant_id=staff.merchant_id)
+    _apply(tier, fields)
+    _check_tier(tier)
+    tier.save()
+    record_audit(staff=staff, merchant=staff.merchant, action="tier.create", obj=tier, after=_tier_view(tier))
+    retier_members(merchant_id=staff.merchant_id, now=timezone.now())
+    return tier
+
+
+@transaction.atomic
+def update_tier(*, staff: Staff, tier_id: int, **changes: Any) -> MemberTier:
+    """Change a tier. A lower threshold moves members up at once; a higher one moves nobody down
+    (that is the downgrade evaluation's job)."""
+    require(staff, Perm.PROMOTIONS_EDIT)
+    tier = get_tier(merchant_id=staff.merchant_id, tier_id=tier_id, lock=True)
+    before = _tier_view(tier)
+    _apply(tier, changes)
+    _check_tier(tier)
+    tier.save()
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="tier.update",
+        obj=tier,
+        before=before,
+        after=_tier_view(tier),
+    )
+    retier_members(merchant_id=staff.merchant_id, now=timezone.now())
+    return tier
+
+
+@transaction.atomic
+def delete_tier(*, staff: Staff, tier_id: int) -> None:
+    """Delete a tier nobody holds or ever held (its history must stay readable)."""
+    require(staff, Perm.PROMOTIONS_EDIT)
+    tier = get_tier(merchant_id=staff.merchant_id, tier_id=tier_id, lock=True)
+    used = (
+        Membership.objects.filter(tier=tier).exists()
+        or TierChange.objects.filter(Q(from_tier=tier) | Q(to_tier=tier)).exists()
+    )
+    if used:
+        raise TierInUse(detail={"tier_id": tier_id})
+    record_audit(
+        staff=staff, merchant=staff.merchant, action="tier.delete", obj=tier, before=_tier_view(tier)
+    )
+    tier.delete()
+
+
+def retier_members(*, merchant_id: int, now: datetime) -> int:
+    """Move every member up to the highest tier their growth reaches (after a tier edit), set-based:
+    per tier, highest first, one UPDATE and one bulk insert of tier changes per chunk."""
+    moved = 0
+    for tier in reversed(ledger.tiers(merchant_id)):
+        qs = Membership.objects.filter(
+            merchant_id=merchant_id, growth_value__gte=tier.growth_threshold
+        ).filter(Q(tier__isnull=True) | Q(tier__rank__lt=tier.rank))
+        rows = list(qs.order_by("pk").values_list("pk", "customer_id", "tier_id", "growth_value"))
+        for chunk in _chunks(rows):
+            Membership.objects.filter(pk__in=[r[0] for r in chunk]).update(
+                tier=tier, tier_since=now, tier_evaluated_at=None
+            )
+            TierChange.objects.bulk_create(
+                TierChange(
+                    merchant_id=merchant_id,
+                    customer_id=customer_id,
+                    from_tier_id=from_tier,
+                    to_tier=tier,
+                    reason="tier_edit",
+                    growth_value=growth,
+                )
+                for _pk, customer_id, from_tier, growth in chunk
+            )
+        moved += len(rows)
+    return moved
+
+
+def _check_rewards(merchant_id: int, rewards: Any) -> list[dict[str, Any]]:
+    if not isinstance(rewards, list) or len(rewards) > 31:
+        raise InvalidInput(detail={"streak_rewards": "a list of at most 31 days"})
+    clean, days = [], set()
+    for row in rewards:
+        day = row.get("day") if isinstance(row, dict) else None
+        if not isinstance(day, int) or not 1 <= day <= 366 or day in days:
+            raise InvalidInput(detail={"streak_rewards.day": "distinct days between 1 and 366"})
+        days.add(day)
+        item: dict[str, int | None] = {"day": day}
+        for key in ("points", "growth"):
+            value = row.get(key) or 0
+            if not isinstance(value, int) or not 0 <= value <= MAX_REWARD:
+                raise InvalidInput(detail={f"streak_rewards.{key}": f"between 0 and {MAX_REWARD}"})
+            item[key] = value
+        template = _template(merchant_id, row.get("coupon_template_id"), "streak_rewards.coupon_template_id")
+        item["coupon_template_id"] = template.pk if template else None
+        clean.append(item)
+    return sorted(clean, key=lambda r: r["day"])
+
+
+def _check_settings(s: LoyaltySettings) -> None:
+    problems = {}
+    if s.redeem_points_per_yuan < 1:
+        problems["redeem_points_per_yuan"] = "at least 1"
+    if s.redeem_step_fen < 1:
+        problems["redeem_step_fen"] = "at least 1"
+    if not 0 <= s.redeem_max_share_bp <= FULL_RATE:
+        problems["redeem_max_share_bp"] = f"between 0 and {FULL_RATE}"
+    if s.points_valid_days is not None and s.points_valid_days < 1:
+        problems["points_valid_days"] = "at least 1, or null for never"
+    if s.downgrade_period_days < 1:
+        problems["downgrade_period_days"] = "at least 1"
+    if problems:
+        raise InvalidInput(detail=problems)
+
+
+def settings_view(s: LoyaltySettings) -> dict[str, Any]:
+    return {f: getattr(s, f) for f in SETTINGS_FIELDS}
+
+
+@transaction.atomic
+def update_settings(*, staff: Staff, **changes: Any) -> LoyaltySettings:
+    """Set the merchant's membership rules; the first call sets the programme up."""
+    require(staff, Perm.PROMOTIONS_EDIT)
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"unknown": sorted(unknown)})
+    nulls = sorted(k for k, v in changes.items() if v is None and k != "points_valid_days")
+    if nulls:
+        raise InvalidInput(detail={k: "may not be null" for k in nulls})
+    row = LoyaltySettings.objects.for_merchant(staff.merchant_id).select_for_update().first()
+    created = row is None
+    row = row or LoyaltySettings(merchant_id=staff.merchant_id)
+    before = None if created else settings_view(row)
+    if "streak_rewards" in changes:
+        changes["streak_rewards"] = _check_rewards(staff.merchant_id, changes["streak_rewards"])
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _check_settings(row)
+    row.save()
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="loyalty.settings",
+        obj=row,
+        before=before,
+        after=settings_view(row),
+    )
+    return row
+
+
+@transaction.atomic
+def adjust_points(
+    *, staff: Staff, customer_id: int, delta: int, reason: str, idempotency_key: str | None = None
+) -> PointsEntry | None:
+    """Add or take away a customer's points by hand, with a reason, audited. A negative adjustment
+    beyond the balance is refused (``PointsInsufficient``). Replaying a key changes nothing."""
+    require(staff, Perm.CUSTOMERS_EDIT)
+    customer = Customer.objects.for_merchant(staff.merchant_id).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(detail={"customer_id": customer_id})
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise InvalidInput(detail={"reason": "required, at most 200 characters"})
+    if delta == 0 or abs(delta) > MAX_ADJUST:
+        raise InvalidInput(detail={"delta": f"non-zero, at most {MAX_ADJUST} either way"})
+    settings = ledger.program(staff.merchant_id)
+    if settings is None:
+        raise LoyaltyNotEnabled()
+    now = timezone.now()
+    key = f"adjust:{idempotency_key or uuid.uuid4().hex}"
+    move = ledger.Movement(
+        staff.merchant_id, customer.pk, PointsKind.ADJUST, key, now, note=reason, staff=staff
+    )
+    if delta > 0:
+        entry = ledger.credit_points(move, delta, expires_at=ledger.lot_expiry(settings, now))
+    else:
+        entry = ledger.debit_points(move, -delta)
+    if entry is not None:
+        membership = Membership.objects.get(customer=customer)
+        record_audit(
+            staff=staff,
+            merchant=staff.merchant,
+            action="points.adjust",
+            obj=membership,
+            before={"points_balance": entry.balance_after - entry.delta},
+            after={"points_balance": entry.balance_after, "delta": entry.delta, "reason": reason},
+        )
+    return entry
