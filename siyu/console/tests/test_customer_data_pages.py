@@ -772,30 +772,3 @@ def test_the_customer_data_pages_run_without_script_errors(
 
 
 SHOTS = ""  # a folder to save screenshots into while working on these pages
-
-
-def test_guide_notes_on_the_customer_page(console_as, merchant):
-    from siyu.audience.models import GuideNote
-    from siyu.members.services import login_with_code
-    from siyu.tenancy.models import Role
-
-    customer = login_with_code(merchant=merchant, code="nora").customer
-    client, guide = console_as(Role.GUIDE)
-    r = client.post(
-        f"/console/customers/{customer.pk}/notes/", {"body": "想给妈妈买茶", "kind": "consultation"}
-    )
-    assert r.status_code == 302
-    note = GuideNote.objects.get()
-    assert (note.customer_id, note.staff_id, note.kind, note.body) == (
-        customer.pk,
-        guide.pk,
-        "consultation",
-        "想给妈妈买茶",
-    )
-    panel = client.get(f"/console/customers/{customer.pk}/data/")
-    assert "想给妈妈买茶".encode() in panel.content
-    # Refused: an empty body changes nothing; an analyst may read but not write.
-    client.post(f"/console/customers/{customer.pk}/notes/", {"body": "  "})
-    analyst, _ = console_as(Role.ANALYST)
-    assert analyst.post(f"/console/customers/{customer.pk}/notes/", {"body": "x"}).status_code == 403
-    assert GuideNote.objects.count() == 1

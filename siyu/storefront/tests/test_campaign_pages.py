@@ -39,6 +39,8 @@ from siyu.promotions.presale.tests.flows import at
 from siyu.promotions.presale.tests.flows import place as place_presale
 from siyu.promotions.services.coupons import create_template
 from siyu.storefront.tests.conftest import h5_login
+from siyu.storefront.tests.pages import form_token as _token
+from siyu.storefront.tests.pages import left as _left
 from siyu.tenancy.models import Merchant
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +54,6 @@ def _html(client: Client, path: str, status: int = 200) -> str:
     response = client.get(path)
     assert response.status_code == status, response.content[:800]
     return response.content.decode()
-
-
-def _token(html: str) -> str:
-    return re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
 
 
 def _queries(client: Client, path: str) -> int:
@@ -797,10 +795,3 @@ def test_a_friend_helps_through_the_shared_link_in_a_browser(live_server, open_p
     assert friend.js_errors == []
     helper = Customer.objects.get(nickname="小刚")
     assert (helper.referrer_id, AssistRecord.objects.get().assists_count) == (starter.pk, 1)
-
-
-def _left(html: str, testid: str) -> int:
-    """The count a "N left" element shows, whatever the language wraps around it."""
-    found = re.search(rf'data-testid="{testid}">\D*(\d+)', html)
-    assert found, testid
-    return int(found.group(1))
