@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -63,6 +64,24 @@ def _has_nul(value: object) -> bool:
     return False
 
 
+# A date-time whose UTC offset no real time zone uses (they span -12:00..+14:00); PostgreSQL cannot
+# store one beyond ±15:59, so it would fail the query instead of refusing the input.
+_DATETIME_OFFSET = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?([+-])(\d{2}):?(\d{2})$"
+)
+
+
+def _has_bad_offset(value: object) -> bool:
+    if isinstance(value, str):
+        found = _DATETIME_OFFSET.match(value)
+        return bool(found) and int(found.group(2)) * 60 + int(found.group(3)) > 14 * 60  # type: ignore[union-attr]
+    if isinstance(value, dict):
+        return any(_has_bad_offset(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_bad_offset(v) for v in value)
+    return False
+
+
 class RequestParser(Parser):
     """Request input a view can use: a body that is a JSON object, and no NUL characters anywhere.
 
@@ -78,16 +97,24 @@ class RequestParser(Parser):
             raise ValueError("the request body must be a JSON object")
         if _has_nul(data):
             raise ValueError("text may not contain NUL characters")
+        if _has_bad_offset(data):
+            raise ValueError("a date-time has a UTC offset beyond ±14:00")
         return data
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         parsed = super().parse_querydict(data, list_fields, request)
-        if bad := [key for key, value in parsed.items() if _has_nul(key) or _has_nul(value)]:
+        if bad := [
+            key for key, value in parsed.items() if _has_nul(key) or _has_nul(value) or _has_bad_offset(value)
+        ]:
             raise ValidationError(
                 [
-                    {"loc": ("query", key), "msg": "NUL characters are not allowed", "type": "string_nul"}
+                    {
+                        "loc": ("query", key),
+                        "msg": "NUL characters or an impossible UTC offset",
+                        "type": "value_error",
+                    }
                     for key in bad
                 ]
             )
