@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from siyu.events import partitions
 from siyu.events.ingest import CLIENT_MAX_AGE, EventRow, Rejection, parse_batch
-from siyu.events.models import CLIENT_KINDS, Event, EventKey, IdentityLink
+from siyu.events.models import Event, EventKey, IdentityLink
 from siyu.members.models import Customer, Source
 from siyu.tenancy.models import Merchant
 
@@ -101,21 +101,8 @@ def record_events(
         inserted = _insert(merchant_id, rows)
         result.accepted = len(inserted)
         result.duplicates += len(rows) - len(inserted)
-        stored = [r for r in rows if r.event_id in inserted]
-        _move_touches(merchant_id, stored)
-        _refresh_values(merchant_id, stored)
+        _move_touches(merchant_id, [r for r in rows if r.event_id in inserted])
     return result
-
-
-def _refresh_values(merchant_id: int, stored: list[EventRow]) -> None:
-    """A client's behaviour moves the value models' engagement columns (semi-private, last engaged,
-    contact hour): those customers are refreshed after commit. Server events need not: the order
-    signals that write them refresh the customer already."""
-    from siyu.audience.values.services import schedule_refresh
-
-    engaged = {r.customer_id for r in stored if r.customer_id is not None and r.kind in CLIENT_KINDS}
-    if engaged:
-        schedule_refresh(merchant_id, engaged)
 
 
 def _resolve_visitors(merchant_id: int, rows: list[EventRow]) -> None:

@@ -131,29 +131,3 @@ def test_a_payment_refreshes_value_row_and_automatic_tags(
     assert list(CustomerTag.objects.filter(customer=customer).values_list("tag_id", "source")) == [
         (buyer.pk, "rule")
     ]
-
-
-def test_a_customers_behaviour_refreshes_their_value_row(customer, django_capture_on_commit_callbacks):
-    """A favourite with no order makes a semi-private member at once, not only at the nightly run."""
-    from siyu.audience.values.models import CustomerValue
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = record_events(
-            merchant=customer.merchant_id,
-            customer=customer,
-            events=[
-                {
-                    "event_id": "0b7e3c1e-2222-4a8e-9a51-000000000002",
-                    "type": "favourite",
-                    "occurred_at": customer.registered_at.isoformat(),
-                    "properties": {"product_id": 1},
-                }
-            ],
-        )
-    assert result.accepted == 1
-    value = CustomerValue.objects.get(customer=customer)
-    assert (value.is_semi_private, value.order_count, value.last_engaged_at) == (
-        True,
-        0,
-        customer.registered_at,
-    )
