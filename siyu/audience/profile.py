@@ -63,13 +63,10 @@ class Customer360:
     notes: list[GuideNote] = field(default_factory=list)
 
 
-def _customer(merchant_id: int, customer_id: int) -> Customer:
-    customer = (
-        Customer.objects.for_merchant(merchant_id)
-        .filter(pk=customer_id)
-        .prefetch_related("identities", "contact_preferences")
-        .first()
-    )
+def _customer(merchant_id: int, customer_id: int, *, full: bool = False) -> Customer:
+    """The merchant's customer; ``full`` also loads identities and consent (the 360 shows them)."""
+    qs = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id)
+    customer = (qs.prefetch_related("identities", "contact_preferences") if full else qs).first()
     if customer is None:
         raise NotFound(detail={"customer_id": customer_id})
     return customer
@@ -79,7 +76,7 @@ def customer_360(*, staff: Staff, customer_id: int) -> Customer360:
     """One customer of the staff member's merchant; another merchant's id is not found."""
     require(staff, Perm.CUSTOMERS_VIEW)
     merchant_id = staff.merchant_id
-    customer = _customer(merchant_id, customer_id)
+    customer = _customer(merchant_id, customer_id, full=True)
     now = timezone.now()
     coupon_counts = (
         Coupon.objects.for_merchant(merchant_id)

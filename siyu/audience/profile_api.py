@@ -26,9 +26,12 @@ class IdentityOut(Schema):
     value: str
 
 
-class TouchOut(Schema):
+class FirstTouchOut(Schema):
     source: str
     campaign: str
+
+
+class TouchOut(FirstTouchOut):
     at: datetime | None
 
 
@@ -133,7 +136,7 @@ class Customer360Out(Schema):
     identities: list[IdentityOut]
     contact_preferences: dict[str, bool]
     merged_customer_ids: list[int]
-    first_touch: TouchOut
+    first_touch: FirstTouchOut
     last_touch: TouchOut
     referrer_id: int | None
     tags: list[TagBriefOut]
@@ -189,7 +192,7 @@ def _out(p: profile.Customer360) -> dict[str, Any]:
         "identities": [{"kind": i.kind, "value": _masked(i.kind, i.value)} for i in c.identities.all()],
         "contact_preferences": {pref.channel: pref.opted_in for pref in c.contact_preferences.all()},
         "merged_customer_ids": [merge.merged_id for merge in p.merged_from],
-        "first_touch": {"source": c.first_touch_source, "campaign": c.first_touch_campaign, "at": None},
+        "first_touch": {"source": c.first_touch_source, "campaign": c.first_touch_campaign},
         "last_touch": {
             "source": c.last_touch_source,
             "campaign": c.last_touch_campaign,
