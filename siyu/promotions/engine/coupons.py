@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siyu.promotions.engine.explain import coupon_label, reason, yuan
+from siyu.core.money import format_yuan
+from siyu.promotions.engine.explain import coupon_label, reason
 from siyu.promotions.engine.floor import spread_within_rooms
 from siyu.promotions.engine.hints import coupon_threshold
 from siyu.promotions.engine.ledger import Ledger
@@ -104,7 +105,7 @@ def assess(
         base = sum(ledger.lines[i].current for i in lines)
         if base < coupon.threshold:
             gap = coupon.threshold - base
-            refused[coupon.id] = _verdict(coupon, "below_threshold", gap=yuan(gap))
+            refused[coupon.id] = _verdict(coupon, "below_threshold", gap=format_yuan(gap))
             ledger.hints.append(coupon_threshold(coupon.id, gap, *coupon_label(coupon)))
             continue
         if coupon.is_shipping and shipping_fee == 0:

@@ -1,7 +1,13 @@
-"""Human labels for rules, coupons and refusals, in Chinese and English ("满300减50", "¥50 off ¥300")."""
+"""Labels for rules, coupons and refusals in Chinese and English: "满300减50", "¥50.00 off over ¥300.00".
+
+Money people read is ``format_yuan``'s: "¥92.10", always two decimals, in labels, reasons and hints
+alike. Only the bare figures of a promotion's name ("满300减50", "满99.90包邮") drop whole yuan's ".00"
+(``yuan``), the way shops write those names.
+"""
 
 from __future__ import annotations
 
+from siyu.core.money import format_yuan
 from siyu.promotions.engine.types import (
     FULL_RATE,
     ActivityKind,
@@ -25,11 +31,8 @@ Label = tuple[str, str]  # (zh, en)
 
 
 def yuan(fen: int) -> str:
-    """Fen as a short yuan figure for labels: 30000 -> '300', 990 -> '9.9', 5 -> '0.05'."""
-    whole, part = divmod(fen, 100)
-    if part == 0:
-        return str(whole)
-    return f"{whole}.{part:02d}".rstrip("0")
+    """Fen as the bare figure of a promotion's name: 30000 -> '300', 990 -> '9.90', 5 -> '0.05'."""
+    return format_yuan(fen).removeprefix("¥").removesuffix(".00")
 
 
 def zhe(rate_bp: int) -> str:
@@ -64,7 +67,7 @@ def _threshold(basis: Basis, threshold: int) -> Label:
         return "无门槛", "on any order"
     if basis is Basis.QUANTITY:
         return f"满{threshold}件", f"{threshold}+ items"
-    return f"满{yuan(threshold)}", f"over ¥{yuan(threshold)}"
+    return f"满{yuan(threshold)}", f"over {format_yuan(threshold)}"
 
 
 def tier_label(rule: TieredPromotion, tier: Tier) -> Label:
@@ -82,7 +85,7 @@ def tier_label(rule: TieredPromotion, tier: Tier) -> Label:
         en_parts.append(percent_off(tier.rate_bp))
     if tier.reduce:
         zh_parts.append(f"减{yuan(tier.reduce)}")
-        en_parts.append(f"¥{yuan(tier.reduce)} off")
+        en_parts.append(f"{format_yuan(tier.reduce)} off")
     if tier.gifts:
         zh_parts.append("送赠品")
         en_parts.append("free gift")
@@ -120,9 +123,9 @@ def _generic_label(rule: Promotion) -> Label:
     match rule:
         case ActivityPrice():
             zh, en = _ACTIVITY[rule.kind]
-            return f"{zh}¥{yuan(rule.price)}", f"{en} ¥{yuan(rule.price)}"
+            return f"{zh}{format_yuan(rule.price)}", f"{en} {format_yuan(rule.price)}"
         case LimitedTimeDiscount(fixed_price=int() as price):
-            return f"限时价¥{yuan(price)}", f"Limited-time price ¥{yuan(price)}"
+            return f"限时价{format_yuan(price)}", f"Limited-time price {format_yuan(price)}"
         case LimitedTimeDiscount():
             rate = rule.rate_bp if rule.rate_bp is not None else FULL_RATE
             return f"限时{zhe(rate)}", f"Limited-time {percent_off(rate)}"
@@ -133,12 +136,12 @@ def _generic_label(rule: Promotion) -> Label:
         case BuyNGetM():
             return f"买{rule.buy}送{rule.free}", f"Buy {rule.buy} get {rule.free} free"
         case Bundle():
-            return f"套餐价¥{yuan(rule.price)}", f"Bundle price ¥{yuan(rule.price)}"
+            return f"套餐价{format_yuan(rule.price)}", f"Bundle price {format_yuan(rule.price)}"
         case TieredPromotion():
             return tier_label(rule, rule.tiers[0]) if rule.tiers else ("满减", "Spend and save")
         case AddOnOffer():
             name = rule.name or f"SKU {rule.sku_id}"
-            return f"加¥{yuan(rule.price)}换购{name}", f"Add {name} for ¥{yuan(rule.price)}"
+            return f"加{format_yuan(rule.price)}换购{name}", f"Add {name} for {format_yuan(rule.price)}"
         case FreeShipping():
             cond_zh, cond_en = _threshold(rule.basis, rule.threshold)
             return f"{cond_zh}包邮", f"Free shipping {cond_en}"
@@ -158,19 +161,20 @@ def _nth_label(rule: NthItemDiscount) -> Label:
 
 
 def coupon_label(coupon: Coupon) -> Label:
-    """'满200减20券', '8.5折券(最高减¥50)', '运费券' and their English."""
+    """'满200减20券', '8.5折券(最高减¥50.00)', '运费券' and their English."""
     cond_zh = f"满{yuan(coupon.threshold)}" if coupon.threshold else ""
-    cond_en = f" over ¥{yuan(coupon.threshold)}" if coupon.threshold else ""
+    cond_en = f" over {format_yuan(coupon.threshold)}" if coupon.threshold else ""
     if coupon.kind is CouponKind.AMOUNT:
         zh = f"{cond_zh or '无门槛'}减{yuan(coupon.amount)}券"
-        en = f"¥{yuan(coupon.amount)} off{cond_en} coupon"
+        en = f"{format_yuan(coupon.amount)} off{cond_en} coupon"
     elif coupon.kind is CouponKind.PERCENT:
-        cap_zh = f"(最高减¥{yuan(coupon.max_discount)})" if coupon.max_discount is not None else ""
-        cap_en = f" (up to ¥{yuan(coupon.max_discount)})" if coupon.max_discount is not None else ""
+        cap_zh = f"(最高减{format_yuan(coupon.max_discount)})" if coupon.max_discount is not None else ""
+        cap_en = f" (up to {format_yuan(coupon.max_discount)})" if coupon.max_discount is not None else ""
         zh = f"{cond_zh}{'打' if cond_zh else ''}{zhe(coupon.rate_bp)}券{cap_zh}"
         en = f"{percent_off(coupon.rate_bp)}{cond_en} coupon{cap_en}"
     elif coupon.amount:
-        zh, en = f"{cond_zh}运费减{yuan(coupon.amount)}券", f"¥{yuan(coupon.amount)} off shipping{cond_en}"
+        zh = f"{cond_zh}运费减{yuan(coupon.amount)}券"
+        en = f"{format_yuan(coupon.amount)} off shipping{cond_en}"
     else:
         zh, en = f"{cond_zh}免运费券", f"Free shipping coupon{cond_en}"
     if coupon.title:
@@ -178,7 +182,8 @@ def coupon_label(coupon: Coupon) -> Label:
     return zh, en
 
 
-# Reasons a rule or coupon did nothing. Format fields: gap (yuan), other (a rule/coupon id).
+# Reasons a rule or coupon did nothing. Format fields: gap (money as format_yuan writes it, or a number
+# of items), other (a rule/coupon id).
 REASONS: dict[str, Label] = {
     "not_started": ("活动未开始", "not started yet"),
     "expired": ("已过期", "expired"),
@@ -192,7 +197,7 @@ REASONS: dict[str, Label] = {
         "适用商品已享其他优惠, 不可叠加",
         "its goods already have a promotion it cannot stack with",
     ),
-    "below_threshold": ("还差¥{gap}达到门槛", "¥{gap} short of the threshold"),
+    "below_threshold": ("还差{gap}达到门槛", "{gap} short of the threshold"),
     "below_quantity": ("还差{gap}件达到门槛", "{gap} more items needed"),
     "no_shipping_fee": ("本单无运费", "this order has no shipping fee"),
     "at_floor": ("商品已是最低价, 无法再优惠", "prices are already at their minimum"),

@@ -1,14 +1,14 @@
-"""Hints for what is almost reached: "再买 ¥23 可减 ¥50", "还差1件享第二件半价"."""
+"""Hints for what is almost reached: "再买¥23.00可减¥50.00", "还差1件享第二件半价"."""
 
 from __future__ import annotations
 
-from siyu.promotions.engine.explain import yuan
+from siyu.core.money import format_yuan
 from siyu.promotions.engine.results import Hint
 from siyu.promotions.engine.types import Basis
 
 
 def spend_more(kind: str, rule_id: str, basis: Basis, gap: int, reward_zh: str, reward_en: str) -> Hint:
-    """Reach a threshold by amount ("再买¥23可减50") or by quantity ("再买1件可打8折")."""
+    """Reach a threshold by amount ("再买¥23.00可减50") or by quantity ("再买1件可打8折")."""
     if basis is Basis.QUANTITY:
         return Hint(
             kind=kind,
@@ -23,8 +23,8 @@ def spend_more(kind: str, rule_id: str, basis: Basis, gap: int, reward_zh: str, 
         rule_id=rule_id,
         gap_amount=gap,
         gap_quantity=0,
-        text_zh=f"再买¥{yuan(gap)}可{reward_zh}",
-        text_en=f"Spend ¥{yuan(gap)} more to get {reward_en}",
+        text_zh=f"再买{format_yuan(gap)}可{reward_zh}",
+        text_en=f"Spend {format_yuan(gap)} more to get {reward_en}",
     )
 
 
@@ -47,8 +47,8 @@ def add_on_available(rule_id: str, price: int, name_zh: str, name_en: str) -> Hi
         rule_id=rule_id,
         gap_amount=0,
         gap_quantity=0,
-        text_zh=f"已满足条件, 可加¥{yuan(price)}换购{name_zh}",
-        text_en=f"You can now add {name_en} for ¥{yuan(price)}",
+        text_zh=f"已满足条件, 可加{format_yuan(price)}换购{name_zh}",
+        text_en=f"You can now add {name_en} for {format_yuan(price)}",
     )
 
 
@@ -59,6 +59,6 @@ def coupon_threshold(coupon_id: str, gap: int, label_zh: str, label_en: str) -> 
         rule_id=coupon_id,
         gap_amount=gap,
         gap_quantity=0,
-        text_zh=f"再买¥{yuan(gap)}可用{label_zh}",
-        text_en=f"Spend ¥{yuan(gap)} more to use your {label_en}",
+        text_zh=f"再买{format_yuan(gap)}可用{label_zh}",
+        text_en=f"Spend {format_yuan(gap)} more to use your {label_en}",
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siyu.promotions.engine.explain import percent_off, reason, rule_label, tier_label, yuan, zhe
+from siyu.core.money import format_yuan
+from siyu.promotions.engine.explain import percent_off, reason, rule_label, tier_label, zhe
 from siyu.promotions.engine.floor import line_floor
 from siyu.promotions.engine.hints import add_on_available, spend_more
 from siyu.promotions.engine.ledger import Ledger, LineState
@@ -77,8 +78,8 @@ def _reward_text(tier: Tier) -> tuple[str, str]:
         zh.append(f"打{zhe(tier.rate_bp)}")
         en.append(percent_off(tier.rate_bp))
     if tier.reduce:
-        zh.append(f"减¥{yuan(tier.reduce)}")
-        en.append(f"¥{yuan(tier.reduce)} off")
+        zh.append(f"减{format_yuan(tier.reduce)}")
+        en.append(f"{format_yuan(tier.reduce)} off")
     if tier.gifts:
         zh.append("得赠品")
         en.append("a free gift")
@@ -97,7 +98,7 @@ def _reach(ledger: Ledger, rule: TieredPromotion) -> Reached | None:
     if not reached or not lines:
         code = "below_threshold" if lines else "out_of_scope"
         gap = tiers[0].threshold - value if tiers else 0
-        gap_text = yuan(gap) if rule.basis is Basis.AMOUNT else str(gap)
+        gap_text = format_yuan(gap) if rule.basis is Basis.AMOUNT else str(gap)
         if rule.basis is Basis.QUANTITY and lines:
             code = "below_quantity"
         ledger.refuse(rule.id, code, reason(code, gap=gap_text))
@@ -106,7 +107,7 @@ def _reach(ledger: Ledger, rule: TieredPromotion) -> Reached | None:
     times = value // tier.threshold if rule.repeat and tier.threshold > 0 else 1
     if rule.repeat and tier.reduce and not above and tier.threshold > 0:
         gap = (times + 1) * tier.threshold - value
-        zh, en = f"再减¥{yuan(tier.reduce)}", f"another ¥{yuan(tier.reduce)} off"
+        zh, en = f"再减{format_yuan(tier.reduce)}", f"another {format_yuan(tier.reduce)} off"
         ledger.hints.append(spend_more("order", rule.id, rule.basis, gap, zh, en))
     base = measure(ledger, lines, Basis.AMOUNT)
     off = base * (FULL_RATE - tier.rate_bp) // FULL_RATE + tier.reduce * times
@@ -165,11 +166,11 @@ def _add_on(ledger: Ledger, request: PricingRequest, offer: AddOnOffer, reached:
     name = offer.name or f"SKU {offer.sku_id}"
     if not reached:
         if gap > 0:
-            zh, en = f"加¥{yuan(offer.price)}换购{name}", f"add {name} for ¥{yuan(offer.price)}"
+            zh, en = f"加{format_yuan(offer.price)}换购{name}", f"add {name} for {format_yuan(offer.price)}"
             ledger.hints.append(spend_more("add_on", offer.id, offer.basis, gap, zh, en))
         code = "below_threshold" if offer.basis is Basis.AMOUNT else "below_quantity"
         ledger.refuse(
-            offer.id, code, reason(code, gap=yuan(gap) if offer.basis is Basis.AMOUNT else str(gap))
+            offer.id, code, reason(code, gap=format_yuan(gap) if offer.basis is Basis.AMOUNT else str(gap))
         )
         return
     if picked <= 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from siyu.core.money import allocate
+from siyu.core.money import allocate, format_yuan
 from siyu.promotions.engine.explain import coupon_label, reason, rule_label, yuan
 from siyu.promotions.engine.hints import spend_more
 from siyu.promotions.engine.ledger import Ledger
@@ -60,7 +60,7 @@ def quote_shipping(ledger: Ledger, request: PricingRequest, rules: list[FreeShip
         if amount >= policy.free_threshold:
             label = (
                 f"满{yuan(policy.free_threshold)}包邮",
-                f"Free shipping over ¥{yuan(policy.free_threshold)}",
+                f"Free shipping over {format_yuan(policy.free_threshold)}",
             )
             return ShippingQuote(fee, 0, [_waiver(MERCHANT_FREE_SHIPPING, fee, label)])
         gaps.append((MERCHANT_FREE_SHIPPING, Basis.AMOUNT, policy.free_threshold - amount))
@@ -75,7 +75,8 @@ def quote_shipping(ledger: Ledger, request: PricingRequest, rules: list[FreeShip
         gaps.append((rule.id, rule.basis, rule.threshold - value))
         code = "below_threshold" if rule.basis is Basis.AMOUNT else "below_quantity"
         gap = rule.threshold - value
-        ledger.refuse(rule.id, code, reason(code, gap=yuan(gap) if rule.basis is Basis.AMOUNT else str(gap)))
+        gap_text = format_yuan(gap) if rule.basis is Basis.AMOUNT else str(gap)
+        ledger.refuse(rule.id, code, reason(code, gap=gap_text))
     for rule_id, basis, gap in gaps:
         ledger.hints.append(spend_more("shipping", rule_id, basis, gap, "包邮", "free shipping"))
     return ShippingQuote(fee, fee)
@@ -128,8 +129,8 @@ def apply_points(ledger: Ledger, request: PricingRequest) -> tuple[int, int]:
             stage=Stage.POINTS,
             amount=fen,
             capped_by_floor=0,
-            label_zh=f"{points}积分抵¥{yuan(fen)}",
-            label_en=f"{points} points for ¥{yuan(fen)}",
+            label_zh=f"{points}积分抵{format_yuan(fen)}",
+            label_en=f"{points} points for {format_yuan(fen)}",
             allocations=tuple((ledger.lines[i].key, p) for i, p in zip(lines, parts, strict=True) if p),
         )
     )

@@ -73,7 +73,7 @@ def test_hint_tells_how_much_more_to_spend(staff_api, shop_api, sku, address):
     )
     assert response.status_code == 201, response.content
     quote = shop_api.post(f"{SHOP}/checkout/quote", {"lines": [{"sku_id": sku.pk, "quantity": 3}]}).json()
-    assert [(h["gap_amount"], h["text_zh"]) for h in quote["hints"]] == [(5000, "再买¥50可减¥50")]
+    assert [(h["gap_amount"], h["text_zh"]) for h in quote["hints"]] == [(5000, "再买¥50.00可减¥50.00")]
 
 
 def test_bad_template_is_refused_with_the_field_and_nothing_saved(staff_api):

@@ -60,9 +60,9 @@ def test_unusable_coupons_say_why() -> None:
         "ship": "no_shipping_fee",
     }
     far = next(v for v in result.coupons if v.coupon_id == "far")
-    assert far.reason_zh == "还差¥200达到门槛"
+    assert far.reason_zh == "还差¥200.00达到门槛"
     assert far.label_zh == "满500减50券"
-    assert any(h.text_zh == "再买¥200可用满500减50券" for h in result.hints)
+    assert any(h.text_zh == "再买¥200.00可用满500减50券" for h in result.hints)
 
 
 def test_new_customer_coupon_for_a_new_customer() -> None:
@@ -200,14 +200,14 @@ def test_many_coupons_are_searched_exactly() -> None:
 def test_coupon_labels() -> None:
     from siyu.promotions.engine.explain import coupon_label
 
-    assert coupon_label(amount("a", 1500)) == ("无门槛减15券", "¥15 off coupon")
+    assert coupon_label(amount("a", 1500)) == ("无门槛减15券", "¥15.00 off coupon")
     assert coupon_label(percent("p", 8800, cap=5000, threshold=10000)) == (
-        "满100打8.8折券(最高减¥50)",
-        "12% off over ¥100 coupon (up to ¥50)",
+        "满100打8.8折券(最高减¥50.00)",
+        "12% off over ¥100.00 coupon (up to ¥50.00)",
     )
     assert coupon_label(Coupon(id="s", kind=CouponKind.SHIPPING, amount=500, title="包邮日")) == (
         "包邮日: 运费减5券",
-        "包邮日: ¥5 off shipping",
+        "包邮日: ¥5.00 off shipping",
     )
 
 

@@ -53,7 +53,7 @@ def test_a_cart_through_every_stage() -> None:
     assert (result.shipping_fee, result.payable_amount) == (0, 18890)
     assert verdict(result, "c20") == (True, False, "conflict")
     assert verdict(result, "new") == (False, False, "new_customers_only")
-    assert [h.text_zh for h in result.hints] == ["再买¥59.1可包邮", "再买¥70可减¥50"]
+    assert [h.text_zh for h in result.hints] == ["再买¥59.10可包邮", "再买¥70.00可减¥50.00"]
     assert line(result, "L1A").payable_amount == 2990 - 410
 
 
@@ -91,7 +91,7 @@ def test_explain_is_json_ready() -> None:
         "amount": 100,
         "capped_by_floor": 0,
         "label_zh": "无门槛减1",
-        "label_en": "¥1 off on any order",
+        "label_en": "¥1.00 off on any order",
         "allocations": {"L0": 100},
     }
     assert refusal(run([item(1, 100)], TieredPromotion(id="x", tiers=(Tier(threshold=500),))), "x") == (

@@ -42,7 +42,7 @@ def test_flash_sale_splits_the_line_for_the_allowed_units() -> None:
         1980,
     )
     assert sale.source_index == regular.source_index == 0
-    assert applied(result, "flash").label_zh == "秒杀价¥9.9"
+    assert applied(result, "flash").label_zh == "秒杀价¥9.90"
     assert result.payable_amount == 5900 + 1980
 
 
@@ -89,7 +89,7 @@ def test_limited_time_fixed_price_with_per_customer_limit() -> None:
     result = run([item(1, 9900, 4)], sale, customer=customer)
     # 3 per customer, 1 already bought: 2 units at 59, 2 at the list price 99.
     assert result.payable_amount == 2 * 5900 + 2 * 9900
-    assert applied(result, "ltd").label_zh == "限时价¥59"
+    assert applied(result, "ltd").label_zh == "限时价¥59.00"
 
 
 def test_limit_already_used_up_gives_list_price() -> None:
@@ -168,7 +168,7 @@ def test_bundle_price_split_by_component_amounts() -> None:
     assert entry.amount == 4000
     assert dict(entry.allocations) == {"L0": 2286, "L1": 1714}
     assert result.payable_amount == 8000 + 15000 - 4000
-    assert entry.label_zh == "套餐价¥100"
+    assert entry.label_zh == "套餐价¥100.00"
 
 
 def test_bundle_missing_component_hint() -> None:

@@ -30,18 +30,20 @@ def test_highest_reached_tier_applies_split_by_line_amount() -> None:
     entry = applied(result, "mj")
     assert entry.amount == 5000
     assert entry.label_zh == "满300减50"
-    assert entry.label_en == "¥50 off over ¥300"
+    assert entry.label_en == "¥50.00 off over ¥300.00"
     assert dict(entry.allocations) == {"L0": 3125, "L1": 1875}
     assert result.payable_amount == 27000
-    assert [(h.rule_id, h.gap_amount, h.text_zh) for h in result.hints] == [("mj", 18000, "再买¥180可减¥100")]
+    assert [(h.rule_id, h.gap_amount, h.text_zh) for h in result.hints] == [
+        ("mj", 18000, "再买¥180.00可减¥100.00")
+    ]
 
 
 def test_below_the_first_tier_hints_the_gap() -> None:
     result = run([item(1, 27700)], MJ)
     assert result.discount_amount == 0
     assert refusal(result, "mj") == "below_threshold"
-    assert result.hints[0].text_zh == "再买¥23可减¥50"
-    assert result.hints[0].text_en == "Spend ¥23 more to get ¥50 off"
+    assert result.hints[0].text_zh == "再买¥23.00可减¥50.00"
+    assert result.hints[0].text_en == "Spend ¥23.00 more to get ¥50.00 off"
 
 
 def test_top_tier() -> None:
@@ -56,7 +58,7 @@ def test_repeat_without_a_ceiling() -> None:
     assert applied(result, "every").amount == 15000  # 3 x 50
     assert applied(result, "every").label_zh == "每满300减50"
     assert result.hints[0].gap_amount == 25000
-    assert result.hints[0].text_zh == "再买¥250可再减¥50"
+    assert result.hints[0].text_zh == "再买¥250.00可再减¥50.00"
 
 
 def test_tiered_discount_by_quantity() -> None:
@@ -158,7 +160,7 @@ def test_add_on_offer_when_picked_and_reached() -> None:
     result = run([item(1, 10000)], offer, add_ons={"addon": 3})
     extra = line(result, "X:addon:7")
     assert (extra.kind, extra.quantity, extra.payable_amount) == (LineKind.ADD_ON, 1, 990)
-    assert applied(result, "addon").label_zh == "加¥9.9换购纸巾"
+    assert applied(result, "addon").label_zh == "加¥9.90换购纸巾"
     assert result.payable_amount == 10990
 
 
@@ -174,10 +176,10 @@ def test_add_on_offer_hints() -> None:
     )
     short = run([item(1, 9000)], offer, add_ons={"addon": 1})
     assert refusal(short, "addon") == "below_threshold"
-    assert short.hints[0].text_zh == "再买¥9可加¥9.9换购纸巾"
+    assert short.hints[0].text_zh == "再买¥9.00可加¥9.90换购纸巾"
     reached = run([item(1, 9900)], offer)
     assert refusal(reached, "addon") == "not_chosen"
-    assert reached.hints[0].text_zh == "已满足条件, 可加¥9.9换购纸巾"
+    assert reached.hints[0].text_zh == "已满足条件, 可加¥9.90换购纸巾"
 
 
 def test_add_on_line_counts_for_no_threshold_and_takes_no_order_discount() -> None:

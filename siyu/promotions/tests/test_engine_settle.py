@@ -103,7 +103,7 @@ def test_points_after_coupons_within_the_max_share() -> None:
     result = run([item(1, 6000), item(2, 4000)], coupons=(coupon,), customer=customer, use_points=True)
     # Goods payable 80 after the coupon: at most 50% = 40 in points (4000 points at 100 = ¥1).
     assert (result.points_amount, result.points_used) == (4000, 4000)
-    assert applied(result, "points").label_zh == "4000积分抵¥40"
+    assert applied(result, "points").label_zh == "4000积分抵¥40.00"
     assert result.payable_amount == 4000
     assert sum(p.points_amount for p in result.lines) == 4000
 
@@ -123,7 +123,7 @@ def test_merchant_free_shipping_threshold_and_hint() -> None:
     policy = ShippingPolicy(fee=800, free_threshold=9900)
     paid = run([item(1, 9000)], shipping=policy)
     assert (paid.shipping_base_fee, paid.shipping_fee, paid.payable_amount) == (800, 800, 9800)
-    assert paid.hints[0].text_zh == "再买¥9可包邮"
+    assert paid.hints[0].text_zh == "再买¥9.00可包邮"
     free = run([item(1, 9900)], shipping=policy)
     assert (free.shipping_fee, free.shipping_discount) == (0, 800)
     assert applied(free, "shipping:merchant").label_zh == "满99包邮"
@@ -173,7 +173,7 @@ def test_shipping_coupon_limit() -> None:
 
 
 def test_money_and_rate_formats() -> None:
-    assert [yuan(30000), yuan(990), yuan(5), yuan(12345)] == ["300", "9.9", "0.05", "123.45"]
+    assert [yuan(30000), yuan(990), yuan(5), yuan(12345)] == ["300", "9.90", "0.05", "123.45"]
     assert [zhe(8500), zhe(5000), zhe(8750)] == ["8.5折", "5折", "8.75折"]
     assert [percent_off(8500), percent_off(8750)] == ["15% off", "12.5% off"]
 

@@ -42,7 +42,7 @@ def test_centre_lists_claimable_coupons_with_engine_labels(merchant, owner, djan
     html = response.content.decode()
     assert html.count('data-testid="offer"') == 2
     assert "满100减20券" in html
-    assert "8.5折券(最高减¥30)" in html
+    assert "8.5折券(最高减¥30.00)" in html
 
 
 def test_claim_then_limit_then_wallet(merchant, owner, shopper):
