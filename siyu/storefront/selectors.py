@@ -154,14 +154,14 @@ def _orders(customer: Customer) -> QuerySet[Order]:
 
 
 def orders(*, customer: Customer, tab: str = "all", page: int = 1) -> tuple[list[Order], bool]:
-    """A page of the customer's orders with their lines, in 2 queries."""
+    """A page of the customer's orders with their lines and redemptions, in 3 queries."""
     qs = _orders(customer)
     statuses = ORDER_TABS.get(tab) or []
     if statuses:
         qs = qs.filter(status__in=statuses)
     start = (page - 1) * PAGE_SIZE
     rows = list(
-        qs.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))[
+        qs.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "redemptions")[
             start : start + PAGE_SIZE + 1
         ]
     )
@@ -169,12 +169,13 @@ def orders(*, customer: Customer, tab: str = "all", page: int = 1) -> tuple[list
 
 
 def order(*, customer: Customer, order_id: int) -> Order | None:
-    """One of the customer's orders with lines, pickup outlet and after-sales (4 queries)."""
+    """One of the customer's orders with lines, redemptions, pickup outlet and after-sales (5 queries)."""
     return (
         _orders(customer)
         .select_related("pickup_outlet")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            "redemptions",
             Prefetch("after_sales", queryset=AfterSale.objects.order_by("-id").prefetch_related("lines")),
         )
         .filter(pk=order_id)

@@ -122,7 +122,7 @@ def test_checkout_quotes_the_cart_with_the_default_address(
     html = response.content.decode()
     assert response.status_code == 200
     assert f'name="address" value="{address.pk}" checked' in html
-    assert html.count('<li class="line">') == 5
+    assert html.count('data-testid="priced-line"') == 5
     assert 'data-testid="shipping">¥10.00<' in html  # ¥60.04 is under the ¥99 free-shipping threshold
     assert 'data-testid="payable">¥70.04<' in html
 

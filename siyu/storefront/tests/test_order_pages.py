@@ -31,8 +31,8 @@ def test_order_list_tabs_and_query_count(merchant, make_product, buyer, django_a
     unpaid = place(customer, [(skus[2].pk, 1)], address=address)
     for _ in range(3):
         place(customer, [(skus[2].pk, 1)], address=address)
-    # shop + session + customer, orders, lines, cart count
-    with django_assert_max_num_queries(6):
+    # shop + session + customer, orders, lines, redemptions, cart count
+    with django_assert_max_num_queries(7):
         response = client.get("/shop/tea/orders/")
     html = response.content.decode()
     assert html.count('data-testid="order-card"') == 5
@@ -45,11 +45,11 @@ def test_order_detail_shows_amounts_and_actions(merchant, make_product, buyer, d
     client, customer, address = buyer
     sku = make_product(price=3000).skus.get()
     order = place(customer, [(sku.pk, 2)], address=address)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + the order's redemptions
         response = client.get(f"/shop/tea/orders/{order.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'data-testid="order-payable">¥70.00<' in html  # ¥60 + ¥10 shipping
+    assert 'data-testid="priced-payable">¥70.00<' in html  # ¥60 + ¥10 shipping
     assert 'data-testid="pay-order"' in html and 'data-testid="cancel-order"' in html
     assert 'data-testid="request-after-sale"' not in html
     pay(customer, order)

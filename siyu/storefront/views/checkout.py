@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from siyu.catalog.models import Sku
 from siyu.core.errors import SiyuError
 from siyu.members.loyalty import selectors as loyalty_selectors
+from siyu.orders import presentation
 from siyu.orders.models import Fulfilment, Order
 from siyu.orders.services import checkout, payments
 from siyu.promotions.activities import ActivityRef
@@ -42,21 +43,9 @@ POINTS_ALL = 10**9
 
 
 @dataclass(frozen=True)
-class LineView:
-    sku: Sku
-    kind: str
-    quantity: int
-    unit_price: int
-    goods_amount: int
-    discount_amount: int
-    payable_amount: int
-
-
-@dataclass(frozen=True)
 class Labelled:
     zh: str
     en: str
-    amount: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,25 +62,13 @@ class CouponView:
 
 @dataclass
 class Breakdown:
-    """What the checkout page shows of a quote, whichever pricing produced it."""
+    """What the checkout page shows of a quote: the priced order (the same account the order page
+    shows afterwards), what is almost reached, the coupons to choose from and the points offer."""
 
-    lines: list[LineView]
-    goods_amount: int
-    discount_amount: int
-    shipping_fee: int
-    payable_amount: int
-    shipping_base_fee: int = 0
-    points_amount: int = 0
-    points_used: int = 0
+    priced: presentation.PricedOrder
     points_offer: tuple[int, int] | None = None  # (points, fen) "use points" would spend and save
-    applied: list[Labelled] = field(default_factory=list)
     hints: list[Labelled] = field(default_factory=list)
     coupons: list[CouponView] = field(default_factory=list)
-
-    @property
-    def saving(self) -> int:
-        """Everything taken off: goods discounts, points and the shipping waived."""
-        return self.discount_amount + self.shipping_base_fee - self.shipping_fee
 
     @property
     def usable_coupons(self) -> list[CouponView]:
@@ -107,58 +84,27 @@ def _coupon_pk(engine_id: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def breakdown(priced: Any, skus: dict[int, Sku]) -> Breakdown:
-    """Read a quote: the promotions engine's (``.result``) or the list-price one before it."""
-    lines = [
-        LineView(
-            sku=skus[p.sku_id],
-            kind=str(getattr(p, "kind", "regular")),
-            quantity=p.quantity,
-            unit_price=p.unit_price,
-            goods_amount=p.goods_amount,
-            discount_amount=p.discount_amount + getattr(p, "points_amount", 0),
-            payable_amount=p.payable_amount,
-        )
-        for p in priced.lines
-        if p.sku_id in skus
-    ]
-    view = Breakdown(
-        lines=lines,
-        goods_amount=priced.goods_amount,
-        discount_amount=priced.discount_amount,
-        shipping_fee=priced.shipping_fee,
-        payable_amount=priced.payable_amount,
-        shipping_base_fee=priced.shipping_fee,
+def breakdown(priced: checkout.Quote, skus: dict[int, Sku], *, pickup: bool) -> Breakdown:
+    """Read a quote for the page."""
+    result = priced.result
+    return Breakdown(
+        priced=presentation.from_quote(priced, skus, pickup=pickup),
+        hints=[Labelled(h.text_zh, h.text_en) for h in result.hints],
+        coupons=[
+            CouponView(
+                pk=pk,
+                zh=v.label_zh,
+                en=v.label_en,
+                usable=v.usable,
+                chosen=v.chosen,
+                value=v.value,
+                reason_zh=v.reason_zh,
+                reason_en=v.reason_en,
+            )
+            for v in result.coupons
+            if (pk := _coupon_pk(v.coupon_id)) is not None
+        ],
     )
-    result = getattr(priced, "result", None)
-    if result is None:  # list prices only: the adjustments are shipping notes
-        view.applied = [
-            Labelled(a["label_zh"], a["label_en"], a["amount"])
-            for a in priced.explain().get("adjustments", [])
-            if a["kind"] not in ("shipping", "free_shipping")
-        ]
-        return view
-    view.shipping_base_fee = result.shipping_base_fee
-    view.points_amount = result.points_amount
-    view.points_used = result.points_used
-    # points show on a line of their own, with the points spent
-    view.applied = [Labelled(a.label_zh, a.label_en, a.amount) for a in result.applied if a.kind != "points"]
-    view.hints = [Labelled(h.text_zh, h.text_en) for h in result.hints]
-    view.coupons = [
-        CouponView(
-            pk=pk,
-            zh=v.label_zh,
-            en=v.label_en,
-            usable=v.usable,
-            chosen=v.chosen,
-            value=v.value,
-            reason_zh=v.reason_zh,
-            reason_en=v.reason_en,
-        )
-        for v in result.coupons
-        if (pk := _coupon_pk(v.coupon_id)) is not None
-    ]
-    return view
 
 
 @dataclass(frozen=True)
@@ -246,7 +192,7 @@ def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outl
     if form is not None:
         try:
             priced, skus = checkout.quote(customer=shop.customer, request=form.request)
-            view = breakdown(priced, skus)
+            view = breakdown(priced, skus, pickup=form.request.fulfilment == Fulfilment.PICKUP)
             view.points_offer = _points_offer(shop, form, priced)
         except SiyuError as exc:
             error = error or exc

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
+from siyu.orders import presentation
 from siyu.orders.models import AfterSaleKind, Order, OrderStatus
 from siyu.orders.services import aftersales, lifecycle
 from siyu.storefront import selectors
@@ -52,7 +53,13 @@ def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
     return page(
         request,
         "storefront/orders.html",
-        {"orders": rows, "tab_key": tab, "tabs": TAB_LABELS.items(), "page_no": page_no, "more": more},
+        {
+            "orders": [(order, presentation.for_order(order)) for order in rows],
+            "tab_key": tab,
+            "tabs": TAB_LABELS.items(),
+            "page_no": page_no,
+            "more": more,
+        },
     )
 
 
@@ -64,10 +71,9 @@ def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpRespons
         "storefront/order.html",
         {
             "order": order,
-            "lines": list(order.lines.all()),
+            "priced": presentation.for_order(order),
             "after_sales": list(order.after_sales.all()),
             "can_after_sale": order.status in aftersales.ALLOWED[AfterSaleKind.REFUND_ONLY],
-            "pricing": order.pricing or {},
         },
     )
 
