@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from siyu.catalog import selectors as catalog
 from siyu.catalog.models import Category, Product, ProductRole, ProductRoleAssignment, ProductStatus, Sku
+from siyu.inventory.models import StockLevel
 from siyu.members.models import Address, Customer
 from siyu.orders.models import AfterSale, CartItem, Order, OrderLine, OrderStatus
 from siyu.tenancy.models import Merchant, Outlet
@@ -198,6 +199,66 @@ def addresses(*, customer: Customer) -> list[Address]:
 
 def pickup_outlets(*, merchant: Merchant) -> list[Outlet]:
     return list(Outlet.objects.for_merchant(merchant).filter(is_active=True, supports_pickup=True))
+
+
+def specs_text(specs: object) -> str:
+    """A SKU's specs as a shopper reads them: {"规格": "50g", "包装": "罐"} -> "50g / 罐"."""
+    if not isinstance(specs, dict):
+        return ""
+    return " / ".join(f"{v}" for v in specs.values())
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """An item an outlet cannot hand over in full: the units wanted and the units it has."""
+
+    name: str
+    specs: dict
+    wanted: int
+    available: int
+
+    @property
+    def item(self) -> str:
+        return f"{self.name} {specs_text(self.specs)}".strip()
+
+
+@dataclass(frozen=True)
+class PickupChoice:
+    outlet: Outlet
+    shortages: list[Shortage]
+
+    @property
+    def has_everything(self) -> bool:
+        return not self.shortages
+
+
+def pickup_choices(
+    *, merchant: Merchant, outlets: list[Outlet], wanted: dict[int, int]
+) -> list[PickupChoice]:
+    """Each pickup outlet with the items it is short of for ``wanted`` (SKU id -> units), in 2 queries.
+
+    An outlet holds stock of its own (a StockLevel per SKU and outlet); a SKU it has no row for has
+    none there. Units held by unpaid orders are not available.
+    """
+    if not outlets or not wanted:
+        return [PickupChoice(outlet, []) for outlet in outlets]
+    rows = Sku.objects.for_merchant(merchant).select_related("product").filter(pk__in=list(wanted))
+    skus = {s.pk: s for s in rows}
+    available = {
+        (outlet_id, sku_id): on_hand - reserved
+        for outlet_id, sku_id, on_hand, reserved in StockLevel.objects.for_merchant(merchant)
+        .filter(outlet__in=outlets, sku_id__in=list(skus))
+        .values_list("outlet_id", "sku_id", "on_hand", "reserved")
+    }
+    choices = []
+    for outlet in outlets:
+        shortages = [
+            Shortage(sku.product.name, sku.specs, wanted[sku_id], max(0, have))
+            for sku_id, sku in sorted(skus.items())
+            if (have := available.get((outlet.pk, sku_id), 0)) < wanted[sku_id]
+        ]
+        choices.append(PickupChoice(outlet, shortages))
+    return choices
 
 
 def after_sales(*, customer: Customer) -> list[AfterSale]:

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 from siyu.core.money import format_yuan
 from siyu.promotions.engine.explain import percent_off, zhe
+from siyu.storefront.selectors import specs_text
 
 register = template.Library()
 
@@ -45,8 +46,4 @@ def pay_rate(rate_bp: Any) -> str:
     return percent_off(bp) if (get_language() or "").startswith("en") else zhe(bp)
 
 
-@register.filter
-def specs_text(specs: Any) -> str:
-    if not isinstance(specs, dict):
-        return ""
-    return " / ".join(f"{v}" for v in specs.values())
+register.filter("specs_text", specs_text)

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from siyu.catalog.models import Sku
 from siyu.core.errors import SiyuError
 from siyu.members.loyalty import selectors as loyalty_selectors
+from siyu.members.models import Address
 from siyu.orders import presentation
 from siyu.orders.models import Fulfilment, Order
 from siyu.orders.services import checkout, payments
@@ -31,6 +32,7 @@ from siyu.storefront import selectors
 from siyu.storefront.errors import CheckoutFormInvalid
 from siyu.storefront.views.base import Shop, page, shop_page
 from siyu.storefront.views.catalog import int_param
+from siyu.tenancy.models import Outlet
 
 GATEWAY = "sandbox"
 # Activities the checkout page buys through, and the coupons their services use: a flash sale
@@ -134,7 +136,29 @@ class Form:
         return urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def _read_form(data, shop: Shop, addresses: list, outlets: list) -> Form:
+@dataclass
+class Places:
+    """Where the order can go: the customer's addresses, the pickup outlets and, once a pickup order's
+    lines are known, what each outlet has of them (``pickup``)."""
+
+    addresses: list[Address]
+    outlets: list[Outlet]
+    pickup: list[selectors.PickupChoice] = field(default_factory=list)
+
+    def preferred_outlet(self) -> int | None:
+        """The first outlet that has every item, else the first outlet (the page says what is short)."""
+        complete = [c.outlet.pk for c in self.pickup if c.has_everything]
+        return next(iter(complete), self.outlets[0].pk if self.outlets else None)
+
+    @property
+    def pickup_complete(self) -> bool:
+        return any(c.has_everything for c in self.pickup)
+
+
+def _read_form(data, shop: Shop, places: Places) -> Form:
+    """Read the form; for a pickup order, also fill ``places.pickup`` with each outlet's stock of
+    the lines and, when no outlet was chosen yet, choose one that has them all."""
+    assert shop.customer is not None
     fulfilment = data.get("fulfilment") or Fulfilment.DELIVERY
     if fulfilment not in Fulfilment.values:
         raise CheckoutFormInvalid(detail={"fulfilment": fulfilment})
@@ -147,11 +171,19 @@ def _read_form(data, shop: Shop, addresses: list, outlets: list) -> Form:
             raise CheckoutFormInvalid(detail={"sku": data.get("sku"), "qty": data.get("qty")})
         lines = [checkout.LineRequest(buy_sku, buy_qty, activity=activity)]
     address_id = int_param(data.get("address"))
+    addresses = places.addresses
     if address_id is None and fulfilment == Fulfilment.DELIVERY and "address" not in data and addresses:
         address_id = addresses[0].pk  # the default address sorts first
     outlet_id = int_param(data.get("outlet"))
-    if outlet_id is None and fulfilment == Fulfilment.PICKUP and "outlet" not in data and outlets:
-        outlet_id = outlets[0].pk
+    if fulfilment == Fulfilment.PICKUP and places.outlets:
+        wanted: dict[int, int] = {}
+        for line in lines if lines is not None else checkout.cart_lines(shop.customer):
+            wanted[line.sku_id] = wanted.get(line.sku_id, 0) + line.quantity
+        places.pickup = selectors.pickup_choices(
+            merchant=shop.merchant, outlets=places.outlets, wanted=wanted
+        )
+        if outlet_id is None and "outlet" not in data:
+            outlet_id = places.preferred_outlet()
     coupons_set = data.get("coupons_set") == "1" and activity is None
     coupon_ids = ACTIVITY_COUPONS.get(activity.kind) if activity is not None else None
     if coupons_set:
@@ -186,7 +218,7 @@ def _activity(raw: str | None) -> ActivityRef | None:
     return ActivityRef(kind=kind, id=int(ident))
 
 
-def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outlets, *, error=None):
+def _render(request: HttpRequest, shop: Shop, form: Form | None, places: Places, *, error=None):
     assert shop.customer is not None
     view, status = None, 200
     if form is not None:
@@ -205,8 +237,10 @@ def _render(request: HttpRequest, shop: Shop, form: Form | None, addresses, outl
             "form": form,
             "req": form.request if form else None,
             "view": view,
-            "addresses": addresses,
-            "outlets": outlets,
+            "addresses": places.addresses,
+            "outlets": places.outlets,
+            "pickup": places.pickup,
+            "pickup_complete": places.pickup_complete,
             "error": error,
             "token": uuid.uuid4().hex,
             "address_next": f"{shop.url('checkout')}?{form.query(address=None) if form else ''}",
@@ -234,22 +268,24 @@ def _points_offer(shop: Shop, form: Form, priced: checkout.Quote) -> tuple[int, 
 @shop_page(login=True, methods=("GET", "POST"))
 def checkout_page(request: HttpRequest, shop: Shop) -> HttpResponse:
     assert shop.customer is not None
-    addresses = selectors.addresses(customer=shop.customer)
-    outlets = selectors.pickup_outlets(merchant=shop.merchant)
+    places = Places(
+        addresses=selectors.addresses(customer=shop.customer),
+        outlets=selectors.pickup_outlets(merchant=shop.merchant),
+    )
     data = request.POST if request.method == "POST" else request.GET
     try:
-        form = _read_form(data, shop, addresses, outlets)
+        form = _read_form(data, shop, places)
     except SiyuError as exc:
-        return _render(request, shop, None, addresses, outlets, error=exc)
+        return _render(request, shop, None, places, error=exc)
     if request.method == "GET":
-        return _render(request, shop, form, addresses, outlets)
+        return _render(request, shop, form, places)
     token = request.POST.get("token", "")
     if not TOKEN_RE.match(token):
-        return _render(request, shop, form, addresses, outlets, error=CheckoutFormInvalid())
+        return _render(request, shop, form, places, error=CheckoutFormInvalid())
     try:
         order = _place(shop, form, idempotency_key=f"h5:{token}")
     except SiyuError as exc:
-        return _render(request, shop, form, addresses, outlets, error=exc)
+        return _render(request, shop, form, places, error=exc)
     return pay_redirect(request, shop, order)
 
 
