@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 
 from siyu.core.money import format_yuan
 from siyu.promotions.engine.explain import percent_off, zhe
@@ -47,3 +49,26 @@ def pay_rate(rate_bp: Any) -> str:
 
 
 register.filter("specs_text", specs_text)
+
+
+def days_format() -> str:
+    """How the page's language writes a number of days in a countdown, "{n}" standing for the number
+    ("{n}天", "{n}d"); storefront.js reads it from the page to write the same text as it ticks."""
+    return pgettext("countdown", "{n}d")
+
+
+@register.simple_tag
+def countdown_days() -> str:
+    return days_format()
+
+
+@register.filter
+def countdown(until: Any) -> str:
+    """The time left until ``until`` as the page's language writes it: '1天 02:03:04', '1d 02:03:04',
+    '00:05:00' (no days), '00:00:00' once past. storefront.js keeps it ticking."""
+    if not isinstance(until, datetime):
+        return ""
+    left = max(0, int((until - timezone.now()).total_seconds()))
+    days, rest = divmod(left, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days_format().replace('{n}', str(days))} {clock}" if days else clock

@@ -97,10 +97,12 @@
     });
   }
 
-  // Countdowns: <span data-countdown="2025-01-01T12:00:00+08:00"></span> shows hh:mm:ss left.
+  // Countdowns: <span data-countdown="2025-01-01T12:00:00+08:00">1天 02:03:04</span> keeps ticking. The
+  // page says how its language writes days (<body data-countdown-days="{n}天">), as the server did.
   function initCountdowns() {
     var nodes = document.querySelectorAll("[data-countdown]");
     if (!nodes.length) return;
+    var daysFormat = document.body.dataset.countdownDays || "{n}d";
     function pad(n) { return n < 10 ? "0" + n : String(n); }
     function tick() {
       var now = Date.now();
@@ -108,7 +110,7 @@
         var left = Math.max(0, Math.floor((Date.parse(node.dataset.countdown) - now) / 1000));
         var days = Math.floor(left / 86400);
         var text = pad(Math.floor(left % 86400 / 3600)) + ":" + pad(Math.floor(left % 3600 / 60)) + ":" + pad(left % 60);
-        node.textContent = (days ? days + "d " : "") + text;
+        node.textContent = (days ? daysFormat.replace("{n}", String(days)) + " " : "") + text;
         if (left === 0) node.classList.add("ended");
       });
     }
