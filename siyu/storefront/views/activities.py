@@ -16,6 +16,7 @@ from siyu.core.errors import NotFound
 from siyu.core.money import format_yuan
 from siyu.orders.models import Fulfilment
 from siyu.promotions.bargain import selectors as bargain_selectors
+from siyu.promotions.bargain.models import LIVE_RECORD, BargainRecord
 from siyu.promotions.bargain.services import records as bargains
 from siyu.promotions.flashsale import selectors as flash_selectors
 from siyu.promotions.groupbuy import selectors as group_selectors
@@ -157,10 +158,22 @@ def team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
 
 @shop_page()
 def bargain(request: HttpRequest, shop: Shop, bargain_id: int) -> HttpResponse:
-    found = bargain_selectors.live_bargains(shop.merchant.pk, timezone.now()).filter(pk=bargain_id).first()
+    now = timezone.now()
+    found = bargain_selectors.live_bargains(shop.merchant.pk, now).filter(pk=bargain_id).first()
     if found is None:
         raise NotFound(detail={"bargain_id": bargain_id})
-    return page(request, "storefront/bargain.html", {"bargain": found, "shares": share_links(request, shop)})
+    mine = None  # the customer's own bargain under way: go on with it rather than start another
+    if shop.customer is not None:
+        mine = (
+            BargainRecord.objects.for_merchant(shop.merchant)
+            .filter(bargain=found, customer=shop.customer, status__in=LIVE_RECORD, expires_at__gt=now)
+            .first()
+        )
+    return page(
+        request,
+        "storefront/bargain.html",
+        {"bargain": found, "mine": mine, "shares": share_links(request, shop)},
+    )
 
 
 @shop_page(login=True, methods=("POST",))
