@@ -15,7 +15,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -54,15 +53,13 @@ from siyu.promotions.campaigns.providers import BLIND_BOX
 from siyu.promotions.campaigns.services import assist as assists
 from siyu.promotions.campaigns.services import draws
 from siyu.promotions.campaigns.services import split as splits
-from siyu.promotions.presale.models import Presale, PresaleStatus
-from siyu.storefront import selectors
+from siyu.storefront import activity_selectors, selectors
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, page, shop_page
 from siyu.storefront.views.catalog import int_param
 from siyu.storefront.views.checkout import GATEWAY
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-LIST_SIZE = 10
 MY_ROWS = 50  # the customer's own chances or boxes shown on a campaign page
 MAX_BOXES = 99  # per order, as the shop API's BlindBoxOrderIn allows
 
@@ -163,62 +160,10 @@ def pay_then_return(request: HttpRequest, shop: Shop, order: Order, back: str) -
 # ---- open campaigns -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    kind: str
-    label: str | Promise
-    name: str
-    url: str
-    ends_at: datetime
-
-
 @shop_page()
 def campaign_list(request: HttpRequest, shop: Shop) -> HttpResponse:
-    """Presales taking deposits or balances, and the assists, splits, lotteries and blind boxes
-    running now (one query each)."""
-    now = timezone.now()
-    m = shop.merchant
-
-    def running(model: Any, **filters: Any) -> list[Any]:
-        qs = model.objects.for_merchant(m).filter(
-            status=CampaignStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now, **filters
-        )
-        return list(qs.order_by("ends_at", "pk")[:LIST_SIZE])
-
-    presales = (
-        Presale.objects.for_merchant(m)
-        .exclude(status=PresaleStatus.CANCELLED)
-        .filter(deposit_starts_at__lte=now, balance_ends_at__gt=now)
-        .order_by("deposit_ends_at", "pk")[:LIST_SIZE]
-    )
-    entries = [
-        *(
-            Entry(
-                "presale",
-                _("Presale"),
-                p.name,
-                shop.url("presale", p.pk),
-                p.deposit_ends_at if now < p.deposit_ends_at else p.balance_ends_at,
-            )
-            for p in presales
-        ),
-        *(
-            Entry("assist", _("Friend assist"), c.name, shop.url("assist", c.pk), c.ends_at)
-            for c in running(AssistCampaign)
-        ),
-        *(
-            Entry("split", _("Friend split"), c.name, shop.url("split", c.pk), c.ends_at)
-            for c in running(SplitCampaign)
-        ),
-        *(
-            Entry("lottery", _("Pay and draw"), c.name, shop.url("lottery", c.pk), c.ends_at)
-            for c in running(DrawCampaign, kind=DrawKind.PAY_LOTTERY)
-        ),
-        *(
-            Entry("blind_box", _("Blind box"), c.name, shop.url("blind_box", c.pk), c.ends_at)
-            for c in running(DrawCampaign, kind=DrawKind.BLIND_BOX)
-        ),
-    ]
+    """活动: every activity running now, whatever its playbook (one query per playbook)."""
+    entries = activity_selectors.running(merchant=shop.merchant, now=timezone.now())
     return page(request, "storefront/campaigns.html", {"entries": entries})
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from siyu.catalog.selectors import sku_available
 from siyu.core.errors import NotFound
-from siyu.storefront import selectors, tracking
+from siyu.storefront import activity_selectors, selectors, tracking
 from siyu.storefront.offers import product_offers
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, page, shop_page
@@ -26,11 +26,17 @@ def int_param(raw: str | None, *, default: int | None = None, low: int = 1, high
 @shop_page()
 def home(request: HttpRequest, shop: Shop) -> HttpResponse:
     zones, feed = selectors.home(merchant=shop.merchant)
-    activities = selectors.home_activities(merchant=shop.merchant, now=timezone.now())
+    now = timezone.now()
     return page(
         request,
         "storefront/home.html",
-        {"zones": zones, "feed": feed, "activities": activities, "tab": "home"},
+        {
+            "zones": zones,
+            "feed": feed,
+            "activities": selectors.home_activities(merchant=shop.merchant, now=now),
+            "running": activity_selectors.running_count(merchant=shop.merchant, now=now),
+            "tab": "home",
+        },
     )
 
 
