@@ -74,6 +74,13 @@ def group_buy(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
     found = group_selectors.live_group_buys(shop.merchant.pk, now).filter(pk=group_buy_id).first()
     if found is None:
         raise NotFound(detail={"group_buy_id": group_buy_id})
+    joined: set[int] = set()  # the customer's own seats: invite friends there, don't join again
+    if shop.customer is not None:
+        joined = set(
+            group_selectors.customer_memberships(shop.merchant.pk, shop.customer.pk)
+            .filter(team__group_buy=found, status__in=LIVE_MEMBER)
+            .values_list("team_id", flat=True)
+        )
     return page(
         request,
         "storefront/group_buy.html",
@@ -81,6 +88,7 @@ def group_buy(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
             "group_buy": found,
             "rows": list(found.skus.all()),
             "teams": group_selectors.joinable_teams(found, now),
+            "joined": joined,
             "shares": share_links(request, shop),
             "token": uuid.uuid4().hex,
         },
@@ -99,7 +107,8 @@ def _delivery(shop: Shop, *, pickup_only: bool) -> teams.Delivery | None:
 
 @shop_page(login=True, methods=("POST",))
 def open_team(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpResponse:
-    """开团 with the default address (the leader's order is held until the team forms), then pay."""
+    """开团 with the default address (the leader's order is held until the team forms), then pay and
+    come back to the team, where the invite to friends is."""
     assert shop.customer is not None
     found = group_selectors.group_buys(shop.merchant.pk).filter(pk=group_buy_id).first()
     if found is None:
@@ -120,7 +129,7 @@ def open_team(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
         delivery=delivery,
         idempotency_key=f"h5:{token}" if token else None,
     )
-    return pay_redirect(request, shop, member.order)
+    return pay_redirect(request, shop, member.order, back=shop.url("team", member.team_id))
 
 
 @shop_page()
@@ -136,7 +145,7 @@ def team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
     if found is None:
         raise NotFound(detail={"team_id": team_id})
     members = [m for m in found.members.all() if m.status in LIVE_MEMBER]
-    mine = shop.customer is not None and any(m.customer_id == shop.customer.pk for m in members)
+    mine = next((m for m in members if shop.customer is not None and m.customer_id == shop.customer.pk), None)
     return page(
         request,
         "storefront/team.html",
@@ -146,7 +155,9 @@ def team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
             "empty_seats": range(max(0, found.size - len(members) - found.virtual_members)),
             "rows": list(found.group_buy.skus.all()),
             "mine": mine,
-            "joinable": found.status == TeamStatus.FORMING and found.seats_left > 0 and not mine,
+            # A team still forming asks for friends: its members invite, others may join and share.
+            "forming": found.status == TeamStatus.FORMING and found.seats_left > 0,
+            "joinable": found.status == TeamStatus.FORMING and found.seats_left > 0 and mine is None,
             "activity": f"group_buy:{found.pk}",
             "shares": share_links(request, shop),
         },

@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from siyu.core.errors import InvalidInput, NotFound, SiyuError
+from siyu.core.errors import InvalidInput, NotFound
 from siyu.members.models import Address
 from siyu.orders.models import Fulfilment, Order
-from siyu.orders.services import checkout, payments
+from siyu.orders.services import checkout
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.models import (
     AssistCampaign,
@@ -57,7 +57,7 @@ from siyu.storefront import activity_selectors, selectors
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, page, shop_page
 from siyu.storefront.views.catalog import int_param
-from siyu.storefront.views.checkout import GATEWAY
+from siyu.storefront.views.checkout import pay_redirect
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 MY_ROWS = 50  # the customer's own chances or boxes shown on a campaign page
@@ -139,22 +139,6 @@ def place_activity_order(
         idempotency_key=f"h5:{token}" if TOKEN_RE.match(token) else None,
     )
     return order
-
-
-def pay_then_return(request: HttpRequest, shop: Shop, order: Order, back: str) -> HttpResponse:
-    """Open the order's payment (one per order, as ``views.checkout.pay_redirect``) and send the
-    customer to the cashier, whose return link leads to ``back`` (the campaign page)."""
-    assert shop.customer is not None
-    try:
-        started = payments.start_payment(
-            customer=shop.customer, order_id=order.pk, gateway=GATEWAY, idempotency_key=f"h5:{order.number}"
-        )
-    except SiyuError as exc:
-        messages.error(request, str(exc.text))
-        return HttpResponseRedirect(back)
-    return HttpResponseRedirect(
-        f"{started.action.url}?{urlencode({'return': request.build_absolute_uri(back)})}"
-    )
 
 
 # ---- open campaigns -----------------------------------------------------------------------------
@@ -566,4 +550,4 @@ def buy_blind_box(request: HttpRequest, shop: Shop, blind_box_id: int) -> HttpRe
         address_id=address_id,
         coupon_ids=None,  # as the shop API: checkout picks the best coupons
     )
-    return pay_then_return(request, shop, order, back)
+    return pay_redirect(request, shop, order, back=back)

@@ -286,6 +286,8 @@ def checkout_page(request: HttpRequest, shop: Shop) -> HttpResponse:
         order = _place(shop, form, idempotency_key=f"h5:{token}")
     except SiyuError as exc:
         return _render(request, shop, form, places, error=exc)
+    if form.activity is not None and form.activity.kind == "group_buy":  # back to the team just joined
+        return pay_redirect(request, shop, order, back=shop.url("team", form.activity.id))
     return pay_redirect(request, shop, order)
 
 
@@ -333,19 +335,21 @@ def _place(shop: Shop, form: Form, *, idempotency_key: str) -> Order:
     )
 
 
-def pay_redirect(request: HttpRequest, shop: Shop, order: Order) -> HttpResponse:
-    """Open (or reopen) the order's payment and send the customer to the cashier.
+def pay_redirect(request: HttpRequest, shop: Shop, order: Order, *, back: str | None = None) -> HttpResponse:
+    """Open (or reopen) the order's payment and send the customer to the cashier, whose return link
+    leads to ``back`` (the order's page unless the flow has a better one, e.g. the team just opened).
 
-    One idempotency key per order: paying again from the order page reuses the open payment.
+    One idempotency key per order: paying again from the order page reuses the open payment. If the
+    payment cannot start, the customer is sent to ``back`` with the reason.
     """
     assert shop.customer is not None
-    detail = shop.url("order", order.pk)
+    back = back or shop.url("order", order.pk)
     try:
         started = payments.start_payment(
             customer=shop.customer, order_id=order.pk, gateway=GATEWAY, idempotency_key=f"h5:{order.number}"
         )
     except SiyuError as exc:
         messages.error(request, str(exc.text))
-        return HttpResponseRedirect(detail)
-    back = request.build_absolute_uri(detail)
-    return HttpResponseRedirect(f"{started.action.url}?{urlencode({'return': back})}")
+        return HttpResponseRedirect(back)
+    query = urlencode({"return": request.build_absolute_uri(back)})
+    return HttpResponseRedirect(f"{started.action.url}?{query}")

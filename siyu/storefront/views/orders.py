@@ -11,6 +11,9 @@ from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.orders import presentation
 from siyu.orders.models import AfterSaleKind, Order, OrderStatus
 from siyu.orders.services import aftersales, lifecycle
+from siyu.promotions.groupbuy.models import TeamMember, TeamStatus
+from siyu.promotions.groupbuy.services.teams import HOLD_REASON as GROUP_FORMING
+from siyu.promotions.presale.services.bookings import DEPOSIT_HOLD
 from siyu.storefront import selectors
 from siyu.storefront.views.base import Shop, page, shop_page
 from siyu.storefront.views.catalog import int_param
@@ -32,6 +35,14 @@ AFTER_SALE_REASONS = {
     "damaged": gettext_lazy("Arrived damaged"),
     "other": gettext_lazy("Other"),
 }
+
+
+# Why a paid order waits before it ships, as the customer reads it (Order.hold_reason).
+HOLD_TEXTS = {
+    GROUP_FORMING: gettext_lazy("Ships once the group forms."),
+    DEPOSIT_HOLD: gettext_lazy("This is a deposit: the goods ship with the balance order."),
+}
+OTHER_HOLD = gettext_lazy("Waiting for the activity to finish before shipping.")
 
 
 def _order(shop: Shop, order_id: int) -> Order:
@@ -66,11 +77,18 @@ def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
 @shop_page(login=True)
 def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
+    forming_team = None  # the group-buy team this order waits for: invite friends to fill it
+    if order.hold_reason == GROUP_FORMING:
+        seats = TeamMember.objects.filter(merchant_id=order.merchant_id, order=order)
+        forming = seats.filter(team__status=TeamStatus.FORMING)
+        forming_team = forming.values_list("team_id", flat=True).first()
     return page(
         request,
         "storefront/order.html",
         {
             "order": order,
+            "hold_text": HOLD_TEXTS.get(order.hold_reason, OTHER_HOLD) if order.hold_reason else "",
+            "forming_team": forming_team,
             "priced": presentation.for_order(order),
             "after_sales": list(order.after_sales.all()),
             "can_after_sale": order.status in aftersales.ALLOWED[AfterSaleKind.REFUND_ONLY],

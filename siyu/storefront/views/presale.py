@@ -29,10 +29,10 @@ from siyu.storefront.views.campaigns import (
     ask_for_address,
     delivery_address,
     form_token,
-    pay_then_return,
     place_activity_order,
     posted_quantity,
 )
+from siyu.storefront.views.checkout import pay_redirect
 
 MAX_UNITS = 999  # per deposit, as the shop API's PresaleDepositIn allows
 MY_BOOKINGS = 20
@@ -145,7 +145,7 @@ def pay_deposit(request: HttpRequest, shop: Shop, presale_id: int) -> HttpRespon
         coupon_ids=(),
     )
     booking = PresaleBooking.objects.for_merchant(shop.merchant).get(deposit_order=order)
-    return pay_then_return(request, shop, order, shop.url("presale_booking", booking.pk))
+    return pay_redirect(request, shop, order, back=shop.url("presale_booking", booking.pk))
 
 
 def _booking(shop: Shop, booking_id: int) -> PresaleBooking:
@@ -207,7 +207,7 @@ def pay_balance(request: HttpRequest, shop: Shop, booking_id: int) -> HttpRespon
         address_id=address_id,
         coupon_ids=None,  # as the shop API: the balance takes the best coupons
     )
-    return pay_then_return(request, shop, order, back)
+    return pay_redirect(request, shop, order, back=back)
 
 
 @shop_page(login=True, methods=("POST",))
