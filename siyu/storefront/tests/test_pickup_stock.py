@@ -46,7 +46,7 @@ def test_checkout_chooses_the_outlet_that_has_everything_and_the_order_goes_thro
     assert texts(html, "pickup-short") == []
     english = client.get("/shop/tea/checkout/", {"fulfilment": "pickup"}, HTTP_ACCEPT_LANGUAGE="en")
     assert texts(english.content.decode(), "outlet-choice") == [
-        "新天地店 Short 龙井: 0 left, 2 wanted",
+        "新天地店 Not all in stock 龙井: 0 left, 2 wanted",
         "静安寺店 In stock",
     ]
 
