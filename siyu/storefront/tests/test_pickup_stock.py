@@ -1,16 +1,20 @@
-"""Self-pickup at checkout: each outlet's stock of the cart's lines is shown, and the outlet chosen
-for the shopper is one that has everything; when none has, the page says what is short where."""
+"""Self-pickup: at checkout each outlet's stock of the cart's lines is shown, and the outlet chosen
+for the shopper (there, and for a pickup-only group buy) is one that has everything; when none has,
+the page says what is short where."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from siyu.inventory.models import StockLevel
 from siyu.orders.models import CartItem, Order
 from siyu.orders.services.cart import add_to_cart
+from siyu.promotions.groupbuy.services.activities import GroupBuyInput, GroupBuySkuInput, create_group_buy
 from siyu.storefront.tests.pages import form_token, texts
 from siyu.tenancy.models import Outlet
 
@@ -82,3 +86,30 @@ def test_when_no_outlet_has_everything_the_page_says_what_is_short_where(cart):
     assert not Order.objects.exists()
     assert list(StockLevel.objects.order_by("pk").values_list("pk", "on_hand", "reserved")) == before
     assert CartItem.objects.count() == 2
+
+
+def test_a_pickup_only_team_is_opened_at_an_outlet_that_has_the_units(merchant, owner, make_product, shopper):
+    client, leader = shopper
+    sku = make_product("乌龙", price=5000).skus.get()
+    empty = Outlet.objects.create(merchant=merchant, code="A", name="新天地店", supports_pickup=True)
+    stocked = Outlet.objects.create(merchant=merchant, code="B", name="静安寺店", supports_pickup=True)
+    StockLevel.objects.create(merchant=merchant, sku=sku, outlet=empty, on_hand=0)
+    StockLevel.objects.create(merchant=merchant, sku=sku, outlet=stocked, on_hand=3)
+    now = timezone.now()
+    gb = create_group_buy(
+        staff=owner,
+        data=GroupBuyInput(
+            name="到店自提团",
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(days=1),
+            group_size=2,
+            time_limit_hours=24,
+            pickup_only=True,
+            skus=[GroupBuySkuInput(sku.pk, group_price=3000)],
+        ),
+    )
+    response = client.post(f"/shop/tea/group-buys/{gb.pk}/open/", {"sku": sku.pk, "qty": 1, "token": "t1"})
+    assert response.status_code == 302 and response["Location"].startswith("/sandbox-pay/")
+    order = Order.objects.get(customer=leader)
+    assert (order.fulfilment, order.pickup_outlet_id) == ("pickup", stocked.pk)
+    assert StockLevel.objects.get(outlet=stocked).reserved == 1

@@ -95,11 +95,14 @@ def group_buy(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
     )
 
 
-def _delivery(shop: Shop, *, pickup_only: bool) -> teams.Delivery | None:
-    """The customer's default address (or the first pickup outlet when the activity is pickup only)."""
+def _delivery(shop: Shop, *, pickup_only: bool, sku_id: int, quantity: int) -> teams.Delivery | None:
+    """The customer's default address (or, when the activity is pickup only, the first pickup outlet
+    that has the units, else the first outlet)."""
     assert shop.customer is not None
     if pickup_only:
-        outlet = next(iter(selectors.pickup_outlets(merchant=shop.merchant)), None)
+        outlets = selectors.pickup_outlets(merchant=shop.merchant)
+        choices = selectors.pickup_choices(merchant=shop.merchant, outlets=outlets, wanted={sku_id: quantity})
+        outlet = next((c.outlet for c in choices if c.has_everything), next(iter(outlets), None))
         return teams.Delivery(fulfilment=Fulfilment.PICKUP, pickup_outlet_id=outlet.pk) if outlet else None
     address = next(iter(selectors.addresses(customer=shop.customer)), None)
     return teams.Delivery(address_id=address.pk) if address else None
@@ -113,13 +116,13 @@ def open_team(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
     found = group_selectors.group_buys(shop.merchant.pk).filter(pk=group_buy_id).first()
     if found is None:
         raise NotFound(detail={"group_buy_id": group_buy_id})
-    delivery = _delivery(shop, pickup_only=found.pickup_only)
+    sku_id = int_param(request.POST.get("sku"))
+    quantity = int_param(request.POST.get("qty"), default=1, high=999) or 1
+    delivery = _delivery(shop, pickup_only=found.pickup_only, sku_id=sku_id or 0, quantity=quantity)
     if delivery is None:
         messages.error(request, _("Please add an address first."))
         back = shop.url("group_buy", group_buy_id)
         return HttpResponseRedirect(f"{shop.url('address_new')}?{urlencode({'next': back})}")
-    sku_id = int_param(request.POST.get("sku"))
-    quantity = int_param(request.POST.get("qty"), default=1, high=999) or 1
     token = request.POST.get("token", "")[:40]
     member = teams.open_team(
         customer=shop.customer,
