@@ -17,6 +17,13 @@ from django.urls import path
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
 
+
+@pytest.fixture(autouse=True)
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("the connections a live server shares are an SQLite matter")
+
+
 CLIENTS, REQUESTS, ROWS = 4, 15, 500
 
 
