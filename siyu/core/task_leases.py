@@ -103,6 +103,7 @@ def recover_abandoned_tasks(*, now: datetime | None = None) -> dict[str, int]:
         if not _is_dead(leases.get(worker), row["started_at"], host=host, now=now):
             continue
         attempts = len(row["worker_ids"] or [])
+        fields: dict[str, object]
         if attempts < MAX_ATTEMPTS:
             outcome, fields = "requeued", {"status": TaskResultStatus.READY, "started_at": None}
         else:
