@@ -16,7 +16,7 @@ from siyu.orders.services import checkout
 from siyu.promotions.models import Coupon
 from siyu.promotions.services.coupons import create_template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 def _grow(customer, amount, at=None, key=None):
