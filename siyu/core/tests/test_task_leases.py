@@ -93,6 +93,23 @@ def test_a_task_that_outlived_three_workers_is_given_up():
     assert task.traceback == "WorkerLost: the worker running this task died, 3 times in a row"
 
 
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread has a connection of its own
+def test_a_lease_is_renewed_by_its_heartbeat_and_deleted_on_release():
+    lease = task_leases.Lease(heartbeat=timedelta(seconds=0.05))
+    lease.start()
+    try:
+        first = WorkerLease.objects.get(pk=lease.worker_id)
+        assert (first.host, first.pid) == (task_leases.this_host(), os.getpid())
+        assert first.heartbeat_at == first.started_at
+        deadline = time.monotonic() + 30
+        while WorkerLease.objects.get(pk=lease.worker_id).heartbeat_at == first.heartbeat_at:
+            assert time.monotonic() < deadline, "the heartbeat never renewed the lease"
+            time.sleep(0.05)
+    finally:
+        lease.release()
+    assert not WorkerLease.objects.exists()
+
+
 # ---- a real worker killed mid-task --------------------------------------------------------------
 
 
