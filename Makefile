@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-postgres bench messages clean
+.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,8 @@ $(VENDOR_STAMP): package.json package-lock.json scripts/build_assets.py
 demo: install assets
 	$(BIN)/siyu demo
 
-## test: lint, type-check, migrations check, then the suite on SQLite and on PostgreSQL.
-test: install-dev assets lint test-sqlite test-postgres
+## test: lint, type-check, migrations check, then the suite on SQLite, the clock sweep, and the suite on PostgreSQL.
+test: install-dev assets lint test-sqlite test-clock test-postgres
 
 lint: install-dev
 	$(BIN)/ruff check siyu bench
@@ -57,6 +57,11 @@ lint: install-dev
 
 test-sqlite: install-dev
 	$(BIN)/pytest siyu
+
+## test-clock: the tests marked `clock` (they depend on the date or hour) again at each instant of
+## siyu/testing/clock.py:SWEEP (around 16:00 UTC, when Shanghai's day turns; 29 February; New Year).
+test-clock: install-dev
+	$(BIN)/pytest siyu -m clock --clock-at=sweep
 
 test-postgres: install-dev
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \

@@ -16,7 +16,7 @@ from siyu.members.services import login_with_code, save_address
 from siyu.tenancy.models import Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff, issue_staff_token
 
-pytest_plugins = ["siyu.testing.browser"]
+pytest_plugins = ["siyu.testing.browser", "siyu.testing.clock", "siyu.testing.sqlite"]
 
 
 class ApiClient:

@@ -26,3 +26,20 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerLease(models.Model):
+    """A running task worker (``siyu worker``), renewed by its heartbeat while it lives.
+
+    The tasks it claimed are found by its id in django-tasks-db's ``worker_ids``; when the lease
+    lapses or its process is gone, ``siyu.core.task_leases`` puts them back in the queue.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)  # hostname and boot id: where ``pid`` means this process
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host} pid {self.pid})"

@@ -16,7 +16,7 @@ from siyu.orders.models import Order
 from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = date(2026, 3, 10)

@@ -12,7 +12,7 @@ from siyu.orders.services import lifecycle
 from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import AuditEntry, Outlet, Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 def test_unpaid_order_is_cancelled_after_timeout_and_stock_returns(customer, sku, address):

@@ -15,7 +15,7 @@ from siyu.audience.values.tests.build import Shop, fixed_now
 from siyu.conftest import make_merchant
 from siyu.orders.models import OrderStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from siyu.audience.values.tests.test_models import build_eight
 from siyu.orders import signals
 from siyu.orders.models import Order, OrderStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 @pytest.fixture

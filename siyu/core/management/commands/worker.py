@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from siyu.core import scheduler
+from siyu.core.task_leases import Lease
 
 
 class Command(BaseCommand):
@@ -17,13 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit")
 
     def handle(self, *args, with_scheduler: bool, interval: float, batch: bool, **options):
+        # The lease first: tasks a dead worker left RUNNING go back in the queue before this one polls.
+        lease = Lease()
+        lease.start()
         clock = None
         if with_scheduler:
             clock = scheduler.build(blocking=False)
             clock.start()
         try:
             extra = ["--batch"] if batch else []
-            call_command("db_worker", "--interval", str(interval), "--no-startup-delay", *extra)
+            worker = ["--worker-id", lease.worker_id, "--no-startup-delay"]
+            call_command("db_worker", "--interval", str(interval), *worker, *extra)
         finally:
             if clock is not None:
                 clock.shutdown(wait=False)
+            lease.release()

@@ -14,7 +14,7 @@ from siyu.members.loyalty.services.checkins import check_in
 from siyu.promotions.models import Coupon
 from siyu.promotions.services.coupons import create_template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 @pytest.fixture

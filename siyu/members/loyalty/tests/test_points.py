@@ -16,7 +16,7 @@ from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import aftersales, checkout, lifecycle
 from siyu.orders.services.aftersales import AfterSaleLineRequest as L
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 def test_no_programme_earns_nothing(customer, sku, order_for):

@@ -16,7 +16,7 @@ from siyu.orders.services import checkout
 from siyu.promotions.models import Coupon
 from siyu.promotions.services.coupons import create_template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
 
 def _grow(customer, amount, at=None, key=None):
@@ -133,7 +133,7 @@ def birthday_template(owner):
 
 def test_birthday_coupon_is_issued_once_a_year(tiers, owner, customer_login, birthday_template):
     admin.update_tier(staff=owner, tier_id=tiers["gold"].pk, birthday_template_id=birthday_template.pk)
-    now = timezone.now().replace(month=6, day=15)
+    now = timezone.make_aware(timezone.datetime(2027, 6, 15, 10))  # 10:00 on 15 June in Shanghai
     born = date(1990, 6, 15)
     gold, silver, other_day = (customer_login(n)[0] for n in ("gold", "silver", "other"))
     for c, growth in ((gold, 1000), (silver, 10), (other_day, 1000)):
