@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from siyu.audience.models import TagGroup, TagGroupKind, TagSource
+from siyu.audience.services import tags
 from siyu.members.loyalty.models import Membership
 from siyu.members.loyalty.services.checkins import check_in
 from siyu.members.models import Address, Customer, CustomerIdentity
@@ -24,9 +26,11 @@ from siyu.promotions.campaigns.services import assist, draws, split
 from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
 from siyu.promotions.groupbuy.services.teams import Delivery, join_team, open_team
 from siyu.promotions.models import Coupon
+from siyu.promotions.presale.models import PresaleBooking
 from siyu.promotions.services import coupons as coupon_services
 from siyu.simulate.demo_plans import Buyer, OrderPlan
 from siyu.simulate.demo_tables import MARKETING_KEYS, OFFERS, SHARED_CODE
+from siyu.tenancy.models import Role
 
 if TYPE_CHECKING:
     from siyu.simulate.demo_marketing import DemoMarketing
@@ -181,6 +185,7 @@ class DemoCustomers:
         self._assist_and_split()
         self._blind_box()
         self._lottery()
+        self._campaign_and_survey_tags()
 
     def _flash_sale(self) -> None:
         b, a, sample, used = self.b, self.activities, self.sample, self.used
@@ -314,3 +319,25 @@ class DemoCustomers:
         for draw in pending.exclude(customer=sample.customer).select_related("customer"):
             if self.rng.random() < 0.8:
                 draws.draw_lottery(customer=draw.customer, draw_id=draw.pk)
+
+    def _campaign_and_survey_tags(self) -> None:
+        """Tags a campaign and a survey gave (no staff member tagged them): the presale's depositors,
+        and the customers who said in a survey they like cold-brew tea."""
+        operator = self.b.staff[Role.OPERATOR]
+        groups = dict(TagGroup.objects.for_merchant(self.merchant).values_list("kind", "pk"))
+        depositors = sorted(
+            set(
+                PresaleBooking.objects.filter(presale=self.activities["presale"]).values_list(
+                    "customer_id", flat=True
+                )
+            )
+        )
+        buyers = [b.customer.pk for b in self.b.buyers if b.weight > 0]
+        for name, kind, source, customer_ids in (
+            ("2026春茶预售定金用户", TagGroupKind.CAMPAIGN, TagSource.CAMPAIGN, depositors),
+            ("问卷：爱喝冷泡茶", TagGroupKind.SURVEY, TagSource.SURVEY, sorted(self.rng.sample(buyers, 8))),
+        ):
+            tag = tags.create_tag(staff=operator, group_id=groups[kind], name=name)
+            tags.tag_customers(
+                staff=None, merchant=self.merchant, tag_id=tag.pk, customer_ids=customer_ids, source=source
+            )

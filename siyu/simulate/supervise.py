@@ -6,12 +6,17 @@ while the supervisor starts the worker again, waiting longer after each quick fa
 4 s, ... at most a minute) so a worker that cannot start does not spin, and from the first delay
 again once it ran steadily. Each child's output goes to its own log file, so the terminal keeps
 the banner and the supervisor's own notices.
+
+Each child runs in a session (process group) of its own, and stopping signals the whole group: the
+server's own worker processes go with it, and Ctrl-C reaches the children once, from the supervisor
+(a second signal would make the task worker abandon its current task).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -23,8 +28,7 @@ from typing import IO
 FIRST_DELAY = 1.0
 MAX_DELAY = 60.0
 STEADY_SECONDS = 30.0  # a run this long counts as healthy: the next restart waits FIRST_DELAY again
-GRACE_SECONDS = 5.0
-STOP_SECONDS = 10.0
+STOP_SECONDS = 20.0  # a graceful stop may wait for a task to finish
 
 
 def restart_delay(quick_failures: int, *, first: float = FIRST_DELAY, most: float = MAX_DELAY) -> float:
@@ -88,7 +92,11 @@ class Supervisor:
                 child._log_file = child.log.open("a", encoding="utf-8", buffering=1)
             output = child._log_file
         child.process = subprocess.Popen(
-            child.argv, stdout=output, stderr=subprocess.STDOUT if output else None, env=self.env
+            child.argv,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            env=self.env,
+            start_new_session=True,
         )
         child.started = self.clock()
         child.restart_at = None
@@ -133,20 +141,17 @@ class Supervisor:
                 return stopped
             time.sleep(self.poll_seconds)
 
-    def stop(self, *, interrupted: bool = False) -> None:
-        """Stop the children gracefully, forcefully only if they hang.
-
-        Ctrl-C in a terminal reaches the whole process group, so after it the children are already
-        shutting down: a second signal would make the worker abandon its current task.
-        """
+    def stop(self) -> None:
+        """Stop every child's process group gracefully (SIGTERM), forcefully (SIGKILL) if it hangs."""
         running = [c.process for c in self.children if c.process is not None]
-        if interrupted:
-            running = _wait_all(running, GRACE_SECONDS)
         for process in running:
-            if process.poll() is None:
-                process.terminate()
-        for process in _wait_all(running, STOP_SECONDS):
-            process.kill()
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        while any(_alive(p) for p in running) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for process in running:
+            if _alive(process):
+                _signal_group(process, signal.SIGKILL)
             process.wait()
         for child in self.children:
             if child._log_file is not None:
@@ -155,13 +160,20 @@ class Supervisor:
                 child._log_file = None
 
 
-def _wait_all(processes: list[subprocess.Popen], seconds: float) -> list[subprocess.Popen]:
-    """Wait up to ``seconds`` in all for the processes to exit; return those still running."""
-    deadline = time.monotonic() + seconds
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-    return [p for p in processes if p.poll() is None]
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)  # the child leads its own session: its group id is its pid
+
+
+def _alive(process: subprocess.Popen) -> bool:
+    """Whether the child, or anything it started in its group, still runs."""
+    if process.poll() is None:
+        return True
+    try:
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def tail(path: Path | None, lines: int = 20) -> list[str]:

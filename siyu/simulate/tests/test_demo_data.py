@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from django.test import Client
 from django.utils import timezone
 
+from siyu.audience.models import CustomerTag
 from siyu.catalog.models import Product, ProductStatus, Sku
 from siyu.inventory.models import StockLevel
 from siyu.members.login import exchanger_for
@@ -434,8 +435,18 @@ def test_tags_segments_and_membership_are_set_up(demo):
     )
     admin = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
-    for name in ("高消费客户", "绿茶爱好者", "沉睡预警", "杭州本地", "茶艺课学员", "企业采购"):
+    for name in (
+        "高消费客户",
+        "绿茶爱好者",
+        "沉睡预警",
+        "杭州本地",
+        "茶艺课学员",
+        "企业采购",
+        "2026春茶预售定金用户",
+        "问卷：爱喝冷泡茶",
+    ):
         assert name in tags
+    assert CustomerTag.objects.filter(tag__name="2026春茶预售定金用户", source="campaign").count() == 6
     for name in (
         "上海活跃客户（30天内下单）",
         "沉睡老客（60天未购）",
@@ -518,3 +529,17 @@ def test_reset_is_refused_when_the_database_holds_another_merchant(demo, setting
         call_command("demo", "--no-serve", "--reset", stdout=StringIO())
 
     assert Order.objects.count() == before
+
+
+def test_reset_builds_the_demo_again_with_windows_from_now(demo, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "static"
+    out = StringIO()
+
+    call_command("demo", "--no-serve", "--reset", "--history", "0", stdout=out)
+
+    again = summarize(Merchant.objects.get(slug="demo"))
+    assert "Emptying the database (--reset) ..." in out.getvalue()
+    assert again.built_at > demo.built_at
+    assert again.orders_by_status == SEED_7_ORDERS and again.customers == demo.customers
+    assert again.running == dict.fromkeys(PLAYBOOKS, 1)
+    assert Merchant.objects.count() == 1

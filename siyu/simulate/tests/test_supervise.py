@@ -94,3 +94,38 @@ def test_the_vital_child_exiting_ends_the_watch(tmp_path, said):
         supervisor.stop()
     assert server.process.returncode == 3 and said == []
     assert "siyu serve exited with code 3" in (tmp_path / "server.log").read_text()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_stopping_takes_the_processes_a_child_started_with_it(tmp_path, said):
+    # granian's main process starts the HTTP workers: stopping the server must not orphan them.
+    spawner = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "print('grandchild', p.pid, flush=True); time.sleep(60)"
+    )
+    server = Child("serve", [sys.executable, "-c", spawner], vital=True, log=tmp_path / "server.log")
+    supervisor = Supervisor([server], poll_seconds=0.02, say=said.append)
+    supervisor.start()
+    deadline = time.monotonic() + 20
+    while "grandchild" not in (tmp_path / "server.log").read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    grandchild = int((tmp_path / "server.log").read_text().split("grandchild ")[1].split()[0])
+    assert _running(grandchild)
+
+    supervisor.stop()
+
+    assert server.process.returncode == -signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while _running(grandchild):
+        assert time.monotonic() < deadline, "the server's own process outlived it"
+        time.sleep(0.05)

@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
@@ -34,11 +34,11 @@ from siyu.simulate.runner import simulate
 from siyu.simulate.supervise import Child, Supervisor, child_env, tail
 from siyu.tenancy.models import Merchant
 
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 120  # granian workers import Django and every app first: slow on a busy machine
 
 
 class _Stop(Exception):
-    """SIGTERM, turned into an exception so the same clean-up runs as for Ctrl-C."""
+    """SIGTERM or SIGHUP, turned into an exception so the same clean-up runs as for Ctrl-C."""
 
 
 def _raise_stop(signum, frame):
@@ -71,12 +71,25 @@ class Command(BaseCommand):
     ):
         # The default SQLite file lives in VAR_DIR; SQLite will not create its directory.
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        sqlite_file = _sqlite_file()
+        if reset:
+            self._refuse_a_shared_database()
+            if sqlite_file is not None:
+                # Faster than emptying every table of a big demo (SQLite checks each foreign key).
+                self.stdout.write(f"Deleting {sqlite_file} (--reset) ...")
+                connections.close_all()
+                for path in (
+                    sqlite_file,
+                    *(sqlite_file.with_name(sqlite_file.name + s) for s in ("-wal", "-shm")),
+                ):
+                    path.unlink(missing_ok=True)
         self.stdout.write("Migrating the database ...")
         call_command("migrate", interactive=False, verbosity=0)
+        if reset and sqlite_file is None:
+            self.stdout.write("Emptying the database (--reset) ...")
+            call_command("flush", interactive=False, verbosity=0)
         self.stdout.write("Collecting static files ...")
         call_command("collectstatic", interactive=False, verbosity=0)
-        if reset:
-            self._reset()
         self.stdout.write("Loading the demo merchant ...")
         summary = load_demo(seed=seed)
         if summary.created and history:
@@ -98,15 +111,17 @@ class Command(BaseCommand):
         connections.close_all()  # the children open their own; hold no SQLite handle meanwhile
         self._run(host, port, base, summary)
 
-    def _reset(self) -> None:
-        others = Merchant.objects.exclude(slug=DEMO_SLUG).values_list("slug", flat=True)[:5]
+    def _refuse_a_shared_database(self) -> None:
+        """--reset empties the whole database: only a database of the demo's own may be emptied."""
+        try:
+            others = list(Merchant.objects.exclude(slug=DEMO_SLUG).values_list("slug", flat=True)[:5])
+        except DatabaseError:  # not migrated yet: nothing to lose
+            others = []
         if others:
             raise CommandError(
                 f"--reset empties the whole database, and it holds other merchants ({', '.join(others)}): "
                 "refused. Point DATABASE_URL at a database of its own for the demo."
             )
-        self.stdout.write("Emptying the database (--reset) ...")
-        call_command("flush", interactive=False, verbosity=0)
 
     def _print_banner(self, lines: list[str]) -> None:
         for line in lines:
@@ -130,8 +145,9 @@ class Command(BaseCommand):
             say=self.stderr.write,
         )
         server = supervisor.children[0]
-        previous = signal.signal(signal.SIGTERM, _raise_stop)
-        interrupted = False
+        # The children lead sessions of their own: a closed terminal (SIGHUP) reaches only this
+        # process, which stops them as on SIGTERM.
+        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             supervisor.start()
             if not self._wait_until_up(base, server):
@@ -148,13 +164,13 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             self.stderr.write(f"siyu {stopped.name} exited; stopping the demo.")
         except KeyboardInterrupt:
-            interrupted = True
             self.stdout.write("\nStopping the server and the worker ...")
         except _Stop:
             self.stdout.write("Stopping the server and the worker ...")
         finally:
-            supervisor.stop(interrupted=interrupted)
-            signal.signal(signal.SIGTERM, previous)
+            supervisor.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _wait_until_up(self, base: str, server: Child) -> bool:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -171,3 +187,12 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.2)
         return False
+
+
+def _sqlite_file() -> Path | None:
+    """The default database's file when it is an SQLite file (not in memory), else None."""
+    db = connections["default"]
+    name = str(db.settings_dict.get("NAME") or "")
+    if db.vendor != "sqlite" or not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    return Path(name)
