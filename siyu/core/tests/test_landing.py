@@ -12,8 +12,11 @@ from siyu.tenancy.models import Merchant
 pytestmark = pytest.mark.django_db
 
 
+LINK = re.compile(r'href="([^"]+)" data-testid="(landing-[a-z]+)"')
+
+
 def _links(html: str) -> dict[str, str]:
-    return {testid: href for href, testid in re.findall(r'href="([^"]+)" data-testid="(landing-[a-z]+)"', html)}
+    return {testid: href for href, testid in LINK.findall(html)}
 
 
 @pytest.fixture
@@ -48,7 +51,8 @@ def test_landing_page_in_english_after_the_language_switch(shops):
 
     assert switched.status_code == 302 and switched["Location"] == "/"
     assert '<html lang="en">' in html
-    assert "Operator console" in html and "H5 shop: 山野茶铺 Shanye Tea" in html and "API documentation" in html
+    assert "Operator console" in html and "API documentation" in html
+    assert "H5 shop: 山野茶铺 Shanye Tea" in html
     assert "运营后台" not in html
 
 
@@ -57,10 +61,11 @@ def test_under_siyu_demo_the_landing_page_names_the_demo_logins(shops, monkeypat
 
     html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
 
-    assert (
-        "Demo: log in to the console as demo_owner / siyu-demo-2026, and to the shop with the nickname demo-1."
-        in html
+    demo = (
+        "Demo: log in to the console as demo_owner / siyu-demo-2026, "
+        "and to the shop with the nickname demo-1."
     )
+    assert demo in html
 
 
 def test_landing_page_without_a_shop_says_where_shops_live():
