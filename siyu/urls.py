@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from siyu.api import api
-from siyu.core.views import healthz, hello
+from siyu.core.views import healthz, hello, landing
 from siyu.orders.views import sandbox_pay
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("", landing, name="landing"),
     path("api/v1/", api.urls),
     path("console/", include("siyu.console.urls")),
     path("shop/", include("siyu.storefront.urls")),

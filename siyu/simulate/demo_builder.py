@@ -18,6 +18,7 @@ from siyu.catalog.models import Category, Product, ProductStatus, Sku
 from siyu.catalog.services import SkuInput, create_category, create_product
 from siyu.inventory.models import MovementKind, StockLevel, StockMovement
 from siyu.inventory.services import set_stock
+from siyu.members.loyalty.models import GrowthEntry, GrowthKind, PointsEntry, PointsKind
 from siyu.members.models import Address, Channel, Customer, CustomerIdentity, Gender, Source
 from siyu.members.services import bind_phone, login_with_code, save_address, set_contact_preference
 from siyu.orders.gateways.sandbox import SandboxGateway
@@ -33,6 +34,8 @@ from siyu.orders.models import (
     Refund,
 )
 from siyu.orders.services import aftersales, checkout, lifecycle, payments
+from siyu.promotions.models import Coupon
+from siyu.simulate.demo_marketing import DemoMarketing
 from siyu.simulate.demo_plans import AfterSalePlan, Buyer, OrderPlan
 from siyu.simulate.demo_tables import (
     _P,
@@ -113,17 +116,20 @@ class _DemoBuilder:
         self.merchant = Merchant.objects.create(slug=DEMO_SLUG, name=DEMO_NAME)
         self.tz = ZoneInfo(self.merchant.timezone)
         self._outlets_and_staff()
+        marketing = DemoMarketing(self)
+        marketing.set_up_membership()  # the programme ran all along: the history earns points
         self._catalogue()
         self._customers()
         self._plan_orders()
-        self._run_checkout_and_fulfilment()
-        self._backdate_shipping()
+        self._run_checkout_and_fulfilment(self.plans)
+        self._backdate_shipping(self.plans)
         lifecycle.auto_confirm_receipts(now=self.now)
-        self._run_after_sales()
-        self._backdate_orders()
+        self._run_after_sales(self.plans)
+        self._backdate_orders(self.plans)
         lifecycle.auto_complete_orders(now=self.now)
         self._backdate_completions()
         self._stocktake()
+        marketing.build()
         return self.merchant
 
     # --- merchant, outlets, staff ------------------------------------------------------------------
@@ -559,9 +565,9 @@ class _DemoBuilder:
 
     # --- running the services ----------------------------------------------------------------------
 
-    def _run_checkout_and_fulfilment(self) -> None:
+    def _run_checkout_and_fulfilment(self, plans: list[OrderPlan], *, first_key: int = 1) -> None:
         operator, manager = self.staff[Role.OPERATOR], self.staff[Role.OUTLET_MANAGER]
-        for key, plan in enumerate(self.plans, start=1):
+        for key, plan in enumerate(plans, start=first_key):
             customer = plan.buyer.customer
             request = checkout.CheckoutRequest(
                 lines=[checkout.LineRequest(sku_id, qty) for sku_id, qty in plan.lines],
@@ -570,21 +576,16 @@ class _DemoBuilder:
                 pickup_outlet_id=plan.outlet.pk if plan.outlet else None,
                 note=plan.note,
                 source=plan.source,
+                coupon_ids=plan.coupon_ids,
+                add_ons=plan.add_ons,
+                points=plan.points,
             )
             order, _created = checkout.place_order(
                 customer=customer, request=request, idempotency_key=f"demo-order-{key}"
             )
             plan.order = order
             if plan.payment_started is not None:
-                started = payments.start_payment(
-                    customer=customer, order_id=order.pk, gateway=self.gateway.name
-                )
-                plan.payment_number = started.payment.number
-                if self.due(plan.paid):
-                    body, headers = self.gateway.build_notification(
-                        payment_number=started.payment.number, amount=started.payment.amount
-                    )
-                    payments.receive_notification(gateway=self.gateway.name, body=body, headers=headers)
+                plan.payment_number = self.pay(customer, order, settle=self.due(plan.paid))
             if self.due(plan.cancelled):
                 actor = None if plan.cancel_reason == "payment_timeout" else customer
                 lifecycle.cancel_order(order=order, actor=actor, reason=plan.cancel_reason)
@@ -603,15 +604,32 @@ class _DemoBuilder:
                 verifier = manager if plan.outlet and plan.outlet.code == "SH-XTD" else operator
                 lifecycle.verify_pickup(staff=verifier, code=order.pickup_code)
 
-    def _backdate_shipping(self) -> None:
+    def run_recent_plans(self, plans: list[OrderPlan], *, first_key: int) -> None:
+        """Orders of the last days (nothing the worker would do is due yet): place, pay, ship and
+        deliver them through the services, then move them to their time."""
+        self._run_checkout_and_fulfilment(plans, first_key=first_key)
+        self._backdate_shipping(plans)
+        self._backdate_orders(plans)
+
+    def pay(self, customer: Customer, order: Order, *, settle: bool = True) -> str:
+        """Open the order's sandbox payment and, with ``settle``, land its signed notification."""
+        started = payments.start_payment(customer=customer, order_id=order.pk, gateway=self.gateway.name)
+        if settle:
+            body, headers = self.gateway.build_notification(
+                payment_number=started.payment.number, amount=started.payment.amount
+            )
+            payments.receive_notification(gateway=self.gateway.name, body=body, headers=headers)
+        return started.payment.number
+
+    def _backdate_shipping(self, plans: list[OrderPlan]) -> None:
         """Shipping dates must be in the past before the auto-confirm service can act on them."""
-        for plan in self.plans:
+        for plan in plans:
             if plan.order is not None and self.due(plan.shipped):
                 Order.objects.filter(pk=plan.order.pk).update(shipped_at=plan.shipped)
 
-    def _run_after_sales(self) -> None:
+    def _run_after_sales(self, plans: list[OrderPlan]) -> None:
         service = self.staff[Role.SERVICE]
-        for plan in self.plans:
+        for plan in plans:
             spec, order = plan.after_sale, plan.order
             if spec is None or order is None or not self.due(spec.requested):
                 continue
@@ -639,8 +657,8 @@ class _DemoBuilder:
 
     # --- moving the history into the past ----------------------------------------------------------
 
-    def _backdate_orders(self) -> None:
-        for plan in self.plans:
+    def _backdate_orders(self, plans: list[OrderPlan]) -> None:
+        for plan in plans:
             order = plan.order
             assert order is not None
             order.refresh_from_db(fields=["status", "number"])
@@ -696,6 +714,21 @@ class _DemoBuilder:
                 "action",
                 {"order.ship": plan.shipped, "order.verify_pickup": plan.delivered},
             )
+            # What the order earned, spent and gave back on the member's ledgers, when it happened.
+            ledger_times: dict[str, datetime | None] = {
+                PointsKind.REDEEM: plan.created,
+                PointsKind.EARN: plan.paid,
+                PointsKind.REDEEM_RETURN: plan.cancelled or refund_at,
+                PointsKind.REFUND_REVERSE: refund_at,
+            }
+            _update_times(PointsEntry.objects.filter(order_id=order.pk), "kind", ledger_times)
+            _update_times(
+                GrowthEntry.objects.filter(order_id=order.pk),
+                "kind",
+                {GrowthKind.ORDER: plan.paid, GrowthKind.REFUND_REVERSE: refund_at},
+            )
+            if self.due(plan.paid):
+                Coupon.objects.filter(order_id=order.pk).update(used_at=plan.paid)
             if plan.payment_number:
                 Payment.objects.filter(number=plan.payment_number).update(created_at=plan.payment_started)
                 if self.due(plan.paid):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from siyu.members.models import Customer
@@ -50,6 +50,9 @@ class OrderPlan:
     address_id: int | None
     source: str
     note: str = ""
+    coupon_ids: tuple[int, ...] | None = ()  # () = none; None = the best the customer holds
+    points: int = 0  # the most points to spend
+    add_ons: dict[int, int] = field(default_factory=dict)  # add-on promotion id -> units (加价购)
     payment_started: datetime | None = None
     paid: datetime | None = None
     cancelled: datetime | None = None

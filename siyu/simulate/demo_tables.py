@@ -13,6 +13,7 @@ from siyu.tenancy.models import Role
 DEMO_SLUG = "demo"
 DEMO_NAME = "山野茶铺 Shanye Tea"
 DEMO_PASSWORD = "siyu-demo-2026"
+SAMPLE_CODE = "demo-1"  # the sandbox login code of the loyal customer the banner names
 CUSTOMER_COUNT = 300
 HISTORY_ORDERS = 394  # plus PENDING_ORDERS awaiting payment: about 400 in all
 PENDING_ORDERS = 6
@@ -355,3 +356,60 @@ REFUND_BEFORE_SHIP_REASONS = ["拍错了", "不想要了", "临时出差，收�
 PARTIAL_REASONS = ["少发/漏发", "包装破损", "口感与描述不符"]
 RETURN_REASONS = ["七天无理由退货", "商品质量问题", "发错货"]
 REJECT_NOTES = ["食品已拆封，不支持无理由退货", "照片未显示破损，请补充凭证", "已核实发货无误"]
+
+# --- Marketing (demo_marketing, demo_customers) -----------------------------------------------------
+
+DAYS_LIVE = 30  # every activity and promotion runs this long after the build
+HOURS_TO_FINISH = 72  # a team, a bargain, a help request or a split team
+SAMPLE_NICKNAME = "茶友小满"  # SAMPLE_CODE's nickname
+SHARED_CODE = "SHANYE2026"
+MARKETING_KEYS = 10_000  # idempotency keys of the orders that used offers start here (history: 1 ..)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A customer order that uses an offer: its lines (product, spec index, units) and what it takes."""
+
+    lines: tuple[tuple[str, int, int], ...]
+    coupon: str = ""  # a coupon template title the buyer claims or redeems first
+    points: bool = False  # spend as many points as the shop allows
+    add_on: str = ""  # an add-on promotion's title: take one unit
+    buyer: str = ""  # "sample" = demo-1, "new" = registers for it, "no_free_shipping" = a low tier
+
+
+# What customers bought with the offers in the last days (the newest orders of the demo).
+OFFERS = (
+    Offer((("武夷大红袍", 0, 1),), coupon="满99减10"),
+    Offer((("福鼎白毫银针", 1, 1),), coupon="茶叶9折券 最高减30"),
+    Offer((("九制话梅", 0, 2),), coupon="运费券", buyer="no_free_shipping"),
+    Offer(
+        (("新人试饮装 6款各1泡", 0, 1), ("冷泡乌龙 三角包", 0, 1)), coupon="新人专享 无门槛5元", buyer="new"
+    ),
+    Offer((("临安手剥山核桃", 1, 1),), coupon=SHARED_CODE),
+    Offer((("白瓷盖碗", 0, 1),), coupon="茶器85折兑换码"),
+    Offer((("西湖龙井礼盒", 0, 1),), coupon="老客回归 满150减30"),
+    Offer((("四季茶礼", 0, 1),), points=True, buyer="sample"),
+    Offer((("金骏眉", 1, 1),), points=True),
+    Offer((("明前西湖龙井", 1, 1),)),
+    Offer((("2019 寿眉茶饼", 0, 1),)),
+    Offer((("每日坚果", 0, 2),)),
+    Offer((("桂花乌龙 三角包", 0, 3),)),
+    Offer((("白瓷盖碗", 0, 1), ("安溪铁观音 清香型", 0, 1))),
+    Offer((("武夷大红袍", 1, 1), ("祁门红茶", 0, 1), ("凤凰单丛 蜜兰香", 0, 1))),
+    Offer((("勐海熟普洱饼", 0, 1), ("新会小青柑", 1, 1)), add_on="满99加9.9元换购芒果干"),
+    Offer((("安吉白茶", 1, 1),), coupon="满99减10"),
+    Offer((("白牡丹", 0, 1), ("龙井茶酥", 0, 1)), coupon="茶叶9折券 最高减30"),
+)
+# SKUs (product, spec index) the activities sell, give as gifts or put in blind boxes.
+ACTIVITY_GOODS = {
+    ("白桃乌龙 三角包", 0),
+    ("绿豆糕", 0),
+    ("金骏眉", 0),
+    ("便携旅行茶具套装", 0),
+    ("茶香瓜子", 0),
+    ("芒果干", 0),
+    ("芒果干", 1),
+    ("龙井茶酥", 0),
+    ("临安手剥山核桃", 0),
+    ("明前西湖龙井", 0),
+}

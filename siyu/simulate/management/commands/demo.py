@@ -1,15 +1,19 @@
 """``siyu demo``: from an empty directory to a running shop with history, in one command.
 
-It migrates, collects static files, loads the demo merchant, then runs the HTTP server and a task
-worker (with the periodic clock) as two child processes, so the demo behaves like a deployment:
-unpaid orders really are cancelled when their payment window ends. Ctrl-C stops both.
+It migrates, collects static files, loads the demo merchant (with every marketing playbook running,
+see ``siyu.simulate.demo_marketing``), then runs the HTTP server and a task worker (with the periodic
+clock) as two child processes, so the demo behaves like a deployment: unpaid orders really are
+cancelled when their payment window ends. The server is vital; the worker is restarted when it dies
+(``siyu.simulate.supervise``). Their output goes to ``var/log/``, so the banner printed last stays
+on screen. Ctrl-C stops both.
+
+The children run with ``SIYU_DEMO=1`` in their environment (``siyu.cli`` sets it for this command
+before the settings are read), so settings can tell a demo from a deployment.
 """
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import subprocess
 import sys
 import time
 import urllib.error
@@ -20,19 +24,21 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 
+from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
+from siyu.simulate.demo_marketing import refresh_audience
+from siyu.simulate.demo_tables import DEMO_SLUG
 from siyu.simulate.runner import simulate
+from siyu.simulate.supervise import Child, Supervisor, child_env, tail
 from siyu.tenancy.models import Merchant
 
-STARTUP_SECONDS = 30
-STOP_SECONDS = 10
-GRACE_SECONDS = 5
+STARTUP_SECONDS = 120  # granian workers import Django and every app first: slow on a busy machine
 
 
 class _Stop(Exception):
-    """SIGTERM, turned into an exception so the same clean-up runs as for Ctrl-C."""
+    """SIGTERM or SIGHUP, turned into an exception so the same clean-up runs as for Ctrl-C."""
 
 
 def _raise_stop(signum, frame):
@@ -53,12 +59,35 @@ class Command(BaseCommand):
             default=20_000,
             help="Simulated customers with a year of history added to a new demo (0: none)",
         )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the database and build the demo again (activities run from now); refused when "
+            "the database holds another merchant",
+        )
 
-    def handle(self, *args, host: str, port: int, no_serve: bool, seed: int, history: int, **options):
+    def handle(
+        self, *args, host: str, port: int, no_serve: bool, seed: int, history: int, reset: bool, **options
+    ):
         # The default SQLite file lives in VAR_DIR; SQLite will not create its directory.
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        sqlite_file = _sqlite_file()
+        if reset:
+            self._refuse_a_shared_database()
+            if sqlite_file is not None:
+                # Faster than emptying every table of a big demo (SQLite checks each foreign key).
+                self.stdout.write(f"Deleting {sqlite_file} (--reset) ...")
+                connections.close_all()
+                for path in (
+                    sqlite_file,
+                    *(sqlite_file.with_name(sqlite_file.name + s) for s in ("-wal", "-shm")),
+                ):
+                    path.unlink(missing_ok=True)
         self.stdout.write("Migrating the database ...")
         call_command("migrate", interactive=False, verbosity=0)
+        if reset and sqlite_file is None:
+            self.stdout.write("Emptying the database (--reset) ...")
+            call_command("flush", interactive=False, verbosity=0)
         self.stdout.write("Collecting static files ...")
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo merchant ...")
@@ -70,42 +99,83 @@ class Command(BaseCommand):
             for line in report.describe():
                 self.stdout.write(line)
             merchant = Merchant.objects.get(slug=summary.merchant_slug)
+            self.stdout.write("Computing value models, automatic tags and segment counts ...")
+            refresh_audience(merchant)  # what the worker's nightly jobs would do: the history counts now
             summary = replace(summarize(merchant), created=True)  # counts now include the history
-        for line in summary.describe():
+        for line in summary.describe(logins=False):
             self.stdout.write(line)
+        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         if no_serve:
+            self._print_banner(banner(summary, base=base, running=False))
             return
         connections.close_all()  # the children open their own; hold no SQLite handle meanwhile
-        self._run(host, port, summary)
+        self._run(host, port, base, summary)
 
-    def _run(self, host: str, port: int, summary: DemoSummary) -> None:
-        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
-        children = [
-            subprocess.Popen(
-                [sys.executable, "-m", "siyu.cli", "serve", "--host", host, "--port", str(port)]
-            ),
-            subprocess.Popen([sys.executable, "-m", "siyu.cli", "worker", "--with-scheduler"]),
-        ]
-        previous = signal.signal(signal.SIGTERM, _raise_stop)
-        interrupted = False
+    def _refuse_a_shared_database(self) -> None:
+        """--reset empties the whole database: only a database of the demo's own may be emptied."""
         try:
-            if not self._wait_until_up(base, children[0]):
-                raise CommandError(f"The server did not answer {base}/healthz; see its output above.")
-            self._welcome(base, summary)
-            self._watch(children)
+            others = list(Merchant.objects.exclude(slug=DEMO_SLUG).values_list("slug", flat=True)[:5])
+        except DatabaseError:  # not migrated yet: nothing to lose
+            others = []
+        if others:
+            raise CommandError(
+                f"--reset empties the whole database, and it holds other merchants ({', '.join(others)}): "
+                "refused. Point DATABASE_URL at a database of its own for the demo."
+            )
+
+    def _print_banner(self, lines: list[str]) -> None:
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.flush()
+
+    def _run(self, host: str, port: int, base: str, summary: DemoSummary) -> None:
+        logs = Path(settings.VAR_DIR) / "log"
+        siyu = [sys.executable, "-m", "siyu.cli"]
+        supervisor = Supervisor(
+            [
+                Child(
+                    "serve",
+                    [*siyu, "serve", "--host", host, "--port", str(port)],
+                    vital=True,
+                    log=logs / "server.log",
+                ),
+                Child("worker", [*siyu, "worker", "--with-scheduler"], vital=False, log=logs / "worker.log"),
+            ],
+            env=child_env(SIYU_DEMO="1"),
+            say=self.stderr.write,
+        )
+        server = supervisor.children[0]
+        # The children lead sessions of their own: a closed terminal (SIGHUP) reaches only this
+        # process, which stops them as on SIGTERM.
+        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            supervisor.start()
+            if not self._wait_until_up(base, server):
+                for line in tail(server.log):
+                    self.stderr.write(line)
+                raise CommandError(f"The server did not answer {base}/healthz; its log is above.")
+            self._print_banner(
+                banner(
+                    summary, base=base, running=True, logs=tuple(c.log for c in supervisor.children if c.log)
+                )
+            )
+            stopped = supervisor.watch()
+            for line in tail(stopped.log):
+                self.stderr.write(line)
+            self.stderr.write(f"siyu {stopped.name} exited; stopping the demo.")
         except KeyboardInterrupt:
-            interrupted = True
             self.stdout.write("\nStopping the server and the worker ...")
         except _Stop:
             self.stdout.write("Stopping the server and the worker ...")
         finally:
-            _stop(children, interrupted=interrupted)
-            signal.signal(signal.SIGTERM, previous)
+            supervisor.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
-    def _wait_until_up(self, base: str, server: subprocess.Popen) -> bool:
+    def _wait_until_up(self, base: str, server: Child) -> bool:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
-            if server.poll() is not None:
+            if server.process is None or server.process.poll() is not None:
                 return False  # e.g. the port is taken
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
@@ -118,70 +188,11 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         return False
 
-    def _welcome(self, base: str, summary: DemoSummary) -> None:
-        shop = f"{base}/api/v1/shop/{summary.merchant_slug}"
-        json = "-H 'Content-Type: application/json'"
-        pending = summary.orders_by_status.get("pending_payment", 0)
-        lines = [
-            "",
-            "Siyu demo is running.",
-            f"  Operator console {base}/console/   (demo_owner / {summary.password})",
-            f"  H5 storefront    {base}/shop/{summary.merchant_slug}/   (log in with the nickname "
-            f"{summary.sample_login_code} to be the sample customer)",
-            f"  API docs         {base}/api/v1/docs",
-            f"  OpenAPI schema   {base}/api/v1/openapi.json",
-            f"  Django admin     {base}/django-admin/   (demo_owner / {summary.password})",
-            f"  Shop API base    {shop}/",
-            "",
-            f"Log in to the shop as customer {summary.sample_login_code} (sandbox login: any code works, "
-            "the same code is the same customer):",
-            f'  curl -s -X POST {shop}/auth/login {json} -d \'{{"code": "{summary.sample_login_code}"}}\'',
-            f"  curl -s {shop}/orders -H 'Authorization: Bearer <token from the login>'",
-            f"  curl -s '{shop}/products?page=1'",
-            "",
-            "Staff get an admin API token with their username and password:",
-            f"  curl -s -X POST {base}/api/v1/admin/auth/token {json} "
-            f'-d \'{{"username": "demo_operator", "password": "{summary.password}"}}\'',
-            *(f"  {s.username:<20} {s.role:<15} {s.display_name}" for s in summary.logins),
-            "",
-            f"{pending} orders await payment; the worker cancels each when its payment window ends.",
-            "Press Ctrl-C to stop the server and the worker.",
-        ]
-        for line in lines:
-            self.stdout.write(line)
 
-    def _watch(self, children: list[subprocess.Popen]) -> None:
-        """Return when either child exits: a demo with half its processes would mislead."""
-        while True:
-            for child in children:
-                code = child.poll()
-                if code is not None:
-                    name = " ".join(str(a) for a in list(child.args)[3:4])  # type: ignore[arg-type]
-                    self.stderr.write(f"siyu {name} exited with code {code}; stopping.")
-                    return
-            time.sleep(0.5)
-
-
-def _stop(children: list[subprocess.Popen], *, interrupted: bool) -> None:
-    """Stop the children gracefully, forcefully only if they hang.
-
-    Ctrl-C in a terminal reaches the whole process group, so after it the children are already
-    shutting down: a second signal would make the worker abandon its current task.
-    """
-    if interrupted:
-        _wait_all(children, GRACE_SECONDS)
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    for child in _wait_all(children, STOP_SECONDS):
-        child.kill()
-        child.wait()
-
-
-def _wait_all(children: list[subprocess.Popen], seconds: float) -> list[subprocess.Popen]:
-    """Wait up to ``seconds`` in all for the children to exit; return those still running."""
-    deadline = time.monotonic() + seconds
-    for child in children:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=max(0.0, deadline - time.monotonic()))
-    return [child for child in children if child.poll() is None]
+def _sqlite_file() -> Path | None:
+    """The default database's file when it is an SQLite file (not in memory), else None."""
+    db = connections["default"]
+    name = str(db.settings_dict.get("NAME") or "")
+    if db.vendor != "sqlite" or not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    return Path(name)
