@@ -215,10 +215,41 @@ def issue_coupon(
     now = now or timezone.now()
     if template.merchant_id != customer.merchant_id:
         raise NotFound(detail={"coupon_template_id": template.pk})
-    if claim_key:
-        earlier = Coupon.objects.filter(customer=customer, claim_key=claim_key).first()
-        if earlier is not None:
-            return earlier
+    if not claim_key:
+        return _issue_new(
+            template=template, customer=customer, source=source, claim_key=None, code=code, now=now
+        )
+    earlier = _claimed(customer, claim_key)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            return _issue_new(
+                template=template, customer=customer, source=source, claim_key=claim_key, code=code, now=now
+            )
+    except (IntegrityError, CouponLimitReached, CouponSoldOut):
+        # A replay of this key running at the same time won: our counter UPDATE waited for its
+        # commit and then found the limit or the quantity taken, or our INSERT met its claim key.
+        # The savepoint undid our counters; answer with the coupon the winner issued.
+        earlier = _claimed(customer, claim_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _claimed(customer: Customer, claim_key: str) -> Coupon | None:
+    return Coupon.objects.filter(customer=customer, claim_key=claim_key).first()
+
+
+def _issue_new(
+    *,
+    template: CouponTemplate,
+    customer: Customer,
+    source: str,
+    claim_key: str | None,
+    code: CouponCode | None,
+    now: datetime,
+) -> Coupon:
     if template.new_customers_only and customer.orders.filter(paid_at__isnull=False).exists():
         raise CouponNotClaimable(detail={"reason": "new_customers_only"})
     try:

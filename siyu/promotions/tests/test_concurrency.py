@@ -82,3 +82,21 @@ def test_one_coupon_on_five_concurrent_orders_is_used_once(owner, merchant, make
     coupon.refresh_from_db()
     [order] = Order.objects.filter(customer=customer)
     assert (coupon.status, coupon.order_id, order.discount_amount) == ("locked", order.pk, 2000)
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_two_replays_of_one_claim_key_at_once_answer_the_same_coupon(owner, merchant, limit):
+    template = _template(owner, per_customer_limit=limit, total_quantity=10)
+    customer = login_with_code(merchant=merchant, code="replayer").customer
+
+    results = run_together(
+        2,
+        lambda i: services.claim_coupon(customer=customer, template_id=template.pk, claim_key="tap-1").pk,
+    )
+
+    [coupon] = Coupon.objects.filter(customer=customer)
+    assert results == [coupon.pk, coupon.pk]
+    assert coupon.claim_key == "tap-1"
+    template.refresh_from_db()
+    assert template.issued == 1
+    assert CouponHolding.objects.get(template=template, customer=customer).count == 1
