@@ -117,3 +117,10 @@ class OrderOnHold(SiyuError):
     code = "order_on_hold"
     status = 409
     message = _("This order cannot be shipped yet: its activity has not finished.")
+
+
+class OrderSourceUnknown(SiyuError):
+    """Raised when an order names a source that is not one of the channels (or activities) Siyu knows."""
+
+    code = "unknown_source"
+    message = _("This order source is unknown. Use one of the allowed channels, or none.")
