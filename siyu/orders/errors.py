@@ -124,3 +124,12 @@ class OrderSourceUnknown(SiyuError):
 
     code = "unknown_source"
     message = _("This order source is unknown. Use one of the allowed channels, or none.")
+
+
+class PickupAlreadyVerified(SiyuError):
+    """Raised when a pickup code belongs to an order that was already handed over (核销 a second time);
+    ``detail`` says when, by whom and where."""
+
+    code = "pickup_already_verified"
+    status = 409
+    message = _("This pickup code has already been used.")
