@@ -265,6 +265,12 @@ def _activity_quotes(
     return quotes
 
 
+def _ships(lines: list[LineRequest], activities: dict[str, tuple[ActivityRef, ActivityQuote]]) -> bool:
+    """Whether anything in the order is shipped: an order of presale deposits only pays no shipping
+    (the goods ship with the balance order, which pays it)."""
+    return any(line.activity is None or activities[line.activity.rule_id][1].ships for line in lines)
+
+
 def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Quote, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown).
 
@@ -300,7 +306,7 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
         coupon_limits=limits,
         add_ons={f"promotion:{pid}": qty for pid, qty in request.add_ons.items()},
         shipping=e.ShippingPolicy(
-            fee=merchant.shipping_fee,
+            fee=merchant.shipping_fee if _ships(lines, activities) else 0,
             free_threshold=merchant.free_shipping_threshold,
             pickup=request.fulfilment == Fulfilment.PICKUP,
         ),

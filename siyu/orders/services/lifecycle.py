@@ -283,10 +283,39 @@ def release_hold(*, order: Order, reason: str) -> bool:
     return bool(released)
 
 
+def _settled_unshipped(order: Order) -> bool:
+    """Completed by ``complete_without_shipping``: nothing was ever shipped or handed over."""
+    return order.status == OrderStatus.COMPLETED and order.shipped_at is None and order.delivered_at is None
+
+
+@transaction.atomic
+def complete_without_shipping(*, order: Order, reason: str) -> Order:
+    """Settle a paid order that has nothing to ship (a presale deposit whose balance order was paid,
+    or that was forfeited): it completes at once, so it leaves the merchant's to-ship list, and its
+    timeline says why. Its money is then only given back with the activity (``refund_and_close``,
+    e.g. when the balance order is refunded in full); it takes no after-sale of its own.
+
+    Idempotent: an order already settled is returned unchanged.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if _settled_unshipped(order):
+        return order
+    if order.status != OrderStatus.PAID or order.shipped_at is not None:
+        raise InvalidTransition(
+            detail={"order": order.number, "from": order.status, "to": OrderStatus.COMPLETED}
+        )
+    Order.machine.advance(order, OrderStatus.COMPLETED, stamp="completed_at", hold_reason="")
+    log_event(
+        order, "completed", actor=None, src=OrderStatus.PAID, dst=OrderStatus.COMPLETED, reason=reason[:64]
+    )
+    return order
+
+
 @transaction.atomic
 def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order:
     """Give back everything a paid, unshipped order paid and close it (an unfilled group, a
-    lottery loser, a presale the merchant cancelled). Stock goes back on the shelf.
+    lottery loser, a presale the merchant cancelled, a settled deposit whose balance order was
+    refunded in full). Stock goes back on the shelf.
 
     Idempotent: an order already closed is returned unchanged.
     """
@@ -295,7 +324,7 @@ def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == OrderStatus.CLOSED:
         return order
-    if order.status != OrderStatus.PAID:
+    if order.status != OrderStatus.PAID and not _settled_unshipped(order):
         raise InvalidTransition(
             detail={"order": order.number, "from": order.status, "to": OrderStatus.CLOSED}
         )
