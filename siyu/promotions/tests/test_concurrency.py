@@ -86,16 +86,21 @@ def test_one_coupon_on_five_concurrent_orders_is_used_once(owner, merchant, make
 
 @pytest.mark.parametrize("limit", [1, 3])
 def test_two_replays_of_one_claim_key_at_once_answer_the_same_coupon(owner, merchant, limit):
-    template = _template(owner, per_customer_limit=limit, total_quantity=10)
-    customer = login_with_code(merchant=merchant, code="replayer").customer
+    from siyu.conftest import ApiClient
 
-    results = run_together(
-        2,
-        lambda i: services.claim_coupon(customer=customer, template_id=template.pk, claim_key="tap-1").pk,
-    )
+    template = _template(owner, per_customer_limit=limit, total_quantity=10)
+    login = login_with_code(merchant=merchant, code="replayer")
+    customer = login.customer
+    url = f"/api/v1/shop/{merchant.slug}/coupons/centre/{template.pk}/claim"
+
+    def claim(_i: int) -> tuple[int, object]:
+        response = ApiClient(login.token).post(url, headers={"Idempotency-Key": "tap-1"})
+        return response.status_code, response.json().get("id")
+
+    results = run_together(2, claim)
 
     [coupon] = Coupon.objects.filter(customer=customer)
-    assert results == [coupon.pk, coupon.pk]
+    assert results == [(200, coupon.pk), (200, coupon.pk)]
     assert coupon.claim_key == "tap-1"
     template.refresh_from_db()
     assert template.issued == 1
