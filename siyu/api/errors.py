@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from siyu.core.errors import SiyuError
+
+log = logging.getLogger(__name__)
 
 
 class ErrorOut(Schema):
@@ -52,3 +57,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return _respond(api, request, exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request, exc: IntegrityError):
+        # Last resort: services settle the races they know of (a replayed key answers the first
+        # result). One that reaches here is a bug to fix at its source, so it is logged with the
+        # traceback; the client learns its request clashed with another change, not "server error".
+        log.error("IntegrityError reached the API: %s %s", request.method, request.path, exc_info=exc)
+        return _respond(
+            api,
+            request,
+            409,
+            "conflict",
+            _("This request clashed with another change made at the same time. Please try again."),
+        )

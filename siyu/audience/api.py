@@ -330,10 +330,12 @@ def export_segment(request: StaffRequest, segment_id: ObjectId):
 
 @admin_router.post("/segments/{segment_id}/issue-coupon", response={200: SegmentIssueCouponOut, **ERRORS})
 def issue_coupon(request: StaffRequest, segment_id: ObjectId, payload: SegmentIssueCouponIn):
-    """定向发券: one coupon of the template to every member of the segment (all or nothing)."""
+    """定向发券: one coupon of the template to every member of the segment (all or nothing), or to
+    the first ``first_n`` members by customer id."""
     return svc.issue_coupon_to_segment(
         staff=request.staff,
         segment_id=segment_id,
         template_id=payload.template_id,
         batch_key=payload.batch_key,
+        first_n=payload.first_n,
     )

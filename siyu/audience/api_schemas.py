@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from siyu.api.schemas import ObjectId
+from siyu.audience.services.segments import MAX_SEGMENT_ISSUE
 
 TagGroupKindIn = Literal[
     "basic", "member_tier", "consumption", "lifecycle", "preference", "manual", "survey", "campaign"
@@ -161,6 +162,14 @@ class SegmentSnapshotIn(Schema):
 class SegmentIssueCouponIn(Schema):
     template_id: ObjectId
     batch_key: str = Field("", max_length=40, description="replaying the same key issues nothing twice")
+    first_n: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_SEGMENT_ISSUE,
+        description="issue only to the first N members by customer id. Omitted: all or nothing; when "
+        "fewer coupons are left than members the answer is 409 coupon_quantity_short with "
+        "detail {requested, remaining}",
+    )
 
 
 class SegmentIssueCouponOut(Schema):

@@ -117,3 +117,19 @@ class OrderOnHold(SiyuError):
     code = "order_on_hold"
     status = 409
     message = _("This order cannot be shipped yet: its activity has not finished.")
+
+
+class OrderSourceUnknown(SiyuError):
+    """Raised when an order names a source that is not one of the channels (or activities) Siyu knows."""
+
+    code = "unknown_source"
+    message = _("This order source is unknown. Use one of the allowed channels, or none.")
+
+
+class PickupAlreadyVerified(SiyuError):
+    """Raised when a pickup code belongs to an order that was already handed over (核销 a second time);
+    ``detail`` says when, by whom and where."""
+
+    code = "pickup_already_verified"
+    status = 409
+    message = _("This pickup code has already been used.")

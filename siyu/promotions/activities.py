@@ -5,7 +5,8 @@ For each such line checkout asks the registered provider of that ``kind``:
 
 1. ``quote(...)`` (read-only, also used by the checkout preview) -> an :class:`ActivityQuote`: the
    engine rule that prices those units (an ``ActivityPrice`` whose ``id`` is ``ref.rule_id``) and
-   whether the order must wait before it ships (``hold_reason``, e.g. "group_forming").
+   whether the order must wait before it ships (``hold_reason``, e.g. "group_forming"), and whether
+   the units ship at all (``ships``; a presale deposit does not, so its order pays no shipping).
    Refuse with a ``SiyuError`` (activity over, limit reached, not a member of that group ...).
 2. ``reserve(...)`` inside the order's transaction, after the order and its lines exist: take the
    activity's quota / seat / bargain atomically (conditional UPDATE or compare-and-set) and link it
@@ -57,6 +58,9 @@ class ActivityRef:
 class ActivityQuote:
     rule: ActivityPrice
     hold_reason: str = ""  # non-empty: the paid order may not ship/be picked up until released
+    # False: these units are never shipped (a presale deposit). An order of nothing else pays no
+    # shipping fee; the provider settles it (``lifecycle.complete_without_shipping``) when it is done.
+    ships: bool = True
 
 
 class ActivityProvider(Protocol):

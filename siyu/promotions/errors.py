@@ -59,3 +59,11 @@ class ActivityConflict(SiyuError):
     code = "activity_conflict"
     status = 409
     message = _("This product is already in another activity at that time.")
+
+
+class CouponQuantityShort(CouponSoldOut):
+    """Raised when a targeted issue asks for more coupons than the template has left (some are left);
+    ``detail`` is ``{"requested": n, "remaining": m}`` so the caller can offer to issue to the first m."""
+
+    code = "coupon_quantity_short"
+    message = _("There are not enough of these coupons left for everyone.")

@@ -125,7 +125,13 @@ class CheckoutIn(Schema):
     address_id: ObjectId | None = None
     pickup_outlet_id: ObjectId | None = None
     note: str = Field("", max_length=200)
-    source: str = Field("", max_length=16)
+    source: str = Field(
+        "",
+        max_length=16,
+        description="the channel the customer came by, one of "
+        + ", ".join(sorted(checkout.CHANNELS))
+        + "; empty for none (the last touch then counts). Anything else is refused with unknown_source.",
+    )
     coupon_ids: list[ObjectId] | None = Field(
         None, max_length=10, description="Omit for the best coupons; [] for none"
     )
@@ -204,7 +210,7 @@ def _checkout_request(payload: CheckoutIn) -> checkout.CheckoutRequest:
         address_id=payload.address_id,
         pickup_outlet_id=payload.pickup_outlet_id,
         note=payload.note,
-        source=payload.source,
+        source=checkout.customer_channel(payload.source),
         coupon_ids=None if payload.coupon_ids is None else tuple(payload.coupon_ids),
         add_ons={a.promotion_id: a.quantity for a in payload.add_ons},
         points=payload.points,

@@ -17,7 +17,12 @@ from siyu.audience.rules import customers_matching, validate_rule
 from siyu.audience.selectors import get_segment, segment_customers
 from siyu.audience.sql import insert_for_customers
 from siyu.core.errors import InvalidInput
-from siyu.promotions.services.coupons import MAX_TARGETED, issue_to_customers
+from siyu.promotions.services.coupons import (
+    MAX_TARGETED,
+    check_targeted_quantity,
+    get_template,
+    issue_to_customers,
+)
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
@@ -204,27 +209,41 @@ def refresh_segment_counts(
 
 @transaction.atomic
 def issue_coupon_to_segment(
-    *, staff: Staff, segment_id: int, template_id: int, batch_key: str = ""
+    *, staff: Staff, segment_id: int, template_id: int, batch_key: str = "", first_n: int | None = None
 ) -> dict[str, Any]:
     """定向发券 to a segment: one coupon of the template to each member, all or nothing.
 
+    If the template has fewer coupons left than members still to serve, nothing is issued and
+    ``CouponQuantityShort`` says how many are left (``detail``: requested, remaining). The caller may
+    then choose ``first_n``: only the first N members by customer id are served (a stable order, so
+    a replay of the same batch serves the same people).
+
     The members are read once, then handed to ``issue_to_customers`` in chunks of its ``MAX_TARGETED``
-    inside one transaction: if the template runs out in a later chunk, the earlier ones roll back
-    too. A segment larger than ``MAX_SEGMENT_ISSUE`` is refused. ``batch_key`` makes a replay issue
-    nothing twice (as in ``issue_to_customers``).
+    inside one transaction: if anything fails in a later chunk, the earlier ones roll back too. A
+    segment larger than ``MAX_SEGMENT_ISSUE`` is refused unless ``first_n`` brings it within.
+    ``batch_key`` makes a replay issue nothing twice (as in ``issue_to_customers``).
     """
     require(staff, Perm.CUSTOMERS_VIEW)
     require(staff, Perm.PROMOTIONS_EDIT)
+    if first_n is not None and not 1 <= first_n <= MAX_SEGMENT_ISSUE:
+        raise InvalidInput(detail={"first_n": f"between 1 and {MAX_SEGMENT_ISSUE}"})
     segment = get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
     ids = list(
         segment_customers(segment).order_by("pk").values_list("pk", flat=True)[: MAX_SEGMENT_ISSUE + 1]
     )
     if not ids:
         raise SegmentEmpty(detail={"segment_id": segment.pk})
+    members = len(ids)
+    if first_n is not None:
+        ids = ids[:first_n]
     if len(ids) > MAX_SEGMENT_ISSUE:
         raise SegmentTooLarge(detail={"segment_id": segment.pk, "limit": MAX_SEGMENT_ISSUE})
     key = f"seg{segment.pk}:{batch_key}" if batch_key else ""
-    totals: dict[str, Any] = {"members": len(ids), "issued": 0, "replayed": 0, "skipped_customer_ids": []}
+    # The whole hand-off is checked against what is left before the first chunk, with the template
+    # locked, so the refusal names the segment's numbers rather than one chunk's.
+    template = get_template(merchant_id=staff.merchant_id, template_id=template_id, lock=True)
+    check_targeted_quantity(template=template, customer_ids=ids, batch_key=key)
+    totals: dict[str, Any] = {"members": members, "issued": 0, "replayed": 0, "skipped_customer_ids": []}
     for start in range(0, len(ids), MAX_TARGETED):
         result = issue_to_customers(
             staff=staff,
@@ -242,6 +261,7 @@ def issue_coupon_to_segment(
         obj=segment,
         after={
             "template_id": template_id,
+            "first_n": first_n,
             **{k: v for k, v in totals.items() if k != "skipped_customer_ids"},
         },
     )

@@ -138,3 +138,50 @@ def test_permissions(people, make_staff):
     assert refused.status_code == 403 and not Coupon.objects.filter(template=template).exists()
     outlet_manager = client_for(make_staff, Role.OUTLET_MANAGER)
     assert outlet_manager.get(f"{ADM}/tag-groups").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "Only 3 of these coupons are left, not enough for 5 customers. Issue to the first 3, or to none.",
+        ),
+        ("zh-hans", "这张券只剩 3 张，不够发给 5 位客户。可以只发给前 3 位，或者都不发。"),
+    ],
+)
+def test_too_few_coupons_for_a_segment_says_how_many_are_left_and_first_n_issues_exactly_n(
+    people, owner, api, language, message
+):
+    from siyu.audience.selectors import segment_customers
+    from siyu.testing.snapshots import changed, tenant_rows
+
+    for i in range(3):
+        build.customer(people.merchant, nickname=f"w{i}", gender="female")
+    seg = api.post(f"{ADM}/segments", {"name": "Women", "rule": FEMALE}).json()  # 5 members
+    members = sorted(segment_customers(Segment.objects.get(pk=seg["id"])).values_list("pk", flat=True))
+    scarce = build.template(people.merchant, total_quantity=4, issued=1)  # 3 left
+    url = f"{ADM}/segments/{seg['id']}/issue-coupon"
+    before = tenant_rows(people.merchant)
+
+    refused = ApiClient(api.token, language=language).post(url, {"template_id": scarce.pk, "batch_key": "b1"})
+
+    assert refused.status_code == 409, refused.content
+    assert refused.json() == {
+        "code": "coupon_quantity_short",
+        "message": message,
+        "detail": {"requested": 5, "remaining": 3},
+    }
+    assert changed(before, tenant_rows(people.merchant)) == []
+
+    body = {"template_id": scarce.pk, "batch_key": "b1", "first_n": 3}
+    issued = api.post(url, body)
+    replay = api.post(url, body)
+
+    assert issued.json() == {"members": 5, "issued": 3, "replayed": 0, "skipped_customer_ids": []}
+    assert replay.json() == {"members": 5, "issued": 0, "replayed": 3, "skipped_customer_ids": []}
+    holders = sorted(Coupon.objects.filter(template=scarce).values_list("customer_id", flat=True))
+    assert holders == members[:3]
+    scarce.refresh_from_db()
+    assert scarce.issued == 4
+    assert api.post(url, {"template_id": scarce.pk, "first_n": 0}).status_code == 422

@@ -332,3 +332,28 @@ def test_adding_staff_is_refused_for_a_taken_name_a_short_password_or_a_foreign_
     refused(console, "/console/settings/staff/", {**good, "password": "short"}, merchant, 400)
     refused(console, "/console/settings/staff/", {**good, "role": "king"}, merchant, 400)
     refused(console, "/console/settings/staff/", {**good, "outlets": [foreign.pk]}, merchant, 400)
+
+
+def test_a_used_pickup_code_shows_when_by_whom_and_where_it_was_verified(
+    pickup, outlet, merchant, make_staff
+):
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    clerk = make_staff(Role.OUTLET_MANAGER, outlets=[outlet])
+    clerk.display_name = "王店长"
+    clerk.save(update_fields=["display_name"])
+    client = log_in(clerk, language="zh-hans")
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 6, 15, 16, 30, tzinfo=UTC)):
+        assert client.post("/console/pickup/", {"code": pickup.pickup_code}).status_code == 200
+
+    response = refused(
+        client, "/console/pickup/", {"code": pickup.pickup_code}, merchant, 409, "pickup_already_verified"
+    )
+
+    html = response.content.decode()
+    assert (
+        f"该取货码已核销：订单 {pickup.number} 已于 2026-06-16 00:30 由 王店长 在 Shanghai Xintiandi 核销。"
+        in html
+    )
+    assert f'<a href="/console/orders/{pickup.pk}/" data-testid="verified-order">查看订单</a>' in html

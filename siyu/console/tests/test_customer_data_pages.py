@@ -772,3 +772,48 @@ def test_the_customer_data_pages_run_without_script_errors(
 
 
 SHOTS = ""  # a folder to save screenshots into while working on these pages
+
+
+def test_too_few_coupons_for_a_segment_offers_the_first_n_or_cancel(world):
+    from siyu.testing.snapshots import changed as rows_changed
+    from siyu.testing.snapshots import tenant_rows as rows
+
+    segment = audience.create_segment(staff=world.owner, name="重要", rule={"rfm_class": ["important_value"]})
+    scarce = promotions.create_template(
+        staff=world.owner,
+        title="限量券",
+        kind="amount",
+        amount=500,
+        valid_until=timezone.now() + timedelta(days=30),
+        total_quantity=2,
+        claimable=False,
+    )
+    client = log_in(world.owner, language="zh-hans")
+    url = f"/console/customers/segments/{segment.pk}/issue/"
+    before = rows(world.merchant)
+
+    refused = client.post(url, {"template_id": scarce.pk, "batch_key": "k1"})
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert 'data-code="coupon_quantity_short"' in html
+    assert "这张券只剩 2 张，不够发给 3 位客户。可以只发给前 2 位，或者都不发。" in html
+    assert 'data-testid="segment-issue-partial" data-requested="3" data-remaining="2"' in html
+    assert "剩余 2 张券，共 3 位客户。尚未发出任何券。" in html
+    assert '<input type="hidden" name="first_n" value="2">' in html
+    assert '<input type="hidden" name="batch_key" value="k1">' in html
+    assert "只发给前 2 位（按客户编号）" in html
+    assert (
+        f'<a class="button" href="/console/customers/segments/{segment.pk}/" data-testid="issue-cancel">'
+        in html
+    )
+    assert rows_changed(before, rows(world.merchant)) == []
+
+    chosen = client.post(url, {"template_id": scarce.pk, "batch_key": "k1", "first_n": "2"})
+    again = client.post(url, {"template_id": scarce.pk, "batch_key": "k1", "first_n": "2"})
+
+    assert (chosen.status_code, again.status_code) == (302, 302)
+    holders = sorted(Coupon.objects.filter(template=scarce).values_list("customer_id", flat=True))
+    assert holders == sorted(c.pk for c in world.customers[:3])[:2]
+    scarce.refresh_from_db()
+    assert scarce.issued == 2

@@ -134,6 +134,8 @@ class SegmentEditForm(SegmentForm):
 class SegmentIssueForm(forms.Form):
     template_id = forms.TypedChoiceField(label=_("Coupon"), coerce=int, choices=())
     batch_key = forms.RegexField(regex=r"^[A-Za-z0-9_-]{1,40}$", max_length=40, widget=forms.HiddenInput)
+    # Set only by the "issue to the first N" offer shown after a refusal for lack of coupons.
+    first_n = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, templates: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ from siyu.console.views.customer_forms import (
     parse_rule_text,
 )
 from siyu.core.errors import SiyuError
+from siyu.promotions.errors import CouponQuantityShort
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 
@@ -186,6 +187,7 @@ def _detail(
         "page": members,
         "rows": rows,
         "issue_form": issue_form,
+        "partial_offer": forms.get("partial_offer"),
         "error": error,
     }
     status = error.status if error else 200
@@ -249,7 +251,8 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="customers")
 def segment_issue(request: HttpRequest, segment_id: int) -> HttpResponse:
-    """定向发券: one coupon of the chosen template to every member of the segment, all or nothing."""
+    """定向发券: one coupon of the chosen template to every member of the segment, all or nothing;
+    when too few are left, the page offers the first N members instead (or cancel)."""
     staff: Staff = request.staff  # type: ignore[attr-defined]
     segment = audience_selectors.get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
     form = SegmentIssueForm(request.POST, templates=data.coupon_template_choices(staff.merchant_id))
@@ -260,7 +263,13 @@ def segment_issue(request: HttpRequest, segment_id: int) -> HttpResponse:
             segment_id=segment.pk,
             template_id=fields["template_id"],
             batch_key=fields["batch_key"],
+            first_n=fields["first_n"],
         )
+    except CouponQuantityShort as exc:
+        # Nothing was issued. Offer the deliberate choice: the first N members (by customer id) in
+        # the same batch, so pressing it twice still issues once; or cancel.
+        offer = {**exc.detail, "template_id": fields["template_id"], "batch_key": fields["batch_key"]}
+        return _detail(request, segment.pk, error=exc, issue_form=form, partial_offer=offer)
     except SiyuError as exc:
         if exc.status == 404:
             raise

@@ -36,8 +36,9 @@ S = OrderStatus
 ORDER_MACHINE = StateMachine(
     {
         S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
-        # A pickup order goes paid -> delivered when outlet staff verify its pickup code.
-        S.PAID: {S.SHIPPED, S.DELIVERED, S.CLOSED},
+        # A pickup order goes paid -> delivered when outlet staff verify its pickup code; an order
+        # with nothing to ship (a presale deposit) goes paid -> completed once its activity settles it.
+        S.PAID: {S.SHIPPED, S.DELIVERED, S.COMPLETED, S.CLOSED},
         S.SHIPPED: {S.DELIVERED, S.CLOSED},
         S.DELIVERED: {S.COMPLETED, S.CLOSED},
         S.COMPLETED: {S.CLOSED},

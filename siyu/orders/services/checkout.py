@@ -20,11 +20,19 @@ from siyu.catalog.models import Category, ProductStatus, Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
 from siyu.core.ids import create_numbered, fingerprint
 from siyu.events.attribution import order_source
+from siyu.events.ingest import CHANNELS
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
 from siyu.orders import signals
-from siyu.orders.errors import AddressRequired, EmptyCart, OrderTooLarge, PickupUnavailable, QuantityInvalid
+from siyu.orders.errors import (
+    AddressRequired,
+    EmptyCart,
+    OrderSourceUnknown,
+    OrderTooLarge,
+    PickupUnavailable,
+    QuantityInvalid,
+)
 from siyu.orders.models import CartItem, Fulfilment, LineKind, Order, OrderLine
 from siyu.orders.services.cart import MAX_QUANTITY
 from siyu.orders.services.timeline import log_event
@@ -35,6 +43,9 @@ from siyu.promotions.errors import CouponUnavailable
 from siyu.tenancy.models import Outlet
 
 MAX_LINES = 50
+# What ``Order.source`` may say (docs/events.md, "Attribution"): a channel the customer came by, or,
+# for an order an activity places itself, that activity. Customers may name only a channel.
+ACTIVITY_SOURCES = frozenset({"group_buy", "bargain", "presale", "blind_box"})
 # One order carries at most ¥10,000,000: far above any real basket, well inside the money columns.
 MAX_ORDER_FEN = 10**9
 
@@ -254,6 +265,12 @@ def _activity_quotes(
     return quotes
 
 
+def _ships(lines: list[LineRequest], activities: dict[str, tuple[ActivityRef, ActivityQuote]]) -> bool:
+    """Whether anything in the order is shipped: an order of presale deposits only pays no shipping
+    (the goods ship with the balance order, which pays it)."""
+    return any(line.activity is None or activities[line.activity.rule_id][1].ships for line in lines)
+
+
 def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Quote, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown).
 
@@ -289,7 +306,7 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
         coupon_limits=limits,
         add_ons={f"promotion:{pid}": qty for pid, qty in request.add_ons.items()},
         shipping=e.ShippingPolicy(
-            fee=merchant.shipping_fee,
+            fee=merchant.shipping_fee if _ships(lines, activities) else 0,
             free_threshold=merchant.free_shipping_threshold,
             pickup=request.fulfilment == Fulfilment.PICKUP,
         ),
@@ -316,6 +333,14 @@ def _replay(customer: Customer, idempotency_key: str, payload_fp: str) -> Order 
     return order
 
 
+def customer_channel(source: str) -> str:
+    """The channel a customer says an order came by: none (``""``) or one of ``CHANNELS``; any
+    other text is refused with the allowed values, not stored."""
+    if source and source not in CHANNELS:
+        raise OrderSourceUnknown(detail={"source": source[:64], "allowed": sorted(CHANNELS)})
+    return source
+
+
 def place_order(
     *, customer: Customer, request: CheckoutRequest, idempotency_key: str | None = None
 ) -> tuple[Order, bool]:
@@ -324,6 +349,8 @@ def place_order(
     A replay of the same idempotency key with the same request returns the first order; the
     unique constraint on the key settles two concurrent first attempts.
     """
+    if request.source not in ACTIVITY_SOURCES:
+        customer_channel(request.source)
     payload_fp = fingerprint(request.as_payload())
     if idempotency_key:
         existing = _replay(customer, idempotency_key, payload_fp)

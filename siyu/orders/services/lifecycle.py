@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders import signals
-from siyu.orders.errors import OrderOnHold, PickupCodeInvalid
+from siyu.orders.errors import OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
-from siyu.orders.services.timeline import log_event, stock_outlet, stock_requests
+from siyu.orders.services.timeline import SYSTEM, log_event, stock_outlet, stock_requests
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import outlet_scope, record_audit, require, require_outlet
@@ -154,6 +156,8 @@ def verify_pickup(*, staff: Staff, code: str) -> Order:
         qs = qs.filter(pickup_outlet_id__in=scope)
     order = qs.first() if code else None
     if order is None:
+        if code:
+            _refuse_used_code(staff, code, scope)
         raise PickupCodeInvalid()
     require_outlet(staff, order.pickup_outlet_id)
     if order.hold_reason:
@@ -168,6 +172,51 @@ def verify_pickup(*, staff: Staff, code: str) -> Order:
         after={"status": order.status, "outlet_id": order.pickup_outlet_id},
     )
     return order
+
+
+def _refuse_used_code(staff: Staff, code: str, scope: list[int] | None) -> None:
+    """Raise ``PickupAlreadyVerified`` if ``code`` opened an order these staff can see that was
+    already handed over: the person at the counter learns when, by whom and where, not "no such order"."""
+    used = (
+        Order.objects.for_merchant(staff.merchant_id)
+        .filter(fulfilment=Fulfilment.PICKUP, pickup_code=code, delivered_at__isnull=False)
+        .select_related("pickup_outlet")
+        .order_by("-delivered_at")  # a code may be drawn again once its order is handed over
+    )
+    if scope is not None:
+        used = used.filter(pickup_outlet_id__in=scope)
+    order = used.first()
+    if order is None or order.delivered_at is None:
+        return
+    event = order.events.filter(kind="picked_up").order_by("-id").first()
+    actor = event.actor if event is not None else SYSTEM
+    verifier = None
+    if actor.startswith("staff:") and actor[6:].isdigit():
+        verifier = Staff.objects.for_merchant(staff.merchant_id).filter(pk=int(actor[6:])).first()
+    at = timezone.localtime(order.delivered_at, ZoneInfo(staff.merchant.timezone))
+    outlet = order.pickup_outlet.name if order.pickup_outlet else ""
+    who = verifier.display_name if verifier is not None else ""
+    message = _(
+        "This pickup code was already used: order %(order)s was handed over on %(time)s "
+        "by %(staff)s at %(outlet)s."
+    ) % {
+        "order": order.number,
+        "time": at.strftime("%Y-%m-%d %H:%M"),
+        "staff": who or "-",
+        "outlet": outlet or "-",
+    }
+    raise PickupAlreadyVerified(
+        message,
+        detail={
+            "order_id": order.pk,
+            "order_number": order.number,
+            "verified_at": at.isoformat(),
+            "verified_by": who,
+            "verified_by_staff_id": verifier.pk if verifier is not None else None,
+            "outlet": outlet,
+            "outlet_id": order.pickup_outlet_id,
+        },
+    )
 
 
 def _advance_due(
@@ -234,10 +283,39 @@ def release_hold(*, order: Order, reason: str) -> bool:
     return bool(released)
 
 
+def _settled_unshipped(order: Order) -> bool:
+    """Completed by ``complete_without_shipping``: nothing was ever shipped or handed over."""
+    return order.status == OrderStatus.COMPLETED and order.shipped_at is None and order.delivered_at is None
+
+
+@transaction.atomic
+def complete_without_shipping(*, order: Order, reason: str) -> Order:
+    """Settle a paid order that has nothing to ship (a presale deposit whose balance order was paid,
+    or that was forfeited): it completes at once, so it leaves the merchant's to-ship list, and its
+    timeline says why. Its money is then only given back with the activity (``refund_and_close``,
+    e.g. when the balance order is refunded in full); it takes no after-sale of its own.
+
+    Idempotent: an order already settled is returned unchanged.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if _settled_unshipped(order):
+        return order
+    if order.status != OrderStatus.PAID or order.shipped_at is not None:
+        raise InvalidTransition(
+            detail={"order": order.number, "from": order.status, "to": OrderStatus.COMPLETED}
+        )
+    Order.machine.advance(order, OrderStatus.COMPLETED, stamp="completed_at", hold_reason="")
+    log_event(
+        order, "completed", actor=None, src=OrderStatus.PAID, dst=OrderStatus.COMPLETED, reason=reason[:64]
+    )
+    return order
+
+
 @transaction.atomic
 def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order:
     """Give back everything a paid, unshipped order paid and close it (an unfilled group, a
-    lottery loser, a presale the merchant cancelled). Stock goes back on the shelf.
+    lottery loser, a presale the merchant cancelled, a settled deposit whose balance order was
+    refunded in full). Stock goes back on the shelf.
 
     Idempotent: an order already closed is returned unchanged.
     """
@@ -246,7 +324,7 @@ def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == OrderStatus.CLOSED:
         return order
-    if order.status != OrderStatus.PAID:
+    if order.status != OrderStatus.PAID and not _settled_unshipped(order):
         raise InvalidTransition(
             detail={"order": order.number, "from": order.status, "to": OrderStatus.CLOSED}
         )

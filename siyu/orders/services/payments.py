@@ -118,6 +118,10 @@ def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
         return payment  # this exact notification was applied before
     if payment.status == PaymentStatus.SUCCEEDED:
         return payment  # a second notification of the same transaction
+    if payment.status == PaymentStatus.CLOSED and payment.refunds.exists():
+        # Its money was already given back. The payment row is locked, so a notice racing this one
+        # waits and then sees the refund: a stray payment is refunded at most once.
+        return payment
     if order.status == OrderStatus.PENDING_PAYMENT:
         _mark_paid(order, payment, notice)
     else:

@@ -154,3 +154,50 @@ def test_low_stock_list(merchant, make_product, staff_api):
     low = make_product("scarce", stock=3).skus.get()
     response = staff_api.get("/api/v1/admin/stock/low")
     assert [(r["sku_id"], r["available"]) for r in response.json()["items"]] == [(low.pk, 3)]
+
+
+def test_an_order_placed_with_a_known_channel_records_it(shop_api, sku, address):
+    created = shop_api.post(
+        f"{SHOP}/orders",
+        {"lines": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address.pk, "source": "live"},
+    )
+
+    assert created.status_code == 201, created.content
+    assert list(Order.objects.values_list("number", "source")) == [(created.json()["number"], "live")]
+
+
+@pytest.mark.parametrize("source", ["tiktok", "group_buy", "import", "unknown"])
+def test_an_order_source_that_is_not_a_channel_is_refused_and_nothing_is_created(
+    shop_api, merchant, sku, address, source
+):
+    from siyu.testing.snapshots import changed, tenant_rows
+
+    before = tenant_rows(merchant)
+
+    refused = shop_api.post(
+        f"{SHOP}/orders",
+        {"lines": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address.pk, "source": source},
+    )
+
+    assert refused.status_code == 400, refused.content
+    allowed = [
+        "ads",
+        "article",
+        "community",
+        "h5",
+        "live",
+        "moments",
+        "mp_code",
+        "outlet",
+        "promo_link",
+        "referral",
+        "search",
+    ]
+    assert refused.json() == {
+        "code": "unknown_source",
+        "message": "This order source is unknown. Use one of the allowed channels, or none.",
+        "detail": {"source": source, "allowed": allowed},
+    }
+    assert changed(before, tenant_rows(merchant)) == []
+    quote = shop_api.post(f"{SHOP}/checkout/quote", {"address_id": address.pk, "source": source})
+    assert (quote.status_code, quote.json()["code"]) == (400, "unknown_source")

@@ -88,3 +88,29 @@ def test_cancel_racing_payment_leaves_one_consistent_outcome(customer, sku, addr
         assert order.status == OrderStatus.CANCELLED
         assert (stock.on_hand, stock.reserved) == (100, 0)
         assert payment.refunds.count() == 1
+
+
+def test_two_new_notices_for_a_stray_payment_at_once_refund_it_once(customer, sku, address):
+    from siyu.orders.models import Refund
+    from siyu.orders.services.lifecycle import cancel_order
+
+    order = place(customer, [(sku.pk, 1)], address=address)
+    payment = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox").payment
+    cancel_order(order=order, actor=customer, reason="changed_mind")
+    # Two signed notices of the same money with different notification ids, arriving together.
+    notices = [
+        SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount)
+        for _ in range(2)
+    ]
+
+    def work(i: int):
+        body, headers = notices[i]
+        return payments.receive_notification(gateway="sandbox", body=body, headers=headers).pk
+
+    results = run_together(2, work)
+
+    assert results == [payment.pk, payment.pk]
+    refund = Refund.objects.get()
+    assert (refund.payment_id, refund.amount, refund.status) == (payment.pk, 6000, "succeeded")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CLOSED

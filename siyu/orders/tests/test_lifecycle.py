@@ -6,7 +6,7 @@ from django.utils import timezone
 from siyu.core.errors import InvalidTransition, PermissionDenied
 from siyu.inventory.models import StockLevel
 from siyu.orders import tasks
-from siyu.orders.errors import PickupCodeInvalid
+from siyu.orders.errors import PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Order, OrderEvent, OrderStatus
 from siyu.orders.services import lifecycle
 from siyu.orders.tests.flows import pay, place
@@ -111,8 +111,10 @@ def test_pickup_verification_is_limited_to_the_managers_outlets(customer, sku, o
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert OrderEvent.objects.filter(order=order, kind="picked_up", actor=f"staff:{here.pk}").count() == 1
-    with pytest.raises(PickupCodeInvalid):
+    with pytest.raises(PickupAlreadyVerified):
         lifecycle.verify_pickup(staff=here, code=order.pickup_code)  # used codes don't verify twice
+    with pytest.raises(PickupCodeInvalid):  # nor say anything to staff of another outlet
+        lifecycle.verify_pickup(staff=elsewhere, code=order.pickup_code)
 
 
 def test_customer_cancel_releases_stock(customer, sku, address):

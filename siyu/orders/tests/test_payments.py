@@ -174,3 +174,50 @@ def test_pickup_code_issued_on_payment(customer, sku, outlet, merchant):
     assert len(order.pickup_code) == 8 and order.pickup_code.isdigit()
     stock = StockLevel.objects.get(sku=sku, outlet=outlet)
     assert (stock.on_hand, stock.reserved) == (4, 0)
+
+
+def test_stray_payment_for_cancelled_order_is_refunded_once_whatever_follows(customer, sku, address):
+    from siyu.orders.services.lifecycle import cancel_order
+
+    order = place(customer, [(sku.pk, 1)], address=address)
+    payment = started(customer, order)
+    cancel_order(order=order, actor=customer, reason="changed_mind")
+
+    # Three signed notices of the same money, each with a new notification id.
+    for _ in range(3):
+        body, headers = SandboxGateway().build_notification(
+            payment_number=payment.number, amount=payment.amount
+        )
+        response = notify(body, headers)
+        assert response.status_code == 200, response.content
+        assert response.json() == {"code": "SUCCESS", "message": "OK"}
+
+    refund = Refund.objects.get()
+    assert (refund.payment_id, refund.amount, refund.status) == (payment.pk, 6000, "succeeded")
+    assert PaymentNotification.objects.count() == 3
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CLOSED
+    order.refresh_from_db()
+    assert (order.status, order.paid_amount, order.refunded_amount) == (OrderStatus.CANCELLED, 0, 0)
+
+
+def test_second_payment_for_paid_order_is_refunded_once_whatever_follows(customer, sku, address):
+    order = place(customer, [(sku.pk, 1)], address=address)
+    first, second = started(customer, order), started(customer, order)
+    body, headers = SandboxGateway().build_notification(payment_number=first.number, amount=first.amount)
+    assert notify(body, headers).status_code == 200
+
+    for _ in range(3):
+        body, headers = SandboxGateway().build_notification(
+            payment_number=second.number, amount=second.amount
+        )
+        assert notify(body, headers).status_code == 200
+
+    refund = Refund.objects.get()
+    assert (refund.payment_id, refund.amount) == (second.pk, 6000)
+    assert {p.number: p.status for p in Payment.objects.all()} == {
+        first.number: PaymentStatus.SUCCEEDED,
+        second.number: PaymentStatus.CLOSED,
+    }
+    order.refresh_from_db()
+    assert (order.status, order.paid_amount, order.refunded_amount) == (OrderStatus.PAID, 6000, 0)

@@ -73,6 +73,7 @@ class DepositProvider:
                 quantity=quantity,
             ),
             hold_reason=DEPOSIT_HOLD,
+            ships=False,  # shipping belongs to the balance order
         )
 
     def reserve(self, *, customer: Customer, ref: ActivityRef, order: Order, sku: Sku, quantity: int) -> None:

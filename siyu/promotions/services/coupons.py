@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.events.models import EventKind
@@ -24,6 +25,7 @@ from siyu.promotions.errors import (
     CouponCodeInvalid,
     CouponLimitReached,
     CouponNotClaimable,
+    CouponQuantityShort,
     CouponSoldOut,
 )
 from siyu.promotions.models import (
@@ -215,10 +217,41 @@ def issue_coupon(
     now = now or timezone.now()
     if template.merchant_id != customer.merchant_id:
         raise NotFound(detail={"coupon_template_id": template.pk})
-    if claim_key:
-        earlier = Coupon.objects.filter(customer=customer, claim_key=claim_key).first()
-        if earlier is not None:
-            return earlier
+    if not claim_key:
+        return _issue_new(
+            template=template, customer=customer, source=source, claim_key=None, code=code, now=now
+        )
+    earlier = _claimed(customer, claim_key)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            return _issue_new(
+                template=template, customer=customer, source=source, claim_key=claim_key, code=code, now=now
+            )
+    except (IntegrityError, CouponLimitReached, CouponSoldOut):
+        # A replay of this key running at the same time won: our counter UPDATE waited for its
+        # commit and then found the limit or the quantity taken, or our INSERT met its claim key.
+        # The savepoint undid our counters; answer with the coupon the winner issued.
+        earlier = _claimed(customer, claim_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _claimed(customer: Customer, claim_key: str) -> Coupon | None:
+    return Coupon.objects.filter(customer=customer, claim_key=claim_key).first()
+
+
+def _issue_new(
+    *,
+    template: CouponTemplate,
+    customer: Customer,
+    source: str,
+    claim_key: str | None,
+    code: CouponCode | None,
+    now: datetime,
+) -> Coupon:
     if template.new_customers_only and customer.orders.filter(paid_at__isnull=False).exists():
         raise CouponNotClaimable(detail={"reason": "new_customers_only"})
     try:
@@ -357,13 +390,57 @@ def issue_for_trigger(*, customer: Customer, trigger: str) -> list[Coupon]:
     return issued
 
 
+def _batch_claim_key(batch_key: str) -> str | None:
+    return f"batch:{batch_key}" if batch_key else None
+
+
+def _replayed(template: CouponTemplate, key: str | None) -> set[int]:
+    """The customers who already got a coupon of ``template`` in the batch ``key``."""
+    if key is None:
+        return set()
+    return set(Coupon.objects.filter(template=template, claim_key=key).values_list("customer_id", flat=True))
+
+
+def _check_quantity(template: CouponTemplate, requested: int) -> None:
+    """All or nothing: refuse when the template has fewer coupons left than ``requested``, saying
+    how many are left (``detail``: requested, remaining) so the caller can offer the first N."""
+    if template.total_quantity is None:
+        return
+    remaining = max(template.total_quantity - template.issued, 0)
+    if requested <= remaining:
+        return
+    detail = {"requested": requested, "remaining": remaining}
+    if not remaining:
+        raise CouponSoldOut(detail=detail)
+    message = ngettext(
+        "Only %(remaining)d of these coupons is left, not enough for %(requested)d customers. "
+        "Issue to the first %(remaining)d, or to none.",
+        "Only %(remaining)d of these coupons are left, not enough for %(requested)d customers. "
+        "Issue to the first %(remaining)d, or to none.",
+        remaining,
+    )
+    raise CouponQuantityShort(message % detail, detail=detail)
+
+
+def check_targeted_quantity(
+    *, template: CouponTemplate, customer_ids: Sequence[int], batch_key: str = ""
+) -> int:
+    """How many of ``customer_ids`` a targeted issue would give a coupon (those not served in this
+    batch yet); refuses like ``issue_to_customers`` when fewer are left. Call with the template locked."""
+    replayed = _replayed(template, _batch_claim_key(batch_key))
+    requested = sum(1 for cid in customer_ids if cid not in replayed)
+    _check_quantity(template, requested)
+    return requested
+
+
 @transaction.atomic
 def issue_to_customers(
     *, staff: Staff, template_id: int, customer_ids: Sequence[int] | Iterable[int], batch_key: str = ""
 ) -> dict[str, Any]:
     """定向发券: give one coupon to each listed customer of this merchant.
 
-    All or nothing on quantity: if the template has fewer left than customers, nothing is issued.
+    All or nothing on quantity: if the template has fewer left than customers, nothing is issued
+    (``CouponQuantityShort`` says how many are left; ``CouponSoldOut`` when none are).
     Customers who already hold the limit are skipped and reported. ``batch_key`` makes a replay
     of the same batch issue nothing twice.
     """
@@ -376,19 +453,10 @@ def issue_to_customers(
     unknown = [i for i in ids if i not in customers]
     if unknown:
         raise NotFound(detail={"customer_ids": unknown[:20]})
-    key = f"batch:{batch_key}" if batch_key else None
-    replayed = (
-        set(
-            Coupon.objects.filter(template=template, claim_key=key, customer_id__in=ids).values_list(
-                "customer_id", flat=True
-            )
-        )
-        if key
-        else set()
-    )
+    key = _batch_claim_key(batch_key)
+    replayed = _replayed(template, key) & set(ids)
     wanted = [cid for cid in ids if cid not in replayed]
-    if template.total_quantity is not None and template.total_quantity - template.issued < len(wanted):
-        raise CouponSoldOut(detail={"left": template.total_quantity - template.issued, "wanted": len(wanted)})
+    _check_quantity(template, len(wanted))
     issued, skipped = 0, []
     for cid in wanted:
         try:

@@ -8,6 +8,7 @@ the order's later life: payment uses the coupons, cancellation returns them.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.db.models import F
@@ -36,16 +37,17 @@ def _gift_rule(line: e.PricedLine) -> str:
 
 def record_order_promotions(*, order: Order, quote: Quote) -> None:
     result = quote.result
-    for coupon in quote.chosen_coupons():
+    # Rows are locked in pk order (coupons, then gift stock) so concurrent checkouts cannot deadlock.
+    for coupon in sorted(quote.chosen_coupons(), key=lambda c: c.pk):
         locked = Coupon.objects.filter(
             pk=coupon.pk, customer_id=order.customer_id, status=CouponStatus.UNUSED
         ).update(status=CouponStatus.LOCKED, order=order)
         if locked != 1:
             raise CouponUnavailable(detail={"coupon_id": coupon.pk})
-    for line in result.lines:
-        if line.kind is not e.LineKind.GIFT:
-            continue
-        row = quote.book.rows.get(_gift_rule(line))
+    gifts = [
+        (quote.book.rows.get(_gift_rule(line)), line) for line in result.lines if line.kind is e.LineKind.GIFT
+    ]
+    for row, line in sorted(gifts, key=lambda g: (g[0].pk if g[0] is not None else 0, g[1].sku_id)):
         taken = (
             GiftStock.objects.filter(promotion=row, sku_id=line.sku_id, remaining__gte=line.quantity).update(
                 remaining=F("remaining") - line.quantity, given=F("given") + line.quantity
@@ -105,8 +107,10 @@ def _use_coupons(sender, order: Order, **kwargs) -> None:
         Coupon.objects.filter(pk__in=[pk for pk, _t in used], status=CouponStatus.LOCKED).update(
             status=CouponStatus.USED, used_at=now
         )
-        for _pk, template_id in used:
-            CouponTemplate.objects.filter(pk=template_id).update(used=F("used") + 1)
+        # One UPDATE per template, in pk order: two orders paid at once that share templates take
+        # the row locks in the same order and cannot deadlock.
+        for template_id, count in sorted(Counter(template_id for _pk, template_id in used).items()):
+            CouponTemplate.objects.filter(pk=template_id).update(used=F("used") + count)
         for pk, template_id in used:
             record_server_event(
                 merchant_id=order.merchant_id,

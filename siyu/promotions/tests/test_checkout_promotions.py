@@ -285,3 +285,40 @@ def test_refund_and_close_returns_everything(customer, address, sku):
     unpaid = place(customer, [(sku.pk, 1)], address=address)
     with pytest.raises(InvalidTransition):
         lifecycle.refund_and_close(order=unpaid, actor=None, reason="x")
+
+
+def test_payment_counts_used_coupons_on_their_templates_in_pk_order(owner, customer, address, make_product):
+    """Two payments touching the same templates must lock them in one order, or they can deadlock."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from siyu.orders.gateways.sandbox import SandboxGateway
+    from siyu.orders.services import payments
+    from siyu.promotions.models import CouponTemplate
+
+    sku = make_product(price=5000).skus.get()
+    until = timezone.now() + timedelta(days=3)
+    goods = services.create_template(staff=owner, title="减5元", kind="amount", amount=500, valid_until=until)
+    shipping = services.create_template(
+        staff=owner, title="免运费", kind="shipping", amount=1000, valid_until=until
+    )
+    picked = tuple(services.claim_coupon(customer=customer, template_id=t.pk).pk for t in (goods, shipping))
+    order = _place(customer, [(sku.pk, 1)], address, coupon_ids=picked)
+    assert order.payable_amount == 4500
+    payment = payments.start_payment(customer=customer, order_id=order.pk, gateway="sandbox").payment
+    body, headers = SandboxGateway().build_notification(payment_number=payment.number, amount=payment.amount)
+
+    with CaptureQueriesContext(connection) as queries:
+        payments.receive_notification(gateway="sandbox", body=body, headers=headers)
+
+    touched = [
+        int(m.group(1))
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "promotions_coupontemplate"')
+        and (m := re.search(r'"promotions_coupontemplate"\."id" = (\d+)', q["sql"]))
+    ]
+    assert touched == [goods.pk, shipping.pk]
+    assert list(CouponTemplate.objects.order_by("pk").values_list("used", flat=True)) == [1, 1]
+    assert sorted(Coupon.objects.values_list("status", flat=True)) == ["used", "used"]

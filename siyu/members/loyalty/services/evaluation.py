@@ -8,7 +8,8 @@ Members due are found by one query and handled in locked chunks with bulk writes
 
 Birthday coupons: on a member's birthday (29 February counts on 28 February in other years) the
 tier's birthday coupon template is issued once per year, through ``issue_coupon`` with the claim
-key ``birthday:<year>``, so a rerun of the job (or two at once) issues nothing twice.
+key ``birthday:<year>``, so a rerun of the job (or two at once) issues nothing twice and raises
+nothing: a run that meets a coupon another run just issued takes it as already given.
 """
 
 from __future__ import annotations
@@ -140,9 +141,15 @@ def issue_birthday_coupons(*, now: datetime | None = None) -> int:
                     source="birthday",
                     claim_key=f"birthday:{today.year}",
                 )
-                Membership.objects.filter(pk=row.pk).update(birthday_coupon_year=today.year)
+                # An overlapping run may have issued this coupon after our query read the row: the
+                # claim key then answers its coupon, and only the run whose UPDATE marks the year counts it.
+                marked = (
+                    Membership.objects.filter(pk=row.pk)
+                    .filter(Q(birthday_coupon_year__isnull=True) | ~Q(birthday_coupon_year=today.year))
+                    .update(birthday_coupon_year=today.year)
+                )
         except SiyuError as exc:  # used up, paused, limit reached: the next run tries again today
             log.info("birthday coupon %s not issued to %s: %s", template.pk, row.customer_id, exc.code)
             continue
-        issued += 1
+        issued += marked
     return issued

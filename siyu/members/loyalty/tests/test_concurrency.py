@@ -4,13 +4,16 @@ the balance always equals the ledger's sum."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db import transaction
 
-from siyu.members.loyalty.models import CheckIn, Membership, PointsEntry
-from siyu.members.loyalty.services import admin
+from siyu.members.loyalty.models import CheckIn, GrowthKind, Membership, PointsEntry
+from siyu.members.loyalty.services import admin, evaluation, ledger
 from siyu.members.loyalty.services.checkins import check_in
 from siyu.members.loyalty.tests.conftest import balance, ledger_sum
+from siyu.members.models import Customer
 from siyu.orders.models import Order
 from siyu.orders.services import checkout
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
@@ -71,3 +74,35 @@ def test_concurrent_check_ins_on_one_day_make_one_check_in(program, customer):
     assert PointsEntry.objects.filter(kind="check_in").count() == 1
     membership = Membership.objects.get(customer=customer)
     assert (membership.points_balance, membership.growth_value, membership.streak) == (1, 1, 1)
+
+
+def test_overlapping_birthday_runs_issue_one_coupon_per_member_and_never_raise(owner, tiers, customer_login):
+    from siyu.promotions.models import Coupon
+    from siyu.promotions.services.coupons import create_template
+
+    template = create_template(
+        staff=owner,
+        title="生日券",
+        kind="amount",
+        amount=2000,
+        validity="after_claim",
+        valid_days=30,
+        per_customer_limit=1,
+        claimable=False,
+    )
+    admin.update_tier(staff=owner, tier_id=tiers["silver"].pk, birthday_template_id=template.pk)
+    members = [customer_login(f"born-{i}")[0] for i in range(12)]
+    now = datetime(2027, 6, 15, 4, tzinfo=UTC)  # noon on 15 June in Shanghai
+    for c in members:
+        with transaction.atomic():
+            ledger.add_growth(ledger.Movement(c.merchant_id, c.pk, GrowthKind.TASK, f"join:{c.pk}", now), 1)
+    Customer.objects.filter(pk__in=[c.pk for c in members]).update(birthday=date(1990, 6, 15))
+
+    results = run_together(4, lambda _i: evaluation.issue_birthday_coupons(now=now))
+
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 12  # each coupon is counted by the run that issued it
+    assert sorted(Coupon.objects.values_list("customer_id", "claim_key")) == sorted(
+        (c.pk, "birthday:2027") for c in members
+    )
+    assert set(Membership.objects.values_list("birthday_coupon_year", flat=True)) == {2027}

@@ -3,7 +3,8 @@
 deposit order placed -> ``deposit_pending`` -> paid -> ``deposit_paid`` -> balance order placed ->
 ``balance_pending`` -> paid -> ``completed``. An unpaid balance order that is cancelled puts the
 booking back to ``deposit_paid``; after the balance window a ``deposit_paid`` booking is forfeited
-(or refunded, when the merchant made deposits refundable). docs/playbooks-campaigns.md has the rules.
+(or refunded, when the merchant made deposits refundable). A deposit order ships nothing: when its
+booking completes or is forfeited it is completed too. docs/playbooks-campaigns.md has the rules.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from siyu.core.errors import InvalidTransition, NotFound
 from siyu.members.models import Customer
-from siyu.orders.models import Order
+from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import lifecycle
 from siyu.promotions.presale.errors import DepositNotRefundable
 from siyu.promotions.presale.models import LIVE, BookingStatus, Presale, PresaleBooking, PresaleStatus
@@ -86,6 +87,7 @@ def on_paid(order: Order) -> None:
         merchant_id=order.merchant_id, balance_order=order, status=B.BALANCE_PENDING
     ):
         PresaleBooking.machine.advance(booking, B.COMPLETED, completed_at=now)
+        _settle_deposit_order(booking, "presale_balance_paid")
 
 
 def on_cancelled(order: Order) -> None:
@@ -160,7 +162,14 @@ def settle_booking(*, booking_id: int, now: datetime) -> str | None:
             return B.REFUNDED
         PresaleBooking.machine.advance(booking, B.FORFEITED, stamp="closed_at")
         _release(booking)
+        _settle_deposit_order(booking, "presale_deposit_forfeited")
         return B.FORFEITED
+
+
+def _settle_deposit_order(booking: PresaleBooking, reason: str) -> None:
+    """The deposit order has nothing to ship: once its balance is paid or it is forfeited, it is
+    done (completed), not left paid and held in the merchant's to-ship list."""
+    lifecycle.complete_without_shipping(order=booking.deposit_order, reason=reason)
 
 
 def _cancel_unpaid(order: Order | None) -> None:
@@ -179,7 +188,10 @@ def settle_presale(*, presale: Presale, now: datetime | None = None) -> int:
 
 
 def settle_presales(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Forfeit or refund deposits whose balance window is over, and finish cancelled presales."""
+    """Forfeit or refund deposits whose balance window is over, and finish cancelled presales.
+
+    Also completes deposit orders still paid although their booking is done (completed or
+    forfeited before deposit orders were settled): returns how many bookings moved, not those."""
     now = now or timezone.now()
     due = PresaleBooking.objects.filter(
         Q(
@@ -188,4 +200,12 @@ def settle_presales(*, now: datetime | None = None, batch: int = 500) -> int:
         )
         | Q(presale__balance_ends_at__lte=now, status=B.DEPOSIT_PAID)
     ).values_list("pk", flat=True)[:batch]
-    return sum(1 for pk in list(due) if settle_booking(booking_id=pk, now=now))
+    settled = sum(1 for pk in list(due) if settle_booking(booking_id=pk, now=now))
+    stuck = PresaleBooking.objects.filter(
+        status__in=[B.COMPLETED, B.FORFEITED], deposit_order__status=OrderStatus.PAID
+    ).order_by("pk")[:batch]
+    for booking in stuck:
+        reason = "presale_balance_paid" if booking.status == B.COMPLETED else "presale_deposit_forfeited"
+        with contextlib.suppress(InvalidTransition):  # refunded or settled meanwhile
+            _settle_deposit_order(booking, reason)
+    return settled

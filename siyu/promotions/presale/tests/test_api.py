@@ -125,3 +125,89 @@ def test_validation_and_permissions(staff_api, make_staff, body, customer_login)
     booking_404 = stranger.get(f"{SHOP}/presale-bookings/999999")
     assert booking_404.status_code == 404
     assert staff_api.get(f"{ADMIN}/{presale_id}").status_code == 200
+
+
+def _to_ship(staff_api) -> list[int]:
+    """The merchant's to-ship list: paid orders."""
+    return [o["id"] for o in staff_api.get("/api/v1/admin/orders", {"status": "paid"}).json()["items"]]
+
+
+def test_a_deposit_order_pays_no_shipping_and_completes_when_the_balance_is_paid(
+    staff_api, shop_api, customer, address, body, now
+):
+    presale_id = staff_api.post(ADMIN, body).json()["id"]
+    # One unit: ¥50, below the ¥99 free-shipping threshold, where an ordinary order pays ¥10 shipping.
+    deposit = shop_api.post(f"{SHOP}/presales/{presale_id}/deposit", {"address_id": address.pk}).json()
+    order = deposit["order"]
+    assert (order["goods_amount"], order["shipping_fee"], order["payable_amount"]) == (5000, 0, 5000)
+    pay(customer, Order.objects.get(pk=order["id"]))
+    assert _to_ship(staff_api) == [order["id"]]  # paid and held until the balance
+
+    with at(now + timedelta(days=2, hours=1)):
+        balance = shop_api.post(
+            f"{SHOP}/presale-bookings/{deposit['booking']['id']}/balance", {"address_id": address.pk}
+        ).json()["order"]
+        assert (balance["goods_amount"], balance["shipping_fee"], balance["payable_amount"]) == (
+            20_000,
+            0,
+            12_000,
+        )
+        pay(customer, Order.objects.get(pk=balance["id"]))
+
+    settled = shop_api.get(f"{SHOP}/orders/{order['id']}").json()
+    assert (settled["status"], settled["paid_amount"], settled["refunded_amount"]) == ("completed", 5000, 0)
+    assert _to_ship(staff_api) == [balance["id"]]
+    detail = staff_api.get(f"/api/v1/admin/orders/{order['id']}").json()
+    assert [(e["kind"], e["data"]) for e in detail["events"]][-1] == (
+        "completed",
+        {"reason": "presale_balance_paid"},
+    )
+    refused = shop_api.post(
+        f"{SHOP}/orders/{order['id']}/after-sales", {"kind": "refund_only", "reason": "changed my mind"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "aftersale_not_allowed")
+
+
+def test_a_forfeited_deposit_order_completes_and_leaves_the_to_ship_list(
+    staff_api, shop_api, customer, address, body, now
+):
+    from siyu.promotions.presale.tasks import settle_presales
+
+    presale_id = staff_api.post(ADMIN, body).json()["id"]
+    deposit = shop_api.post(f"{SHOP}/presales/{presale_id}/deposit", {"address_id": address.pk}).json()
+    pay(customer, Order.objects.get(pk=deposit["order"]["id"]))
+
+    with at(now + timedelta(days=3, minutes=1)):  # the balance window is over, unpaid
+        settle_presales.call()
+
+    assert PresaleBooking.objects.get().status == "forfeited"
+    settled = shop_api.get(f"{SHOP}/orders/{deposit['order']['id']}").json()
+    assert (settled["status"], settled["paid_amount"], settled["refunded_amount"]) == ("completed", 5000, 0)
+    assert _to_ship(staff_api) == []
+
+
+def test_refunding_a_paid_balance_in_full_refunds_the_settled_deposit_too(
+    staff_api, shop_api, customer, address, body, now
+):
+    presale_id = staff_api.post(ADMIN, body).json()["id"]
+    deposit = shop_api.post(f"{SHOP}/presales/{presale_id}/deposit", {"address_id": address.pk}).json()
+    pay(customer, Order.objects.get(pk=deposit["order"]["id"]))
+    with at(now + timedelta(days=2, hours=1)):
+        balance = shop_api.post(
+            f"{SHOP}/presale-bookings/{deposit['booking']['id']}/balance", {"address_id": address.pk}
+        ).json()["order"]
+        pay(customer, Order.objects.get(pk=balance["id"]))
+
+    asked = shop_api.post(
+        f"{SHOP}/orders/{balance['id']}/after-sales", {"kind": "refund_only", "reason": "no longer needed"}
+    )
+    assert asked.status_code == 201, asked.content
+    approved = staff_api.post(f"/api/v1/admin/after-sales/{asked.json()['id']}/approve", {"note": "ok"})
+    assert approved.status_code == 200, approved.content
+
+    orders = {o.pk: (o.status, o.paid_amount, o.refunded_amount) for o in Order.objects.all()}
+    assert orders == {
+        deposit["order"]["id"]: ("closed", 5000, 5000),
+        balance["id"]: ("closed", 12_000, 12_000),
+    }
+    assert PresaleBooking.objects.get().status == "refunded"

@@ -27,9 +27,9 @@ from siyu.promotions.presale.tests.flows import at, place
 
 pytestmark = pytest.mark.django_db
 
-# One unit's deposit (50) plus the merchant's shipping fee (10), which checkout still charges on a
-# deposit order below the free-shipping threshold: everything paid comes back.
-DEPOSIT_PAID = 6000
+# One unit's deposit (50): a deposit order ships nothing, so it pays no shipping fee even below the
+# merchant's free-shipping threshold (the balance order pays shipping). Everything paid comes back.
+DEPOSIT_PAID = 5000
 
 
 def _deposit(customer, presale, address, quantity=1):
@@ -121,7 +121,12 @@ def test_unpaid_balance_forfeits_a_non_refundable_deposit(make_presale, customer
     booking.refresh_from_db()
     deposit_order.refresh_from_db()
     assert booking.status == "forfeited"
-    assert (deposit_order.status, deposit_order.refunded_amount) == ("paid", 0)
+    # Settled: the merchant keeps the deposit and the order leaves the to-ship list.
+    assert (deposit_order.status, deposit_order.refunded_amount, deposit_order.hold_reason) == (
+        "completed",
+        0,
+        "",
+    )
     assert Presale.objects.get().units_booked == 0
 
 
@@ -250,7 +255,7 @@ def test_a_deposit_in_an_ordered_balance_cannot_be_refunded_alone(make_presale, 
     with pytest.raises(DepositNotRefundable):
         lifecycle.refund_and_close(order=deposit_order, actor=None, reason="sneaky")
     deposit_order.refresh_from_db()
-    assert (deposit_order.status, deposit_order.refunded_amount) == ("paid", 0)
+    assert (deposit_order.status, deposit_order.refunded_amount) == ("completed", 0)
     assert PresaleBooking.objects.get().status == "completed"
 
 
@@ -313,3 +318,30 @@ def test_pausing_stops_deposits_but_not_balances(make_presale, owner, customer, 
     booking.refresh_from_db()
     assert booking.status == "completed"
     assert PresaleBooking.objects.count() == 1
+
+
+def test_the_sweep_settles_deposit_orders_left_paid_and_held_before_settling_existed(
+    make_presale, customer, address, now
+):
+    presale = make_presale()
+    deposit_order, booking = _deposit(customer, presale, address)
+    pay(customer, deposit_order)
+    with at(now + timedelta(days=2, hours=1)):
+        pay(customer, _balance(customer, presale, booking, address))
+    # As an older release left it: the booking completed, its deposit order still paid and held.
+    Order.objects.filter(pk=deposit_order.pk).update(
+        status="paid", hold_reason="presale_deposit", completed_at=None
+    )
+
+    assert bookings.settle_presales(now=now + timedelta(days=2, hours=2)) == 0  # no booking moved
+
+    deposit_order.refresh_from_db()
+    assert (deposit_order.status, deposit_order.hold_reason, deposit_order.refunded_amount) == (
+        "completed",
+        "",
+        0,
+    )
+    assert list(deposit_order.events.filter(kind="completed").values_list("data", flat=True)) == [
+        {"reason": "presale_balance_paid"},
+        {"reason": "presale_balance_paid"},
+    ]
