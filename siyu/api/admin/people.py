@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
@@ -13,12 +12,13 @@ from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
 from siyu.api.serializers import customer_dict
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import NotFound
 from siyu.members.models import Customer
 from siyu.members.services import update_profile
+from siyu.tenancy import services as tenancy
 from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
-from siyu.tenancy.services import create_staff, record_audit, require, snapshot
+from siyu.tenancy.services import create_staff, require
 
 router = Router(tags=["admin: people"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -95,9 +95,6 @@ def list_outlets(request: StaffRequest):
     return list(Outlet.objects.for_merchant(request.staff.merchant_id))
 
 
-HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-
-
 class OutletIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=100)
@@ -111,34 +108,10 @@ class OutletIn(Schema):
     is_active: bool = True
 
 
-DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
-
-def _check_hours(hours: dict[str, list[list[str]]]) -> None:
-    import re
-
-    for day, spans in hours.items():
-        ok = day in DAYS and all(
-            len(span) == 2 and all(re.match(HOURS_PATTERN, t) for t in span) and span[0] < span[1]
-            for span in spans
-        )
-        if not ok:
-            raise InvalidInput(detail={"opening_hours": day})
-
-
 @router.post("/outlets", response={201: OutletOut, **ERRORS})
 def create_outlet(request: StaffRequest, payload: OutletIn):
-    require(request.staff, Perm.OUTLETS_EDIT)
-    _check_hours(payload.opening_hours)
-    merchant = request.staff.merchant
-    if Outlet.objects.for_merchant(merchant).filter(code=payload.code).exists():
-        raise InvalidInput(detail={"code": "already used"})
-    with transaction.atomic():
-        outlet = Outlet.objects.create(merchant=merchant, **payload.dict())
-        record_audit(
-            staff=request.staff, merchant=merchant, action="outlet.create", obj=outlet, after=snapshot(outlet)
-        )
-    return 201, outlet
+    """Open an outlet; a code already used at this merchant is refused (400, ``detail.code``)."""
+    return 201, tenancy.create_outlet(staff=request.staff, **payload.dict())
 
 
 class OutletPatch(Schema):
@@ -152,33 +125,9 @@ class OutletPatch(Schema):
 
 @router.patch("/outlets/{outlet_id}", response={200: OutletOut, **ERRORS})
 def update_outlet(request: StaffRequest, outlet_id: ObjectId, payload: OutletPatch):
-    require(request.staff, Perm.OUTLETS_EDIT)
+    """Change an outlet; staff limited to some outlets may change only theirs."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    if "opening_hours" in changes:
-        _check_hours(changes["opening_hours"])
-    with transaction.atomic():
-        outlet = (
-            Outlet.objects.for_merchant(request.staff.merchant_id)
-            .select_for_update()
-            .filter(pk=outlet_id)
-            .first()
-        )
-        if outlet is None:
-            raise NotFound(detail={"outlet_id": outlet_id})
-        before = snapshot(outlet)
-        for name, value in changes.items():
-            setattr(outlet, name, value)
-        if changes:
-            outlet.save(update_fields=list(changes))
-        record_audit(
-            staff=request.staff,
-            merchant=request.staff.merchant,
-            action="outlet.update",
-            obj=outlet,
-            before=before,
-            after=snapshot(outlet),
-        )
-    return outlet
+    return tenancy.update_outlet(staff=request.staff, outlet_id=outlet_id, **changes)
 
 
 class StaffOut(Schema):
