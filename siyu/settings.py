@@ -23,8 +23,9 @@ DEBUG = os.environ.get("SIYU_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("SIYU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ALLOWED_HOSTS if h not in ("testserver", "*")]
 
+# No django.contrib.admin: staff work in the console, each within one merchant; an admin site would
+# need platform-wide accounts that see every merchant, which Siyu does not have.
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -142,7 +143,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "/django-admin/login/"
+LOGIN_URL = "/console/login/"
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -15,5 +14,4 @@ urlpatterns = [
     path("healthz", healthz),
     path("hello", hello),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("django-admin/", admin.site.urls),
 ]

@@ -85,7 +85,8 @@ def create_staff(
     """Create a login and its staff role at ``merchant``.
 
     A username already taken is refused, unless ``link_existing_user`` says this is the same person
-    joining another merchant (then their password stays theirs).
+    joining another merchant (then their password stays theirs). Staff are never Django superusers:
+    a superuser's password would open every merchant, so such an account cannot become staff.
     """
     if acting_staff is not None:
         require(acting_staff, Perm.STAFF_MANAGE)
@@ -93,6 +94,8 @@ def create_staff(
     user = user_model.objects.filter(username=username).first()
     if user is not None and not link_existing_user:
         raise InvalidInput(detail={"username": "taken"})
+    if user is not None and (user.is_superuser or user.is_staff):
+        raise InvalidInput(detail={"username": "a platform account cannot be a merchant's staff"})
     if user is None:
         user = user_model.objects.create_user(username=username, password=password)
     staff = Staff.objects.create(merchant=merchant, user=user, role=role, display_name=display_name)

@@ -130,7 +130,6 @@ class Command(BaseCommand):
             f"{summary.sample_login_code} to be the sample customer)",
             f"  API docs         {base}/api/v1/docs",
             f"  OpenAPI schema   {base}/api/v1/openapi.json",
-            f"  Django admin     {base}/django-admin/   (demo_owner / {summary.password})",
             f"  Shop API base    {shop}/",
             "",
             f"Log in to the shop as customer {summary.sample_login_code} (sandbox login: any code works, "
