@@ -3,7 +3,8 @@
 Configuration comes from the environment so that the demo needs none:
 - DATABASE_URL (default: SQLite in ./var/siyu.sqlite3, WAL mode)
 - REDIS_URL (optional: cache, hot counters)
-- SIYU_SECRET_KEY, SIYU_DEBUG, SIYU_ALLOWED_HOSTS
+- SIYU_SECRET_KEY, SIYU_DEBUG, SIYU_ALLOWED_HOSTS, SIYU_HTTPS, SIYU_PROXIES (docs/deployment.md)
+- SIYU_DEMO=1 (set by `siyu demo`): the published key and the sandbox gateway are allowed
 - SIYU_TASK_BACKEND (default: django_tasks_db.DatabaseBackend)
 """
 
@@ -15,13 +16,33 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from siyu.core.deployment import INSECURE_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SIYU_VAR_DIR", BASE_DIR.parent / "var"))
 
-SECRET_KEY = os.environ.get("SIYU_SECRET_KEY", "siyu-insecure-demo-key-change-me-in-production")
+# The default key is published: the server refuses to start with it unless in debug or demo mode
+# (siyu/core/deployment.py).
+SECRET_KEY = os.environ.get("SIYU_SECRET_KEY", INSECURE_SECRET_KEY)
 DEBUG = os.environ.get("SIYU_DEBUG", "0") == "1"
+SIYU_DEMO = os.environ.get("SIYU_DEMO", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("SIYU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ALLOWED_HOSTS if h not in ("testserver", "*")]
+
+# Reverse proxies in front of Siyu (nginx, a load balancer): their X-Forwarded-Proto says whether the
+# visitor used HTTPS, and the address they add to X-Forwarded-For is the visitor's (login throttling).
+SIYU_PROXIES = int(os.environ.get("SIYU_PROXIES", "0"))
+if SIYU_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS only: redirect plain HTTP, secure cookies, HSTS (a year unless told otherwise).
+if os.environ.get("SIYU_HTTPS", "0") == "1":
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SIYU_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SIYU_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SIYU_HSTS_PRELOAD", "1") == "1"
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h not in ("testserver", "*")]
 
 # No django.contrib.admin: staff work in the console, each within one merchant; an admin site would
 # need platform-wide accounts that see every merchant, which Siyu does not have.
@@ -156,6 +177,9 @@ LOGGING = {
 # --- Siyu settings ---------------------------------------------------------------------------
 # Base URL of WeChat's API; tests point it at a local server speaking the same format.
 SIYU_WECHAT_API_BASE = os.environ.get("SIYU_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# The sandbox gateway and its cashier page (/sandbox-pay/...) let anyone pay without money: on only
+# when asked for, or in debug and demo mode.
+SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO else "0") == "1"
 # Secret that signs sandbox payment callbacks (a real gateway has its own key per merchant).
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
