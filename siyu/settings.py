@@ -184,6 +184,13 @@ SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO 
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Points staff may grant by hand, by role: (per adjustment, per day in the merchant's time zone; None:
+# no daily cap). Larger grants need a role higher up; taking points away is bounded by the balance.
+SIYU_POINTS_GRANT_LIMITS: dict[str, tuple[int, int | None]] = {
+    "guide": (500, 2_000),
+    "operator": (20_000, 100_000),
+    "owner": (1_000_000, 10_000_000),
+}
 SIYU_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("SIYU_ATTRIBUTION_WINDOW_DAYS", "7"))  # docs/events.md
 # How often the scheduler enqueues the periodic jobs.
 SIYU_SCHEDULE_SECONDS = {
