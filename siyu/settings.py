@@ -184,6 +184,8 @@ SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO 
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Staff API tokens expire this many days after issue (and with any change of the password).
+SIYU_STAFF_TOKEN_DAYS = int(os.environ.get("SIYU_STAFF_TOKEN_DAYS", "30"))
 # Points staff may grant by hand, by role: (per adjustment, per day in the merchant's time zone; None:
 # no daily cap). Larger grants need a role higher up; taking points away is bounded by the balance.
 SIYU_POINTS_GRANT_LIMITS: dict[str, tuple[int, int | None]] = {

@@ -17,3 +17,11 @@ class OutletOutOfScope(SiyuError):
     code = "outlet_out_of_scope"
     status = 403
     message = _("This outlet is outside your assigned outlets.")
+
+
+class WrongPassword(SiyuError):
+    """Raised when staff changing their password give a current password that is not theirs."""
+
+    code = "wrong_password"
+    status = 400
+    message = _("The current password is not correct.")

@@ -13,10 +13,11 @@ from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
 from siyu.api.serializers import customer_dict
 from siyu.core.errors import NotFound
+from siyu.core.ids import token_digest
 from siyu.members.models import Customer
 from siyu.members.services import update_profile
 from siyu.tenancy import services as tenancy
-from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff
+from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
 from siyu.tenancy.services import create_staff, require
 
@@ -231,22 +232,82 @@ class TokenOut(Schema):
     staff_id: int
     merchant: str
     role: str
+    expires_at: datetime
+
+
+def _token_out(staff: Staff, token: str) -> dict:
+    row = StaffToken.objects.get(digest=token_digest(token))
+    return {
+        "token": token,
+        "staff_id": staff.pk,
+        "merchant": staff.merchant.slug,
+        "role": staff.role,
+        "expires_at": row.expires_at,
+    }
 
 
 @router.post("/auth/token", response={201: TokenOut, 401: ErrorOut}, auth=None)
 def issue_token(request: StaffRequest, payload: TokenIn):
-    """Log in with username and password and receive a bearer token for the admin API."""
+    """Log in with username and password and receive a bearer token for the admin API.
+
+    The token lasts ``SIYU_STAFF_TOKEN_DAYS`` (30 by default) or until the password changes.
+    """
     from django.contrib.auth import authenticate
 
     from siyu.tenancy.errors import NotAuthenticated
-    from siyu.tenancy.services import issue_staff_token
 
     user = authenticate(request, username=payload.username, password=payload.password)
-    qs = Staff.objects.select_related("merchant").filter(user=user, is_active=True, merchant__is_active=True)
+    qs = Staff.objects.select_related("merchant", "user").filter(
+        user=user, is_active=True, merchant__is_active=True
+    )
     if payload.merchant:
         qs = qs.filter(merchant__slug=payload.merchant)
     staff = qs.order_by("id").first() if user is not None else None
     if staff is None:
         raise NotAuthenticated()
-    token = issue_staff_token(staff=staff, name="api-login")
-    return 201, {"token": token, "staff_id": staff.pk, "merchant": staff.merchant.slug, "role": staff.role}
+    return 201, _token_out(staff, tenancy.issue_staff_token(staff=staff, name="api-login"))
+
+
+class StaffTokenOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    current: bool = Field(..., description="The token this request was made with")
+
+
+@router.get("/auth/tokens", response=list[StaffTokenOut])
+def list_tokens(request: StaffRequest):
+    """My API tokens at this merchant that still work (not expired, not revoked, same password)."""
+    current = getattr(request, "token_digest", None)
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "current": t.digest == current,
+        }
+        for t in tenancy.staff_tokens(staff=request.staff)
+    ]
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
+def revoke_token(request: StaffRequest, token_id: ObjectId):
+    """Revoke one of my tokens (say, of a lost laptop); it stops working at once. Audited."""
+    tenancy.revoke_staff_token(staff=request.staff, token_id=token_id)
+    return 204, None
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., min_length=1, max_length=128)
+    new_password: str = Field(..., min_length=8, max_length=128)
+
+
+@router.post("/auth/password", response={201: TokenOut, 400: ErrorOut})
+def change_password(request: StaffRequest, payload: PasswordIn):
+    """Change my password. Every token I hold (at any merchant) is revoked, the one used here too:
+    the answer carries a new one."""
+    staff = request.staff
+    tenancy.change_password(staff=staff, old_password=payload.old_password, new_password=payload.new_password)
+    return 201, _token_out(staff, tenancy.issue_staff_token(staff=staff, name="api-login"))
