@@ -11,6 +11,7 @@ Configuration comes from the environment so that the demo needs none:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +92,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: adds Retry-After to the 429 of a locked-out login (siyu/tenancy/throttle.py).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Every Django login passes axes first: a locked-out username or address is refused before its
+# password is checked (siyu/tenancy/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "siyu.urls"
@@ -184,6 +195,24 @@ SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO 
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Lockouts after repeated failures (siyu/tenancy/throttle.py, on django-axes): failures allowed per
+# account and per address within SIYU_LOCKOUT_MINUTES of each other; then 429 until they age out.
+SIYU_LOCKOUT_MINUTES = int(os.environ.get("SIYU_LOCKOUT_MINUTES", "15"))
+SIYU_LOCKOUTS: dict[str, tuple[int | None, int]] = {
+    "staff": (5, 20),  # staff passwords: API token endpoint, console login
+    "shop-login": (None, 20),  # customer login codes: per address (a failed code names nobody)
+    "coupon-code": (10, 30),  # coupon codes: per customer and per address
+}
+AXES_HANDLER = "siyu.tenancy.throttle.GateHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 1  # the handler counts reached limits, not failures
+AXES_COOLOFF_TIME = timedelta(minutes=SIYU_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock lasts the cool-off, not forever
+AXES_USERNAME_CALLABLE = "siyu.tenancy.throttle.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "siyu.tenancy.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "siyu.tenancy.throttle.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
 # Staff API tokens expire this many days after issue (and with any change of the password).
 SIYU_STAFF_TOKEN_DAYS = int(os.environ.get("SIYU_STAFF_TOKEN_DAYS", "30"))
 # Points staff may grant by hand, by role: (per adjustment, per day in the merchant's time zone; None:

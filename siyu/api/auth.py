@@ -77,7 +77,7 @@ class StaffBearer(HttpBearer):
         if staff is None:
             return None
         request.staff = staff  # type: ignore[attr-defined]
-        request.token_digest = token_digest(token)  # type: ignore[attr-defined] - which of my tokens
+        request.token_digest = token_digest(token)  # type: ignore[attr-defined]  # which of my tokens
         return staff
 
 

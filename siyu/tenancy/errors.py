@@ -25,3 +25,11 @@ class WrongPassword(SiyuError):
     code = "wrong_password"
     status = 400
     message = _("The current password is not correct.")
+
+
+class TooManyAttempts(SiyuError):
+    """Raised while an account or an address is locked out after repeated wrong passwords or codes."""
+
+    code = "too_many_attempts"
+    status = 429
+    message = _("Too many failed attempts. Please try again later.")

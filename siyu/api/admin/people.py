@@ -17,6 +17,7 @@ from siyu.core.ids import token_digest
 from siyu.members.models import Customer
 from siyu.members.services import update_profile
 from siyu.tenancy import services as tenancy
+from siyu.tenancy import throttle
 from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
 from siyu.tenancy.services import create_staff, require
@@ -246,17 +247,20 @@ def _token_out(staff: Staff, token: str) -> dict:
     }
 
 
-@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut}, auth=None)
+@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
 def issue_token(request: StaffRequest, payload: TokenIn):
     """Log in with username and password and receive a bearer token for the admin API.
 
-    The token lasts ``SIYU_STAFF_TOKEN_DAYS`` (30 by default) or until the password changes.
+    The token lasts ``SIYU_STAFF_TOKEN_DAYS`` (30 by default) or until the password changes. Repeated
+    wrong passwords lock the username and the address out for a while (429 with ``Retry-After``).
     """
     from django.contrib.auth import authenticate
 
     from siyu.tenancy.errors import NotAuthenticated
 
     user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        throttle.refuse_locked_login(request, payload.username)
     qs = Staff.objects.select_related("merchant", "user").filter(
         user=user, is_active=True, merchant__is_active=True
     )
