@@ -32,7 +32,12 @@ PRODUCTION = {
 
 
 def _run(code_or_args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIYU_") and k != "DATABASE_URL"}
+    # Only what the chosen settings need: nothing of this run's own (browser tests set DJANGO_* flags).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIYU_", "DJANGO_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
     clean.update(
         DJANGO_SETTINGS_MODULE="siyu.settings",
         SIYU_VAR_DIR=str(tmp_path),
