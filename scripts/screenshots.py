@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
+os.environ.setdefault("SIYU_DEMO", "1")  # the demo's pages, sandbox cashier included
 
 import django  # noqa: E402
 

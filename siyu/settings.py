@@ -3,28 +3,51 @@
 Configuration comes from the environment so that the demo needs none:
 - DATABASE_URL (default: SQLite in ./var/siyu.sqlite3, WAL mode)
 - REDIS_URL (optional: cache, hot counters)
-- SIYU_SECRET_KEY, SIYU_DEBUG, SIYU_ALLOWED_HOSTS
+- SIYU_SECRET_KEY, SIYU_DEBUG, SIYU_ALLOWED_HOSTS, SIYU_HTTPS, SIYU_PROXIES (docs/deployment.md)
+- SIYU_DEMO=1 (set by `siyu demo`): the published key and the sandbox gateway are allowed
 - SIYU_TASK_BACKEND (default: django_tasks_db.DatabaseBackend)
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from siyu.core.deployment import INSECURE_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SIYU_VAR_DIR", BASE_DIR.parent / "var"))
 
-SECRET_KEY = os.environ.get("SIYU_SECRET_KEY", "siyu-insecure-demo-key-change-me-in-production")
+# The default key is published: the server refuses to start with it unless in debug or demo mode
+# (siyu/core/deployment.py).
+SECRET_KEY = os.environ.get("SIYU_SECRET_KEY", INSECURE_SECRET_KEY)
 DEBUG = os.environ.get("SIYU_DEBUG", "0") == "1"
+SIYU_DEMO = os.environ.get("SIYU_DEMO", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("SIYU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ALLOWED_HOSTS if h not in ("testserver", "*")]
 
+# Reverse proxies in front of Siyu (nginx, a load balancer): their X-Forwarded-Proto says whether the
+# visitor used HTTPS, and the address they add to X-Forwarded-For is the visitor's (login throttling).
+SIYU_PROXIES = int(os.environ.get("SIYU_PROXIES", "0"))
+if SIYU_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS only: redirect plain HTTP, secure cookies, HSTS (a year unless told otherwise).
+if os.environ.get("SIYU_HTTPS", "0") == "1":
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SIYU_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SIYU_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SIYU_HSTS_PRELOAD", "1") == "1"
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h not in ("testserver", "*")]
+
+# No django.contrib.admin: staff work in the console, each within one merchant; an admin site would
+# need platform-wide accounts that see every merchant, which Siyu does not have.
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +92,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: adds Retry-After to the 429 of a locked-out login (siyu/tenancy/throttle.py).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Every Django login passes axes first: a locked-out username or address is refused before its
+# password is checked (siyu/tenancy/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "siyu.urls"
@@ -142,7 +175,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "/django-admin/login/"
+LOGIN_URL = "/console/login/"
 
 LOGGING = {
     "version": 1,
@@ -155,10 +188,40 @@ LOGGING = {
 # --- Siyu settings ---------------------------------------------------------------------------
 # Base URL of WeChat's API; tests point it at a local server speaking the same format.
 SIYU_WECHAT_API_BASE = os.environ.get("SIYU_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# The sandbox gateway and its cashier page (/sandbox-pay/...) let anyone pay without money: on only
+# when asked for, or in debug and demo mode.
+SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO else "0") == "1"
 # Secret that signs sandbox payment callbacks (a real gateway has its own key per merchant).
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Lockouts after repeated failures (siyu/tenancy/throttle.py, on django-axes): failures allowed per
+# account and per address within SIYU_LOCKOUT_MINUTES of each other; then 429 until they age out.
+SIYU_LOCKOUT_MINUTES = int(os.environ.get("SIYU_LOCKOUT_MINUTES", "15"))
+SIYU_LOCKOUTS: dict[str, tuple[int | None, int]] = {
+    "staff": (5, 20),  # staff passwords: API token endpoint, console login
+    "shop-login": (None, 20),  # customer login codes: per address (a failed code names nobody)
+    "coupon-code": (10, 30),  # coupon codes: per customer and per address
+}
+AXES_HANDLER = "siyu.tenancy.throttle.GateHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 1  # the handler counts reached limits, not failures
+AXES_COOLOFF_TIME = timedelta(minutes=SIYU_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock lasts the cool-off, not forever
+AXES_USERNAME_CALLABLE = "siyu.tenancy.throttle.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "siyu.tenancy.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "siyu.tenancy.throttle.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Staff API tokens expire this many days after issue (and with any change of the password).
+SIYU_STAFF_TOKEN_DAYS = int(os.environ.get("SIYU_STAFF_TOKEN_DAYS", "30"))
+# Points staff may grant by hand, by role: (per adjustment, per day in the merchant's time zone; None:
+# no daily cap). Larger grants need a role higher up; taking points away is bounded by the balance.
+SIYU_POINTS_GRANT_LIMITS: dict[str, tuple[int, int | None]] = {
+    "guide": (500, 2_000),
+    "operator": (20_000, 100_000),
+    "owner": (1_000_000, 10_000_000),
+}
 SIYU_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("SIYU_ATTRIBUTION_WINDOW_DAYS", "7"))  # docs/events.md
 # How often the scheduler enqueues the periodic jobs.
 SIYU_SCHEDULE_SECONDS = {

@@ -8,4 +8,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+SIYU_SANDBOX_PAY = True
 SIYU_SANDBOX_PAY_SECRET = "test-sandbox-secret"

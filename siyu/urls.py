@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from siyu.api import api
@@ -14,5 +13,4 @@ urlpatterns = [
     path("healthz", healthz),
     path("hello", hello),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("django-admin/", admin.site.urls),
 ]

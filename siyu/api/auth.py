@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from siyu.core.errors import NotFound
+from siyu.core.ids import token_digest
 from siyu.members.models import Customer
 from siyu.members.services import customer_for_token
 from siyu.tenancy.models import Merchant, Staff
@@ -76,6 +77,7 @@ class StaffBearer(HttpBearer):
         if staff is None:
             return None
         request.staff = staff  # type: ignore[attr-defined]
+        request.token_digest = token_digest(token)  # type: ignore[attr-defined]  # which of my tokens
         return staff
 
 

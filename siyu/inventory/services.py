@@ -124,11 +124,14 @@ def set_stock(
     acting_staff: Staff | None = None,
     note: str = "",
 ) -> StockLevel:
-    """Set the counted units of a SKU (a stocktake or a delivery), keeping reservations intact."""
+    """Set the counted units of a SKU (a stocktake or a delivery), keeping reservations intact.
+
+    Staff limited to some outlets count only those outlets' stock: the warehouse (``outlet=None``)
+    serves the whole merchant, so it is outside their scope.
+    """
     if acting_staff is not None:
         require(acting_staff, Perm.INVENTORY_EDIT)
-        if outlet is not None:
-            require_outlet(acting_staff, outlet.pk)
+        require_outlet(acting_staff, outlet.pk if outlet is not None else None)
     level, _ = StockLevel.objects.select_for_update().get_or_create(
         merchant=merchant, sku=sku, outlet=outlet, defaults={"on_hand": 0}
     )

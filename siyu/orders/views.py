@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +30,10 @@ def sandbox_pay(request: HttpRequest, payment_number: str) -> HttpResponse:
 
     Delivery goes through ``receive_notification``, the same code path as the HTTP callback
     endpoint, so the signature check and replay protection are exercised on every demo payment.
+    The page exists only while the sandbox gateway is on (``SIYU_SANDBOX_PAY``): it takes no money.
     """
+    if not settings.SIYU_SANDBOX_PAY:
+        raise Http404
     payment = (
         Payment.objects.select_related("order", "merchant")
         .filter(number=payment_number, gateway="sandbox")

@@ -22,6 +22,7 @@ from siyu.promotions import services as svc
 from siyu.promotions.models import Coupon, CouponTemplate, PricingPolicy, Promotion
 from siyu.promotions.services.coupons import get_template
 from siyu.promotions.services.promotions import get_promotion
+from siyu.tenancy import throttle
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -314,7 +315,8 @@ def claim(
     return _coupon_out(coupon)
 
 
-@shop_router.post("/coupons/redeem-code", response={200: CouponOut, **ERRORS})
+@shop_router.post("/coupons/redeem-code", response={200: CouponOut, 429: ErrorOut, **ERRORS})
+@throttle.guard(throttle.COUPON_CODE)
 def redeem(request: ShopRequest, merchant: MerchantSlug, payload: CouponRedeemIn):
     return _coupon_out(svc.redeem_code(customer=request.customer, code=payload.code))
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, DateTimeField, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
@@ -151,8 +150,6 @@ class _DemoBuilder:
             )
             self.staff[role] = staff
         Staff.objects.for_merchant(self.merchant).update(created_at=self.days_ago(410))
-        # The owner may also open /django-admin/ (demo only: a real owner would not be a superuser).
-        get_user_model().objects.filter(username="demo_owner").update(is_staff=True, is_superuser=True)
 
     # --- catalogue and stock -----------------------------------------------------------------------
 

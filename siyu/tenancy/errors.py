@@ -17,3 +17,19 @@ class OutletOutOfScope(SiyuError):
     code = "outlet_out_of_scope"
     status = 403
     message = _("This outlet is outside your assigned outlets.")
+
+
+class WrongPassword(SiyuError):
+    """Raised when staff changing their password give a current password that is not theirs."""
+
+    code = "wrong_password"
+    status = 400
+    message = _("The current password is not correct.")
+
+
+class TooManyAttempts(SiyuError):
+    """Raised while an account or an address is locked out after repeated wrong passwords or codes."""
+
+    code = "too_many_attempts"
+    status = 429
+    message = _("Too many failed attempts. Please try again later.")

@@ -96,13 +96,22 @@ class Staff(TenantModel):
 
 
 class StaffToken(TenantModel):
-    """An API token for a staff member; only its SHA-256 is stored."""
+    """An API token for a staff member; only its SHA-256 is stored.
+
+    It expires (``SIYU_STAFF_TOKEN_DAYS`` after issue) and dies with the password it was issued under:
+    ``password_fingerprint`` is Django's session auth hash of the user at issue time, the value that
+    also logs a user's sessions out when the password changes, however it was changed.
+    """
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="tokens")
     digest = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    password_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
 
 
 class AuditEntry(TenantModel):

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from siyu.core.errors import InvalidInput, NotFound, PermissionDenied
 from siyu.core.ids import new_token, token_digest
-from siyu.tenancy.errors import OutletOutOfScope
+from siyu.tenancy.errors import OutletOutOfScope, WrongPassword
 from siyu.tenancy.models import AuditEntry, LoginAdapter, Merchant, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import Perm, role_has
 
@@ -85,7 +90,8 @@ def create_staff(
     """Create a login and its staff role at ``merchant``.
 
     A username already taken is refused, unless ``link_existing_user`` says this is the same person
-    joining another merchant (then their password stays theirs).
+    joining another merchant (then their password stays theirs). Staff are never Django superusers:
+    a superuser's password would open every merchant, so such an account cannot become staff.
     """
     if acting_staff is not None:
         require(acting_staff, Perm.STAFF_MANAGE)
@@ -93,6 +99,8 @@ def create_staff(
     user = user_model.objects.filter(username=username).first()
     if user is not None and not link_existing_user:
         raise InvalidInput(detail={"username": "taken"})
+    if user is not None and (user.is_superuser or user.is_staff):
+        raise InvalidInput(detail={"username": "a platform account cannot be a merchant's staff"})
     if user is None:
         user = user_model.objects.create_user(username=username, password=password)
     staff = Staff.objects.create(merchant=merchant, user=user, role=role, display_name=display_name)
@@ -108,29 +116,91 @@ def create_staff(
     return staff
 
 
+def _password_fingerprints(user: AbstractBaseUser) -> list[str]:
+    """What a token issued under the user's current password carries (with rotated-out secret keys)."""
+    return [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+
+
 def issue_staff_token(*, staff: Staff, name: str = "", ttl: timedelta | None = None) -> str:
-    """Create an API token for ``staff``; the plain token is returned once and never stored."""
+    """Create an API token for ``staff``; the plain token is returned once and never stored.
+
+    It lasts ``ttl`` (default ``SIYU_STAFF_TOKEN_DAYS``) or until the password changes.
+    """
     token = new_token("stf")
     StaffToken.objects.create(
         merchant_id=staff.merchant_id,
         staff=staff,
         digest=token_digest(token),
         name=name,
-        expires_at=timezone.now() + ttl if ttl else None,
+        expires_at=timezone.now() + (ttl or timedelta(days=settings.SIYU_STAFF_TOKEN_DAYS)),
+        password_fingerprint=staff.user.get_session_auth_hash(),
     )
     return token
 
 
+def _live(row: StaffToken, fingerprints: list[str], now: datetime) -> bool:
+    same_password = any(constant_time_compare(row.password_fingerprint, f) for f in fingerprints)
+    return same_password and row.expires_at > now
+
+
 def staff_for_token(token: str) -> Staff | None:
-    """The active staff member behind a bearer token, or None."""
+    """The active staff member behind a bearer token, or None (expired, password changed, revoked)."""
     row = (
         StaffToken.objects.select_related("staff__merchant", "staff__user")
         .filter(digest=token_digest(token), staff__is_active=True, staff__merchant__is_active=True)
         .first()
     )
-    if row is None or (row.expires_at and row.expires_at <= timezone.now()):
+    if row is None or not _live(row, _password_fingerprints(row.staff.user), timezone.now()):
         return None
     return row.staff
+
+
+def staff_tokens(*, staff: Staff) -> list[StaffToken]:
+    """The staff member's tokens that still work here, newest first."""
+    fingerprints, now = _password_fingerprints(staff.user), timezone.now()
+    rows = StaffToken.objects.for_merchant(staff.merchant_id).filter(staff=staff, expires_at__gt=now)
+    return [row for row in rows if _live(row, fingerprints, now)]
+
+
+@transaction.atomic
+def revoke_staff_token(*, staff: Staff, token_id: int) -> None:
+    """Revoke one of the staff member's own tokens (audited); another's is not found."""
+    row = StaffToken.objects.for_merchant(staff.merchant_id).filter(staff=staff, pk=token_id).first()
+    if row is None:
+        raise NotFound(detail={"token_id": token_id})
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="token.revoke",
+        obj=row,
+        before={"name": row.name, "expires_at": row.expires_at.isoformat()},
+    )
+    row.delete()
+
+
+@transaction.atomic
+def change_password(*, staff: Staff, old_password: str, new_password: str) -> int:
+    """Change the staff member's own password and revoke every API token the person holds (at any
+    merchant); their other console sessions end too. Returns how many tokens were revoked."""
+    user = get_user_model().objects.select_for_update().get(pk=staff.user_id)
+    if not user.check_password(old_password):
+        raise WrongPassword()
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise InvalidInput(detail={"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoked, _ = StaffToken.objects.filter(staff__user=user).delete()
+    staff.user = user
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="staff.password",
+        obj=staff,
+        after={"tokens_revoked": revoked},
+    )
+    return revoked
 
 
 # ---- outlets, merchant settings, staff changes ------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
@@ -13,12 +12,15 @@ from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
 from siyu.api.serializers import customer_dict
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import NotFound
+from siyu.core.ids import token_digest
 from siyu.members.models import Customer
 from siyu.members.services import update_profile
-from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff
+from siyu.tenancy import services as tenancy
+from siyu.tenancy import throttle
+from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
-from siyu.tenancy.services import create_staff, record_audit, require, snapshot
+from siyu.tenancy.services import create_staff, require
 
 router = Router(tags=["admin: people"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -95,9 +97,6 @@ def list_outlets(request: StaffRequest):
     return list(Outlet.objects.for_merchant(request.staff.merchant_id))
 
 
-HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-
-
 class OutletIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=100)
@@ -111,34 +110,10 @@ class OutletIn(Schema):
     is_active: bool = True
 
 
-DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
-
-def _check_hours(hours: dict[str, list[list[str]]]) -> None:
-    import re
-
-    for day, spans in hours.items():
-        ok = day in DAYS and all(
-            len(span) == 2 and all(re.match(HOURS_PATTERN, t) for t in span) and span[0] < span[1]
-            for span in spans
-        )
-        if not ok:
-            raise InvalidInput(detail={"opening_hours": day})
-
-
 @router.post("/outlets", response={201: OutletOut, **ERRORS})
 def create_outlet(request: StaffRequest, payload: OutletIn):
-    require(request.staff, Perm.OUTLETS_EDIT)
-    _check_hours(payload.opening_hours)
-    merchant = request.staff.merchant
-    if Outlet.objects.for_merchant(merchant).filter(code=payload.code).exists():
-        raise InvalidInput(detail={"code": "already used"})
-    with transaction.atomic():
-        outlet = Outlet.objects.create(merchant=merchant, **payload.dict())
-        record_audit(
-            staff=request.staff, merchant=merchant, action="outlet.create", obj=outlet, after=snapshot(outlet)
-        )
-    return 201, outlet
+    """Open an outlet; a code already used at this merchant is refused (400, ``detail.code``)."""
+    return 201, tenancy.create_outlet(staff=request.staff, **payload.dict())
 
 
 class OutletPatch(Schema):
@@ -152,33 +127,9 @@ class OutletPatch(Schema):
 
 @router.patch("/outlets/{outlet_id}", response={200: OutletOut, **ERRORS})
 def update_outlet(request: StaffRequest, outlet_id: ObjectId, payload: OutletPatch):
-    require(request.staff, Perm.OUTLETS_EDIT)
+    """Change an outlet; staff limited to some outlets may change only theirs."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    if "opening_hours" in changes:
-        _check_hours(changes["opening_hours"])
-    with transaction.atomic():
-        outlet = (
-            Outlet.objects.for_merchant(request.staff.merchant_id)
-            .select_for_update()
-            .filter(pk=outlet_id)
-            .first()
-        )
-        if outlet is None:
-            raise NotFound(detail={"outlet_id": outlet_id})
-        before = snapshot(outlet)
-        for name, value in changes.items():
-            setattr(outlet, name, value)
-        if changes:
-            outlet.save(update_fields=list(changes))
-        record_audit(
-            staff=request.staff,
-            merchant=request.staff.merchant,
-            action="outlet.update",
-            obj=outlet,
-            before=before,
-            after=snapshot(outlet),
-        )
-    return outlet
+    return tenancy.update_outlet(staff=request.staff, outlet_id=outlet_id, **changes)
 
 
 class StaffOut(Schema):
@@ -282,22 +233,85 @@ class TokenOut(Schema):
     staff_id: int
     merchant: str
     role: str
+    expires_at: datetime
 
 
-@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut}, auth=None)
+def _token_out(staff: Staff, token: str) -> dict:
+    row = StaffToken.objects.get(digest=token_digest(token))
+    return {
+        "token": token,
+        "staff_id": staff.pk,
+        "merchant": staff.merchant.slug,
+        "role": staff.role,
+        "expires_at": row.expires_at,
+    }
+
+
+@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
 def issue_token(request: StaffRequest, payload: TokenIn):
-    """Log in with username and password and receive a bearer token for the admin API."""
+    """Log in with username and password and receive a bearer token for the admin API.
+
+    The token lasts ``SIYU_STAFF_TOKEN_DAYS`` (30 by default) or until the password changes. Repeated
+    wrong passwords lock the username and the address out for a while (429 with ``Retry-After``).
+    """
     from django.contrib.auth import authenticate
 
     from siyu.tenancy.errors import NotAuthenticated
-    from siyu.tenancy.services import issue_staff_token
 
     user = authenticate(request, username=payload.username, password=payload.password)
-    qs = Staff.objects.select_related("merchant").filter(user=user, is_active=True, merchant__is_active=True)
+    if user is None:
+        throttle.refuse_locked_login(request, payload.username)
+    qs = Staff.objects.select_related("merchant", "user").filter(
+        user=user, is_active=True, merchant__is_active=True
+    )
     if payload.merchant:
         qs = qs.filter(merchant__slug=payload.merchant)
     staff = qs.order_by("id").first() if user is not None else None
     if staff is None:
         raise NotAuthenticated()
-    token = issue_staff_token(staff=staff, name="api-login")
-    return 201, {"token": token, "staff_id": staff.pk, "merchant": staff.merchant.slug, "role": staff.role}
+    return 201, _token_out(staff, tenancy.issue_staff_token(staff=staff, name="api-login"))
+
+
+class StaffTokenOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    current: bool = Field(..., description="The token this request was made with")
+
+
+@router.get("/auth/tokens", response=list[StaffTokenOut])
+def list_tokens(request: StaffRequest):
+    """My API tokens at this merchant that still work (not expired, not revoked, same password)."""
+    current = getattr(request, "token_digest", None)
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "current": t.digest == current,
+        }
+        for t in tenancy.staff_tokens(staff=request.staff)
+    ]
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
+def revoke_token(request: StaffRequest, token_id: ObjectId):
+    """Revoke one of my tokens (say, of a lost laptop); it stops working at once. Audited."""
+    tenancy.revoke_staff_token(staff=request.staff, token_id=token_id)
+    return 204, None
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., min_length=1, max_length=128)
+    new_password: str = Field(..., min_length=8, max_length=128)
+
+
+@router.post("/auth/password", response={201: TokenOut, 400: ErrorOut})
+def change_password(request: StaffRequest, payload: PasswordIn):
+    """Change my password. Every token I hold (at any merchant) is revoked, the one used here too:
+    the answer carries a new one."""
+    staff = request.staff
+    tenancy.change_password(staff=staff, old_password=payload.old_password, new_password=payload.new_password)
+    return 201, _token_out(staff, tenancy.issue_staff_token(staff=staff, name="api-login"))

@@ -10,6 +10,7 @@ from siyu.api.schemas import AddressIn, AddressOut, CustomerOut, MerchantSlug, O
 from siyu.api.serializers import customer_dict
 from siyu.members import services
 from siyu.members.models import Address, Channel
+from siyu.tenancy import throttle
 
 router = Router(tags=["shop: account"])
 
@@ -33,9 +34,10 @@ class LoginOut(Schema):
 
 @router.post(
     "/auth/login",
-    response={200: LoginOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 503: ErrorOut},
+    response={200: LoginOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     auth=ShopVisitor(),
 )
+@throttle.guard(throttle.CUSTOMER_LOGIN)
 def login(request: ShopRequest, merchant: MerchantSlug, payload: LoginIn):
     """Exchange a mini-program login code for a Siyu customer token (registers on first login)."""
     result = services.login_with_code(

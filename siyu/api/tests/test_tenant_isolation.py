@@ -21,9 +21,10 @@ from django.contrib.auth import get_user_model
 from siyu.api import api
 from siyu.api.tests.conftest import World, build_world
 from siyu.conftest import ApiClient
+from siyu.core.ids import token_digest
 from siyu.members.models import Customer
 from siyu.orders.models import OrderLine
-from siyu.tenancy.models import Merchant
+from siyu.tenancy.models import Merchant, StaffToken
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ PATH_IDS: dict[str, Callable[[World], int]] = {
     "address_id": lambda w: w.address.pk,
     "template_id": lambda w: w.coupon_template.pk,
     "promotion_id": lambda w: w.promotion.pk,
+    "token_id": lambda w: StaffToken.objects.get(digest=token_digest(w.staff_token)).pk,
 }
 # Where the general choice would make the call fail for a reason other than the owner, pick a row the
 # owner could really act on, so a missing merchant check would show up as a change in B.

@@ -18,6 +18,8 @@ from siyu.console.forms import LoginForm
 from siyu.console.layout import SESSION_MERCHANTS
 from siyu.console.navigation import home_url
 from siyu.core.errors import NotFound
+from siyu.tenancy import throttle
+from siyu.tenancy.errors import TooManyAttempts
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -47,11 +49,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
             )
             if user is None:
+                throttle.refuse_locked_login(request, form.cleaned_data["username"])
                 raise LoginFailed()
             roles = staff_roles(user)
             if not roles:
                 raise NoConsoleAccess()
-        except (LoginFailed, NoConsoleAccess) as exc:
+        except (LoginFailed, NoConsoleAccess, TooManyAttempts) as exc:
             error, status = exc, exc.status
         else:
             login(request, user)  # rotates the session key and the CSRF token

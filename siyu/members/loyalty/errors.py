@@ -33,3 +33,11 @@ class TierConflict(SiyuError):
     code = "tier_conflict"
     status = 409
     message = _("Tiers must have distinct codes and ranks, and thresholds that rise with the rank.")
+
+
+class PointsGrantOverLimit(SiyuError):
+    """Raised when staff grant more points than their role may, in one adjustment or in one day."""
+
+    code = "points_grant_over_limit"
+    status = 403
+    message = _("That is more points than your role may grant. Ask an operator or the owner to grant them.")

@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -160,6 +161,8 @@ def server_env(database_url: str, *, redis_url: str = "", redis_prefix: str = ""
         DATABASE_URL=database_url,
         SIYU_DEBUG="0",
         SIYU_LOG_LEVEL="ERROR",
+        # A production-like server: it refuses the published key (siyu/core/deployment.py).
+        SIYU_SECRET_KEY=secrets.token_urlsafe(50),
         PYTHONUNBUFFERED="1",
     )
     if redis_url:

@@ -16,6 +16,7 @@ from siyu.orders.models import AfterSaleStatus
 from siyu.storefront import coupon_selectors, selectors, session, tracking
 from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
 from siyu.storefront.views.base import Shop, page, safe_next, shop_page
+from siyu.tenancy import throttle
 from siyu.tenancy.models import LoginAdapter
 
 NICKNAME_MAX = 32
@@ -23,6 +24,7 @@ RECENT_POINTS = 5  # points entries the member centre shows
 
 
 @shop_page(methods=("GET", "POST"))
+@throttle.guard(throttle.CUSTOMER_LOGIN)
 def login(request: HttpRequest, shop: Shop) -> HttpResponse:
     """The H5 stand-in for wx.login(): the nickname is the sandbox login code, so the same nickname
     is always the same customer (and a code the demo prints logs in as that demo customer)."""

@@ -13,6 +13,7 @@ from siyu.promotions.services import coupons as coupon_services
 from siyu.storefront import coupon_selectors
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.tenancy import throttle
 
 CODE_MAX = 32
 TAB_LABELS = {
@@ -39,6 +40,7 @@ def claim(request: HttpRequest, shop: Shop, template_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
+@throttle.guard(throttle.COUPON_CODE)
 def redeem(request: HttpRequest, shop: Shop) -> HttpResponse:
     assert shop.customer is not None
     code = request.POST.get("code", "").strip()

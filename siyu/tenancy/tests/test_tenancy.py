@@ -81,3 +81,42 @@ def test_taken_username_is_refused_unless_linking(merchant, owner):
         link_existing_user=True,
     )
     assert linked.user_id == owner.user_id and linked.user.check_password("pw-123456")
+
+
+def test_no_django_admin_site_answers(owner):
+    browser = Client()
+    assert (
+        browser.post(
+            "/console/login/", {"username": owner.user.username, "password": "pw-123456"}
+        ).status_code
+        == 302
+    )
+    assert browser.get("/django-admin/").status_code == 404
+    assert (
+        browser.post(
+            "/django-admin/login/", {"username": owner.user.username, "password": "pw-123456"}
+        ).status_code
+        == 404
+    )
+    assert not owner.user.is_superuser and not owner.user.is_staff
+
+
+def test_a_platform_superuser_cannot_become_staff(merchant):
+    from django.contrib.auth import get_user_model
+
+    from siyu.core.errors import InvalidInput
+    from siyu.tenancy.models import Staff
+    from siyu.tenancy.services import create_staff
+
+    get_user_model().objects.create_superuser(username="root", password="root-pw-123")
+    with pytest.raises(InvalidInput) as exc:
+        create_staff(
+            merchant=merchant,
+            username="root",
+            password="ignored",
+            role=Role.OWNER,
+            display_name="root",
+            link_existing_user=True,
+        )
+    assert exc.value.detail == {"username": "a platform account cannot be a merchant's staff"}
+    assert Staff.objects.count() == 0

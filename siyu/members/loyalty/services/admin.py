@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from siyu.core.errors import InvalidInput, NotFound
-from siyu.members.loyalty.errors import LoyaltyNotEnabled, TierConflict, TierInUse
+from siyu.members.loyalty.errors import LoyaltyNotEnabled, PointsGrantOverLimit, TierConflict, TierInUse
 from siyu.members.loyalty.models import (
     FULL_RATE,
     LoyaltySettings,
@@ -267,12 +270,53 @@ def update_settings(*, staff: Staff, **changes: Any) -> LoyaltySettings:
     return row
 
 
+def _check_grant_limit(staff: Staff, delta: int, now: datetime) -> None:
+    """Refuse a grant above what the staff member's role may give at once or in the merchant's day.
+
+    The staff row is locked first, so two grants by one person cannot both fit under the daily cap.
+    """
+    per_adjustment, per_day = settings.SIYU_POINTS_GRANT_LIMITS.get(staff.role, (0, 0))
+    if delta > per_adjustment:
+        raise PointsGrantOverLimit(
+            _("Your role may grant at most %(limit)d points in one adjustment. Ask an operator or the owner.")
+            % {"limit": per_adjustment},
+            detail={"delta": delta, "per": "adjustment", "limit": per_adjustment},
+        )
+    if per_day is None:
+        return
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
+    zone = ZoneInfo(staff.merchant.timezone)
+    day_start = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    granted = (
+        PointsEntry.objects.filter(
+            merchant_id=staff.merchant_id,
+            staff=staff,
+            kind=PointsKind.ADJUST,
+            delta__gt=0,
+            created_at__gte=day_start,
+        ).aggregate(total=Sum("delta"))["total"]
+        or 0
+    )
+    if granted + delta > per_day:
+        left = max(per_day - granted, 0)
+        raise PointsGrantOverLimit(
+            _(
+                "Your role may grant at most %(limit)d points a day and %(left)d are left today. "
+                "Ask an operator or the owner."
+            )
+            % {"limit": per_day, "left": left},
+            detail={"delta": delta, "per": "day", "limit": per_day, "granted_today": granted},
+        )
+
+
 @transaction.atomic
 def adjust_points(
     *, staff: Staff, customer_id: int, delta: int, reason: str, idempotency_key: str | None = None
 ) -> PointsEntry | None:
     """Add or take away a customer's points by hand, with a reason, audited. A negative adjustment
-    beyond the balance is refused (``PointsInsufficient``). Replaying a key changes nothing."""
+    beyond the balance is refused (``PointsInsufficient``), a grant beyond the role's limits
+    (``settings.SIYU_POINTS_GRANT_LIMITS``, per adjustment and per day) ``PointsGrantOverLimit``.
+    Replaying a key changes nothing."""
     require(staff, Perm.CUSTOMERS_EDIT)
     customer = Customer.objects.for_merchant(staff.merchant_id).filter(pk=customer_id).first()
     if customer is None:
@@ -282,16 +326,19 @@ def adjust_points(
         raise InvalidInput(detail={"reason": "required, at most 200 characters"})
     if delta == 0 or abs(delta) > MAX_ADJUST:
         raise InvalidInput(detail={"delta": f"non-zero, at most {MAX_ADJUST} either way"})
-    settings = ledger.program(staff.merchant_id)
-    if settings is None:
+    rules = ledger.program(staff.merchant_id)
+    if rules is None:
         raise LoyaltyNotEnabled()
     now = timezone.now()
     key = f"adjust:{idempotency_key or uuid.uuid4().hex}"
+    replayed = PointsEntry.objects.filter(merchant_id=staff.merchant_id, idempotency_key=key).exists()
+    if delta > 0 and not replayed:
+        _check_grant_limit(staff, delta, now)
     move = ledger.Movement(
         staff.merchant_id, customer.pk, PointsKind.ADJUST, key, now, note=reason, staff=staff
     )
     if delta > 0:
-        entry = ledger.credit_points(move, delta, expires_at=ledger.lot_expiry(settings, now))
+        entry = ledger.credit_points(move, delta, expires_at=ledger.lot_expiry(rules, now))
     else:
         entry = ledger.debit_points(move, -delta)
     if entry is not None:
