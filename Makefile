@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# pytest-xdist workers for the suite (`auto`: one per core; `0`: one process, e.g. to debug).
+TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres bench messages clean
@@ -56,17 +58,17 @@ lint: install-dev
 	$(BIN)/siyu makemigrations --check --dry-run
 
 test-sqlite: install-dev
-	$(BIN)/pytest siyu
+	$(BIN)/pytest siyu -n $(TEST_WORKERS)
 
 ## test-clock: the tests marked `clock` (they depend on the date or hour) again at each instant of
 ## siyu/testing/clock.py:SWEEP (around 16:00 UTC, when Shanghai's day turns; 29 February; New Year).
 test-clock: install-dev
-	$(BIN)/pytest siyu -m clock --clock-at=sweep
+	$(BIN)/pytest siyu -m clock --clock-at=sweep -n $(TEST_WORKERS)
 
 test-postgres: install-dev
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL at $(PG_URL)"; \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest siyu; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest siyu -n $(TEST_WORKERS); \
 	else \
 		echo "== PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only (concurrency tests skipped)."; \
 	fi

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from siyu.catalog.models import Product, Sku
 from siyu.catalog.services import SkuInput, create_product
@@ -17,6 +19,11 @@ from siyu.tenancy.models import Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff, issue_staff_token
 
 pytest_plugins = ["siyu.testing.browser", "siyu.testing.clock", "siyu.testing.sqlite"]
+
+# Property tests check properties, never speed: on a busy two-core machine (xdist workers, a browser)
+# drawing inputs or running one example can take seconds, which is no failure.
+hypothesis_settings.register_profile("siyu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("siyu")
 
 
 class ApiClient:
