@@ -46,8 +46,8 @@ def city_spellings(text: str) -> list[str]:
 
 
 def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers for the list page, newest first."""
-    qs = Customer.objects.for_merchant(merchant)
+    """Customers for the list page, newest first; merged customers are part of their survivor."""
+    qs = Customer.objects.for_merchant(merchant).filter(merged_into__isnull=True)
     q = filters.q.strip()
     if q:
         qs = qs.filter(Q(nickname__icontains=q) | Q(phone=q))
@@ -131,7 +131,7 @@ def customer_360(merchant: Merchant, customer_id: int, *, recent: int = 10) -> C
     customer = (
         Customer.objects.for_merchant(merchant)
         .filter(pk=customer_id)
-        .select_related("referrer")
+        .select_related("referrer", "merged_into")
         .prefetch_related("identities", "contact_preferences", "addresses")
         .annotate(referral_count=Count("referrals", distinct=True))
         .first()
