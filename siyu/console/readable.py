@@ -279,7 +279,7 @@ def audit_object(object_type: str) -> str:
     return str(found) if found is not None else object_type
 
 
-def audit_changes(before: Any, after: Any, status_labels: dict[str, str]) -> list[tuple[str, str]]:
+def audit_changes(before: Any, after: Any, status_labels: dict[str, Any]) -> list[tuple[str, str]]:
     """The readable fields of an entry as (label, "before → after" or "after") rows, and how many
     other fields changed (their values are in the entry's title, for whoever needs the detail)."""
     before = before if isinstance(before, dict) else {}

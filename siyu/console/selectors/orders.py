@@ -184,7 +184,7 @@ def _details(data: dict[str, Any]) -> tuple[str, ...]:
     for key in ("reason", "cancel_reason"):
         if data.get(key):
             out.append(reason_label(str(data[key])))
-    prizes = [p.get("prize") for p in data.get("prizes", []) if isinstance(p, dict) and p.get("prize")]
+    prizes = [str(p["prize"]) for p in data.get("prizes", []) if isinstance(p, dict) and p.get("prize")]
     if prizes:
         out.append(_("Prizes: %(prizes)s") % {"prizes": "、".join(prizes)})
     return tuple(str(d) for d in out)
