@@ -8,13 +8,32 @@ test fails on it, which is the point: add the label).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from siyu.core.money import format_yuan
+
+
+@dataclass(frozen=True)
+class Punctuation:
+    colon: str
+    comma: str
+    semicolon: str
+    enum: str  # between the items of a list (、 in Chinese)
+
+
+FULL_WIDTH = Punctuation("：", "，", "；", "、")
+ASCII = Punctuation(": ", ", ", "; ", ", ")
+
+
+def punct() -> Punctuation:
+    """Chinese text takes full-width punctuation, other languages ASCII."""
+    return FULL_WIDTH if (get_language() or "").startswith("zh") else ASCII
+
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -137,14 +156,14 @@ def value_text(
         return pairs_text(value, money=money, sku_codes=sku_codes)
     if isinstance(value, list | tuple):
         if all(isinstance(v, dict) for v in value):
-            return "；".join(pairs_text(v, money=money, sku_codes=sku_codes) for v in value)
+            return punct().semicolon.join(pairs_text(v, money=money, sku_codes=sku_codes) for v in value)
         inner = key[:-1] if key.endswith("s") else key  # sku_ids -> each a sku_id
-        return "、".join(value_text(v, inner, money=money, sku_codes=sku_codes) for v in value)
+        return punct().enum.join(value_text(v, inner, money=money, sku_codes=sku_codes) for v in value)
     return str(value)
 
 
 def pairs_text(data: dict[str, Any], *, money: bool = True, sku_codes: dict[int, str] | None = None) -> str:
-    return "，".join(
+    return punct().comma.join(
         f"{label(k)} {value_text(v, k, money=money, sku_codes=sku_codes)}" for k, v in data.items()
     )
 
@@ -157,7 +176,7 @@ def config_rows(config: dict[str, Any], sku_codes: dict[int, str] | None = None)
 
 def counts_text(counts: dict[str, Any]) -> str:
     """A nested counter, ``{"pending": 1, "drawn": 2}`` -> 待开奖 1，已开奖 2."""
-    return "，".join(f"{label(k)} {v}" for k, v in counts.items())
+    return punct().comma.join(f"{label(k)} {v}" for k, v in counts.items())
 
 
 # The audit log: "noun.verb" actions and "app.model" object types, as words.

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from siyu.console.readable import punct
 from siyu.console.selectors.overview import local_day_bounds
 from siyu.core.money import format_yuan
 from siyu.members.models import Customer
@@ -186,7 +187,7 @@ def _details(data: dict[str, Any]) -> tuple[str, ...]:
             out.append(reason_label(str(data[key])))
     prizes = [str(p["prize"]) for p in data.get("prizes", []) if isinstance(p, dict) and p.get("prize")]
     if prizes:
-        out.append(_("Prizes: %(prizes)s") % {"prizes": "、".join(prizes)})
+        out.append(_("Prizes: %(prizes)s") % {"prizes": punct().enum.join(prizes)})
     return tuple(str(d) for d in out)
 
 

@@ -111,3 +111,11 @@ def after_sale_reason(value: Any) -> str:
 
     found = AFTER_SALE_REASONS.get(str(value))
     return str(found) if found is not None else str(value)
+
+
+@register.simple_tag
+def colon() -> str:
+    """ "：" in Chinese, ": " otherwise: between a label and its value."""
+    from siyu.console.readable import punct
+
+    return punct().colon
