@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.core.models import TenantModel
 
@@ -44,7 +45,7 @@ class ProductRole(models.TextChoices):
     RETENTION_STAPLE = "retention_staple", _("Retention staple")
     MEMBER_WELFARE = "member_welfare", _("Member welfare")
     CLEARANCE = "clearance", _("Clearance")
-    FLASH_SALE = "flash_sale", _("Flash sale")
+    FLASH_SALE = "flash_sale", pgettext_lazy("product role", "Flash sale")
     BUNDLE = "bundle", _("Bundle")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.console.access import can
 from siyu.tenancy.models import Staff
@@ -66,7 +67,10 @@ NAV: tuple[Module, ...] = (
         ),
     ),
     Module(
-        "marketing", _("Marketing"), "营", (Page("console:marketing", _("Marketing"), Perm.PROMOTIONS_VIEW),)
+        "marketing",
+        _("Marketing"),
+        "营",
+        (Page("console:marketing", pgettext_lazy("marketing", "Overview"), Perm.PROMOTIONS_VIEW),),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
@@ -85,7 +89,7 @@ NAV: tuple[Module, ...] = (
 # each appears on the marketing page and in the nav for staff with its permission.
 MARKETING_PAGES: tuple[Page, ...] = (
     Page("console:coupons", _("Coupons"), Perm.PROMOTIONS_VIEW),
-    Page("console:promotions", _("Promotions"), Perm.PROMOTIONS_VIEW),
+    Page("console:promotions", pgettext_lazy("price rules", "Promotions"), Perm.PROMOTIONS_VIEW),
     Page("console:activities", _("Activities"), Perm.PROMOTIONS_VIEW),
     Page("console:pricing_policy", _("Pricing policy"), Perm.PROMOTIONS_VIEW),
 )

@@ -17,6 +17,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from siyu.console import forms_activities as f
+from siyu.console.readable import counts_text
+from siyu.console.readable import label as value_label
 from siyu.console.selectors import marketing as sel
 from siyu.promotions.bargain import selectors as bargain_selectors
 from siyu.promotions.bargain.services import activities as bargain_services
@@ -328,7 +330,9 @@ def stat_rows(stats: dict[str, Any]) -> list[tuple[str | Promise, Any, str]]:
             continue
         label, fmt = STAT_LABELS.get(key, (key, ""))
         if isinstance(value, dict):
-            value, fmt = ", ".join(f"{k}: {v}" for k, v in value.items()), "text"
+            value, fmt = counts_text(value), "text"
+        elif isinstance(value, str):
+            value = value_label(value)
         rows.append((label, value, fmt))
     return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
@@ -76,7 +77,7 @@ class Customer(TenantModel):
         indexes = [models.Index(fields=["merchant", "registered_at"])]
 
     def __str__(self) -> str:
-        return self.nickname or f"customer {self.pk}"
+        return self.nickname or gettext("Customer %(id)s") % {"id": self.pk}
 
 
 class IdentityKind(models.TextChoices):

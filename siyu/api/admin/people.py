@@ -69,7 +69,7 @@ class CustomerFilter(Schema):
 @router.get("/customers", response={200: Page[CustomerOut], 403: ErrorOut})
 def list_customers(request: StaffRequest, filters: Query[CustomerFilter], page: Query[PageParams]):
     require(request.staff, Perm.CUSTOMERS_VIEW)
-    qs = _customers(request)
+    qs = _customers(request).filter(merged_into__isnull=True)  # a merged customer is part of its survivor
     if filters.q.strip():
         qs = qs.filter(Q(nickname__icontains=filters.q.strip()) | Q(phone=filters.q.strip()))
     if filters.source:

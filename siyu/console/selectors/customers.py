@@ -27,16 +27,34 @@ class CustomerFilters:
     tag: int | None = None  # carries this tag (another merchant's tag id matches no one)
 
 
+# Administrative suffixes a person may leave off: 上海 means 上海市, 浙江 means 浙江省.
+PLACE_SUFFIXES = ("市", "省", "自治区", "特别行政区")
+
+
+def city_spellings(text: str) -> list[str]:
+    """The ways a stored city may spell what was typed: 上海 and 上海市 find each other.
+
+    Addresses and imports hold either form, so the filter matches the bare name and the name with
+    each administrative suffix (a typed suffix is dropped first).
+    """
+    name = text.strip()
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return [name, *(name + suffix for suffix in PLACE_SUFFIXES)]
+
+
 def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers for the list page, newest first."""
-    qs = Customer.objects.for_merchant(merchant)
+    """Customers for the list page, newest first; merged customers are part of their survivor."""
+    qs = Customer.objects.for_merchant(merchant).filter(merged_into__isnull=True)
     q = filters.q.strip()
     if q:
         qs = qs.filter(Q(nickname__icontains=q) | Q(phone=q))
     if filters.source:
         qs = qs.filter(first_touch_source=filters.source)
     if filters.city.strip():
-        qs = qs.filter(city=filters.city.strip())
+        qs = qs.filter(city__in=city_spellings(filters.city))
     if filters.bought in ("yes", "no"):
         paid = Exists(Order.objects.filter(customer=OuterRef("pk"), paid_at__isnull=False))
         qs = qs.filter(paid if filters.bought == "yes" else ~paid)
@@ -113,7 +131,7 @@ def customer_360(merchant: Merchant, customer_id: int, *, recent: int = 10) -> C
     customer = (
         Customer.objects.for_merchant(merchant)
         .filter(pk=customer_id)
-        .select_related("referrer")
+        .select_related("referrer", "merged_into")
         .prefetch_related("identities", "contact_preferences", "addresses")
         .annotate(referral_count=Count("referrals", distinct=True))
         .first()

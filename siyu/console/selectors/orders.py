@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from siyu.console.readable import punct
 from siyu.console.selectors.overview import local_day_bounds
-from siyu.orders.models import AfterSale, AfterSaleLine, Order, OrderEvent, OrderLine, Payment
+from siyu.core.money import format_yuan
+from siyu.members.models import Customer
+from siyu.orders.models import (
+    AfterSale,
+    AfterSaleKind,
+    AfterSaleLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Payment,
+)
+from siyu.orders.services.timeline import SYSTEM, event_label, reason_label
 from siyu.tenancy.models import Staff
 from siyu.tenancy.services import outlet_scope
+
+AFTER_SALE_KINDS = dict(AfterSaleKind.choices)
 
 
 def visible_orders(staff: Staff) -> QuerySet[Order]:
@@ -92,13 +110,109 @@ def order_detail(staff: Staff, order_id: int) -> Order | None:
     )
 
 
-def staff_names(staff: Staff, actors: list[str]) -> dict[str, str]:
-    """Display names for ``staff:<id>`` actors of a timeline (one query for all of them)."""
-    ids = {int(a.split(":", 1)[1]) for a in actors if a.startswith("staff:") and a[6:].isdigit()}
-    if not ids:
-        return {}
-    rows = Staff.objects.for_merchant(staff.merchant_id).filter(pk__in=ids).values_list("id", "display_name")
-    return {f"staff:{pk}": name for pk, name in rows}
+def actor_names(staff: Staff, order: Order, actors: list[str]) -> dict[str, str]:
+    """What each actor of a timeline reads as: the customer's name, the staff member's name, 系统.
+
+    The order's own customer is already loaded; other customers (one merged into this one) and
+    staff members take one query each, whatever the number of events.
+    """
+    names: dict[str, str] = {SYSTEM: str(_("System"))}
+    if order.customer_id:
+        names[f"customer:{order.customer_id}"] = str(order.customer)
+
+    def ids(prefix: str) -> set[int]:
+        return {
+            int(a.split(":", 1)[1])
+            for a in actors
+            if a.startswith(prefix) and a.split(":", 1)[1].isdigit() and a not in names
+        }
+
+    staff_ids, customer_ids = ids("staff:"), ids("customer:")
+    if staff_ids:
+        rows = Staff.objects.for_merchant(staff.merchant_id).filter(pk__in=staff_ids)
+        names.update({f"staff:{pk}": name for pk, name in rows.values_list("id", "display_name")})
+    if customer_ids:
+        for person in Customer.objects.for_merchant(staff.merchant_id).filter(pk__in=customer_ids):
+            names[f"customer:{person.pk}"] = str(person)
+    for actor in actors:
+        if actor not in names:  # a staff member or customer since deleted
+            names[actor] = str(_("Staff member") if actor.startswith("staff:") else _("Customer"))
+    return names
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an order's history as the console shows it."""
+
+    at: datetime
+    label: str
+    status: str = ""  # the status the order moved to, if it moved
+    who: str = ""
+    details: tuple[str, ...] = ()
+
+
+# Order timestamps and the event kinds that already tell them: a timestamp no event tells (history
+# imported or simulated without events, or written before events existed) becomes a line of its own.
+MILESTONES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    ("created_at", pgettext_lazy("order event", "Order placed"), ("created",)),
+    ("paid_at", pgettext_lazy("order event", "Paid"), ("paid",)),
+    ("shipped_at", pgettext_lazy("order event", "Shipped"), ("shipped",)),
+    (
+        "delivered_at",
+        pgettext_lazy("order event", "Receipt confirmed"),
+        ("receipt_confirmed", "receipt_auto_confirmed", "picked_up"),
+    ),
+    ("completed_at", pgettext_lazy("order event", "Completed"), ("completed",)),
+    ("cancelled_at", pgettext_lazy("order event", "Cancelled"), ("cancelled",)),
+    ("closed_at", pgettext_lazy("order event", "Closed"), ("closed", "refunded_and_closed")),
+)
+
+
+def _details(data: dict[str, Any]) -> tuple[str, ...]:
+    """The event's data a person wants, labelled; internal keys stay out."""
+    out: list[str] = []
+    if data.get("carrier") or data.get("tracking_number"):
+        out.append(f"{data.get('carrier', '')} {data.get('tracking_number', '')}".strip())
+    if data.get("payment"):
+        out.append(_("Payment %(number)s") % {"number": data["payment"]})
+    if data.get("after_sale"):
+        kind = AFTER_SALE_KINDS.get(data.get("after_sale_kind", ""), "")
+        number = _("After-sale %(number)s") % {"number": data["after_sale"]}
+        out.append(f"{number} · {kind}" if kind else number)
+    for key in ("payable", "amount"):
+        if isinstance(data.get(key), int):
+            out.append(format_yuan(data[key]))
+    for key in ("reason", "cancel_reason"):
+        if data.get(key):
+            out.append(reason_label(str(data[key])))
+    prizes = [str(p["prize"]) for p in data.get("prizes", []) if isinstance(p, dict) and p.get("prize")]
+    if prizes:
+        out.append(_("Prizes: %(prizes)s") % {"prizes": punct().enum.join(prizes)})
+    return tuple(str(d) for d in out)
+
+
+def order_timeline(staff: Staff, order: Order) -> list[TimelineEntry]:
+    """The order's whole history, oldest first: every event, plus the milestones no event tells."""
+    events = list(order.events.all())
+    names = actor_names(staff, order, [e.actor for e in events])
+    statuses = dict(OrderStatus.choices)
+    told = {e.kind for e in events}
+    entries = [
+        TimelineEntry(
+            at=e.created_at,
+            label=event_label(e.kind),
+            status=str(statuses.get(e.to_status, e.to_status)) if e.to_status else "",
+            who=names.get(e.actor, e.actor),
+            details=_details(e.data if isinstance(e.data, dict) else {}),
+        )
+        for e in events
+    ]
+    for stamp, label, kinds in MILESTONES:
+        when = getattr(order, stamp)
+        if when is not None and not told.intersection(kinds):
+            entries.append(TimelineEntry(at=when, label=str(label)))
+    # A milestone and an event of the same instant: the milestone (the earlier step) goes first.
+    return sorted(entries, key=lambda e: (e.at, bool(e.who)))
 
 
 def after_sale_list(staff: Staff, *, status: str = "") -> QuerySet[AfterSale]:

@@ -84,3 +84,38 @@ def show(value: Any, fmt: str) -> Any:
     if fmt == "datetime":
         return date_format(timezone.localtime(value), "Y-m-d H:i")
     return value
+
+
+@register.filter
+def perm_label(value: Any) -> str:
+    """``orders.view`` -> 查看订单."""
+    from siyu.console.readable import PERM_LABELS
+
+    found = PERM_LABELS.get(str(value))
+    return str(found) if found is not None else str(value)
+
+
+@register.filter
+def gateway_label(value: Any) -> str:
+    """``sandbox`` -> 沙箱支付."""
+    from siyu.console.readable import GATEWAY_LABELS
+
+    found = GATEWAY_LABELS.get(str(value))
+    return str(found) if found is not None else str(value)
+
+
+@register.filter
+def after_sale_reason(value: Any) -> str:
+    """A reason code the shop stores (``quality``) as words; a reason typed as text stays as typed."""
+    from siyu.storefront.views.orders import AFTER_SALE_REASONS
+
+    found = AFTER_SALE_REASONS.get(str(value))
+    return str(found) if found is not None else str(value)
+
+
+@register.simple_tag
+def colon() -> str:
+    """ "：" in Chinese, ": " otherwise: between a label and its value."""
+    from siyu.console.readable import punct
+
+    return punct().colon

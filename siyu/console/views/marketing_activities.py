@@ -21,6 +21,7 @@ from siyu.console.forms_activities import ActivityForm
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
 from siyu.console.playbooks import PLAYBOOKS, Playbook, stat_rows
+from siyu.console.readable import label as value_label
 from siyu.console.selectors.marketing import sku_ids_by_code
 from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
@@ -55,7 +56,10 @@ def activities_page(request: HttpRequest) -> HttpResponse:
         if playbook.key in ("lottery", "blind_box"):
             qs = qs.filter(kind="pay_lottery" if playbook.key == "lottery" else "blind_box")
         counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-        rows.append((playbook, sum(counts.values()), sorted(counts.items())))
+        labels = dict(model._meta.get_field("status").choices or [])
+        rows.append(
+            (playbook, sum(counts.values()), [(s, labels.get(s, s), n) for s, n in sorted(counts.items())])
+        )
     return render_page(request, "console/marketing/activities.html", {"rows": rows}, module="marketing")
 
 
@@ -100,6 +104,8 @@ def _facts(book: Playbook, row: Any) -> list[tuple[Any, Any, str]]:
         value: Any = row
         for part in fact.path.split("."):
             value = getattr(value, part, None) if value is not None else None
+        if isinstance(value, str) and not fact.fmt:
+            value = value_label(value)  # a stored choice (reward kinds...) as a word
         facts.append((fact.label, value, fact.fmt))
     return facts
 

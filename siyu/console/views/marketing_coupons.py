@@ -32,7 +32,7 @@ from siyu.console.selectors.marketing import (
 from siyu.core.errors import NotFound, SiyuError
 from siyu.promotions import selectors as promotion_selectors
 from siyu.promotions import services as svc
-from siyu.promotions.models import CouponCode, CouponTemplate
+from siyu.promotions.models import CouponCode, CouponTemplate, CouponTrigger
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 
@@ -144,6 +144,9 @@ def _detail(
         "template": template,
         "stats": stats,
         "use_rate": (used * 100 / template.issued) if template.issued else None,
+        "triggers": [
+            (t, CouponTrigger(t).label if t in CouponTrigger.values else t) for t in template.triggers or []
+        ],
         "codes": page_of(request, codes, per_page=50),
         "codes_form": forms.get("codes_form") or CodesForm(),
         "issue_form": forms.get("issue_form") or IssueForm(),

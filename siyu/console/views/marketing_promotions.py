@@ -23,6 +23,7 @@ from siyu.console.forms_marketing import (
 )
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
+from siyu.console.readable import config_rows
 from siyu.console.selectors.marketing import MarketingFilters, promotions, sku_codes_by_id, sku_ids_by_code
 from siyu.console.views.marketing_coupons import category_choices
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
@@ -152,9 +153,9 @@ def _detail(request: HttpRequest, promotion_id: int, *, error: SiyuError | None 
         "promotion": row,
         "stats": promotion_selectors.promotion_stats(staff.merchant_id, row.rule_id),
         "sku_codes": sku_codes_by_id(staff.merchant_id, ids),
-        "config": sorted((row.config or {}).items()),
-        "scope": sorted((row.scope or {}).items()),
-        "audience": sorted((row.audience or {}).items()),
+        "config": config_rows(row.config or {}, sku_codes_by_id(staff.merchant_id, ids)),
+        "scope": config_rows(row.scope or {}),
+        "audience": config_rows(row.audience or {}),
         "error": error,
     }
     status = error.status if error else 200

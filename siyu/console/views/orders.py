@@ -25,7 +25,7 @@ from siyu.console.selectors.orders import (
     after_sale_list,
     order_detail,
     order_list,
-    staff_names,
+    order_timeline,
 )
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.members.models import Source
@@ -52,17 +52,6 @@ def order_list_page(request: HttpRequest) -> HttpResponse:
     return render_page(request, template, {"form": form, "page": page, "swap": True}, module="orders")
 
 
-MILESTONES = [
-    ("created_at", gettext_lazy("Placed")),
-    ("paid_at", gettext_lazy("Paid")),
-    ("shipped_at", gettext_lazy("Shipped")),
-    ("delivered_at", gettext_lazy("Delivered")),
-    ("completed_at", gettext_lazy("Completed")),
-    ("cancelled_at", gettext_lazy("Cancelled")),
-    ("closed_at", gettext_lazy("Closed")),
-]
-
-
 def _detail(
     request: HttpRequest,
     order_id: int,
@@ -75,16 +64,9 @@ def _detail(
     order = order_detail(staff, order_id)
     if order is None:
         raise NotFound(detail={"order_id": order_id})
-    events = list(order.events.all())
-    names = staff_names(staff, [e.actor for e in events])
-    statuses = dict(OrderStatus.choices)
     context: dict[str, Any] = {
         "order": order,
-        "events": [(e, names.get(e.actor, e.actor), statuses.get(e.to_status, e.to_status)) for e in events],
-        # Imported and simulated history has no events: its timestamps still tell the story.
-        "milestones": [
-            (getattr(order, stamp), label) for stamp, label in MILESTONES if getattr(order, stamp) is not None
-        ],
+        "timeline": order_timeline(staff, order),
         "source": dict(Source.choices).get(order.source, order.source),
         "ship_form": ship_form or ShipForm(),
         "can_ship": order.status == OrderStatus.PAID

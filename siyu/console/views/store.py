@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +19,10 @@ from siyu.console.layout import render_page
 from siyu.console.navigation import MARKETING_PAGES
 from siyu.console.paging import page_of
 from siyu.console.playbooks import PLAYBOOKS
+from siyu.console.readable import audit_action, audit_changes, audit_object, weekday
 from siyu.console.selectors.store import AuditFilters, audit_entries, staff_members
 from siyu.core.errors import NotFound, SiyuError
+from siyu.orders.models import AfterSaleStatus, OrderStatus
 from siyu.tenancy.models import Outlet, Role, Staff
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
 from siyu.tenancy.services import create_staff, update_merchant
@@ -46,7 +50,7 @@ def marketing_page(request: HttpRequest) -> HttpResponse:
 @console_view(Perm.OUTLETS_VIEW, module="outlets")
 def outlets_page(request: HttpRequest) -> HttpResponse:
     outlets = list(Outlet.objects.for_merchant(request.staff.merchant_id).order_by("id"))  # type: ignore[attr-defined]
-    rows = [(o, [(day, o.opening_hours.get(day, [])) for day in DAYS]) for o in outlets]
+    rows = [(o, [(weekday(day), o.opening_hours.get(day, [])) for day in DAYS]) for o in outlets]
     return render_page(request, "console/outlets.html", {"rows": rows}, module="outlets")
 
 
@@ -127,9 +131,20 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     people = list(
         Staff.objects.for_merchant(staff.merchant_id).order_by("id").values_list("id", "display_name")
     )
+    statuses = {**dict(OrderStatus.choices), **dict(AfterSaleStatus.choices)}
+    rows = [
+        (
+            e,
+            audit_action(e.action),
+            audit_object(e.object_type),
+            audit_changes(e.before, e.after, statuses),
+            json.dumps({"before": e.before, "after": e.after}, ensure_ascii=False, default=str),
+        )
+        for e in page.object_list
+    ]
     return render_page(
         request,
         "console/settings/audit.html",
-        {"form": form, "page": page, "people": people},
+        {"form": form, "page": page, "rows": rows, "people": people},
         module="settings",
     )
