@@ -1,10 +1,17 @@
-"""Order lifecycle -> value rows: a payment or refund refreshes the customer once it commits."""
+"""Order lifecycle and behaviour events -> value rows: the customer is refreshed once it commits.
+
+Payments, refunds and closings move the order figures; a stored value behaviour (search, product
+view, favourite, add to cart, follow: ``VALUE_KINDS``) moves engagement, semi-private membership
+and the contact hour. ``schedule_refresh`` enqueues one task per committed transaction.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from siyu.audience.values.services import schedule_refresh
+from siyu.events.ingest import EventRow
+from siyu.events.models import VALUE_KINDS
 from siyu.orders.models import Order
 
 
@@ -12,9 +19,18 @@ def on_order_changed(sender: Any, order: Order, **kwargs: Any) -> None:
     schedule_refresh(order.merchant_id, [order.customer_id])
 
 
+def on_events_stored(sender: Any, merchant_id: int, events: list[EventRow], **kwargs: Any) -> None:
+    engaged = {r.customer_id for r in events if r.customer_id is not None and r.kind in VALUE_KINDS}
+    if engaged:
+        schedule_refresh(merchant_id, engaged)
+
+
 def connect() -> None:
+    from siyu.events import signals as event_signals
+    from siyu.events.models import Event
     from siyu.orders import signals
 
     signals.order_paid.connect(on_order_changed, sender=Order, dispatch_uid="values.order_paid")
     signals.order_refunded.connect(on_order_changed, sender=Order, dispatch_uid="values.order_refunded")
     signals.order_closed.connect(on_order_changed, sender=Order, dispatch_uid="values.order_closed")
+    event_signals.events_stored.connect(on_events_stored, sender=Event, dispatch_uid="values.events_stored")

@@ -10,6 +10,7 @@ stored figures, so its cost does not depend on the merchant's size; order paymen
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -254,13 +255,33 @@ def schedule_refresh(merchant_id: int, customer_ids: Iterable[int]) -> None:
     """Refresh these customers' value rows once the current transaction commits (in a task worker).
 
     For callers that change what the models read: order payments and refunds (``receivers.py``),
-    and event ingestion (engagement, semi-private membership, contact hour).
+    and event ingestion (engagement, semi-private membership, contact hour). Deduplicated per
+    transaction: however many calls a transaction makes (an order paid, its events, a batch of
+    events), its commit enqueues one task per merchant with each customer once. Nothing is
+    enqueued for a transaction that rolls back.
     """
+    ids = {int(i) for i in customer_ids}
+    if not ids:
+        return
+    pending = getattr(_refresh_local, "pending", None)
+    if pending is None:
+        pending = _refresh_local.pending = {}
+    pending.setdefault(merchant_id, set()).update(ids)
+    # Every call registers the flush, so a rolled-back transaction (whose callbacks are dropped)
+    # cannot strand ids: the next commit's flush takes them (one spare refresh, never a lost one).
+    transaction.on_commit(lambda: _enqueue_pending(merchant_id), robust=True)
+
+
+_refresh_local = threading.local()  # merchant id -> customer ids waiting for this thread's commit
+
+
+def _enqueue_pending(merchant_id: int) -> None:
+    """The first flush after a commit enqueues the merchant's waiting customers; the others find none."""
     from siyu.audience.values import tasks
 
-    ids = sorted({int(i) for i in customer_ids})
+    ids = sorted(getattr(_refresh_local, "pending", {}).pop(merchant_id, set()))
     if ids:
-        transaction.on_commit(lambda: tasks.refresh_customer_values.enqueue(merchant_id, ids), robust=True)
+        tasks.refresh_customer_values.enqueue(merchant_id, ids)
 
 
 # --- staff use cases --------------------------------------------------------------------------------
