@@ -258,30 +258,39 @@ def schedule_refresh(merchant_id: int, customer_ids: Iterable[int]) -> None:
     and event ingestion (engagement, semi-private membership, contact hour). Deduplicated per
     transaction: however many calls a transaction makes (an order paid, its events, a batch of
     events), its commit enqueues one task per merchant with each customer once. Nothing is
-    enqueued for a transaction that rolls back.
+    enqueued for a transaction that rolls back (its flush is dropped with it, and the next call
+    starts afresh).
     """
     ids = {int(i) for i in customer_ids}
     if not ids:
         return
-    pending = getattr(_refresh_local, "pending", None)
-    if pending is None:
-        pending = _refresh_local.pending = {}
-    pending.setdefault(merchant_id, set()).update(ids)
-    # Every call registers the flush, so a rolled-back transaction (whose callbacks are dropped)
-    # cannot strand ids: the next commit's flush takes them (one spare refresh, never a lost one).
-    transaction.on_commit(lambda: _enqueue_pending(merchant_id), robust=True)
+    pending: dict[int, _Pending] = _refresh_local.__dict__.setdefault("pending", {})
+    entry = pending.get(merchant_id)
+    waiting = transaction.get_connection().run_on_commit
+    if entry is not None and any(func == entry.flush for _sids, func, _robust in waiting):
+        entry.ids |= ids  # this transaction's flush is registered already: it takes these too
+        return
+    # First call of this transaction (or the last one's flush was dropped by a rollback).
+    entry = pending[merchant_id] = _Pending(merchant_id, ids)
+    transaction.on_commit(entry.flush, robust=True)
 
 
-_refresh_local = threading.local()  # merchant id -> customer ids waiting for this thread's commit
+_refresh_local = threading.local()  # .pending: merchant id -> the current transaction's _Pending
 
 
-def _enqueue_pending(merchant_id: int) -> None:
-    """The first flush after a commit enqueues the merchant's waiting customers; the others find none."""
-    from siyu.audience.values import tasks
+class _Pending:
+    """The customers of one merchant waiting for the current transaction's commit."""
 
-    ids = sorted(getattr(_refresh_local, "pending", {}).pop(merchant_id, set()))
-    if ids:
-        tasks.refresh_customer_values.enqueue(merchant_id, ids)
+    def __init__(self, merchant_id: int, ids: set[int]) -> None:
+        self.merchant_id, self.ids = merchant_id, ids
+
+    def flush(self) -> None:
+        from siyu.audience.values import tasks
+
+        pending = _refresh_local.__dict__.get("pending", {})
+        if pending.get(self.merchant_id) is self:
+            del pending[self.merchant_id]
+        tasks.refresh_customer_values.enqueue(self.merchant_id, sorted(self.ids))
 
 
 # --- staff use cases --------------------------------------------------------------------------------
