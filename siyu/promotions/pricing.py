@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from siyu.catalog.models import Sku
 from siyu.members.loyalty import benefits
@@ -156,6 +156,7 @@ def audience_memberships(customer: Customer, book: RuleBook) -> tuple[frozenset[
     if rows:
         checks = {}
         for segment in rows:
+            members: QuerySet
             if segment.kind == SegmentKind.STATIC:
                 members = SegmentMember.objects.filter(segment_id=segment.pk, customer=OuterRef("pk"))
             else:  # dynamic: the rule evaluated now, as the segment's own member list does
