@@ -61,3 +61,20 @@ def test_ingested_value_behaviours_refresh_the_customer_once_per_batch(
         ApiClient(token).post(URL, {"events": [ev("search", now, keywords="龙井")]})
     assert task.enqueue.call_args_list == [mock.call(merchant.pk, [alice.pk])]
     assert CustomerValue.objects.get(customer=alice).last_engaged_at == now
+
+
+def test_a_visitors_history_linked_at_api_login_refreshes_the_customer(
+    merchant, customer_login, django_capture_on_commit_callbacks
+):
+    """Issue 11 item 6c (shop API): events sent under an anonymous id before login become the
+    customer's at ``POST /auth/login`` with ``visitor``, and count for their engagement."""
+    customer_login("someone")
+    services.recompute_merchant(merchant.pk)
+    viewed = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+    anonymous = ev("product_view", viewed, product_id=7) | {"anonymous_id": "phone-1"}
+    assert ApiClient().post(URL, {"events": [anonymous]}).json()["accepted"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        login = ApiClient().post("/api/v1/shop/tea/auth/login", {"code": "dora", "visitor": "phone-1"})
+    assert login.status_code == 200
+    row = CustomerValue.objects.get(customer_id=login.json()["customer_id"])
+    assert (row.last_engaged_at, row.is_semi_private) == (viewed, True)
