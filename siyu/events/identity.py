@@ -11,6 +11,9 @@ is moved too. Where a unique constraint would be broken by the move, a rule belo
 happens (add the counters, keep the newer consent, drop the replay key, ...); a conflict no rule
 covers refuses the whole merge (``MergeConflict``) rather than lose a row. The merged customer
 stays, empty, with ``merged_into`` set, and a ``CustomerMerge`` row plus an audit entry record it.
+Then ``signals.customers_merged`` is sent: the survivor's value row and automatic tags are
+refreshed once the merge commits (``audience/values/receivers.py``); a tag or a static segment both
+carried stays once. ``link_visitor`` likewise sends ``signals.visitor_linked`` when it attached events.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from siyu.events import signals
 from siyu.events.errors import InvalidAnonymousId, MergeConflict, MergeRefused
 from siyu.events.models import Event, IdentityLink
 from siyu.events.services import Touch, apply_touches
@@ -77,6 +81,10 @@ def link_visitor(*, customer: Customer, anonymous_id: str, via: str) -> int:
                 via=via,
                 events_attached=attached,
                 linked_at=timezone.now(),
+            )
+        if attached:  # the history now counts for the customer (engagement, tags): values refresh
+            signals.visitor_linked.send(
+                sender=Customer, customer=customer, anonymous_id=anonymous_id, attached=attached
             )
         if first and last:
             apply_touches(
@@ -134,6 +142,15 @@ def _newer_wins(stamp: str, copy: list[str]) -> Resolver:
     return resolve
 
 
+def _drop() -> Resolver:
+    """Both carry the same membership (a tag, a static segment): the survivor's row stands."""
+
+    def resolve(conflicting: models.QuerySet, survivor_rows: models.QuerySet, others: list[str]) -> int:
+        return conflicting.delete()[0]
+
+    return resolve
+
+
 def _clear(column: str) -> Resolver:
     """A replay key both used (order idempotency key, coupon claim key): the merged one's row keeps
     everything but the key, so a replay finds the survivor's row."""
@@ -146,6 +163,8 @@ def _clear(column: str) -> Resolver:
 
 # (app_label.Model, field pointing at the customer) -> what to do with rows that would collide.
 RESOLVERS: dict[tuple[str, str], Resolver] = {
+    ("audience.CustomerTag", "customer"): _drop(),
+    ("audience.SegmentMember", "customer"): _drop(),
     ("members.ContactPreference", "customer"): _newer_wins("updated_at", ["opted_in"]),
     ("orders.CartItem", "customer"): _add_into("quantity"),
     ("orders.Order", "customer"): _clear("idempotency_key"),
@@ -329,6 +348,8 @@ def merge_customers(
             before={"merged_id": merged.pk},
             after={"reason": reason, **report, "profile": sorted(set(changed))},
         )
+        # The survivor's computed state (value models, automatic tags) now reads both histories.
+        signals.customers_merged.send(sender=Customer, merge=merge)
     log.info("customer %s merged into %s (%s)", merged.pk, survivor.pk, reason)
     return merge
 

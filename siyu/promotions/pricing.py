@@ -2,7 +2,10 @@
 
 Checkout calls ``build_request``; the engine (``siyu.promotions.engine``) does the arithmetic.
 Everything here is reads, batched: promotions in one query, the SKUs they name in one, the
-customer's coupons in one, their limits' usage in one.
+customer's coupons in one, their limits' usage in one. A rule aimed at segments or tags names them
+by id (``audience.segments``/``audience.tags``: ``["12"]``); when any rule in force does, the
+customer's memberships of just those are read once per pricing call: their tags in one query,
+the segments in two (the segments' rules, then one EXISTS per segment over the customer's row).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from siyu.catalog.models import Sku
 from siyu.members.loyalty import benefits
@@ -115,13 +118,55 @@ def customer_context(
         tier, balance = row if row is not None else (benefits.entry_tier_code(book.loyalty), 0)
     if points_wanted is not None:
         balance = min(balance, max(points_wanted, 0))
+    segments, tags = audience_memberships(customer, book)
     return e.CustomerContext(
         customer_id=customer.pk,
         orders_so_far=orders.count(),
         units_bought=bought,
         tier=tier,
         points_balance=balance,
+        segments=segments,
+        tags=tags,
     )
+
+
+def _ids(keys: frozenset[str]) -> list[int]:
+    return sorted(int(k) for k in keys if k.isdigit() and 0 < int(k) < 2**63)
+
+
+def audience_memberships(customer: Customer, book: RuleBook) -> tuple[frozenset[str], frozenset[str]]:
+    """The segments and tags, among those the rules in force aim at, that ``customer`` belongs to
+    (as the rules name them: ids as text). No query unless some rule names a segment or a tag."""
+    from siyu.audience.models import CustomerTag, Segment, SegmentKind, SegmentMember
+    from siyu.audience.rules import customers_matching, parse_rule
+
+    wanted_segments = _ids(frozenset().union(*(r.audience.segments for r in book.rules)))
+    wanted_tags = _ids(frozenset().union(*(r.audience.tags for r in book.rules)))
+    merchant_id = customer.merchant_id
+    tags: frozenset[str] = frozenset()
+    if wanted_tags:
+        held = CustomerTag.objects.for_merchant(merchant_id).filter(customer=customer, tag_id__in=wanted_tags)
+        tags = frozenset(str(t) for t in held.values_list("tag_id", flat=True))
+    segments: frozenset[str] = frozenset()
+    rows = (
+        list(Segment.objects.for_merchant(merchant_id).filter(pk__in=wanted_segments))
+        if wanted_segments
+        else []
+    )
+    if rows:
+        checks = {}
+        for segment in rows:
+            members: QuerySet
+            if segment.kind == SegmentKind.STATIC:
+                members = SegmentMember.objects.filter(segment_id=segment.pk, customer=OuterRef("pk"))
+            else:  # dynamic: the rule evaluated now, as the segment's own member list does
+                members = customers_matching(parse_rule(segment.rule), merchant_id=merchant_id).filter(
+                    pk=OuterRef("pk")
+                )
+            checks[f"segment_{segment.pk}"] = Exists(members)
+        found = Customer.objects.filter(pk=customer.pk).values(**checks).first() or {}
+        segments = frozenset(name.removeprefix("segment_") for name, member in found.items() if member)
+    return segments, tags
 
 
 def points_policy(book: RuleBook) -> e.PointsPolicy:

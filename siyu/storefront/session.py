@@ -7,6 +7,7 @@ attributes an order in another.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +72,31 @@ def session_key(request: HttpRequest) -> str:
     if not request.session.session_key:
         request.session.save()
     return request.session.session_key or ""
+
+
+def visitor_id(request: HttpRequest, slug: str) -> str:
+    """This browser's anonymous id in this shop, the ``anonymous_id`` of its events before login:
+    a random id kept in the session. Not the session key: that is a credential, and it changes at
+    login (``cycle_key``) just when the history must be found under the id it was recorded by."""
+    value = _compartment(request, slug).get("visitor")
+    if isinstance(value, str) and value:
+        return value
+    value = uuid.uuid4().hex
+    _store(request, slug, visitor=value)
+    return value
+
+
+def known_visitor_id(request: HttpRequest, slug: str) -> str:
+    """The visitor id if this browser has one in this shop already ("" otherwise; none is made)."""
+    value = _compartment(request, slug).get("visitor")
+    return value if isinstance(value, str) else ""
+
+
+def visited_on(request: HttpRequest, slug: str) -> str:
+    """The local day (ISO) this session's visit was last recorded in this shop ("" if never)."""
+    value = _compartment(request, slug).get("visited")
+    return value if isinstance(value, str) else ""
+
+
+def remember_visit(request: HttpRequest, slug: str, day: str) -> None:
+    _store(request, slug, visited=day)

@@ -9,15 +9,19 @@ dropped: tracking must never break the page.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from siyu.events.models import EventKind
 from siyu.events.services import record_events
 from siyu.members.models import Customer, Source
 from siyu.tenancy.models import Merchant
+
+log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("6f1d2a52-5a43-4f0e-9a8e-0c0bd5a8f7a1")
 
@@ -78,6 +82,27 @@ def record_share_landing(
         source=source,
         sharer_id=sharer_id,
     )
+
+
+def record_visit(*, merchant: Merchant, customer: Customer | None, anonymous_id: str, day: str) -> bool:
+    """The visitor (customer or anonymous id) opened the shop on local ``day``: one ``visit`` event
+    per visitor and day (its id is derived from both, so a second session records nothing new).
+    Never raises: a failure is logged and the page goes on (returns False so it is tried again)."""
+    who = f"c{customer.pk}" if customer else f"a{anonymous_id}"
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never spoils the page's transaction
+            _record(
+                merchant=merchant,
+                kind=EventKind.VISIT,
+                dedupe=f"{who}|day|{day}",
+                customer=customer,
+                anonymous_id=anonymous_id,
+                properties={"via": "page_view"},
+            )
+    except Exception:
+        log.exception("could not record the storefront visit of %s to merchant %s", who, merchant.pk)
+        return False
+    return True
 
 
 def record_product_view(*, customer: Customer, product_id: int, source: str = "") -> None:

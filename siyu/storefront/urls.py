@@ -43,6 +43,7 @@ urlpatterns = [
         "<slug:merchant>/me/addresses/<int:address_id>/delete/", account.address_delete, name="address_delete"
     ),
     path("<slug:merchant>/share/", account.share, name="share"),
+    path("<slug:merchant>/visit/", account.visit, name="visit"),
     path("<slug:merchant>/coupons/", coupons.centre, name="coupons"),
     path("<slug:merchant>/coupons/<int:template_id>/claim/", coupons.claim, name="coupon_claim"),
     path("<slug:merchant>/coupons/redeem/", coupons.redeem, name="coupon_redeem"),

@@ -32,6 +32,7 @@ from siyu.audience.rules.nodes import (
 
 REASONS = {
     "not_an_object": _("%(path)s must be a JSON object."),
+    "invalid_text": _("%(path)s holds text that is not valid Unicode (a lone surrogate)."),
     "unknown_condition": _("%(path)s is not a condition this rule language knows."),
     "ambiguous": _("%(path)s names more than one condition; put them in an all or any group."),
     "unknown_key": _("%(path)s is not allowed here."),
@@ -311,6 +312,29 @@ class _Parser:
         return ConsentCond(self.choice(body["channel"], f"{inner}.channel", spec.CHANNELS), opted_in, path)
 
 
+def lone_surrogate_path(data: Any, root: str) -> str | None:
+    """The JSON path of the first key or string in ``data`` holding a lone UTF-16 surrogate
+    (``"\\ud800"`` is valid JSON but no text: the database cannot store or compare it), or None."""
+    pending: list[tuple[Any, str]] = [(data, root)]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                pending.append((item, f"{path}.{key}"))
+                pending.append((key, path))
+        elif isinstance(value, list):
+            pending.extend((item, f"{path}[{i}]") for i, item in reversed(list(enumerate(value))))
+    return None
+
+
 def parse_rule(data: Any, *, root: str = "rule") -> Node:
     """The rule tree of ``data``, or ``InvalidRule`` naming the first problem's JSON path."""
+    bad = lone_surrogate_path(data, root)
+    if bad is not None:
+        refuse(bad.encode("utf-8", "backslashreplace").decode("ascii"), "invalid_text")
     return _Parser().node(data, root, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.audience.models import CustomerTag, Segment, TagGroup
+from siyu.audience.models import CustomerTag, Segment, TagGroup, TagRule
 from siyu.audience.tests import build
 from siyu.conftest import ApiClient
 from siyu.promotions.models import Coupon
@@ -185,3 +185,28 @@ def test_too_few_coupons_for_a_segment_says_how_many_are_left_and_first_n_issues
     scarce.refresh_from_db()
     assert scarce.issued == 4
     assert api.post(url, {"template_id": scarce.pk, "first_n": 0}).status_code == 422
+
+
+def test_a_lone_surrogate_in_a_rule_is_a_400_and_stores_nothing(people, api):
+    """Issue 11 item 22: "\\ud800" is valid JSON but no text; it used to reach the database (500)."""
+    bad = {"all": [FEMALE, {"field": "city", "op": "in", "value": ["上海", "\ud800"]}]}
+    created = api.post(f"{ADM}/segments", {"name": "x", "rule": bad})
+    assert created.status_code == 400
+    assert created.json() == {
+        "code": "invalid_rule",
+        "message": "rule.all[1].value[1] holds text that is not valid Unicode (a lone surrogate).",
+        "detail": {"path": "rule.all[1].value[1]", "reason": "invalid_text"},
+    }
+    zh = ApiClient(api.token, language="zh-hans")
+    preview = zh.post(f"{ADM}/segments/preview", {"rule": {"field": "city", "op": "eq", "value": "\udfff"}})
+    assert preview.status_code == 400
+    assert preview.json()["message"] == "rule.value 含有无效的 Unicode 文本（单独的代理字符）。"
+    keyed = api.post(f"{ADM}/segments", {"name": "y", "rule": {"\ud800": 1}})
+    assert keyed.status_code == 400 and keyed.json()["detail"]["reason"] == "invalid_text"
+    tag_rule = api.post(
+        f"{ADM}/tag-rules",
+        {"tag_id": people.tags["tea"].pk, "rule": {"field": "city", "op": "eq", "value": "\ud800"}},
+    )
+    assert (tag_rule.status_code, tag_rule.json()["detail"]["path"]) == (400, "rule.value")
+    assert not Segment.objects.exists()
+    assert not TagRule.objects.exists()

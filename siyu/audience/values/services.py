@@ -10,6 +10,7 @@ stored figures, so its cost does not depend on the merchant's size; order paymen
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -254,13 +255,42 @@ def schedule_refresh(merchant_id: int, customer_ids: Iterable[int]) -> None:
     """Refresh these customers' value rows once the current transaction commits (in a task worker).
 
     For callers that change what the models read: order payments and refunds (``receivers.py``),
-    and event ingestion (engagement, semi-private membership, contact hour).
+    and event ingestion (engagement, semi-private membership, contact hour). Deduplicated per
+    transaction: however many calls a transaction makes (an order paid, its events, a batch of
+    events), its commit enqueues one task per merchant with each customer once. Nothing is
+    enqueued for a transaction that rolls back (its flush is dropped with it, and the next call
+    starts afresh).
     """
-    from siyu.audience.values import tasks
+    ids = {int(i) for i in customer_ids}
+    if not ids:
+        return
+    pending: dict[int, _Pending] = _refresh_local.__dict__.setdefault("pending", {})
+    entry = pending.get(merchant_id)
+    waiting = transaction.get_connection().run_on_commit
+    if entry is not None and any(func == entry.flush for _sids, func, _robust in waiting):
+        entry.ids |= ids  # this transaction's flush is registered already: it takes these too
+        return
+    # First call of this transaction (or the last one's flush was dropped by a rollback).
+    entry = pending[merchant_id] = _Pending(merchant_id, ids)
+    transaction.on_commit(entry.flush, robust=True)
 
-    ids = sorted({int(i) for i in customer_ids})
-    if ids:
-        transaction.on_commit(lambda: tasks.refresh_customer_values.enqueue(merchant_id, ids), robust=True)
+
+_refresh_local = threading.local()  # .pending: merchant id -> the current transaction's _Pending
+
+
+class _Pending:
+    """The customers of one merchant waiting for the current transaction's commit."""
+
+    def __init__(self, merchant_id: int, ids: set[int]) -> None:
+        self.merchant_id, self.ids = merchant_id, ids
+
+    def flush(self) -> None:
+        from siyu.audience.values import tasks
+
+        pending = _refresh_local.__dict__.get("pending", {})
+        if pending.get(self.merchant_id) is self:
+            del pending[self.merchant_id]
+        tasks.refresh_customer_values.enqueue(self.merchant_id, sorted(self.ids))
 
 
 # --- staff use cases --------------------------------------------------------------------------------

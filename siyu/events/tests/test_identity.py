@@ -273,3 +273,59 @@ def test_a_conflict_no_rule_covers_refuses_the_merge_and_changes_nothing(merchan
     assert ContactPreference.objects.filter(customer=b).count() == 1
     assert CustomerIdentity.objects.filter(customer=b).count() == 3
     assert not CustomerMerge.objects.exists()
+
+
+def test_a_merge_refreshes_the_survivors_values_tags_and_segments(
+    merchant, sku, owner, django_capture_on_commit_callbacks
+):
+    """Issue 11 item 6b: the survivor's computed state counts both histories once the merge commits;
+    a tag or a static segment both carried stays once instead of refusing the merge."""
+    from siyu.audience.models import CustomerTag, SegmentMember
+    from siyu.audience.services import segments, tag_rules, tags
+    from siyu.audience.values.models import CustomerValue
+    from siyu.audience.values.services import recompute_merchant
+
+    mp = login_with_code(merchant=merchant, code="mp-carol")
+    unionid = CustomerIdentity.objects.get(customer=mp.customer, kind=IdentityKind.UNIONID).value
+    older = mp.customer
+    Customer.objects.filter(pk=older.pk).update(registered_at=timezone.now() - timedelta(days=90))
+    newer = login_official_account(merchant=merchant, oa_openid="oa-carol").customer
+    for who in (older, newer):
+        address = save_address(
+            customer=who, recipient="R", phone="1390000", province="p", city="c", detail="d"
+        )
+        with django_capture_on_commit_callbacks(execute=True):  # each payment commits on its own
+            pay(who, place(who, [(sku.pk, 1)], address=address))
+    recompute_merchant(merchant.pk)
+    group = tags.create_tag_group(staff=owner, kind="preference", name="偏好")
+    tea = tags.create_tag(staff=owner, group_id=group.pk, name="茶友")
+    tags.tag_customers(staff=owner, tag_id=tea.pk, customer_ids=[older.pk, newer.pk])
+    loyal = tags.create_tag(staff=owner, group_id=group.pk, name="回头客")
+    tag_rules.create_tag_rule(
+        staff=owner, tag_id=loyal.pk, rule={"field": "order_count", "op": "gte", "value": 2}
+    )
+    frozen = segments.create_segment(
+        staff=owner, name="首批客户", rule={"field": "order_count", "op": "gte", "value": 1}, kind="static"
+    )
+    assert SegmentMember.objects.filter(segment=frozen).count() == 2
+    assert CustomerValue.objects.get(customer=older).order_count == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = login_official_account(merchant=merchant, oa_openid="oa-carol", unionid=unionid)
+
+    assert again.customer.pk == older.pk
+    value = CustomerValue.objects.get(customer=older)
+    assert (value.order_count, value.loyalty_rung) == (2, 2)
+    assert not CustomerValue.objects.filter(customer=newer).exists()
+    assert sorted(CustomerTag.objects.filter(customer=older).values_list("tag__name", "source")) == [
+        ("回头客", "rule"),  # the automatic tag sees the two orders
+        ("茶友", "manual"),
+    ]
+    assert list(SegmentMember.objects.filter(segment=frozen).values_list("customer_id", flat=True)) == [
+        older.pk
+    ]
+    merge = CustomerMerge.objects.get()
+    assert merge.moved["resolved"] == {
+        "audience.CustomerTag.one_tag_per_customer": 1,
+        "audience.SegmentMember.one_membership_per_segment": 1,
+    }

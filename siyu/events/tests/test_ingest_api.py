@@ -168,3 +168,34 @@ def test_epoch_milliseconds_and_offsets_mean_the_same_instant(merchant):
 
     assert parse_time(int(at.timestamp() * 1000)) == at
     assert parse_time("2025-01-01T20:00:00+08:00") == at
+
+
+def test_a_lone_surrogate_refuses_only_its_own_event(merchant):
+    """Issue 11 item 22: "\\ud800" (valid JSON, no text) used to fail the whole batch with a 500."""
+    good = [
+        ev(type="search", properties={"keywords": "龙井"}),
+        ev(source={"channel": "h5", "campaign": "618"}),
+    ]
+    bad = [
+        (ev(properties={"note": "a\ud800"}), "properties.note"),
+        (ev(type="search", properties={"keywords": "\udfff"}), "properties.keywords"),
+        (ev(source={"channel": "h5", "campaign": "\ud800"}), "source.campaign"),
+        (ev(device="\ud800"), "device"),
+        (ev(anonymous_id="dev\ud800"), "anonymous_id"),
+        (ev(properties={"tags": ["ok", "\ud800"]}), "properties.tags[1]"),
+        (ev(properties={"\ud800": 1}), "properties"),
+    ]
+    batch = [good[0], *[b[0] for b in bad], good[1]]
+    for language, message in (
+        ("en", "This text is not valid Unicode (it holds a lone surrogate)."),
+        ("zh-hans", "文本不是有效的 Unicode（含有单独的代理字符）。"),
+    ):
+        response = ApiClient(language=language).post(URL, {"events": batch})
+        assert response.status_code == 200
+        body = response.json()
+        assert [(r["index"], r["code"], r["field"], r["message"]) for r in body["rejected"]] == [
+            (i, "invalid_text", field, message) for i, (_raw, field) in enumerate(bad, start=1)
+        ]
+        assert (body["accepted"], body["duplicates"]) == ((2, 0) if language == "en" else (0, 2))
+    assert {str(e.event_id) for e in Event.objects.all()} == {g["event_id"] for g in good}
+    assert EventKey.objects.count() == 2

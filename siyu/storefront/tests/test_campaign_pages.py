@@ -212,7 +212,8 @@ def test_a_shared_record_link_survives_login_and_credits_the_sharer(merchant, as
     login = friend.post("/shop/tea/login/", {"nickname": "newbie", "next": path})
     assert login["Location"] == path
     newbie = Customer.objects.get(merchant=merchant, nickname="newbie")
-    assert (newbie.referrer_id, newbie.first_touch_source) == (customer.pk, Source.REFERRAL)
+    # The landing is linked at login: its channel is the first touch (issue 11 item 6c).
+    assert (newbie.referrer_id, newbie.first_touch_source) == (customer.pk, Source.MOMENTS)
     assert friend.post(f"{path}help/").status_code == 302
     assert AssistHelp.objects.get().helper_id == newbie.pk
     assert f"?sharer={newbie.pk}&amp;source=community" in _html(friend, path)

@@ -15,7 +15,7 @@ from siyu.members.models import Source
 from siyu.orders.models import AfterSaleStatus
 from siyu.storefront import coupon_selectors, selectors, session, tracking
 from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
-from siyu.storefront.views.base import Shop, page, safe_next, shop_page
+from siyu.storefront.views.base import Shop, page, record_visit, safe_next, shop_page
 from siyu.tenancy import throttle
 from siyu.tenancy.models import LoginAdapter
 
@@ -27,7 +27,8 @@ RECENT_POINTS = 5  # points entries the member centre shows
 @throttle.guard(throttle.CUSTOMER_LOGIN)
 def login(request: HttpRequest, shop: Shop) -> HttpResponse:
     """The H5 stand-in for wx.login(): the nickname is the sandbox login code, so the same nickname
-    is always the same customer (and a code the demo prints logs in as that demo customer)."""
+    is always the same customer (and a code the demo prints logs in as that demo customer). The
+    browser's visitor id (``session.visitor_id``) goes with it, so its anonymous history is linked."""
     next_url = safe_next(request, shop, shop.url("me"))
     error = None
     if request.method == "POST":
@@ -42,6 +43,8 @@ def login(request: HttpRequest, shop: Shop) -> HttpResponse:
                 code=nickname,
                 source=shop.attribution.source or Source.H5,
                 referrer_id=shop.attribution.sharer_id,
+                # What this browser did before logging in (visits, share landings) becomes theirs.
+                anonymous_id=session.known_visitor_id(request, shop.slug),
             )
             if result.created:
                 members.update_profile(customer=result.customer, nickname=nickname)
@@ -56,6 +59,24 @@ def login(request: HttpRequest, shop: Shop) -> HttpResponse:
         {"next": next_url, "error": error, "nickname": request.POST.get("nickname", "")},
         status=error.status if error else 200,
     )
+
+
+# A transparent 1x1 GIF: what the visit beacon's <img> receives.
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+@shop_page()
+def visit(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """The visit beacon: a page not yet counted today loads this pixel, which records the visitor's
+    ``visit`` of the day (``base.record_visit``). The page itself writes nothing for it, so a page
+    view never slows down or breaks on tracking; clients that load no images (most bots) are not
+    counted as visitors."""
+    record_visit(request, shop)
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @shop_page(methods=("POST",))

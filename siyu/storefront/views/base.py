@@ -3,8 +3,10 @@
 ``shop_page`` wraps a view: the merchant comes from the URL's slug (an unknown or closed shop is a
 404), the customer from this shop's compartment of the session (scoped to the merchant, so no id
 from another shop can ever load), and a ``?sharer=&source=`` landing is recorded once and then
-redirected to the clean URL. A ``SiyuError`` the view lets through becomes the error page with the
-error's status: the service refused, so nothing changed.
+redirected to the clean URL. A page not yet counted today carries the visit beacon, whose request
+records the day's ``visit`` (``record_visit``; the overview counts visitors from it), so a page
+view costs no write and can never fail by it. A ``SiyuError`` the view lets
+through becomes the error page with the error's status: the service refused, so nothing changed.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from siyu.core.errors import SiyuError
@@ -79,13 +83,32 @@ def _land(request: HttpRequest, shop: Shop) -> HttpResponse:
         tracking.record_share_landing(
             merchant=shop.merchant,
             customer=shop.customer,
-            anonymous_id=session.session_key(request),
+            anonymous_id=session.visitor_id(request, shop.slug),
             path=request.path,
             sharer_id=sharer,
             source=source,
         )
     rest = [(k, v) for k, v in request.GET.items() if k not in SHARE_PARAMS]
     return HttpResponseRedirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
+
+
+def local_day(shop: Shop) -> str:
+    return timezone.localdate(timezone=ZoneInfo(shop.merchant.timezone)).isoformat()
+
+
+def record_visit(request: HttpRequest, shop: Shop) -> None:
+    """Count the visitor on the overview: one ``visit`` event per visitor and local day, remembered
+    in the session so the other pages of the day do not ask again (``tracking.record_visit`` never
+    raises; a failure is tried again on the next page)."""
+    today = local_day(shop)
+    if session.visited_on(request, shop.slug) == today:
+        return
+    anonymous_id = "" if shop.customer else session.visitor_id(request, shop.slug)
+    recorded = tracking.record_visit(
+        merchant=shop.merchant, customer=shop.customer, anonymous_id=anonymous_id, day=today
+    )
+    if recorded:
+        session.remember_visit(request, shop.slug, today)
 
 
 def safe_next(request: HttpRequest, shop: Shop, default: str) -> str:
@@ -116,7 +139,14 @@ def page(
         if shop.customer
         else 0
     )
-    full = {"shop": shop, "merchant": shop.merchant, "customer": shop.customer, "cart_count": cart_count}
+    full = {
+        "shop": shop,
+        "merchant": shop.merchant,
+        "customer": shop.customer,
+        "cart_count": cart_count,
+        # Not yet counted today: the page asks for the visit beacon (views.account.visit).
+        "visit_beacon": session.visited_on(request, shop.slug) != local_day(shop),
+    }
     full.update(context or {})
     return render(request, template, full, status=status)
 
