@@ -44,6 +44,13 @@ def ordinary_products() -> Q:
     return ~Q(Exists(Sku.objects.filter(_carried(), product=OuterRef("pk"))))
 
 
+def is_carrier(merchant_id: int, product_id: int) -> bool:
+    """Whether this product of the merchant is a carrier (has a SKU that an activity carries)."""
+    if not _CARRIED:
+        return False
+    return Sku.objects.for_merchant(merchant_id).filter(_carried(), product_id=product_id).exists()
+
+
 def refuse_ordinary_purchase(merchant_id: int, sku_ids: Iterable[int]) -> None:
     """Raise ``SoldOnlyByActivity`` if any of these SKUs, bought as ordinary goods, is a carrier's."""
     wanted = sorted(set(sku_ids))

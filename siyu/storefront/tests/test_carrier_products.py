@@ -114,8 +114,12 @@ def test_the_storefront_lists_no_carrier(merchant, carriers):
         assert "Plain tea" in html or page.endswith("categories/")
         assert "Deposit: new season tea" not in html
         assert "Mystery box" not in html
-    assert client.get(f"/shop/tea/p/{carriers['deposit'].pk}/").status_code == 404
-    assert client.get(f"/shop/tea/p/{carriers['box'].pk}/").status_code == 404
+    for name in ("deposit", "box"):  # a shared link to one says where it is sold
+        response = client.get(f"/shop/tea/p/{carriers[name].pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 409
+        error = 'data-code="sold_only_by_activity">该商品只能通过预售或盲盒活动购买。<'
+        assert error in response.content.decode()
+    assert client.get("/shop/tea/p/999999/").status_code == 404
     assert Product.objects.filter(ordinary_products()).count() == 2
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from siyu.catalog import carriers
+from siyu.catalog.errors import SoldOnlyByActivity
 from siyu.catalog.selectors import sku_available
 from siyu.core.errors import NotFound
 from siyu.storefront import activity_selectors, selectors, tracking
@@ -84,6 +86,8 @@ def search(request: HttpRequest, shop: Shop) -> HttpResponse:
 def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     found = selectors.product(merchant=shop.merchant, product_id=product_id)
     if found is None:
+        if carriers.is_carrier(shop.merchant.pk, product_id):  # a deposit or blind box: its own page sells it
+            raise SoldOnlyByActivity(detail={"product_id": product_id})
         raise NotFound(detail={"product_id": product_id})
     skus = [s for s in found.skus.all() if s.is_active]
     now = timezone.now()
