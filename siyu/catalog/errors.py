@@ -32,3 +32,11 @@ class ProductNotOnSale(SiyuError):
     code = "product_not_on_sale"
     status = 409
     message = _("This product is not on sale.")
+
+
+class SoldOnlyByActivity(SiyuError):
+    """Raised when a customer tries to buy a presale deposit or blind box as ordinary goods."""
+
+    code = "sold_only_by_activity"
+    status = 409
+    message = _("This item is sold only through its presale or blind box.")

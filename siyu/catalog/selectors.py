@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from siyu.catalog import carriers
 from siyu.catalog.models import Product, ProductRoleAssignment, ProductStatus, Sku
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Merchant
@@ -39,8 +40,13 @@ def products(
 
 
 def on_sale_products(*, merchant: Merchant, **filters) -> QuerySet[Product]:
+    """What the shop lists: on sale, with an active SKU, and not a carrier (sold only by its activity)."""
     sellable = Exists(Sku.objects.filter(product=OuterRef("pk"), is_active=True))
-    return products(merchant=merchant, status=ProductStatus.ON_SALE, **filters).filter(sellable)
+    return (
+        products(merchant=merchant, status=ProductStatus.ON_SALE, **filters)
+        .filter(sellable)
+        .filter(carriers.ordinary_products())
+    )
 
 
 def sku_available(sku: Sku) -> int:

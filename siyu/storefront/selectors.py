@@ -5,10 +5,12 @@ Products come through ``siyu.catalog.selectors`` (SKUs, warehouse stock and role
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from siyu.catalog import selectors as catalog
 from siyu.catalog.models import Category, Product, ProductRole, ProductRoleAssignment, ProductStatus, Sku
@@ -31,27 +33,78 @@ ZONE_SIZE = 6
 
 
 @dataclass(frozen=True)
+class FlashPrice:
+    """A SKU's price in a running flash sale that still has units: the price a shopper can get now."""
+
+    price: int
+    flash_sale_id: int
+
+
+@dataclass(frozen=True)
 class ProductCard:
-    """A product as a list shows it: name, first image, lowest price, whether anything is in stock."""
+    """A product as a list shows it: name, first image, lowest price, whether anything is in stock.
+
+    A SKU in a running flash sale counts at its flash price, with its own price crossed out beside
+    it, as the product page shows it.
+    """
 
     product: Product
     price_from: int
     list_price: int
     available: int
+    flash_sale_id: int | None = None
 
     @property
     def image(self) -> str:
         return (self.product.images or [""])[0]
 
 
-def card(product: Product) -> ProductCard:
+def flash_prices(*, merchant: Merchant, product_ids: Iterable[int], now: datetime) -> dict[int, FlashPrice]:
+    """SKU id -> its lowest price in the flash sales selling now with units left, in 1 query."""
+    from siyu.promotions.flashsale.models import SELLING, FlashSaleItem
+
+    rows = (
+        FlashSaleItem.objects.for_merchant(merchant)
+        .filter(
+            sku__product_id__in=list(product_ids),
+            flash_sale__status__in=SELLING,
+            flash_sale__starts_at__lte=now,
+            flash_sale__ends_at__gt=now,
+            quota__gt=F("reserved") + F("sold"),
+        )
+        .order_by("-price", "-flash_sale_id")  # the lowest price (then the oldest sale) is kept last
+        .values_list("sku_id", "price", "flash_sale_id")
+    )
+    return {sku_id: FlashPrice(price, sale_id) for sku_id, price, sale_id in rows}
+
+
+def shown_price(sku: Sku, flash: Mapping[int, FlashPrice]) -> tuple[int, int, int | None]:
+    """(price, crossed-out price or 0, flash sale id) of a SKU as the shop shows it."""
+    offer = flash.get(sku.pk)
+    if offer is not None and offer.price < sku.price:
+        return offer.price, sku.price, offer.flash_sale_id
+    return sku.price, sku.list_price if sku.list_price > sku.price else 0, None
+
+
+def flash_sale_of(*, merchant: Merchant, sku_id: int, now: datetime | None = None) -> int | None:
+    """The running flash sale that sells this SKU below its price (as the shop shows it), if any."""
+    sku = Sku.objects.for_merchant(merchant).filter(pk=sku_id).first()
+    if sku is None:
+        return None
+    flash = flash_prices(merchant=merchant, product_ids=[sku.product_id], now=now or timezone.now())
+    return shown_price(sku, flash)[2]
+
+
+def card(product: Product, flash: Mapping[int, FlashPrice] | None = None) -> ProductCard:
     skus = [s for s in product.skus.all() if s.is_active]
-    cheapest = min(skus, key=lambda s: s.price) if skus else None
+    shown = [shown_price(s, flash or {}) for s in skus]
+    cheapest = min(shown, key=lambda row: row[0]) if shown else (0, 0, None)
     return ProductCard(
         product=product,
-        price_from=cheapest.price if cheapest else 0,
-        list_price=cheapest.list_price if cheapest else 0,
+        price_from=cheapest[0],
+        list_price=cheapest[1],
         available=sum(catalog.sku_available(s) for s in skus),
+        flash_sale_id=cheapest[2],
     )
 
 
@@ -62,21 +115,30 @@ class Zone:
     cards: list[ProductCard]
 
 
-def home(*, merchant: Merchant) -> tuple[list[Zone], list[ProductCard]]:
-    """The role zones (hot items first) and the newest products, in 8 queries."""
+def home(*, merchant: Merchant, now: datetime | None = None) -> tuple[list[Zone], list[ProductCard]]:
+    """The role zones (hot items first) and the newest products, in 9 queries."""
     in_zones = Exists(ProductRoleAssignment.objects.filter(product=OuterRef("pk"), role__in=HOME_ZONES))
     zoned = list(catalog.on_sale_products(merchant=merchant).filter(in_zones)[:200])
+    newest = list(catalog.on_sale_products(merchant=merchant)[:PAGE_SIZE])
+    flash = flash_prices(
+        merchant=merchant, product_ids={p.pk for p in zoned + newest}, now=now or timezone.now()
+    )
     zones = []
     for role in HOME_ZONES:
-        cards = [card(p) for p in zoned if any(r.role == role for r in p.role_rows.all())][:ZONE_SIZE]
-        if cards:
+        in_role = [p for p in zoned if any(r.role == role for r in p.role_rows.all())][:ZONE_SIZE]
+        if in_role:
+            cards = [card(p, flash) for p in in_role]
             zones.append(Zone(role=role, label=str(ProductRole(role).label), cards=cards))
-    feed = [card(p) for p in catalog.on_sale_products(merchant=merchant)[:PAGE_SIZE]]
-    return zones, feed
+    return zones, [card(p, flash) for p in newest]
 
 
 def product_page(
-    *, merchant: Merchant, category_id: int | None = None, q: str = "", page: int = 1
+    *,
+    merchant: Merchant,
+    category_id: int | None = None,
+    q: str = "",
+    page: int = 1,
+    now: datetime | None = None,
 ) -> tuple[list[ProductCard], bool]:
     """One page of on-sale products, and whether there is a next page."""
     start = (page - 1) * PAGE_SIZE
@@ -85,7 +147,9 @@ def product_page(
             start : start + PAGE_SIZE + 1
         ]
     )
-    return [card(p) for p in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+    shown = rows[:PAGE_SIZE]
+    flash = flash_prices(merchant=merchant, product_ids=[p.pk for p in shown], now=now or timezone.now())
+    return [card(p, flash) for p in shown], len(rows) > PAGE_SIZE
 
 
 def categories(*, merchant: Merchant) -> list[Category]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+from siyu.catalog import carriers
 from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import ProductStatus, Sku
 from siyu.core.errors import NotFound
@@ -22,6 +23,7 @@ def _sellable_sku(customer: Customer, sku_id: int) -> Sku:
         raise NotFound(detail={"sku_id": sku_id})
     if not sku.is_active or sku.product.status != ProductStatus.ON_SALE:
         raise ProductNotOnSale(detail={"sku_id": sku_id})
+    carriers.refuse_ordinary_purchase(customer.merchant_id, [sku_id])
     return sku
 
 

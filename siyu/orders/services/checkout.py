@@ -15,6 +15,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from siyu.catalog import carriers
 from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import Category, ProductStatus, Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
@@ -288,6 +289,7 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
         raise NotFound(detail={"add_ons": unknown})
     cart_ids = {line.sku_id for line in lines}
     skus = {**book.skus, **_load_skus(merchant.pk, cart_ids, for_sale=cart_ids)}
+    carriers.refuse_ordinary_purchase(merchant.pk, [line.sku_id for line in lines if line.activity is None])
     activities = _activity_quotes(customer, lines, skus, now)
     paths = _category_paths(merchant.pk)
     units: dict[int, int] = {}

@@ -8,10 +8,15 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Assists, splits, lotteries and blind boxes")
 
     def ready(self) -> None:
+        from siyu.catalog import carriers
         from siyu.promotions.activities import register
         from siyu.promotions.campaigns import receivers
+        from siyu.promotions.campaigns.models import DrawCampaign, DrawKind
         from siyu.promotions.campaigns.providers import BlindBoxProvider
 
+        carriers.register(
+            "blind_box", lambda: DrawCampaign.objects.filter(kind=DrawKind.BLIND_BOX).values("sku_id")
+        )
         register(BlindBoxProvider())
         from siyu.promotions.activities import register_conflicts
         from siyu.promotions.campaigns.services.common import sku_conflicts

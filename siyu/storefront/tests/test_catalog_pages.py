@@ -32,9 +32,9 @@ def test_home_shows_zones_and_feed_in_a_fixed_number_of_queries(
     make_product("Plain tea", price=3000)
     make_product("Draft tea", status="draft")
     client = Client()
-    # merchant, 2 x (products + skus + stock + roles), flash sales, group buys, bargains, the count of
-    # every running activity
-    with django_assert_max_num_queries(13):
+    # merchant, 2 x (products + skus + stock + roles), the cards' flash prices, flash sales, group buys,
+    # bargains, the count of every running activity
+    with django_assert_max_num_queries(14):
         response = client.get("/shop/tea/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -65,7 +65,7 @@ def test_categories_page_lists_tree_and_products_of_the_chosen_branch(
     make_product("West Lake Longjing", category_id=longjing.pk)
     make_product("Keemun", category_id=black.pk)
     client = Client()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # + the cards' flash prices
         response = client.get("/shop/tea/categories/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -88,7 +88,7 @@ def test_search_finds_by_name_and_pages(merchant, make_product, django_assert_ma
         make_product(f"Oolong {i:02d}")
     make_product("Pu'er")
     client = Client()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # + the cards' flash prices
         response = client.get("/shop/tea/search/", {"q": "oolong"})
     html = response.content.decode()
     assert html.count('data-testid="product-card"') == 20
@@ -114,8 +114,9 @@ def test_product_page_shows_skus_stock_and_share_links(merchant, make_product, d
     second.specs = {"size": "250g"}
     second.save(update_fields=["specs"])
     client = Client()
-    # merchant, product + skus + stock + roles, live promotions + pricing policy + membership programme
-    with django_assert_max_num_queries(8):
+    # merchant, product + skus + stock + roles, live promotions + pricing policy + membership programme,
+    # flash prices
+    with django_assert_max_num_queries(9):
         response = client.get(f"/shop/tea/p/{product.pk}/")
     html = response.content.decode()
     assert response.status_code == 200

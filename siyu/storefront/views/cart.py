@@ -47,7 +47,10 @@ def add(request: HttpRequest, shop: Shop) -> HttpResponse:
         raise QuantityInvalid(detail={"sku": request.POST.get("sku")})
     quantity = _quantity(request.POST.get("qty", "1"), low=1)
     if request.POST.get("buy_now"):  # straight to checkout with this line; the cart is left alone
-        return HttpResponseRedirect(f"{shop.url('checkout')}?{urlencode({'sku': sku_id, 'qty': quantity})}")
+        params: dict[str, object] = {"sku": sku_id, "qty": quantity}
+        if flash_sale_id := selectors.flash_sale_of(merchant=shop.merchant, sku_id=sku_id):
+            params["activity"] = f"flash_sale:{flash_sale_id}"  # the price the product page showed
+        return HttpResponseRedirect(f"{shop.url('checkout')}?{urlencode(params)}")
     item = cart_service.add_to_cart(customer=shop.customer, sku_id=sku_id, quantity=quantity)
     tracking.record_add_to_cart(
         customer=shop.customer, product_id=item.sku.product_id, sku_id=sku_id, quantity=quantity

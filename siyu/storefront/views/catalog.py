@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from siyu.catalog import carriers
+from siyu.catalog.errors import SoldOnlyByActivity
 from siyu.catalog.selectors import sku_available
 from siyu.core.errors import NotFound
 from siyu.storefront import activity_selectors, selectors, tracking
@@ -84,18 +86,27 @@ def search(request: HttpRequest, shop: Shop) -> HttpResponse:
 def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     found = selectors.product(merchant=shop.merchant, product_id=product_id)
     if found is None:
+        if carriers.is_carrier(shop.merchant.pk, product_id):  # a deposit or blind box: its own page sells it
+            raise SoldOnlyByActivity(detail={"product_id": product_id})
         raise NotFound(detail={"product_id": product_id})
     skus = [s for s in found.skus.all() if s.is_active]
-    offers = product_offers(
-        merchant=shop.merchant, product=found, skus=skus, customer=shop.customer, now=timezone.now()
-    )
+    now = timezone.now()
+    offers = product_offers(merchant=shop.merchant, product=found, skus=skus, customer=shop.customer, now=now)
+    flash = selectors.flash_prices(merchant=shop.merchant, product_ids=[found.pk], now=now)
     for sku in skus:
         sku.available = sku_available(sku)  # type: ignore[attr-defined]
-        # What the page shows: the promoted price if a promotion lowers it, crossed out beside it
-        # the price (or the SKU's own crossed-out list price).
+        # What the page shows: the flash price if a running flash sale sells it for less (as the
+        # product cards do, and "Buy now" then buys through the sale), else the promoted price if a
+        # promotion lowers it; crossed out beside it the price (or the SKU's own list price).
         promoted = offers.unit_prices.get(sku.pk)
-        sku.shown_price = promoted if promoted is not None else sku.price  # type: ignore[attr-defined]
-        was = sku.price if promoted is not None else sku.list_price
+        price, _was, flash_sale_id = selectors.shown_price(sku, flash)
+        sku.flash_sale_id = flash_sale_id  # type: ignore[attr-defined]
+        if flash_sale_id is not None:
+            sku.shown_price = price  # type: ignore[attr-defined]
+            was = sku.price
+        else:
+            sku.shown_price = promoted if promoted is not None else sku.price  # type: ignore[attr-defined]
+            was = sku.price if promoted is not None else sku.list_price
         sku.was_price = was if was > sku.shown_price else 0  # type: ignore[attr-defined]
     wanted = int_param(request.GET.get("sku"))
     selected = next((s for s in skus if s.pk == wanted), None) or next(
@@ -111,7 +122,7 @@ def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
         "storefront/product.html",
         {
             "product": found,
-            "card": selectors.card(found),
+            "card": selectors.card(found, flash),
             "skus": skus,
             "selected": selected,
             "shares": share_links(request, shop),

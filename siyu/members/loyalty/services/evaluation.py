@@ -6,7 +6,8 @@ last evaluated), the growth they earned in that period is compared with the tier
 threshold (a ``downgrade`` growth entry), so they must earn the difference again to climb back.
 Members due are found by one query and handled in locked chunks with bulk writes.
 
-Birthday coupons: on a member's birthday (29 February counts on 28 February in other years) the
+Birthday coupons: on a member's birthday in the merchant's time zone (29 February counts on 28
+February in other years) the
 tier's birthday coupon template is issued once per year, through ``issue_coupon`` with the claim
 key ``birthday:<year>``, so a rerun of the job (or two at once) issues nothing twice and raises
 nothing: a run that meets a coupon another run just issued takes it as already given.
@@ -17,7 +18,8 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -105,23 +107,41 @@ def _evaluate_chunk(merchant_id: int, ids: Sequence[int], cutoff: datetime, now:
     return len(dropped)
 
 
-def _birthdays(today) -> Q:
+def _birthdays(today: date) -> Q:
     q = Q(customer__birthday__month=today.month, customer__birthday__day=today.day)
     if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
         q |= Q(customer__birthday__month=2, customer__birthday__day=29)
     return q
 
 
+def _merchants_by_zone() -> dict[str, list[int]]:
+    """The merchants with loyalty turned on, grouped by their time zone (whose calendar says "today")."""
+    zones: dict[str, list[int]] = {}
+    rows = LoyaltySettings.objects.filter(enabled=True).values_list("merchant_id", "merchant__timezone")
+    for merchant_id, zone in rows.order_by("merchant_id"):
+        zones.setdefault(zone, []).append(merchant_id)
+    return zones
+
+
 def issue_birthday_coupons(*, now: datetime | None = None) -> int:
-    """Issue today's birthday coupons. Returns how many were issued."""
+    """Issue today's birthday coupons. Returns how many were issued.
+
+    "Today", and the year of the claim key, are each merchant's own: a Shanghai shop's members get
+    theirs from 00:00 Shanghai time (16:00 UTC the day before), a New York shop's from its midnight.
+    """
+    now = now or timezone.now()
+    return sum(
+        _issue_birthday_coupons(merchant_ids, timezone.localdate(now, ZoneInfo(zone)))
+        for zone, merchant_ids in _merchants_by_zone().items()
+    )
+
+
+def _issue_birthday_coupons(merchant_ids: list[int], today: date) -> int:
     from siyu.promotions.services.coupons import issue_coupon
 
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    live = LoyaltySettings.objects.filter(enabled=True).values("merchant_id")
     due = (
         Membership.objects.filter(
-            _birthdays(today), merchant_id__in=live, tier__birthday_template__isnull=False
+            _birthdays(today), merchant_id__in=merchant_ids, tier__birthday_template__isnull=False
         )
         .filter(Q(birthday_coupon_year__isnull=True) | ~Q(birthday_coupon_year=today.year))
         .select_related("customer", "tier__birthday_template")

@@ -80,3 +80,47 @@ def test_checkout_offers_points_and_ticking_the_box_spends_them(program, owner, 
     assert balance(customer) == 500
     assert PointsEntry.objects.get(kind="redeem").order_id == order.pk
     assert Membership.objects.get(customer=customer).points_balance == 500
+
+
+ROW = re.compile(
+    r'<p(?: class="[^"]*")? data-testid="priced-row"><span>(.*?)</span><span[^>]*>(.*?)</span></p>', re.S
+)
+
+
+def _breakdown(html: str) -> list[tuple[str, str]]:
+    """The rows of the priced account (_priced_totals.html), label and amount, as the page shows them."""
+    section = re.search(r'data-testid="breakdown">(.*?)</section>', html, re.S)
+    assert section is not None
+    return [(label.strip(), amount.strip()) for label, amount in ROW.findall(section[1])]
+
+
+def test_checkout_and_the_order_page_show_the_same_points_line_and_totals(program, owner, shopper, sku):
+    """积分抵扣: the points line, labelled as such, and the totals on the checkout page are the order
+    page's, to the fen."""
+    client, customer = shopper
+    save_address(customer=customer, recipient="A", phone="13900000000", province="p", city="c", detail="d")
+    give_points(owner, customer, 3000)
+    url = f"/shop/tea/checkout/?sku={sku.pk}&qty=1&use_points=1"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    expected = [
+        ("Goods", "¥50.00"),
+        ("Points deduction (2500 points)", "-¥25.00"),
+        ("Shipping", "¥10.00"),
+        ("You save", "-¥25.00"),
+        ("To pay", "¥35.00"),
+    ]
+    shown = _breakdown(html)
+    assert [row for row in shown if row[0] != "To pay"] == [row for row in expected if row[0] != "To pay"]
+
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', html)[1]
+    form = {"token": token, "fulfilment": "delivery", "sku": sku.pk, "qty": 1, "use_points": "1"}
+    form["address"] = re.search(r'name="address" value="(\d+)"', html)[1]
+    client.post("/shop/tea/checkout/", form)
+    order = Order.objects.get()
+
+    page = client.get(f"/shop/tea/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _breakdown(page) == expected
+    assert 'data-testid="points-amount" data-points="2500">-¥25.00<' in page
+    zh = client.get(f"/shop/tea/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ("积分抵扣（2500 积分）", "-¥25.00") in _breakdown(zh)
+    assert (order.goods_amount, order.discount_amount, order.payable_amount) == (5000, 2500, 3500)

@@ -3,9 +3,10 @@ coupons once a year, and the tier's benefits in pricing (discount, free shipping
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from siyu.members.loyalty.errors import TierConflict, TierInUse
@@ -195,3 +196,51 @@ def test_a_member_price_promotion_keyed_by_tier_code_competes_with_the_tier_disc
     result = _quote(customer, sku)
     assert result.discount_amount == 1000  # 8折 beats the tier's 9折 on the line
     assert [a.rule_id for a in result.applied if a.kind == "member_price"] == [f"promotion:{promo.pk}"]
+
+
+def _birthday_member(owner, tiers, customer, template, born):
+    admin.update_tier(staff=owner, tier_id=tiers["silver"].pk, birthday_template_id=template.pk)
+    _grow(customer, 1)
+    Customer.objects.filter(pk=customer.pk).update(birthday=born)
+
+
+def test_birthday_coupons_follow_the_merchants_day_not_utcs(tiers, owner, customer, birthday_template):
+    """16:30 UTC on 14 June is 00:30 on 15 June in Shanghai: the birthday has begun there."""
+    from siyu.members.loyalty.tasks import issue_birthday_coupons
+
+    _birthday_member(owner, tiers, customer, birthday_template, date(1990, 6, 15))
+
+    with time_machine.travel(datetime(2027, 6, 14, 15, 59, tzinfo=UTC), tick=False):
+        assert issue_birthday_coupons.call() == 0  # 23:59 on 14 June in Shanghai
+    with time_machine.travel(datetime(2027, 6, 14, 16, 30, tzinfo=UTC), tick=False):
+        assert issue_birthday_coupons.call() == 1
+    assert list(Coupon.objects.values_list("customer_id", "source", "claim_key")) == [
+        (customer.pk, "birthday", "birthday:2027")
+    ]
+    assert Membership.objects.get(customer=customer).birthday_coupon_year == 2027
+
+
+def test_a_new_years_day_birthday_counts_in_the_merchants_new_year(tiers, owner, customer, birthday_template):
+    from siyu.members.loyalty.tasks import issue_birthday_coupons
+
+    _birthday_member(owner, tiers, customer, birthday_template, date(1990, 1, 1))
+
+    with time_machine.travel(datetime(2027, 12, 31, 16, 30, tzinfo=UTC), tick=False):
+        assert issue_birthday_coupons.call() == 1  # 00:30 on 1 January 2028 in Shanghai
+    assert Coupon.objects.get().claim_key == "birthday:2028"
+    assert Membership.objects.get(customer=customer).birthday_coupon_year == 2028
+
+
+def test_birthday_coupons_use_each_merchants_own_zone(tiers, owner, customer, birthday_template):
+    """A merchant in New York: its 15 June begins at 04:00 UTC, eight hours after Shanghai's ends."""
+    from siyu.members.loyalty.tasks import issue_birthday_coupons
+
+    owner.merchant.timezone = "America/New_York"
+    owner.merchant.save(update_fields=["timezone"])
+    _birthday_member(owner, tiers, customer, birthday_template, date(1990, 6, 15))
+
+    with time_machine.travel(datetime(2027, 6, 15, 3, 59, tzinfo=UTC), tick=False):
+        assert issue_birthday_coupons.call() == 0  # 23:59 on 14 June in New York, 11:59 on 15 June here
+    with time_machine.travel(datetime(2027, 6, 16, 3, 30, tzinfo=UTC), tick=False):
+        assert issue_birthday_coupons.call() == 1  # 23:30 on 15 June in New York, 16 June in Shanghai
+    assert Coupon.objects.get().claim_key == "birthday:2027"
