@@ -77,6 +77,7 @@ def test_the_schema_says_which_patch_fields_take_null():
     group_buy = schemas["GroupBuyPatch"]["properties"]
     assert group_buy["name"] == {"type": "string", "minLength": 1, "maxLength": 64, "title": "Name"}
     assert {"type": "null"} in group_buy["consolation_coupon_template_id"]["anyOf"]
-    for name in ("FlashSalePatch", "BargainPatch", "PresalePatch", "LotteryPatch", "SplitPatch", "AssistPatch"):
+    others = ("FlashSalePatch", "BargainPatch", "PresalePatch", "LotteryPatch", "SplitPatch", "AssistPatch")
+    for name in others:
         for prop in schemas[name]["properties"].values():
             assert {"type": "null"} not in prop.get("anyOf", []), name
