@@ -77,7 +77,19 @@ def test_the_schema_says_which_patch_fields_take_null():
     group_buy = schemas["GroupBuyPatch"]["properties"]
     assert group_buy["name"] == {"type": "string", "minLength": 1, "maxLength": 64, "title": "Name"}
     assert {"type": "null"} in group_buy["consolation_coupon_template_id"]["anyOf"]
-    others = ("FlashSalePatch", "BargainPatch", "PresalePatch", "LotteryPatch", "SplitPatch", "AssistPatch")
-    for name in others:
-        for prop in schemas[name]["properties"].values():
-            assert {"type": "null"} not in prop.get("anyOf", []), name
+    nullable = {
+        "FlashSalePatch": {"payment_minutes"},
+        "BargainPatch": {"quota"},
+        "PresalePatch": {"per_customer_limit", "quota"},
+        "LotteryPatch": set(),
+        "BlindBoxPatch": {"per_customer_limit"},
+        "SplitPatch": {"team_stock"},
+        "AssistPatch": {"reward_stock"},
+    }
+    for name, fields in nullable.items():
+        takes_null = {
+            field
+            for field, prop in schemas[name]["properties"].items()
+            if {"type": "null"} in prop.get("anyOf", [])
+        }
+        assert takes_null == fields, name

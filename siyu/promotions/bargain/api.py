@@ -48,6 +48,8 @@ class BargainIn(Schema):
 
 
 class BargainPatch(PatchIn):
+    NULLABLE = frozenset({"quota"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     sku_id: ObjectId | None = None
     starts_at: datetime | None = None

@@ -203,6 +203,8 @@ class FlashSaleIn(Schema):
 
 
 class FlashSalePatch(PatchIn):
+    NULLABLE = frozenset({"payment_minutes"})  # null clears: no limit / the default
+
     title: str | None = Field(None, min_length=1, max_length=60)
     starts_at: datetime | None = None
     ends_at: datetime | None = None

@@ -50,6 +50,8 @@ class PresaleIn(Schema):
 
 
 class PresalePatch(PatchIn):
+    NULLABLE = frozenset({"per_customer_limit", "quota"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     deposit: int | None = Field(None, ge=1, le=MAX_FEN)
     deduction: int | None = Field(None, ge=1, le=MAX_FEN)

@@ -48,6 +48,8 @@ class AssistIn(Schema):
 
 
 class AssistPatch(PatchIn):
+    NULLABLE = frozenset({"reward_stock"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None

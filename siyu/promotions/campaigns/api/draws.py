@@ -81,6 +81,8 @@ class BlindBoxIn(Schema):
 
 
 class BlindBoxPatch(PatchIn):
+    NULLABLE = frozenset({"per_customer_limit"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
