@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres bench messages clean
+.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres fuzz bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ test-postgres: install-dev
 $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements/bench.txt
 	$(BIN)/pip install -q -r requirements/bench.txt
 	touch $@
+
+## fuzz: the nightly API fuzz: 50 schemathesis cases per operation plus stateful sequences along the
+## inferred links (CI runs 5 cases per operation inside `make test`). Override with SIYU_FUZZ_EXAMPLES,
+## SIYU_FUZZ_SCENARIOS, SIYU_FUZZ_STEPS, SIYU_FUZZ_SEED; see CONTRIBUTING.md.
+fuzz: install-dev
+	SIYU_FUZZ_EXAMPLES=$${SIYU_FUZZ_EXAMPLES:-50} SIYU_FUZZ_STATEFUL=1 $(BIN)/pytest siyu/api/tests/test_openapi_fuzz.py
 
 ## bench: run the benchmarks; results in bench/results/latest.json (uses Debian's wrk when installed).
 bench: $(VENV)/.installed-bench

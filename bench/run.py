@@ -39,7 +39,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["http", "stock", "pricing", "simulate", "flashsale", "values", "segments", "events"],
+        choices=[
+            "http",
+            "stock",
+            "pricing",
+            "simulate",
+            "flashsale",
+            "values",
+            "segments",
+            "events",
+            "imports",
+        ],
         help="run one suite only",
     )
     parser.add_argument(
@@ -107,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         results["stock_settings"] = asdict(stock_cfg)
         results["stock"] = report.stock_summary(stock_suite)
         results["stock_runs"] = {k: [asdict(r) for r in v] for k, v in stock_suite.runs.items()}
-    pricing_ok = simulate_ok = flashsale_ok = values_ok = segments_ok = events_ok = True
+    pricing_ok = simulate_ok = flashsale_ok = values_ok = segments_ok = events_ok = imports_ok = True
     if args.only in (None, "pricing"):
         results["pricing"], pricing_ok = _run_suite("pricing", args.quick)
     if args.only in (None, "simulate"):
@@ -122,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         results["segments"], segments_ok = _run_suite("segments", args.quick)
     if args.only in (None, "events"):
         results["events"], events_ok = _run_suite("events", args.quick)
+    if args.only in (None, "imports"):
+        results["imports"], imports_ok = _run_suite("imports", args.quick)
     results["elapsed_s"] = round(time.monotonic() - began, 1)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         ("events", "Behaviour events (PostgreSQL: record_events, HTTP, bare COPY ceiling; events/s)"),
         ("values", "Customer value models (PostgreSQL; DuckDB as the reference for the RFM group-by)"),
         ("segments", "Segment preview (rule -> one SQL query, PostgreSQL, simulated customers)"),
+        ("imports", "CSV import (SQLite, streamed; rows/s and peak RSS growth against a small baseline)"),
     ):
         if name in results:
             print(title)
@@ -161,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {key} = {value}")
             print()
     print(f"wrote {args.output} in {results['elapsed_s']}s")
-    suites_ok = pricing_ok and simulate_ok and flashsale_ok and values_ok and segments_ok and events_ok
+    suites_ok = (
+        pricing_ok and simulate_ok and flashsale_ok and values_ok and segments_ok and events_ok and imports_ok
+    )
     return 0 if suites_ok and _all_good(http_suite, stock_suite) else 1
 
 

@@ -195,6 +195,12 @@ SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO 
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Imports over the staff API (docs/imports.md): data rows one file may have (413 too_many_rows
+# above), uploads up to this size imported in the request (larger ones become a background
+# ImportJob), and where uploads wait for their job.
+SIYU_IMPORT_MAX_ROWS = int(os.environ.get("SIYU_IMPORT_MAX_ROWS", "1000000"))
+SIYU_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("SIYU_IMPORT_INLINE_MAX_BYTES", str(2 * 1024 * 1024)))
+SIYU_IMPORT_DIR = Path(os.environ.get("SIYU_IMPORT_DIR", VAR_DIR / "imports"))
 # Lockouts after repeated failures (siyu/tenancy/throttle.py, on django-axes): failures allowed per
 # account and per address within SIYU_LOCKOUT_MINUTES of each other; then 429 until they age out.
 SIYU_LOCKOUT_MINUTES = int(os.environ.get("SIYU_LOCKOUT_MINUTES", "15"))

@@ -6,10 +6,25 @@ from datetime import date, datetime, time
 from typing import Annotated
 
 from ninja import Field, Path, Schema
-from pydantic import field_validator
+from pydantic import WithJsonSchema, field_validator
 
 # Ids in paths, queries and bodies: positive and within a 63-bit column, so a fuzzer's 10^30 is a 422.
 ObjectId = Annotated[int, Field(ge=1, le=2**62)]
+# A wall-clock time in the merchant's zone (quiet hours): "22:00:00", no UTC offset. OpenAPI's
+# ``format: time`` is RFC 3339's full-time, which requires an offset, so a response without one broke
+# its own schema (243 mismatches under schemathesis); this says what is sent and accepted.
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "partial-time",
+            "pattern": LOCAL_TIME_PATTERN,
+            "description": "local time without a UTC offset, e.g. 22:00:00",
+        }
+    ),
+]
 # The shop's merchant, from the /shop/{merchant}/ prefix (a router prefix is not in the view's path).
 MerchantSlug = Annotated[str, Path(..., max_length=64, description="Merchant slug")]
 
@@ -108,8 +123,8 @@ class CustomerOut(Schema):
     phone: str | None
     first_touch_source: str
     registered_at: datetime
-    quiet_hours_start: time | None
-    quiet_hours_end: time | None
+    quiet_hours_start: LocalTime | None
+    quiet_hours_end: LocalTime | None
     contact_preferences: dict[str, bool]
 
 
@@ -123,8 +138,8 @@ class ProfileIn(Schema):
     province: str | None = Field(None, max_length=32)
     city: str | None = Field(None, max_length=32)
     district: str | None = Field(None, max_length=32)
-    quiet_hours_start: time | None = Field(None, description="Local time, without a UTC offset")
-    quiet_hours_end: time | None = Field(None, description="Local time, without a UTC offset")
+    quiet_hours_start: LocalTime | None = Field(None, description="Local time, without a UTC offset")
+    quiet_hours_end: LocalTime | None = Field(None, description="Local time, without a UTC offset")
 
     @field_validator("nickname", "avatar_url", "province", "city", "district")
     @classmethod

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from siyu.api.auth import StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
-from siyu.api.schemas import ObjectId
+from siyu.api.schemas import LocalTime, ObjectId
 from siyu.audience import profile
 from siyu.audience.models import GuideNote, NoteKind
 
@@ -132,7 +132,7 @@ class Customer360Out(Schema):
     phone: str | None
     registered_at: datetime
     is_blocked: bool
-    quiet_hours: list[time] | None
+    quiet_hours: list[LocalTime] | None
     identities: list[IdentityOut]
     contact_preferences: dict[str, bool]
     merged_customer_ids: list[int]

@@ -2,21 +2,28 @@
 
 Mounted under /api/v1/admin/. Each field of an import is a form field whose value names the file's
 column holding it (a header name or a 1-based number); empty means "find it by its usual names".
+
+An upload up to ``SIYU_IMPORT_INLINE_MAX_BYTES`` (2 MiB) is imported in the request and answered
+200 with the row report, as this API always did. A larger one, or any with ``background=true``, is
+answered 202 with an import job to poll at ``GET /imports/jobs/{id}`` (docs/imports.md). A file
+with more than ``SIYU_IMPORT_MAX_ROWS`` data rows is refused (413 ``too_many_rows``), nothing kept.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import datetime
+from typing import IO, Any, Literal, cast
 
 from django.conf import settings
+from django.utils.translation import get_language
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from siyu.api.auth import StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.imports.errors import FileTooLarge
-from siyu.imports.models import ImportKind
-from siyu.imports.services import IMPORTERS, ImportOptions
+from siyu.imports.models import ImportJob, ImportKind
+from siyu.imports.services import IMPORTERS, ImportOptions, jobs
 from siyu.imports.services.mapping import parse_positional
 from siyu.imports.services.options import SOURCE_PATTERN
 
@@ -53,6 +60,29 @@ class ImportReportOut(Schema):
     errors: list[RowErrorOut]
 
 
+class JobErrorOut(Schema):
+    code: str
+    message: str
+    detail: object | None = None
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    status: str = Field(..., description="queued, running, succeeded or failed")
+    phase: str = Field(..., description="reading (rows_done counts up) or writing, while running")
+    filename: str
+    size: int
+    rows_done: int
+    rows_total: int | None = Field(..., description="an estimate until the file was read, then exact")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    batch_id: int | None
+    report: ImportReportOut | None = Field(..., description="the row report, once finished")
+    error: JobErrorOut | None = Field(..., description="why a failed job imported nothing")
+
+
 class ImportForm(Schema):
     """Options every import takes."""
 
@@ -66,6 +96,7 @@ class ImportForm(Schema):
     source: str = Field("import", pattern=SOURCE_PATTERN.pattern, description="the system the ids come from")
     sheet: str = Field("", max_length=100, description="Excel sheet (default: the first)")
     dry_run: bool = False
+    background: bool = Field(False, description="import as a background job (always for large uploads)")
 
     def options(self) -> ImportOptions:
         mapping = {
@@ -85,6 +116,7 @@ class ImportForm(Schema):
             source=self.source,
             sheet=self.sheet,
             dry_run=self.dry_run,
+            max_rows=settings.SIYU_IMPORT_MAX_ROWS,
         )
 
 
@@ -121,32 +153,84 @@ class ProductForm(ImportForm):
     product_id: str = column()
 
 
-def _run(request: StaffRequest, kind: str, file: UploadedFile, form: ImportForm) -> dict[str, Any]:
+def _run(
+    request: StaffRequest, kind: str, file: UploadedFile, form: ImportForm
+) -> tuple[int, dict[str, Any]]:
     if file.size is None or file.size > MAX_UPLOAD_BYTES:
         raise FileTooLarge(detail={"max_bytes": MAX_UPLOAD_BYTES})
+    if form.background or file.size > settings.SIYU_IMPORT_INLINE_MAX_BYTES:
+        job = jobs.start_job(
+            merchant=request.staff.merchant,
+            kind=kind,
+            chunks=file.chunks(),
+            filename=file.name or "",
+            options=form.options(),
+            acting_staff=request.staff,
+        )
+        return 202, _job_out(job)
     report = IMPORTERS[kind](
         merchant=request.staff.merchant,
-        data=file.read(),
+        data=cast(IO[bytes], file),  # read as a stream, a chunk at a time
         filename=file.name or "",
         options=form.options(),
         acting_staff=request.staff,
     )
-    return report.as_dict()
+    return 200, report.as_dict()
 
 
-@router.post("/imports/transactions", response={200: ImportReportOut, **ERRORS})
+def _job_out(job: ImportJob) -> dict[str, Any]:
+    error = None
+    if job.error:
+        messages = job.error.get("message", {})
+        language = (get_language() or "en").lower()
+        message = messages.get(language) or messages.get("en") or ""
+        error = {"code": job.error["code"], "message": message, "detail": job.error.get("detail")}
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "phase": job.phase,
+        "filename": job.filename,
+        "size": job.size,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "batch_id": job.batch_id,
+        "report": job.report or None,
+        "error": error,
+    }
+
+
+IMPORT_RESPONSES = {200: ImportReportOut, 202: ImportJobOut, **ERRORS}
+
+
+@router.post("/imports/transactions", response=IMPORT_RESPONSES)
 def import_transactions(request: StaffRequest, file: File[UploadedFile], form: Form[TransactionForm]):
     """Import order history as completed orders; all rows or (unless skip_bad_rows) none."""
     return _run(request, ImportKind.TRANSACTIONS, file, form)
 
 
-@router.post("/imports/customers", response={200: ImportReportOut, **ERRORS})
+@router.post("/imports/customers", response=IMPORT_RESPONSES)
 def import_customers(request: StaffRequest, file: File[UploadedFile], form: Form[CustomerForm]):
     """Import a customer list."""
     return _run(request, ImportKind.CUSTOMERS, file, form)
 
 
-@router.post("/imports/products", response={200: ImportReportOut, **ERRORS})
+@router.post("/imports/products", response=IMPORT_RESPONSES)
 def import_products(request: StaffRequest, file: File[UploadedFile], form: Form[ProductForm]):
     """Import products and SKUs (as drafts, without stock)."""
     return _run(request, ImportKind.PRODUCTS, file, form)
+
+
+@router.get("/imports/jobs", response={200: list[ImportJobOut], **ERRORS})
+def list_import_jobs(request: StaffRequest):
+    """The merchant's latest background imports (newest first, at most 50)."""
+    return [_job_out(job) for job in jobs.recent_jobs(request.staff)]
+
+
+@router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, 404: ErrorOut, **ERRORS})
+def get_import_job(request: StaffRequest, job_id: int):
+    """One background import: its status, progress and, once finished, its row report or error."""
+    return _job_out(jobs.get_job(request.staff, job_id))

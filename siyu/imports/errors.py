@@ -77,3 +77,19 @@ class ImportConflict(SiyuError):
     code = "import_conflict"
     status = 409
     message = _("Another import wrote the same data at the same time; nothing was imported. Try again.")
+
+
+class TooManyRows(SiyuError):
+    """Raised when a file has more data rows than one import may take (``SIYU_IMPORT_MAX_ROWS``)."""
+
+    code = "too_many_rows"
+    status = 413
+    message = _("The file has too many rows for one import; split it into smaller files.")
+
+
+class ImportFailed(SiyuError):
+    """Recorded on a background import that stopped on an unexpected error (logged with its traceback)."""
+
+    code = "import_failed"
+    status = 500
+    message = _("The import failed unexpectedly; nothing was imported.")

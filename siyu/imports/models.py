@@ -74,3 +74,47 @@ class ExternalOrderRef(TenantModel):
                 fields=["merchant", "source", "external_id"], name="external_order_ref_unique"
             )
         ]
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TenantModel):
+    """A large upload imported by a background task, with the progress the API and console poll.
+
+    The upload is kept in ``SIYU_IMPORT_DIR`` under ``stored_name`` until the task is done with it.
+    ``rows_done`` counts the rows read and checked so far; ``rows_total`` is an estimate (the file's
+    line count) until the reading is done, then the exact number of data rows. The writing itself
+    runs in one transaction, so ``phase`` says ``writing`` for its duration. ``report`` is the same
+    row report the inline import returns (errors with their line numbers); a refused import keeps
+    its error code, message and detail in ``error``.
+    """
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    phase = models.CharField(max_length=16, blank=True, help_text="reading or writing, while running")
+    filename = models.CharField(max_length=200, blank=True)
+    stored_name = models.CharField(max_length=64, help_text="The upload's file name in SIYU_IMPORT_DIR")
+    size = models.PositiveBigIntegerField(default=0)
+    options = models.JSONField(default=dict, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True, help_text="code, message and detail of a refusal")
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    staff = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.status})"

@@ -4,6 +4,15 @@ Each operation gets positive and negative cases, sent through Django's WSGI hand
 transaction. The cases are aimed so they reach past authentication and sometimes hit real rows: the
 ``{merchant}`` path parameter is usually the populated merchant's slug, ids are often drawn from rows
 that exist (ours and another merchant's), and the request carries the right bearer token for its area.
+
+Two depths (CONTRIBUTING.md, "Fuzzing"):
+
+- the CI subset, in every ``make test``: each operation of the admin and shop APIs, a few cases
+  each (``SIYU_FUZZ_EXAMPLES``, default 5), from a fixed seed (``SIYU_FUZZ_SEED``), so a failure
+  replays the same way on every machine;
+- ``make fuzz``, nightly: more cases per operation (50) and, with ``SIYU_FUZZ_STATEFUL=1``, stateful
+  runs that chain operations along the links schemathesis infers (create, then read, change or
+  delete what was created).
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -52,8 +61,14 @@ if os.environ.get("SIYU_FUZZ_STRICT"):
     # Also: input that breaks the schema is refused. Off by default, because pydantic's lax mode accepts
     # some such input on purpose (0.0 for a boolean, "5" for an integer), so it would fail at random.
     CHECKS.append(negative_data_rejection)
-# Cases per operation; raise it for a deeper run, e.g. SIYU_FUZZ_EXAMPLES=200.
-MAX_EXAMPLES = int(os.environ.get("SIYU_FUZZ_EXAMPLES", "10"))
+# Cases per operation; raise it for a deeper run, e.g. SIYU_FUZZ_EXAMPLES=200 (``make fuzz``: 50).
+MAX_EXAMPLES = int(os.environ.get("SIYU_FUZZ_EXAMPLES", "5"))
+# One seed for every run unless asked otherwise: the same cases on every machine and every run.
+SEED = int(os.environ.get("SIYU_FUZZ_SEED", "20261122"))
+# Stateful runs (nightly): scenarios, and calls per scenario.
+STATEFUL = os.environ.get("SIYU_FUZZ_STATEFUL") == "1"
+STATEFUL_SCENARIOS = int(os.environ.get("SIYU_FUZZ_SCENARIOS", "50"))
+STATEFUL_STEPS = int(os.environ.get("SIYU_FUZZ_STEPS", "10"))
 
 # Keys (path, query or body) whose values name rows; the fuzzer aims them at rows that exist.
 ID_KEYS = {
@@ -182,6 +197,7 @@ def test_operation_never_fails_and_matches_its_schema(label: str, worlds: list[W
         operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
     )
 
+    @seed(SEED)
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
@@ -197,4 +213,33 @@ def test_operation_never_fails_and_matches_its_schema(label: str, worlds: list[W
 
     fuzz()
     # Hypothesis stops early once an operation without inputs has nothing new to try.
-    assert len(calls) >= (5 if _has_inputs(operation) else 1), f"{label}: only {len(calls)} calls"
+    least = min(5, MAX_EXAMPLES) if _has_inputs(operation) else 1
+    assert len(calls) >= least, f"{label}: only {len(calls)} calls"
+
+
+@pytest.mark.skipif(not STATEFUL, reason="nightly only: make fuzz (SIYU_FUZZ_STATEFUL=1)")
+def test_stateful_sequences_never_fail_and_match_the_schema(worlds: list[World]):
+    """Chains of calls along the inferred links, as the merchant's staff and its customer."""
+    home = worlds[0]
+
+    class Machine(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: schemathesis.Case) -> None:
+            if "merchant" in (case.path_parameters or {}):
+                case.path_parameters = {**case.path_parameters, "merchant": home.slug}
+            admin = case.path.startswith("/api/v1/admin/")
+            token = home.staff_token if admin else home.customer_token
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

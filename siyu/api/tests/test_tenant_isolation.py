@@ -22,6 +22,7 @@ from siyu.api import api
 from siyu.api.tests.conftest import World, build_world
 from siyu.conftest import ApiClient
 from siyu.core.ids import token_digest
+from siyu.imports.models import ImportJob
 from siyu.members.models import Customer
 from siyu.orders.models import OrderLine
 from siyu.tenancy.models import Merchant, StaffToken
@@ -44,6 +45,7 @@ PATH_IDS: dict[str, Callable[[World], int]] = {
     "template_id": lambda w: w.coupon_template.pk,
     "promotion_id": lambda w: w.promotion.pk,
     "token_id": lambda w: StaffToken.objects.get(digest=token_digest(w.staff_token)).pk,
+    "job_id": lambda w: ImportJob.objects.get(merchant=w.merchant).pk,
 }
 # Where the general choice would make the call fail for a reason other than the owner, pick a row the
 # owner could really act on, so a missing merchant check would show up as a change in B.
@@ -203,14 +205,20 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [table for table in sorted(set(before) | set(after)) if before.get(table) != after.get(table)]
 
 
+def _world(slug: str) -> World:
+    world = build_world(slug)
+    ImportJob.objects.create(merchant=world.merchant, kind="transactions", stored_name="none.upload")
+    return world
+
+
 @pytest.fixture
 def a() -> World:
-    return build_world("alpha")
+    return _world("alpha")
 
 
 @pytest.fixture
 def b() -> World:
-    return build_world("beta")
+    return _world("beta")
 
 
 def _url(label: str, target: World, slug: str) -> tuple[str, str]:

@@ -49,6 +49,13 @@ def _name(value: str) -> str:
     return value
 
 
+def _snapshot_name(source_name: str, at: dt.datetime) -> str:
+    """The default name of a snapshot: the source's name, shortened to fit the column, and the time."""
+    suffix = f" @ {at:%Y-%m-%d %H:%M:%S}"
+    limit = Segment._meta.get_field("name").max_length or 64
+    return source_name[: limit - len(suffix)] + suffix
+
+
 def _save(segment: Segment, update_fields: list[str] | None = None) -> None:
     try:
         with transaction.atomic():
@@ -174,7 +181,7 @@ def snapshot_segment(*, staff: Staff, segment_id: int, name: str = "") -> Segmen
     local = timezone.localtime(now)
     snapshot = Segment(
         merchant_id=staff.merchant_id,
-        name=_name(name) if name else f"{source.name[:47]} @ {local:%Y-%m-%d %H:%M:%S}",
+        name=_name(name) if name else _snapshot_name(source.name, local),
         description=source.description,
         rule=source.rule,
         kind=SegmentKind.STATIC,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 
@@ -13,7 +12,7 @@ from siyu.imports.errors import ImportConflict, ImportRejected
 from siyu.imports.models import ImportBatch, ImportKind
 from siyu.imports.services.mapping import Column, Field, resolve_columns
 from siyu.imports.services.options import ImportOptions
-from siyu.imports.services.readers import Table, read_table
+from siyu.imports.services.readers import Progress, Table, read_table
 from siyu.imports.services.report import ImportReport
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
@@ -40,9 +39,19 @@ def authorize(staff: Staff | None, kind: str) -> None:
 
 
 def open_table(
-    *, kind: str, data: bytes, filename: str, options: ImportOptions, fields: Sequence[Field]
+    *,
+    kind: str,
+    data: bytes | IO[bytes],
+    filename: str,
+    options: ImportOptions,
+    fields: Sequence[Field],
+    progress: Progress | None = None,
 ) -> tuple[Table, dict[str, Column], ImportReport]:
-    """Check the options, read the file and find its columns; a report to fill comes with them."""
+    """Check the options, open the file and find its columns; a report to fill comes with them.
+
+    The rows are read as the importer iterates ``table.rows``; ``finish_reading`` then puts the row
+    count and the file's digest on the report.
+    """
     options.check()
     table = read_table(
         data,
@@ -52,14 +61,20 @@ def open_table(
         encoding=options.encoding,
         sheet=options.sheet or None,
         file_format=options.file_format or None,
+        max_rows=options.max_rows,
+        progress=progress,
     )
     columns = resolve_columns(
         fields, header=table.header, mapping=options.mapping, positional=options.columns or None
     )
-    report = ImportReport(
-        kind=kind, source=options.source, sha256=hashlib.sha256(data).hexdigest(), rows=len(table.rows)
-    )
+    report = ImportReport(kind=kind, source=options.source, sha256="")
     return table, columns, report
+
+
+def finish_reading(table: Table, report: ImportReport) -> None:
+    """After the rows were read: how many there were and the file's SHA-256."""
+    report.rows = table.count
+    report.sha256 = table.sha256()
 
 
 def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -16,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from siyu.imports.models import ExternalCustomerRef, ImportKind
 from siyu.imports.services import bulk, cells
-from siyu.imports.services.batches import authorize, existing, open_table, writing
+from siyu.imports.services.batches import authorize, existing, finish_reading, open_table, writing
 from siyu.imports.services.mapping import CUSTOMER_ID, Field
 from siyu.imports.services.options import ImportOptions
+from siyu.imports.services.readers import Progress
 from siyu.imports.services.report import ImportReport, RowError, RowScope
 from siyu.members.models import Customer, CustomerIdentity, Gender, IdentityKind, Source
 from siyu.tenancy.models import Merchant, Staff
@@ -36,7 +38,7 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerRow:
     line: int
     external_id: str
@@ -53,16 +55,22 @@ class CustomerRow:
 def import_customers(
     *,
     merchant: Merchant,
-    data: bytes,
+    data: bytes | IO[bytes],
     filename: str = "",
     options: ImportOptions | None = None,
     acting_staff: Staff | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a file of customers into ``merchant``; all of it, the good rows, or (rejected) none."""
     options = options or ImportOptions()
     authorize(acting_staff, ImportKind.CUSTOMERS)
     table, columns, report = open_table(
-        kind=ImportKind.CUSTOMERS, data=data, filename=filename, options=options, fields=FIELDS
+        kind=ImportKind.CUSTOMERS,
+        data=data,
+        filename=filename,
+        options=options,
+        fields=FIELDS,
+        progress=progress,
     )
     zone, now = ZoneInfo(merchant.timezone), timezone.now()
     date_format = options.date_format or None
@@ -103,6 +111,7 @@ def import_customers(
         if not scope.errors:
             parsed.append(item)
 
+    finish_reading(table, report)
     refs = ExternalCustomerRef.objects.for_merchant(merchant).filter(source=options.source)
     done = existing(refs, "external_id", [c.external_id for c in parsed])
     fresh = [c for c in parsed if c.external_id not in done]

@@ -35,6 +35,7 @@ class ImportOptions:
     sheet: str = ""
     file_format: str = ""
     dry_run: bool = False
+    max_rows: int = 0  # data rows one file may have; 0: no cap (the API passes SIYU_IMPORT_MAX_ROWS)
 
     def check(self) -> None:
         """Refuse options that cannot work before reading a single row."""

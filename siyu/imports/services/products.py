@@ -8,15 +8,17 @@ with zero stock: stock and publishing stay with the operator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 from django.utils.translation import gettext_lazy as _
 
 from siyu.catalog.models import Product, ProductStatus, Sku
 from siyu.imports.models import ImportKind
 from siyu.imports.services import cells
-from siyu.imports.services.batches import BATCH_SIZE, authorize, existing, open_table, writing
+from siyu.imports.services.batches import BATCH_SIZE, authorize, existing, finish_reading, open_table, writing
 from siyu.imports.services.mapping import Field
 from siyu.imports.services.options import ImportOptions
+from siyu.imports.services.readers import Progress
 from siyu.imports.services.report import ImportReport, RowScope
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Merchant, Staff
@@ -32,7 +34,7 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SkuRow:
     line: int
     code: str
@@ -47,16 +49,22 @@ class SkuRow:
 def import_products(
     *,
     merchant: Merchant,
-    data: bytes,
+    data: bytes | IO[bytes],
     filename: str = "",
     options: ImportOptions | None = None,
     acting_staff: Staff | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a file of SKUs into ``merchant``'s catalog; all of it, the good rows, or (rejected) none."""
     options = options or ImportOptions()
     authorize(acting_staff, ImportKind.PRODUCTS)
     table, columns, report = open_table(
-        kind=ImportKind.PRODUCTS, data=data, filename=filename, options=options, fields=FIELDS
+        kind=ImportKind.PRODUCTS,
+        data=data,
+        filename=filename,
+        options=options,
+        fields=FIELDS,
+        progress=progress,
     )
 
     def money(cell: cells.Cell) -> int:
@@ -89,6 +97,7 @@ def import_products(
         if not scope.errors:
             parsed.append(item)
 
+    finish_reading(table, report)
     done = existing(Sku.objects.for_merchant(merchant), "code", [s.code for s in parsed])
     fresh = [s for s in parsed if s.code not in done]
     report.duplicates = len(parsed) - len(fresh)

@@ -19,7 +19,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -30,9 +30,18 @@ from siyu.catalog.models import Product, ProductStatus, Sku
 from siyu.imports.errors import MissingColumns
 from siyu.imports.models import ExternalCustomerRef, ExternalOrderRef, ImportBatch, ImportKind
 from siyu.imports.services import bulk, cells
-from siyu.imports.services.batches import BATCH_SIZE, authorize, chunks, existing, open_table, writing
+from siyu.imports.services.batches import (
+    BATCH_SIZE,
+    authorize,
+    chunks,
+    existing,
+    finish_reading,
+    open_table,
+    writing,
+)
 from siyu.imports.services.mapping import CUSTOMER_ID, Column, Field
 from siyu.imports.services.options import ImportOptions
+from siyu.imports.services.readers import Progress
 from siyu.imports.services.report import ImportReport, RowError, RowScope
 from siyu.inventory.models import StockLevel
 from siyu.members.models import Customer, Source
@@ -70,9 +79,11 @@ PLACEHOLDER_SKU_CODE = "IMPORTED"
 PLACEHOLDER_PRODUCT_NAME = "历史导入商品 Imported item"
 MAX_EXTERNAL_ID = 128
 MAX_CHANNEL = 32
+# Orders inserted per round trip of rows (with their lines and refs).
+WRITE_CHUNK = 5000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Txn:
     """One valid row."""
 
@@ -103,10 +114,11 @@ class PlannedOrder:
 def import_transactions(
     *,
     merchant: Merchant,
-    data: bytes,
+    data: bytes | IO[bytes],
     filename: str = "",
     options: ImportOptions | None = None,
     acting_staff: Staff | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a file of transactions as completed orders of ``merchant``, all of it or (with bad rows) none.
 
@@ -116,7 +128,12 @@ def import_transactions(
     options = options or ImportOptions()
     authorize(acting_staff, ImportKind.TRANSACTIONS)
     table, columns, report = open_table(
-        kind=ImportKind.TRANSACTIONS, data=data, filename=filename, options=options, fields=FIELDS
+        kind=ImportKind.TRANSACTIONS,
+        data=data,
+        filename=filename,
+        options=options,
+        fields=FIELDS,
+        progress=progress,
     )
     if "timestamp" not in columns and "date" not in columns:
         raise MissingColumns(detail={"missing": ["timestamp or date"], "header": table.header})
@@ -133,6 +150,7 @@ def import_transactions(
                 bad_orders.setdefault(order_id, line)
         else:
             txns.append(txn)
+    finish_reading(table, report)
     skus = _skus_by_code(merchant, {t.sku for t in txns if t.sku})
     for txn in txns:
         if txn.sku and txn.sku not in skus:
@@ -371,6 +389,25 @@ def _write_orders(
     if any(not t.sku for p in fresh for t in p.rows):
         skus = {**skus, "": _placeholder_sku(merchant)}  # rows without a SKU code
 
+    created_orders = created_lines = 0
+    # A chunk of orders at a time: the rows to insert never exist for the whole file at once.
+    for start in range(0, len(fresh), WRITE_CHUNK):
+        chunk = fresh[start : start + WRITE_CHUNK]
+        order_count, line_count = _write_chunk(merchant, source, chunk, skus, customer_ids, batch)
+        created_orders += order_count
+        created_lines += line_count
+    report.created.update(orders=created_orders, order_lines=created_lines)
+
+
+def _write_chunk(
+    merchant: Merchant,
+    source: str,
+    fresh: list[PlannedOrder],
+    skus: dict[str, Sku],
+    customer_ids: dict[str, int],
+    batch: ImportBatch,
+) -> tuple[int, int]:
+    """Insert some planned orders with their lines and refs; how many orders and lines."""
     orders: list[dict[str, Any]] = []
     lines_per_order: list[list[dict[str, Any]]] = []
     for plan in fresh:
@@ -416,4 +453,4 @@ def _write_orders(
             for plan, order_id in zip(fresh, order_ids, strict=True)
         ],
     )
-    report.created.update(orders=len(order_ids), order_lines=sum(len(lines) for lines in lines_per_order))
+    return len(order_ids), sum(len(lines) for lines in lines_per_order)

@@ -13,6 +13,7 @@ from ninja import Field, Header, Query, Router, Schema
 from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.core.errors import NotFound
@@ -46,7 +47,9 @@ class BargainIn(Schema):
     per_customer_limit: int = Field(1, ge=1, le=99)
 
 
-class BargainPatch(Schema):
+class BargainPatch(PatchIn):
+    NULLABLE = frozenset({"quota"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     sku_id: ObjectId | None = None
     starts_at: datetime | None = None

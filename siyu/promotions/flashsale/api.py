@@ -16,6 +16,7 @@ from siyu.api import auth as api_auth
 from siyu.api.auth import ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.core.errors import NotFound
@@ -201,7 +202,9 @@ class FlashSaleIn(Schema):
     items: list[FlashItemIn] = Field(..., min_length=1, max_length=manage.MAX_ITEMS)
 
 
-class FlashSalePatch(Schema):
+class FlashSalePatch(PatchIn):
+    NULLABLE = frozenset({"payment_minutes"})  # null clears: no limit / the default
+
     title: str | None = Field(None, min_length=1, max_length=60)
     starts_at: datetime | None = None
     ends_at: datetime | None = None

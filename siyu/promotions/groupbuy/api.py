@@ -13,6 +13,7 @@ from ninja import Field, Header, Query, Router, Schema
 from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.core.errors import NotFound
@@ -62,7 +63,9 @@ class GroupBuyIn(Schema):
     consolation_coupon_template_id: ObjectId | None = None
 
 
-class GroupBuyPatch(Schema):
+class GroupBuyPatch(PatchIn):
+    NULLABLE = frozenset({"consolation_coupon_template_id"})
+
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None

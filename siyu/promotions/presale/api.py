@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.orders.models import Order
@@ -48,7 +49,9 @@ class PresaleIn(Schema):
     quota: int | None = Field(None, ge=1, le=10**7)
 
 
-class PresalePatch(Schema):
+class PresalePatch(PatchIn):
+    NULLABLE = frozenset({"per_customer_limit", "quota"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     deposit: int | None = Field(None, ge=1, le=MAX_FEN)
     deduction: int | None = Field(None, ge=1, le=MAX_FEN)

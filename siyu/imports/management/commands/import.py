@@ -78,7 +78,7 @@ class Command(BaseCommand):
             raise CommandError(f"no merchant with slug {opts['merchant']!r}")
         path = Path(opts["file"])
         try:
-            data = path.read_bytes()
+            stream = path.open("rb")  # read as a stream, a chunk at a time (docs/imports.md)
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
         try:
@@ -97,9 +97,10 @@ class Command(BaseCommand):
                 dry_run=opts["dry_run"],
             )
             started = time.perf_counter()
-            report = IMPORTERS[opts["kind"]](
-                merchant=merchant, data=data, filename=path.name, options=options
-            )
+            with stream:
+                report = IMPORTERS[opts["kind"]](
+                    merchant=merchant, data=stream, filename=path.name, options=options
+                )
             seconds = time.perf_counter() - started
         except ImportRejected as exc:
             self._print_report(exc.detail, opts["json"])

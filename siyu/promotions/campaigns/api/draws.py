@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.orders.models import Order
@@ -60,7 +61,7 @@ class LotteryIn(Schema):
     prizes: list[CampaignPrizeIn] = Field(..., min_length=1, max_length=20)
 
 
-class LotteryPatch(Schema):
+class LotteryPatch(PatchIn):
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -79,7 +80,9 @@ class BlindBoxIn(Schema):
     prizes: list[CampaignPrizeIn] = Field(..., min_length=1, max_length=20)
 
 
-class BlindBoxPatch(Schema):
+class BlindBoxPatch(PatchIn):
+    NULLABLE = frozenset({"per_customer_limit"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.patches import PatchIn
 from siyu.api.schemas import MerchantSlug, ObjectId
 from siyu.core.errors import NotFound
 from siyu.promotions.campaigns import selectors
@@ -46,7 +47,9 @@ class SplitIn(Schema):
     team_stock: int | None = Field(None, ge=1, le=10**7, description="pools to give; omit for unlimited")
 
 
-class SplitPatch(Schema):
+class SplitPatch(PatchIn):
+    NULLABLE = frozenset({"team_stock"})  # null clears: no limit / the default
+
     name: str | None = Field(None, min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
