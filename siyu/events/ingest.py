@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from siyu.core.text import lone_surrogate_path
 from siyu.events.models import CLIENT_KINDS, EventKind
 from siyu.members.models import Source
 
@@ -178,34 +179,13 @@ def _anonymous_id(raw: Any) -> str:
     return raw
 
 
-def _lone_surrogate(raw: dict[str, Any]) -> str | None:
-    """The path of the first key or string of the event holding a lone UTF-16 surrogate
-    (``"\\ud800"``: valid JSON, but no text the database can store), or None."""
-    pending: list[tuple[Any, str]] = [(v, str(k)) for k, v in reversed(list(raw.items()))]
-    pending += [(k, "") for k in raw]
-    while pending:
-        value, path = pending.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return path
-        elif isinstance(value, dict):
-            for key, item in reversed(list(value.items())):
-                pending.append((item, f"{path}.{key}"))
-                pending.append((key, path))
-        elif isinstance(value, list):
-            pending.extend((item, f"{path}[{i}]") for i, item in reversed(list(enumerate(value))))
-    return None
-
-
 def parse_event(
     raw: Any, *, now: datetime, max_age: timedelta | None, has_customer: bool, trusted: bool
 ) -> EventRow:
     """The row for one raw event; raises ``_Refused`` (see ``parse_batch``) when a rule fails."""
     if not isinstance(raw, dict):
         raise _refuse("not_an_object")
-    bad_text = _lone_surrogate(raw)
+    bad_text = lone_surrogate_path(raw)
     if bad_text is not None:
         raise _refuse("invalid_text", bad_text.encode("utf-8", "backslashreplace").decode("ascii"))
     unknown = sorted(set(raw) - FIELDS)

@@ -29,6 +29,7 @@ from siyu.audience.rules.nodes import (
     ReachableCond,
     TagCond,
 )
+from siyu.core.text import lone_surrogate_path
 
 REASONS = {
     "not_an_object": _("%(path)s must be a JSON object."),
@@ -310,26 +311,6 @@ class _Parser:
         body = self.obj(value["consent"], inner, ("channel", "opted_in"), ("channel",))
         opted_in = self.boolean(body["opted_in"], f"{inner}.opted_in") if "opted_in" in body else True
         return ConsentCond(self.choice(body["channel"], f"{inner}.channel", spec.CHANNELS), opted_in, path)
-
-
-def lone_surrogate_path(data: Any, root: str) -> str | None:
-    """The JSON path of the first key or string in ``data`` holding a lone UTF-16 surrogate
-    (``"\\ud800"`` is valid JSON but no text: the database cannot store or compare it), or None."""
-    pending: list[tuple[Any, str]] = [(data, root)]
-    while pending:
-        value, path = pending.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return path
-        elif isinstance(value, dict):
-            for key, item in reversed(list(value.items())):
-                pending.append((item, f"{path}.{key}"))
-                pending.append((key, path))
-        elif isinstance(value, list):
-            pending.extend((item, f"{path}[{i}]") for i, item in reversed(list(enumerate(value))))
-    return None
 
 
 def parse_rule(data: Any, *, root: str = "rule") -> Node:
