@@ -31,7 +31,9 @@ def test_the_api_docs_list_every_operation_offline(live_server, open_page):
 
     page.route("**/*", offline)
     page.goto(f"{live_server.url}/api/v1/docs")
-    page.wait_for_selector("#swagger-ui .opblock")
+    # 250-odd operations to fetch, route through the offline filter and lay out: on a busy
+    # two-core machine (xdist workers beside the browser) that can take longer than the default 15 s.
+    page.wait_for_selector("#swagger-ui .opblock", timeout=90_000)
 
     shown = page.eval_on_selector_all(
         "#swagger-ui .opblock-summary",
