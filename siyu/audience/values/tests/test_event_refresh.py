@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
 
 from siyu.audience.values import services, tasks
 from siyu.audience.values.models import CustomerValue
 from siyu.conftest import ApiClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+# 00:30 in Shanghai, the UTC day before: the hour a real clock would get the local day wrong.
+NOW = datetime(2026, 11, 5, 16, 30, tzinfo=UTC)
 URL = "/api/v1/shop/tea/events"
 
 
@@ -27,14 +28,15 @@ def ev(kind: str, at, **properties) -> dict:
 
 
 def test_ingested_value_behaviours_refresh_the_customer_once_per_batch(
-    merchant, customer_login, django_capture_on_commit_callbacks
+    merchant, customer_login, django_capture_on_commit_callbacks, time_machine
 ):
+    time_machine.move_to(NOW, tick=False)
     alice, token = customer_login("alice")
     bob, _ = customer_login("bob")
     services.recompute_merchant(merchant.pk)
     before = CustomerValue.objects.get(customer=alice)
     assert (before.last_engaged_at, before.is_semi_private) == (None, False)
-    now = timezone.now().replace(microsecond=0)
+    now = NOW
     viewed, carted = now - timedelta(hours=2), now - timedelta(hours=1)
     task = mock.Mock(wraps=tasks.refresh_customer_values)
     with (
@@ -64,13 +66,14 @@ def test_ingested_value_behaviours_refresh_the_customer_once_per_batch(
 
 
 def test_a_visitors_history_linked_at_api_login_refreshes_the_customer(
-    merchant, customer_login, django_capture_on_commit_callbacks
+    merchant, customer_login, django_capture_on_commit_callbacks, time_machine
 ):
     """Issue 11 item 6c (shop API): events sent under an anonymous id before login become the
     customer's at ``POST /auth/login`` with ``visitor``, and count for their engagement."""
+    time_machine.move_to(NOW, tick=False)
     customer_login("someone")
     services.recompute_merchant(merchant.pk)
-    viewed = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+    viewed = NOW - timedelta(hours=3)
     anonymous = ev("product_view", viewed, product_id=7) | {"anonymous_id": "phone-1"}
     assert ApiClient().post(URL, {"events": [anonymous]}).json()["accepted"] == 1
     with django_capture_on_commit_callbacks(execute=True):
