@@ -57,7 +57,9 @@ def open_page(browser) -> Iterator[Callable[..., Any]]:
     def make(*, phone: bool = False, locale: str = "zh-CN") -> Any:
         options: dict[str, Any] = dict(PHONE if phone else DESKTOP)
         context = browser.new_context(locale=locale, **options)
-        context.set_default_timeout(15_000)
+        # A wait only costs time when it fails: a generous default keeps a busy two-core CI machine
+        # (xdist workers beside the browser) from failing a page that is merely slow to arrive.
+        context.set_default_timeout(60_000)
         contexts.append(context)
         page = context.new_page()
         errors: list[str] = []

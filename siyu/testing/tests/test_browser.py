@@ -10,7 +10,9 @@ def test_chromium_renders_the_api_docs_without_js_errors(live_server, open_page)
     page = open_page(phone=True)
     response = page.goto(f"{live_server.url}/api/v1/docs")
     assert response.status == 200
-    page.wait_for_selector("#swagger-ui .information-container")
+    # The page fetches a 500 KB schema and lays it out: on a busy two-core machine (xdist workers
+    # beside the browser, as on CI) that has taken longer than the default 15 s.
+    page.wait_for_selector("#swagger-ui .information-container", timeout=90_000)
     assert page.js_errors == []
 
 
