@@ -179,7 +179,7 @@ def _record(spec: dict[str, Any], merchant: Any, now: Any) -> dict[str, Any]:
 
 
 def _http(spec: dict[str, Any], merchant: Any, now: Any) -> dict[str, Any]:
-    from siyu.promotions.flashsale import crowd
+    from siyu.testing import crowd
 
     work = Workload(2, spec["devices"], now)
     bodies = [json.dumps({"events": work.batch()}).encode() for _ in range(spec["http_batches"])]

@@ -115,10 +115,10 @@ def _seed_sale(slug: str, units: int, customers: int) -> tuple[Any, Any, Any, li
     from django.utils import timezone
 
     from siyu.catalog.services import SkuInput, create_product
-    from siyu.promotions.flashsale import crowd
     from siyu.promotions.flashsale.services import manage
     from siyu.tenancy.models import Merchant, Role
     from siyu.tenancy.services import create_staff
+    from siyu.testing import crowd
 
     merchant = Merchant.objects.create(slug=slug, name=slug, shipping_fee=1000, free_shipping_threshold=9900)
     owner = create_staff(
@@ -148,7 +148,7 @@ def _seed_sale(slug: str, units: int, customers: int) -> tuple[Any, Any, Any, li
 
 
 def _hello(env: dict[str, str], spec: dict[str, Any], *, bare: bool) -> float:
-    from siyu.promotions.flashsale import crowd
+    from siyu.testing import crowd
 
     serve = (
         crowd.serve(env, target="bench.flashsale_suite:hello_app", interface="asgi")
@@ -171,9 +171,9 @@ def _hello(env: dict[str, str], spec: dict[str, Any], *, bare: bool) -> float:
 def _path(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
 
-    from siyu.promotions.flashsale import crowd
     from siyu.promotions.flashsale import redis_gate as gate
     from siyu.promotions.flashsale.models import FlashSaleItem
+    from siyu.testing import crowd
 
     redis_url = spec["redis_url"] if name == "redis" else ""
     prefix = f"siyu-bench:{uuid.uuid4().hex[:8]}:flash:" if redis_url else ""
@@ -233,7 +233,7 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
     import django
 
     django.setup()
-    from siyu.promotions.flashsale import crowd
+    from siyu.testing import crowd
 
     result: dict[str, Any] = {
         "flashsale_attempts": spec["attempts"],

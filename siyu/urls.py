@@ -1,8 +1,8 @@
 from django.urls import include, path
 
 from siyu.api import api
-from siyu.core.views import healthz, hello, landing
 from siyu.orders.views import sandbox_pay
+from siyu.views import healthz, hello, landing
 
 urlpatterns = [
     path("", landing, name="landing"),

@@ -11,28 +11,29 @@ from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.parser import Parser
 
+from siyu.api import events as events_api
+from siyu.api import imports as admin_imports
+from siyu.api import loyalty as loyalty_api
 from siyu.api import payments
 from siyu.api.admin import catalog as admin_catalog
 from siyu.api.admin import orders as admin_orders
 from siyu.api.admin import people as admin_people
+from siyu.api.audience import profiles as profile_api
+from siyu.api.audience import segments as audience_api
+from siyu.api.audience import values as values_api
 from siyu.api.errors import install_error_handlers
+from siyu.api.promotions import bargain as bargain_api
+from siyu.api.promotions import campaigns as campaigns_api
+from siyu.api.promotions import coupons as promotions_api
+from siyu.api.promotions import flashsale as flashsale_api
+from siyu.api.promotions import groupbuy as groupbuy_api
+from siyu.api.promotions import presale as presale_api
 from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
-from siyu.audience import api as audience_api
-from siyu.audience import profile_api
-from siyu.audience.values import api as values_api
-from siyu.events import api as events_api
-from siyu.imports import api as admin_imports
-from siyu.members.loyalty import api as loyalty_api
-from siyu.promotions import api as promotions_api
-from siyu.promotions.bargain import api as bargain_api
-from siyu.promotions.campaigns import api as campaigns_api
-from siyu.promotions.flashsale import api as flashsale_api
-from siyu.promotions.groupbuy import api as groupbuy_api
-from siyu.promotions.presale import api as presale_api
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
@@ -121,8 +122,34 @@ class RequestParser(Parser):
         return parsed
 
 
+# Operation ids are ``<module>_<function>``. Routes that moved into siyu/api/ keep the ids they were
+# published under, so the clients generated from the OpenAPI keep their method names.
+PUBLISHED_MODULES = {
+    "siyu.api.events": "siyu.events.api",
+    "siyu.api.imports": "siyu.imports.api",
+    "siyu.api.loyalty": "siyu.members.loyalty.api",
+    "siyu.api.audience.segments": "siyu.audience.api",
+    "siyu.api.audience.profiles": "siyu.audience.profile_api",
+    "siyu.api.audience.values": "siyu.audience.values.api",
+    "siyu.api.promotions.coupons": "siyu.promotions.api",
+    "siyu.api.promotions.flashsale": "siyu.promotions.flashsale.api",
+    "siyu.api.promotions.groupbuy": "siyu.promotions.groupbuy.api",
+    "siyu.api.promotions.bargain": "siyu.promotions.bargain.api",
+    "siyu.api.promotions.presale": "siyu.promotions.presale.api",
+    "siyu.api.promotions.campaigns.assist": "siyu.promotions.campaigns.api.assist",
+    "siyu.api.promotions.campaigns.draws": "siyu.promotions.campaigns.api.draws",
+    "siyu.api.promotions.campaigns.rewards": "siyu.promotions.campaigns.api.rewards",
+    "siyu.api.promotions.campaigns.split": "siyu.promotions.campaigns.api.split",
+}
+
+
 class SiyuAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI also lists the error responses the framework and the error handlers give."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        module = PUBLISHED_MODULES.get(module, module)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(**kwargs)

@@ -107,7 +107,7 @@ def gateway_label(value: Any) -> str:
 @register.filter
 def after_sale_reason(value: Any) -> str:
     """A reason code the shop stores (``quality``) as words; a reason typed as text stays as typed."""
-    from siyu.storefront.views.orders import AFTER_SALE_REASONS
+    from siyu.orders.models import AFTER_SALE_REASONS
 
     found = AFTER_SALE_REASONS.get(str(value))
     return str(found) if found is not None else str(value)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 import siyu.api  # noqa: F401  (first: the API package mounts this router, importing it back)
-from siyu.imports import api as imports_api
+from siyu.api import imports as imports_api
 from siyu.imports.tests.conftest import counts
 from siyu.orders.models import Order
 from siyu.tenancy.models import Role

@@ -4,7 +4,7 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from siyu.api.errors import install_error_handlers
-from siyu.imports.api import router
+from siyu.api.imports import router
 
 api = NinjaAPI(urls_namespace="imports-test")
 install_error_handlers(api)

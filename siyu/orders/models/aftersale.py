@@ -8,6 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from siyu.core.models import TenantModel
 from siyu.core.statemachine import StateMachine
 
+# Why a customer asks for money back; the code is stored as the after-sale's reason.
+AFTER_SALE_REASONS = {
+    "changed_mind": _("Changed my mind"),
+    "quality": _("Quality problem"),
+    "wrong_item": _("Wrong item sent"),
+    "missing_items": _("Items missing"),
+    "damaged": _("Arrived damaged"),
+    "other": _("Other"),
+}
+
 
 class AfterSaleKind(models.TextChoices):
     REFUND_ONLY = "refund_only", _("Refund only")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.orders import presentation
-from siyu.orders.models import AfterSaleKind, Order, OrderStatus
+from siyu.orders.models import AFTER_SALE_REASONS, AfterSaleKind, Order, OrderStatus
 from siyu.orders.services import aftersales, lifecycle
 from siyu.promotions.groupbuy.models import TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services.teams import HOLD_REASON as GROUP_FORMING
@@ -25,15 +25,6 @@ TAB_LABELS = {
     "to_ship": gettext_lazy("To ship"),
     "to_receive": gettext_lazy("To receive"),
     "done": gettext_lazy("Done"),
-}
-# Why a customer asks for money back; the code is stored as the after-sale's reason.
-AFTER_SALE_REASONS = {
-    "changed_mind": gettext_lazy("Changed my mind"),
-    "quality": gettext_lazy("Quality problem"),
-    "wrong_item": gettext_lazy("Wrong item sent"),
-    "missing_items": gettext_lazy("Items missing"),
-    "damaged": gettext_lazy("Arrived damaged"),
-    "other": gettext_lazy("Other"),
 }
 
 

@@ -2,7 +2,7 @@
 and the customer's booking (its state, the balance to pay in the final-payment window, withdrawing).
 
 The deposit and the balance are orders placed by checkout with the presale's activity line, as the
-shop API does (``siyu/promotions/presale/api.py``); the presale's providers price them and open or
+shop API does (``siyu/api/promotions/presale.py``); the presale's providers price them and open or
 complete the booking. Refusals (window closed, sold out, limit, not refundable) are the services'
 own errors, shown on the error page with nothing changed.
 """

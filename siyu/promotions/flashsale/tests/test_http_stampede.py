@@ -13,10 +13,10 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from siyu.promotions.flashsale import crowd
 from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.models import FlashSaleItem
 from siyu.promotions.flashsale.tests.conftest import REDIS_URL, redis_reachable
+from siyu.testing import crowd
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

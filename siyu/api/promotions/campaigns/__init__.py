@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Router
 
 from siyu.api.auth import CustomerBearer, staff_auth
-from siyu.promotions.campaigns.api import assist, draws, rewards, split
+from siyu.api.promotions.campaigns import assist, draws, rewards, split
 
 shop_router = Router(tags=["shop: campaigns"], auth=CustomerBearer())
 admin_router = Router(tags=["admin: campaigns"], auth=staff_auth)

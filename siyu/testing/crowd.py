@@ -37,7 +37,7 @@ from siyu.promotions.flashsale.models import FlashSaleEntry, FlashSaleItem, Flas
 from siyu.tenancy.models import Merchant
 
 HOST = "127.0.0.1"
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

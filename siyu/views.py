@@ -1,3 +1,5 @@
+"""The project's own pages: the landing page at /, the health check and the benchmarks' bare view."""
+
 import os
 
 from django.db import connection

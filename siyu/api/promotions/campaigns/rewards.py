@@ -7,8 +7,8 @@ from ninja import Query, Router
 from siyu.api.auth import CustomerBearer, ShopRequest, StaffRequest, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.promotions.campaigns.schemas import CampaignRewardFilter, CampaignRewardOut
 from siyu.api.schemas import MerchantSlug
-from siyu.promotions.campaigns.api.schemas import CampaignRewardFilter, CampaignRewardOut
 from siyu.promotions.campaigns.models import CampaignReward
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require

@@ -13,13 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.http import StreamingHttpResponse
 from ninja import Query, Router
 
-from siyu.api.auth import StaffRequest, staff_auth
-from siyu.api.errors import ErrorOut
-from siyu.api.pagination import Page, PageParams, paginate
-from siyu.api.schemas import ObjectId, OkOut
-from siyu.audience import selectors
-from siyu.audience import services as svc
-from siyu.audience.api_schemas import (
+from siyu.api.audience.schemas import (
     AudienceCustomerOut,
     AudienceRuleIn,
     CustomerTagIn,
@@ -45,6 +39,12 @@ from siyu.audience.api_schemas import (
     TagRulePatch,
     TagRuleRunOut,
 )
+from siyu.api.auth import StaffRequest, staff_auth
+from siyu.api.errors import ErrorOut
+from siyu.api.pagination import Page, PageParams, paginate
+from siyu.api.schemas import ObjectId, OkOut
+from siyu.audience import selectors
+from siyu.audience import services as svc
 from siyu.audience.models import CustomerTag, Segment, Tag, TagGroup, TagRule
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm

@@ -13,13 +13,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
-from siyu.api.serializers import order_dict
-from siyu.orders.models import Order
-from siyu.orders.services import checkout
-from siyu.promotions.activities import ActivityRef
-from siyu.promotions.campaigns import selectors
-from siyu.promotions.campaigns.api.schemas import (
+from siyu.api.promotions.campaigns.schemas import (
     ERRORS,
     MAX_FEN,
     SHOP_ERRORS,
@@ -27,6 +21,12 @@ from siyu.promotions.campaigns.api.schemas import (
     CampaignStatusFilter,
     IdempotencyKey,
 )
+from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
+from siyu.api.serializers import order_dict
+from siyu.orders.models import Order
+from siyu.orders.services import checkout
+from siyu.promotions.activities import ActivityRef
+from siyu.promotions.campaigns import selectors
 from siyu.promotions.campaigns.models import CampaignStatus, Draw, DrawCampaign, DrawKind
 from siyu.promotions.campaigns.providers import BLIND_BOX
 from siyu.promotions.campaigns.services import draws, pools

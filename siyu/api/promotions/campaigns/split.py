@@ -12,10 +12,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.schemas import MerchantSlug, ObjectId
-from siyu.core.errors import NotFound
-from siyu.promotions.campaigns import selectors
-from siyu.promotions.campaigns.api.schemas import (
+from siyu.api.promotions.campaigns.schemas import (
     ERRORS,
     MAX_FEN,
     REWARD_KIND,
@@ -24,6 +21,9 @@ from siyu.promotions.campaigns.api.schemas import (
     CampaignStatusFilter,
     person,
 )
+from siyu.api.schemas import MerchantSlug, ObjectId
+from siyu.core.errors import NotFound
+from siyu.promotions.campaigns import selectors
 from siyu.promotions.campaigns.models import CampaignStatus, SplitCampaign, SplitTeam
 from siyu.promotions.campaigns.services import split
 from siyu.promotions.campaigns.services.common import get_campaign
