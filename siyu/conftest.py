@@ -94,7 +94,7 @@ def make_staff(merchant) -> Callable[..., Staff]:
             password="pw-123456",
             role=role,
             display_name=role,
-            outlets=outlets,
+            outlet_ids=[o.pk for o in outlets or []],
         )
 
     return make

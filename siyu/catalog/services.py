@@ -264,6 +264,38 @@ def update_sku(*, merchant: Merchant, sku_id: int, acting_staff: Staff | None, *
 
 
 @transaction.atomic
+def edit_product(
+    *,
+    merchant: Merchant,
+    product_id: int,
+    acting_staff: Staff | None,
+    roles: list[str] | None,
+    category_id: int | None,
+    sku_changes: dict[int, dict[str, Any]],
+    **changes: Any,
+) -> Product:
+    """The console's product form in one transaction: the product's fields, category, roles and SKU changes.
+
+    ``sku_changes`` maps each of the product's SKU ids to the fields that change (empty: unchanged).
+    """
+    product = update_product(
+        merchant=merchant,
+        product_id=product_id,
+        acting_staff=acting_staff,
+        roles=roles,
+        category_id=category_id,
+        **changes,
+    )
+    own = set(product.skus.values_list("pk", flat=True))
+    if foreign := sorted(set(sku_changes) - own):
+        raise NotFound(detail={"sku_id": foreign[0]})
+    for sku_id, sku_fields in sku_changes.items():
+        if sku_fields:
+            update_sku(merchant=merchant, sku_id=sku_id, acting_staff=acting_staff, **sku_fields)
+    return product
+
+
+@transaction.atomic
 def add_skus(
     *, merchant: Merchant, product_id: int, skus: list[SkuInput], acting_staff: Staff | None
 ) -> Product:

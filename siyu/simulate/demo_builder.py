@@ -146,7 +146,7 @@ class _DemoBuilder:
                 password=DEMO_PASSWORD,
                 role=role,
                 display_name=display_name,
-                outlets=[self.outlets[c] for c in outlet_codes] or None,
+                outlet_ids=[self.outlets[c].pk for c in outlet_codes],
             )
             self.staff[role] = staff
         Staff.objects.for_merchant(self.merchant).update(created_at=self.days_ago(410))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ def create_staff(
     password: str,
     role: str,
     display_name: str,
-    outlets: list[Outlet] | None = None,
+    outlet_ids: Sequence[int] = (),
     acting_staff: Staff | None = None,
     link_existing_user: bool = False,
 ) -> Staff:
@@ -92,9 +93,13 @@ def create_staff(
     A username already taken is refused, unless ``link_existing_user`` says this is the same person
     joining another merchant (then their password stays theirs). Staff are never Django superusers:
     a superuser's password would open every merchant, so such an account cannot become staff.
+    ``outlet_ids`` limits them to those outlets of ``merchant`` (404 when one is not the merchant's).
     """
     if acting_staff is not None:
         require(acting_staff, Perm.STAFF_MANAGE)
+    outlets = list(Outlet.objects.for_merchant(merchant).filter(pk__in=outlet_ids))
+    if len(outlets) != len(set(outlet_ids)):
+        raise NotFound(detail={"outlet_ids": list(outlet_ids)})
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is not None and not link_existing_user:
@@ -111,7 +116,7 @@ def create_staff(
         merchant=merchant,
         action="staff.create",
         obj=staff,
-        after={"role": role, "username": username, "outlets": [o.pk for o in outlets or []]},
+        after={"role": role, "username": username, "outlets": [o.pk for o in outlets]},
     )
     return staff
 

@@ -173,18 +173,13 @@ class StaffIn(Schema):
 
 @router.post("/staff", response={201: StaffOut, **ERRORS})
 def add_staff(request: StaffRequest, payload: StaffIn):
-    merchant = request.staff.merchant
-    require(request.staff, Perm.STAFF_MANAGE)
-    outlets = list(Outlet.objects.for_merchant(merchant).filter(pk__in=payload.outlet_ids))
-    if len(outlets) != len(set(payload.outlet_ids)):
-        raise NotFound(detail={"outlet_ids": payload.outlet_ids})
     staff = create_staff(
-        merchant=merchant,
+        merchant=request.staff.merchant,
         username=payload.username,
         password=payload.password,
         role=payload.role,
         display_name=payload.display_name,
-        outlets=outlets,
+        outlet_ids=payload.outlet_ids,
         acting_staff=request.staff,
     )
     return 201, _staff_row(Staff.objects.select_related("user").prefetch_related("outlets").get(pk=staff.pk))

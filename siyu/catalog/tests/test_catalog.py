@@ -4,6 +4,7 @@ from siyu.catalog import selectors, services
 from siyu.catalog.errors import CategoryTooDeep, DuplicateSkuCode, ProductNotPublishable
 from siyu.catalog.models import Category, Product, Sku
 from siyu.conftest import make_merchant
+from siyu.core.errors import NotFound
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import AuditEntry
 
@@ -50,6 +51,42 @@ def test_duplicate_sku_code_refused_atomically(merchant, make_product):
     services.create_product(
         merchant=other, name="x", skus=[services.SkuInput(code="SKU1-0", price=1)], acting_staff=None
     )
+
+
+def test_edit_product_is_all_or_nothing(merchant, make_product, owner):
+    product = make_product(name="Longjing tea", skus=2)
+    first, second = product.skus.order_by("pk")
+    other = make_product(name="Biluochun")
+    other_sku = other.skus.get()
+    with pytest.raises(NotFound):
+        services.edit_product(
+            merchant=merchant,
+            product_id=product.pk,
+            acting_staff=owner,
+            roles=None,
+            category_id=None,
+            sku_changes={first.pk: {"price": 4200}, other_sku.pk: {"price": 1}},
+            name="renamed",
+        )
+    assert Product.objects.get(pk=product.pk).name == "Longjing tea"
+    assert sorted(Sku.objects.values_list("price", flat=True)) == [5000, 5000, 5000]
+    services.edit_product(
+        merchant=merchant,
+        product_id=product.pk,
+        acting_staff=owner,
+        roles=None,
+        category_id=None,
+        sku_changes={first.pk: {"price": 4200}, second.pk: {}},
+        name="renamed",
+    )
+    assert Product.objects.get(pk=product.pk).name == "renamed"
+    assert list(product.skus.order_by("pk").values_list("price", flat=True)) == [4200, 5000]
+    assert list(
+        AuditEntry.objects.filter(action__endswith=".update").order_by("pk").values_list("action", flat=True)
+    ) == [
+        "product.update",
+        "sku.update",
+    ]
 
 
 def test_bulk_status_is_all_or_nothing(merchant, make_product, owner):

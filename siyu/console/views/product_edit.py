@@ -1,7 +1,7 @@
 """商品 · 编辑: create a product with its SKUs, edit it (fields, category, roles, SKU prices and codes),
 add SKUs, and the category list, through siyu/catalog/services.py.
 
-Saving a product and its SKUs is several service calls; they run in one transaction, so a refused
+Saving a product and its SKUs is one service call (``edit_product``, one transaction), so a refused
 SKU leaves the product as it was too.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -121,21 +120,15 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     try:
         if d["category"] is None and product.category_id is not None:
             raise InvalidInput(detail={"category": "a product's category can be changed, not removed"})
-        with transaction.atomic():
-            catalog_services.update_product(
-                merchant=staff.merchant,
-                product_id=product.pk,
-                acting_staff=staff,
-                roles=d["roles"],
-                category_id=d["category"],
-                **form.attrs(),
-            )
-            for sku, sku_form in sku_forms:
-                changes = sku_form.changes(sku)
-                if changes:
-                    catalog_services.update_sku(
-                        merchant=staff.merchant, sku_id=sku.pk, acting_staff=staff, **changes
-                    )
+        catalog_services.edit_product(
+            merchant=staff.merchant,
+            product_id=product.pk,
+            acting_staff=staff,
+            roles=d["roles"],
+            category_id=d["category"],
+            sku_changes={sku.pk: sku_form.changes(sku) for sku, sku_form in sku_forms},
+            **form.attrs(),
+        )
     except SiyuError as exc:
         apply_refusal(form, exc)
         return _edit_page(request, product, form, sku_forms, exc)

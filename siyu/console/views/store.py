@@ -21,7 +21,7 @@ from siyu.console.paging import page_of
 from siyu.console.playbooks import PLAYBOOKS
 from siyu.console.readable import audit_action, audit_changes, audit_object, weekday
 from siyu.console.selectors.store import AuditFilters, audit_entries, staff_members
-from siyu.core.errors import NotFound, SiyuError
+from siyu.core.errors import SiyuError
 from siyu.orders.models import AfterSaleStatus, OrderStatus
 from siyu.tenancy.models import Outlet, Role, Staff
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
@@ -95,16 +95,13 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             data = cleaned(form)
-            outlets = list(Outlet.objects.for_merchant(staff.merchant_id).filter(pk__in=data["outlets"]))
-            if len(outlets) != len(set(data["outlets"])):
-                raise NotFound(detail={"outlets": data["outlets"]})
             added = create_staff(
                 merchant=staff.merchant,
                 username=data["username"],
                 password=data["password"],
                 role=data["role"],
                 display_name=data["display_name"],
-                outlets=outlets,
+                outlet_ids=data["outlets"],
                 acting_staff=staff,
             )
         except SiyuError as exc:
