@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from siyu.simulate.demo_tables import DEMO_PASSWORD, DEMO_SLUG, SAMPLE_CODE
 from siyu.tenancy.models import Merchant
 
 LANDING_SHOPS = 10
@@ -31,9 +32,6 @@ def landing(request: HttpRequest) -> HttpResponse:
     """
     shops = list(Merchant.objects.filter(is_active=True).order_by("id").only("slug", "name")[:LANDING_SHOPS])
     demo = None
-    if os.environ.get("SIYU_DEMO") == "1":
-        from siyu.simulate.demo_tables import DEMO_PASSWORD, DEMO_SLUG, SAMPLE_CODE
-
-        if any(shop.slug == DEMO_SLUG for shop in shops):
-            demo = {"password": DEMO_PASSWORD, "code": SAMPLE_CODE}
+    if os.environ.get("SIYU_DEMO") == "1" and any(shop.slug == DEMO_SLUG for shop in shops):
+        demo = {"password": DEMO_PASSWORD, "code": SAMPLE_CODE}
     return render(request, "core/landing.html", {"shops": shops, "demo": demo})

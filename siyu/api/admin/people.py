@@ -18,6 +18,7 @@ from siyu.members.models import Customer
 from siyu.members.services import update_profile
 from siyu.tenancy import services as tenancy
 from siyu.tenancy import throttle
+from siyu.tenancy.errors import NotAuthenticated
 from siyu.tenancy.models import AuditEntry, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
 from siyu.tenancy.services import create_staff, require
@@ -250,8 +251,6 @@ def issue_token(request: StaffRequest, payload: TokenIn):
     wrong passwords lock the username and the address out for a while (429 with ``Retry-After``).
     """
     from django.contrib.auth import authenticate
-
-    from siyu.tenancy.errors import NotAuthenticated
 
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:

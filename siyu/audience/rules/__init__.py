@@ -16,6 +16,7 @@ from siyu.audience.rules.compiler import Context, compile_rule
 from siyu.audience.rules.nodes import Node
 from siyu.audience.rules.parse import parse_rule
 from siyu.audience.rules.references import check_references, referenced_ids
+from siyu.members.models import Customer
 
 __all__ = ["Context", "Node", "customers_matching", "parse_rule", "referenced_ids", "validate_rule"]
 
@@ -29,7 +30,6 @@ def validate_rule(data: Any, *, merchant_id: int, own_tag_id: int | None = None,
 
 def customers_matching(rule: Node, *, merchant_id: int, now: dt.datetime | None = None) -> QuerySet:
     """The merchant's customers the rule matches, as one lazy queryset (nothing runs until read)."""
-    from siyu.members.models import Customer
 
     ctx = Context(merchant_id=merchant_id, now=now or timezone.now())
     # A customer merged into another is an empty husk kept as history: never an audience member.

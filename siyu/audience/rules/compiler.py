@@ -43,6 +43,7 @@ from django.db.models.lookups import (
 )
 from django.utils import timezone
 
+from siyu.audience.models import CustomerTag
 from siyu.audience.rules import spec
 from siyu.audience.rules.nodes import (
     AllOf,
@@ -58,6 +59,13 @@ from siyu.audience.rules.nodes import (
     ReachableCond,
     TagCond,
 )
+from siyu.audience.values.models import CustomerValue
+from siyu.catalog.models import Product
+from siyu.events.models import Event
+from siyu.members.models import ContactPreference, CustomerIdentity
+from siyu.orders.models import Order, OrderLine, OrderStatus
+from siyu.promotions.models import Coupon
+from siyu.promotions.models.coupons import CouponStatus
 
 TRUE = Q(pk__isnull=False)
 FALSE = Q(pk__isnull=True)
@@ -250,8 +258,6 @@ def default_matches(fs: spec.FieldSpec, op: str, value: Any) -> bool:
 
 
 def _field(node: FieldCond, ctx: Context) -> Q:
-    from siyu.audience.values.models import CustomerValue
-
     fs = spec.FIELDS[node.field]
     test = _column_q(fs, node.op, node.value, ctx)
     if fs.source == "customer":
@@ -266,8 +272,6 @@ def _field(node: FieldCond, ctx: Context) -> Q:
 
 
 def _tag(node: TagCond, ctx: Context) -> Q:
-    from siyu.audience.models import CustomerTag
-
     rows = CustomerTag.objects.filter(
         merchant_id=ctx.merchant_id, customer=OuterRef("pk"), tag_id__in=node.tag_ids
     )
@@ -276,8 +280,6 @@ def _tag(node: TagCond, ctx: Context) -> Q:
 
 
 def _event(node: EventCond, ctx: Context) -> Q:
-    from siyu.events.models import Event
-
     rows = Event.objects.filter(merchant_id=ctx.merchant_id, customer=OuterRef("pk"), kind=node.kind)
     if node.within_days:
         rows = rows.filter(occurred_at__gte=ctx.days_ago(node.within_days))
@@ -294,7 +296,6 @@ def _event(node: EventCond, ctx: Context) -> Q:
 
 def _products_q(node: OrdersCond, ctx: Context, prefix: str) -> Q:
     """Order lines of the condition's product, or of its category and the category's descendants."""
-    from siyu.catalog.models import Product
 
     if node.product_id:
         return Q(**{f"{prefix}product_id_snapshot": node.product_id})
@@ -306,8 +307,6 @@ def _products_q(node: OrdersCond, ctx: Context, prefix: str) -> Q:
 
 
 def _orders(node: OrdersCond, ctx: Context) -> Q:
-    from siyu.orders.models import Order, OrderLine, OrderStatus
-
     orders = Order.objects.filter(
         merchant_id=ctx.merchant_id, customer=OuterRef("pk"), paid_at__isnull=False
     ).exclude(status=OrderStatus.CLOSED)
@@ -338,9 +337,6 @@ def _orders(node: OrdersCond, ctx: Context) -> Q:
 
 
 def _coupons(node: CouponsCond, ctx: Context) -> Q:
-    from siyu.promotions.models import Coupon
-    from siyu.promotions.models.coupons import CouponStatus
-
     rows = Coupon.objects.filter(merchant_id=ctx.merchant_id, customer=OuterRef("pk"))
     if node.template_id:
         rows = rows.filter(template_id=node.template_id)
@@ -362,16 +358,12 @@ def _coupons(node: CouponsCond, ctx: Context) -> Q:
 
 
 def _consent(channel: str, opted_in: bool) -> Q:
-    from siyu.members.models import ContactPreference
-
     return Q(
         Exists(ContactPreference.objects.filter(customer=OuterRef("pk"), channel=channel, opted_in=opted_in))
     )
 
 
 def _reachable(node: ReachableCond, ctx: Context) -> Q:
-    from siyu.members.models import CustomerIdentity
-
     kinds = REACH_IDENTITIES[node.channel]
     identity = Q(Exists(CustomerIdentity.objects.filter(customer=OuterRef("pk"), kind__in=kinds)))
     if node.channel == "sms":

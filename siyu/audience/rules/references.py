@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from siyu.audience.models import Tag
 from siyu.audience.rules import spec
 from siyu.audience.rules.nodes import CouponsCond, EventCond, FieldCond, Node, OrdersCond, TagCond, walk
 from siyu.audience.rules.parse import refuse
+from siyu.catalog.models import Category, Product, Sku
+from siyu.promotions.models import CouponTemplate
 
 
 def referenced_ids(rule: Node) -> dict[str, list[tuple[int, str]]]:
@@ -36,10 +39,6 @@ def referenced_ids(rule: Node) -> dict[str, list[tuple[int, str]]]:
 
 
 def _model(kind: str):
-    from siyu.audience.models import Tag
-    from siyu.catalog.models import Category, Product, Sku
-    from siyu.promotions.models import CouponTemplate
-
     return {
         "tag": Tag,
         "product": Product,

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from siyu.audience.values import sql
+from siyu.audience.values import sql, tasks
 from siyu.audience.values.errors import InvalidValueSettings
 from siyu.audience.values.models import RfmRule, ValueModelSettings, ValueModelState
 from siyu.tenancy.models import Merchant, Staff
@@ -285,8 +285,6 @@ class _Pending:
         self.merchant_id, self.ids = merchant_id, ids
 
     def flush(self) -> None:
-        from siyu.audience.values import tasks
-
         pending = _refresh_local.__dict__.get("pending", {})
         if pending.get(self.merchant_id) is self:
             del pending[self.merchant_id]
@@ -364,7 +362,6 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 def request_recompute(*, staff: Staff) -> None:
     """Queue a full recompute of the staff member's merchant (it runs in a task worker)."""
     require(staff, Perm.CUSTOMERS_EDIT)
-    from siyu.audience.values import tasks
 
     merchant_id = staff.merchant_id
     with transaction.atomic():

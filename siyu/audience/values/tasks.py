@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from siyu.audience.services import refresh_tags_for
 from siyu.audience.values import services
 from siyu.tenancy.models import Merchant
 
@@ -27,7 +28,6 @@ def recompute_merchant_values(merchant_id: int) -> int:
 def refresh_customer_values(merchant_id: int, customer_ids: list[int]) -> int:
     """Refresh a few customers' value rows after their orders or events changed, then their automatic
     tags (a tag rule may read the value columns just written)."""
-    from siyu.audience.services import refresh_tags_for
 
     written = services.refresh_customers(merchant_id, customer_ids)
     refresh_tags_for(customer_ids)

@@ -27,8 +27,10 @@ from django.utils import timezone, translation
 from siyu.core.errors import NotFound, SiyuError
 from siyu.imports.errors import ImportFailed, ImportRejected
 from siyu.imports.models import ImportJob, ImportJobStatus
+from siyu.imports.services import IMPORTERS
 from siyu.imports.services.batches import KIND_PERMISSIONS, authorize
 from siyu.imports.services.options import ImportOptions
+from siyu.imports.tasks import run_import_job
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import role_has
 
@@ -60,8 +62,6 @@ def start_job(
     ``rows_total`` starts as the file's line count (an estimate for CSV: a header, blank lines and
     quoted line breaks make it a little high; unknown for Excel).
     """
-    from siyu.imports.services import IMPORTERS
-    from siyu.imports.tasks import run_import_job
 
     if kind not in IMPORTERS:
         raise NotFound()
@@ -122,7 +122,6 @@ def _error(exc: SiyuError) -> dict[str, Any]:
 
 def run_job(job_id: int) -> str:
     """Run a queued (or abandoned) job to its end; the job's final status."""
-    from siyu.imports.services import IMPORTERS
 
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from siyu.inventory.services import StockRequest
 from siyu.members.models import Customer
 from siyu.orders.models import Order, OrderEvent
 from siyu.tenancy.models import Staff
@@ -87,8 +88,6 @@ def log_event(
 
 
 def stock_requests(order: Order):
-    from siyu.inventory.services import StockRequest
-
     units: dict[int, int] = {}
     for sku_id, quantity in order.lines.values_list("sku_id", "quantity"):
         units[sku_id] = units.get(sku_id, 0) + quantity  # a SKU may be split over activity/regular lines

@@ -39,6 +39,7 @@ from siyu.promotions.models import (
 )
 from siyu.promotions.models.coupons import CodeMode, CouponKindChoice
 from siyu.promotions.rules import template_coupon_fields
+from siyu.promotions.services.promotions import check_scope_ids
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
@@ -104,8 +105,6 @@ def _validate_template(t: CouponTemplate) -> None:
     if problems:
         raise InvalidInput(detail=problems)
     if isinstance(t.scope, dict):
-        from siyu.promotions.services.promotions import check_scope_ids
-
         check_scope_ids(t.merchant_id, t.scope)
     template_coupon_fields(t)  # scope, stages and groups: the engine's own checks
 

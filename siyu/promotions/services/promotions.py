@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from siyu.catalog.models import Sku
+from siyu.catalog.models import Category, Product, Sku
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.promotions.models import GiftStock, PricingPolicy, Promotion, PromotionKind, PromotionStatus
 from siyu.promotions.rules import promotion_rule, referenced_sku_ids
@@ -39,7 +39,6 @@ def get_promotion(*, merchant_id: int, promotion_id: int, lock: bool = False) ->
 
 def check_scope_ids(merchant_id: int, scope: Mapping[str, Any]) -> None:
     """Refuse a scope that names another merchant's SKUs, products or categories (as not found)."""
-    from siyu.catalog.models import Category, Product
 
     for fields, model in (
         (("sku_ids", "exclude_sku_ids"), Sku),

@@ -20,6 +20,7 @@ from siyu.members.loyalty.models import CheckIn, GrowthKind, LoyaltySettings, Me
 from siyu.members.loyalty.services import ledger
 from siyu.members.models import Customer
 from siyu.promotions.models import Coupon, CouponTemplate
+from siyu.promotions.services.coupons import issue_coupon
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ def streak_reward(settings: LoyaltySettings, streak: int) -> Reward:
 def _issue_coupon(customer: Customer, template_id: int, on: Any, now: datetime) -> Coupon | None:
     """The streak's coupon through the one issuing path; a template used up or paused gives none
     (the check-in itself still counts)."""
-    from siyu.promotions.services.coupons import issue_coupon
 
     template = CouponTemplate.objects.for_merchant(customer.merchant_id).filter(pk=template_id).first()
     if template is None:

@@ -29,6 +29,7 @@ from siyu.core.errors import SiyuError
 from siyu.members.loyalty.models import GrowthEntry, GrowthKind, LoyaltySettings, Membership, TierChange
 from siyu.members.loyalty.services import ledger
 from siyu.members.loyalty.services.expiry import _chunks
+from siyu.promotions.services.coupons import issue_coupon
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,6 @@ def issue_birthday_coupons(*, now: datetime | None = None) -> int:
 
 
 def _issue_birthday_coupons(merchant_ids: list[int], today: date) -> int:
-    from siyu.promotions.services.coupons import issue_coupon
-
     due = (
         Membership.objects.filter(
             _birthdays(today), merchant_id__in=merchant_ids, tier__birthday_template__isnull=False
