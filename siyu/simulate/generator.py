@@ -23,19 +23,19 @@ import numpy as np
 
 from siyu.simulate import model as m
 from siyu.simulate.sim_events import (
-    _anonymous_events,
-    _browse_events,
-    _event_table,
-    _Events,
-    _order_events,
-    _registration_events,
+    Events,
+    anonymous_events,
+    browse_events,
+    event_table,
+    order_events,
+    registration_events,
 )
 from siyu.simulate.sim_tables import (
-    _address_table,
-    _after_sale_tables,
-    _consent_table,
-    _customer_table,
-    _identity_table,
+    address_table,
+    after_sale_tables,
+    consent_table,
+    customer_table,
+    identity_table,
 )
 from siyu.simulate.world import (
     ALL_SOURCES,
@@ -50,13 +50,13 @@ from siyu.simulate.world import (
     IdBases,
     Table,
     World,
-    _choose,
-    _digits,
-    _pick,
-    _pick_products,
-    _pick_skus,
-    _scramble,
-    _strings,
+    choose_per_row,
+    decimal_chars,
+    draw_from,
+    pick_products,
+    pick_skus,
+    scramble,
+    strings_of,
 )
 
 # The world's types are part of this module's interface: the runner, writers and tests use them from here.
@@ -92,13 +92,11 @@ class ReferrerPool:
 
 @dataclass
 class Chunk:
+    """One chunk's rows, the referrer pool to pass to the next chunk, and counts for the report."""
+
     tables: list[Table]
     pool: ReferrerPool
     stats: dict[str, int]
-
-
-def _times_between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return lo + (rng.random(len(lo)) * np.maximum(hi - lo, 0)).astype(np.int64)
 
 
 def generate_chunk(
@@ -124,14 +122,14 @@ def generate_chunk(
     width = np.maximum(world.acq_cum[hour + 1] - world.acq_cum[hour], 1e-18)
     frac = np.clip((u - world.acq_cum[hour]) / width, 0, 0.9999)
     reg_t = world.t0 + ((hour + frac) * HOUR).astype(np.int64)
-    src = _choose(
+    src = choose_per_row(
         rng, np.diff(np.concatenate([np.zeros((n, 1)), world.acq_source_cum[hour]], axis=1), axis=1)
     )
-    chrono = _pick(rng, world.chrono_probs, n)
+    chrono = draw_from(rng, world.chrono_probs, n)
     cust_ids = ids.customer + np.arange(n, dtype=np.int64)
 
     # Geography and the outlet a customer would pick up from.
-    region = _pick(rng, world.region_probs, n)
+    region = draw_from(rng, world.region_probs, n)
     home = np.full(n, NULL, dtype=np.int64)
     pickup_outlets = [i for i, ok in enumerate(world.outlets.supports_pickup) if ok]
     at_outlet = np.flatnonzero(src == S_INDEX[m.OUTLET])
@@ -172,13 +170,13 @@ def generate_chunk(
         since = (t[:, None] - last[act]) / DAY
         due = np.where(last[act] < -(10**11), 0.5, 1 - np.exp(-((since / world.category_cycle_days) ** 2)))
         weights = affinity[act] * (0.02 + due) * world.category_season[:, month].T
-        cat = _choose(rng, weights)
+        cat = choose_per_row(rng, weights)
         last[act, cat] = t
         pc.append(act)
         pt.append(t)
         pcat.append(cat)
         # Categories for the order's other lines, should it have any: as due as the first one.
-        pmore.append(np.stack([_choose(rng, weights) for _ in range(3)], axis=1))
+        pmore.append(np.stack([choose_per_row(rng, weights) for _ in range(3)], axis=1))
         pj.append(np.full(act.size, j))
         alive = rng.random(act.size) >= dropout[act]
         act, v = act[alive], v[alive]
@@ -217,7 +215,7 @@ def generate_chunk(
     own = np.where(src == S_INDEX[m.REFERRAL], S_INDEX[m.SEARCH], src)
     repeat_names = list(REPEAT_SOURCES)
     repeat_probs = np.array([REPEAT_SOURCES[s] for s in repeat_names])
-    mixed = np.array([S_INDEX[s] for s in repeat_names])[_pick(rng, repeat_probs, n_orders)]
+    mixed = np.array([S_INDEX[s] for s in repeat_names])[draw_from(rng, repeat_probs, n_orders)]
     o_src = np.where(rng.random(n_orders) < p.repeat_channel_mix, mixed, own[o_cust])
     o_src = np.where(o_same, src[o_cust], o_src)
     pickup_chance = np.where(src[o_cust] == S_INDEX[m.OUTLET], 0.7, p.pickup_share)
@@ -231,8 +229,8 @@ def generate_chunk(
     l_pos = np.arange(l_order.size) - starts[l_order]
     l_cat = np.where(l_pos == 0, o_cat[l_order], o_more[l_order, np.clip(l_pos - 1, 0, 2)])
     situation = np.where(o_first[l_order], 0, 1)
-    l_product = _pick_products(world, rng, l_cat, o_month[l_order], situation)
-    l_sku = _pick_skus(world, rng, l_product)
+    l_product = pick_products(world, rng, l_cat, o_month[l_order], situation)
+    l_sku = pick_skus(world, rng, l_product)
     # A cart holds a SKU once: drop repeated picks within an order.
     key = l_order * len(world.sku_price) + l_sku
     _, keep = np.unique(key, return_index=True)
@@ -409,22 +407,22 @@ def generate_chunk(
     src = np.where(is_referral & (referrer < 0), S_INDEX[m.MOMENTS], src)
 
     tables: list[Table] = []
-    customers, phones, person = _customer_table(world, rng, cust_ids, reg_t, src, region, chrono, referrer)
+    customers, phones, person = customer_table(world, rng, cust_ids, reg_t, src, region, chrono, referrer)
     tables.append(customers)
     follows = (src == S_INDEX[m.ARTICLE]) | (rng.random(n) < p.follows_account_share)
-    tables.append(_identity_table(world, rng, ids, cust_ids, reg_t, follows, phones))
-    tables.append(_consent_table(world, rng, ids, cust_ids, reg_t, src, follows, phones))
+    tables.append(identity_table(world, rng, ids, cust_ids, reg_t, follows, phones))
+    tables.append(consent_table(world, rng, ids, cust_ids, reg_t, src, follows, phones))
     has_address = (n_paid > 0) | buyer | (rng.random(n) < 0.4)
-    addresses, address_json = _address_table(
+    addresses, address_json = address_table(
         world, rng, ids, cust_ids, reg_t, region, phones, person, has_address
     )
     tables.append(addresses)
 
     # --- orders and everything hanging off them ----------------------------------------------------------
-    scrambled = _digits(_scramble(order_ids, 10**10, 1_000_003, 7_777), 10)
+    scrambled = decimal_chars(scramble(order_ids, 10**10, 1_000_003, 7_777), 10)
     day_short = np.array(world.day_short, dtype=object)[o_day]
-    numbers = [f"S{d}{s}" for d, s in zip(day_short.tolist(), _strings(scrambled), strict=True)]
-    codes = _strings(_digits(_scramble(order_ids, 10**8, 48_271, 12_345), 8))
+    numbers = [f"S{d}{s}" for d, s in zip(day_short.tolist(), strings_of(scrambled), strict=True)]
+    codes = strings_of(decimal_chars(scramble(order_ids, 10**8, 48_271, 12_345), 8))
     open_pickup = o_pickup & (status == STATUS.index("paid"))
     if taken_pickup_codes:
         for i in np.flatnonzero(open_pickup).tolist():
@@ -437,7 +435,9 @@ def generate_chunk(
     tracking = [
         "" if c < 0 else f"{CARRIERS[c][1]}{t}"
         for c, t in zip(
-            carrier.tolist(), _strings(_digits(_scramble(order_ids, 10**12, 7_919, 31), 12)), strict=True
+            carrier.tolist(),
+            strings_of(decimal_chars(scramble(order_ids, 10**12, 7_919, 31), 12)),
+            strict=True,
         )
     ]
     pricing = _pricing(d_kind, discount, shipping, mer.free_shipping_threshold, o_pickup)
@@ -533,7 +533,7 @@ def generate_chunk(
         )
     )
     tables.extend(
-        _after_sale_tables(
+        after_sale_tables(
             world,
             rng,
             ids,
@@ -558,10 +558,10 @@ def generate_chunk(
     )
 
     # --- behaviour events ---------------------------------------------------------------------------------
-    ev = _Events()
+    ev = Events()
     semi = (n_paid == 0) & ~buyer & (rng.random(n) < p.semi_private_share)
-    _registration_events(world, rng, ev, reg_t, src, referrer, affinity, buyer | semi, follows)
-    _order_events(
+    registration_events(world, rng, ev, reg_t, src, referrer, affinity, buyer | semi, follows)
+    order_events(
         world,
         rng,
         ev,
@@ -585,12 +585,12 @@ def generate_chunk(
     )
     last_order = np.full(n, NULL, dtype=np.int64)
     np.maximum.at(last_order, o_cust, o_time)
-    _browse_events(world, rng, ev, reg_t, src, n_paid, last_order, semi, affinity, chrono)
-    anon_ids = _anonymous_events(world, rng, ev, first, n)
+    browse_events(world, rng, ev, reg_t, src, n_paid, last_order, semi, affinity, chrono)
+    anon_ids = anonymous_events(world, rng, ev, first, n)
     shared = np.flatnonzero(referrer >= 0)
     invite = np.full(shared.size, '{"page": "invite"}', dtype=object)
     ev.add("share", share_t[shared], invite, customer_id=referrer[shared])
-    tables.append(_event_table(world, rng, ids, ev, cust_ids, anon_ids))
+    tables.append(event_table(world, rng, ids, ev, cust_ids, anon_ids))
     stats = {
         "customers": n,
         "buyers": int((n_paid > 0).sum()),

@@ -18,18 +18,18 @@ from siyu.simulate.world import (
     IdBases,
     Table,
     World,
-    _campaign_vocab,
-    _choose,
-    _hex,
-    _pick,
-    _pick_products,
-    _pick_skus,
-    _prefixed,
+    campaign_vocab,
+    choose_per_row,
     device_of,
+    draw_from,
+    hex_chars,
+    pick_products,
+    pick_skus,
+    prefixed,
 )
 
 
-class _Events:
+class Events:
     """Accumulates events of a chunk as parallel arrays; ``table`` sorts them by time."""
 
     def __init__(self) -> None:
@@ -97,7 +97,7 @@ def _browse_products(
     month = world.day_month[world.day_of(t)]
     season = world.category_season[:, month].T
     weights = season * (affinity[cust] if affinity is not None else world.category_share[None, :])
-    return _pick_products(world, rng, _choose(rng, weights), month, np.full(len(t), 2))
+    return pick_products(world, rng, choose_per_row(rng, weights), month, np.full(len(t), 2))
 
 
 def _visit_props(src: np.ndarray) -> np.ndarray:
@@ -105,10 +105,10 @@ def _visit_props(src: np.ndarray) -> np.ndarray:
     return pages[src]
 
 
-def _registration_events(
+def registration_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     reg_t: np.ndarray,
     src: np.ndarray,
     referrer: np.ndarray,
@@ -138,10 +138,10 @@ def _registration_events(
     ev.add("follow", ft[f], props, cust=f, src=np.where(reader[f], src[f], NULL), day=day[f])
 
 
-def _order_events(
+def order_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     *,
     o_cust: np.ndarray,
     o_time: np.ndarray,
@@ -252,7 +252,7 @@ def _order_events(
 def _sessions(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     cust: np.ndarray,
     t: np.ndarray,
     src: np.ndarray,
@@ -295,7 +295,7 @@ def _sessions(
     s = some(0.1)
     add("favourite", vt[last[s]] + 5, world.view_props[products[last[s]]], s)
     s = some(cart_rate)
-    add("add_to_cart", vt[last[s]] + 20, world.cart_props[_pick_skus(world, rng, products[last[s]]), 0], s)
+    add("add_to_cart", vt[last[s]] + 20, world.cart_props[pick_skus(world, rng, products[last[s]]), 0], s)
     s = some(0.04)
     add("share", vt[last[s]] + 30, world.view_props[products[last[s]]], s)
 
@@ -303,15 +303,15 @@ def _sessions(
 def _repeat_sources(rng: np.random.Generator, own: np.ndarray, mix: float) -> np.ndarray:
     names = list(REPEAT_SOURCES)
     probs = np.array([REPEAT_SOURCES[s] for s in names])
-    mixed = np.array([S_INDEX[s] for s in names])[_pick(rng, probs, len(own))]
+    mixed = np.array([S_INDEX[s] for s in names])[draw_from(rng, probs, len(own))]
     own = np.where(own == S_INDEX[m.REFERRAL], S_INDEX[m.SEARCH], own)
     return np.where(rng.random(len(own)) < mix, mixed, own)
 
 
-def _browse_events(
+def browse_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     reg_t: np.ndarray,
     src: np.ndarray,
     n_orders: np.ndarray,
@@ -341,7 +341,7 @@ def _browse_events(
         _sessions(world, rng, ev, cust[sel], t[sel], s[sel], r, affinity)
 
 
-def _anonymous_events(world: World, rng: np.random.Generator, ev: _Events, first: int, n: int) -> list[str]:
+def anonymous_events(world: World, rng: np.random.Generator, ev: Events, first: int, n: int) -> list[str]:
     """Visitors who never log in: one or two short sessions each, spread like sign-ups."""
     expected = world.params.anonymous_per_customer * n
     k = int(expected) + int(rng.random() < expected - int(expected))
@@ -350,7 +350,7 @@ def _anonymous_events(world: World, rng: np.random.Generator, ev: _Events, first
     u = (first + rng.random(k) * n) / world.customers
     hour = np.clip(np.searchsorted(world.acq_cum, u, side="right") - 1, 0, world.hours - 1)
     t = world.t0 + hour * HOUR + rng.integers(0, HOUR, k)
-    src = _choose(
+    src = choose_per_row(
         rng, np.diff(np.concatenate([np.zeros((k, 1)), world.acq_source_cum[hour]], axis=1), axis=1)
     )
     src = np.where(src == S_INDEX[m.REFERRAL], S_INDEX[m.MOMENTS], src)
@@ -361,17 +361,18 @@ def _anonymous_events(world: World, rng: np.random.Generator, ev: _Events, first
     keep = when < world.end
     who, when = who[keep], when[keep]
     _sessions(world, rng, ev, np.zeros(who.size, np.int64), when, src[who], 0.0, None, anon=who)
-    return _prefixed("anon-", _hex(rng.integers(0, 2**63, k, dtype=np.uint64), 16))
+    return prefixed("anon-", hex_chars(rng.integers(0, 2**63, k, dtype=np.uint64), 16))
 
 
-def _event_table(
+def event_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
-    ev: _Events,
+    ev: Events,
     cust_ids: np.ndarray,
     anon_ids: list[str],
 ) -> Table:
+    """The chunk's events as rows, in time order, with their ids, devices and campaigns."""
     e = ev.merged()
     k = e["t"].size
     # Event ids are UUIDv8 (RFC 9562's custom layout): the row id in the leading 64 bits, random after.
@@ -388,7 +389,7 @@ def _event_table(
     device = np.where(
         anonymous, device_of(e["anon"] + 10**9, world.params), device_of(customer, world.params)
     )
-    campaign, content = _campaign_vocab(world, e["src"], e["day"], e["content"])
+    campaign, content = campaign_vocab(world, e["src"], e["day"], e["content"])
     return Table(
         "events.Event",
         k,

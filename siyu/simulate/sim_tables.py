@@ -28,23 +28,23 @@ from siyu.simulate.world import (
     IdBases,
     Table,
     World,
-    _campaign,
-    _digits,
-    _id_hex,
-    _pick,
-    _scramble,
-    _strings,
+    campaign_names,
+    decimal_chars,
+    draw_from,
+    opaque_ids,
+    scramble,
+    strings_of,
 )
 
 
 def _phone_numbers(ids: np.ndarray, rng: np.random.Generator) -> list[str]:
     """Mobile numbers unique per customer id (a bijection of the id onto the last eight digits)."""
     prefixes = np.array(PHONE_PREFIXES, dtype=object)[rng.integers(0, len(PHONE_PREFIXES), len(ids))]
-    tails = _strings(_digits(_scramble(ids, 10**8, 7_919_311, 4_242), 8))
+    tails = strings_of(decimal_chars(scramble(ids, 10**8, 7_919_311, 4_242), 8))
     return [a + b for a, b in zip(prefixes.tolist(), tails, strict=True)]
 
 
-def _customer_table(
+def customer_table(
     world: World,
     rng: np.random.Generator,
     cust_ids: np.ndarray,
@@ -54,6 +54,7 @@ def _customer_table(
     chrono: np.ndarray,
     referrer: np.ndarray,
 ) -> tuple[Table, list[str | None], list[str]]:
+    """The chunk's customers, with the phone numbers and names their other rows reuse."""
     p = world.params
     n = len(cust_ids)
     heads = np.array(NICK_HEADS, dtype=object)[rng.integers(0, len(NICK_HEADS), n)]
@@ -106,7 +107,7 @@ def _customer_table(
         else:
             starts.append(None)
             ends.append(None)
-    gender = _pick(rng, np.array([0.55, 0.35, 0.10]), n)
+    gender = draw_from(rng, np.array([0.55, 0.35, 0.10]), n)
     table = Table(
         "members.Customer",
         n,
@@ -122,7 +123,7 @@ def _customer_table(
             "district": district,
             "phone": phones,
             "first_touch_source": Cat(src, ALL_SOURCES),
-            "first_touch_campaign": _campaign(world, src, reg_t),
+            "first_touch_campaign": campaign_names(world, src, reg_t),
             "referrer_id": referrer,
             "quiet_hours_start": starts,
             "quiet_hours_end": ends,
@@ -133,7 +134,7 @@ def _customer_table(
     return table, phones, person
 
 
-def _identity_table(
+def identity_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -142,14 +143,15 @@ def _identity_table(
     follows: np.ndarray,
     phones: list[str | None],
 ) -> Table:
+    """Each customer's identities: mini-program openid, some unionids, official-account openids, phones."""
     n = len(cust_ids)
     union = rng.random(n) < world.params.unionid_share
     has_phone = np.array([x is not None for x in phones], dtype=bool)
     salt = world.seed * 7 + 1
     parts: list[tuple[np.ndarray, int, list]] = [
-        (np.arange(n), 0, _id_hex(cust_ids, salt, rng, "osim")),
-        (np.flatnonzero(union), 1, _id_hex(cust_ids[union], salt + 1, rng, "usim")),
-        (np.flatnonzero(follows), 2, _id_hex(cust_ids[follows], salt + 2, rng, "oasm")),
+        (np.arange(n), 0, opaque_ids(cust_ids, salt, rng, "osim")),
+        (np.flatnonzero(union), 1, opaque_ids(cust_ids[union], salt + 1, rng, "usim")),
+        (np.flatnonzero(follows), 2, opaque_ids(cust_ids[follows], salt + 2, rng, "oasm")),
         (np.flatnonzero(has_phone), 3, [phones[i] for i in np.flatnonzero(has_phone).tolist()]),
     ]
     who = np.concatenate([x[0] for x in parts])
@@ -170,7 +172,7 @@ def _identity_table(
     )
 
 
-def _consent_table(
+def consent_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -180,6 +182,7 @@ def _consent_table(
     follows: np.ndarray,
     phones: list[str | None],
 ) -> Table:
+    """Each customer's answers to the consent channels they were asked about."""
     n = len(cust_ids)
     has_phone = np.array([x is not None for x in phones], dtype=bool)
     community = src == S_INDEX[m.COMMUNITY]
@@ -212,7 +215,7 @@ def _consent_table(
     )
 
 
-def _address_table(
+def address_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -290,7 +293,7 @@ def _address_table(
     return table, snapshot
 
 
-def _after_sale_tables(
+def after_sale_tables(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -341,7 +344,7 @@ def _after_sale_tables(
     offsets = np.cumsum([0, *(len(g) for g in reasons[:-1])])
     reason = offsets[f - 1] + rng.integers(0, 3, k) % np.array([len(g) for g in reasons])[f - 1]
     day_short = np.array(world.day_short, dtype=object)[world.day_of(req_at[rows])].tolist()
-    numbers = _strings(_digits(_scramble(as_ids, 10**10, 1_000_003, 99), 10))
+    numbers = strings_of(decimal_chars(scramble(as_ids, 10**10, 1_000_003, 99), 10))
     is_return = f == 3
     ret_carrier = np.where(is_return, 1 + rng.integers(0, len(CARRIERS), k), 0)
     tables = [
@@ -391,7 +394,7 @@ def _after_sale_tables(
     paid_back = rows[f != 4]
     r = paid_back.size
     refund_ids = ids.refund + np.arange(r, dtype=np.int64)
-    refund_numbers = _strings(_digits(_scramble(refund_ids, 10**10, 1_000_003, 5), 10))
+    refund_numbers = strings_of(decimal_chars(scramble(refund_ids, 10**10, 1_000_003, 5), 10))
     day_r = np.array(world.day_short, dtype=object)[world.day_of(refunded_at[paid_back])].tolist()
     refund_amount = per_order[paid_back]
     tables.append(

@@ -47,20 +47,20 @@ class Table:
     columns: dict[str, Column]
 
 
-def _choose(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+def choose_per_row(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """One index per row of ``weights`` (n x k, not necessarily normalised)."""
     cum = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cum[:, -1]
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
-def _pick(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
+def draw_from(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
     """``n`` draws from one fixed distribution."""
     cum = np.cumsum(probabilities)
     return np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(cum) - 1)
 
 
-def _hex(values: np.ndarray, width: int) -> np.ndarray:
+def hex_chars(values: np.ndarray, width: int) -> np.ndarray:
     """Lower-case hex of unsigned ints (or rows of bytes) as a (n, width) array of code points."""
     raw = values.astype(">u8").view(np.uint8).reshape(-1, 8) if values.ndim == 1 else values
     out = np.empty((len(raw), raw.shape[1] * 2), dtype=np.uint32)
@@ -69,12 +69,12 @@ def _hex(values: np.ndarray, width: int) -> np.ndarray:
     return out[:, -width:]
 
 
-def _strings(chars: np.ndarray) -> list[str]:
+def strings_of(chars: np.ndarray) -> list[str]:
     """Rows of code points (n, w) -> list of str."""
     return np.ascontiguousarray(chars).view(f"<U{chars.shape[1]}").ravel().tolist()
 
 
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
+def decimal_chars(values: np.ndarray, width: int) -> np.ndarray:
     """Zero-padded decimal digits of non-negative ints as (n, width) code points."""
     out = np.empty((len(values), width), dtype=np.uint32)
     v = values.astype(np.int64).copy()
@@ -84,17 +84,14 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _scramble(ids: np.ndarray, modulus: int, multiplier: int, offset: int) -> np.ndarray:
+def scramble(ids: np.ndarray, modulus: int, multiplier: int, offset: int) -> np.ndarray:
     """A bijection of ids onto [0, modulus): distinct ids below the modulus get distinct numbers."""
     return (ids.astype(np.int64) % modulus * multiplier + offset) % modulus
 
 
-def _prefixed(prefix: str, chars: np.ndarray) -> list[str]:
-    return [prefix + s for s in _strings(chars)]
-
-
-def _u(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
-    return rng.uniform(low, high, n)
+def prefixed(prefix: str, chars: np.ndarray) -> list[str]:
+    """Rows of code points as strings, each after ``prefix``."""
+    return [prefix + s for s in strings_of(chars)]
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,8 @@ class CatalogueInput:
 
 @dataclass(frozen=True)
 class OutletInput:
+    """What the runner reads from the database: the merchant's outlets, where they are, who picks up there."""
+
     ids: list[int]
     cities: list[str]
     provinces: list[str]
@@ -126,6 +125,8 @@ class OutletInput:
 
 @dataclass(frozen=True)
 class MerchantInput:
+    """The merchant's rules an order follows: shipping, payment timeout, receipt and after-sale windows."""
+
     id: int
     shipping_fee: int
     free_shipping_threshold: int
@@ -707,14 +708,14 @@ def device_of(customer_ids: np.ndarray, params: m.SimulationParams) -> np.ndarra
     return np.minimum(np.searchsorted(shares * 10_000, x.astype(np.float64), side="right"), len(shares) - 1)
 
 
-def _id_hex(ids: np.ndarray, salt: int, rng: np.random.Generator, prefix: str) -> list[str]:
+def opaque_ids(ids: np.ndarray, salt: int, rng: np.random.Generator, prefix: str) -> list[str]:
     """Opaque unique strings: 16 hex digits of a bijection of the id, then 8 random ones."""
     mixed = ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt)
     tail = rng.integers(0, 2**32, len(ids), dtype=np.uint64)
-    return _prefixed(prefix, np.concatenate([_hex(mixed, 16), _hex(tail, 8)], axis=1))
+    return prefixed(prefix, np.concatenate([hex_chars(mixed, 16), hex_chars(tail, 8)], axis=1))
 
 
-def _campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.ndarray) -> tuple[Cat, Cat]:
+def campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.ndarray) -> tuple[Cat, Cat]:
     """Campaign names, and content ids for landing visits, from the source and the local day."""
     flight_len = 2 * max(world.params.ads_flight_days, 1)
     # Keys are small integers: find the distinct ones by counting rather than sorting.
@@ -743,9 +744,10 @@ def _campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.
     return Cat(inverse, names), Cat(np.where(content, inverse, len(contents)), [*contents, ""])
 
 
-def _pick_products(
+def pick_products(
     world: World, rng: np.random.Generator, cats: np.ndarray, months: np.ndarray, situation: np.ndarray
 ) -> np.ndarray:
+    """One product per line: in its category, weighted for the month and the situation."""
     cum = world.product_cum[cats, months, situation]
     k = np.minimum((cum < (rng.random(len(cats)) * cum[:, -1])[:, None]).sum(axis=1), cum.shape[1] - 1)
     product = world.cat_products[cats, k]
@@ -753,12 +755,14 @@ def _pick_products(
     return np.where(product < 0, world.cat_products[cats, 0], product)
 
 
-def _pick_skus(world: World, rng: np.random.Generator, products: np.ndarray) -> np.ndarray:
+def pick_skus(world: World, rng: np.random.Generator, products: np.ndarray) -> np.ndarray:
+    """One SKU per product: the smallest size most often."""
     cum = world.sku_cum[products]
     k = np.minimum((cum < (rng.random(len(products)) * cum[:, -1])[:, None]).sum(axis=1), cum.shape[1] - 1)
     return world.product_skus[products, k]
 
 
-def _campaign(world: World, src: np.ndarray, t: np.ndarray) -> list[str]:
-    names, _ = _campaign_vocab(world, src, world.day_of(t), np.zeros(len(src), bool))
+def campaign_names(world: World, src: np.ndarray, t: np.ndarray) -> list[str]:
+    """The campaign name of each (source, time), as ``campaign_vocab`` names it."""
+    names, _ = campaign_vocab(world, src, world.day_of(t), np.zeros(len(src), bool))
     return cast(list[str], names.take())
