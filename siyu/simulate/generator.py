@@ -37,10 +37,9 @@ from siyu.simulate.sim_tables import (
     customer_table,
     identity_table,
 )
+from siyu.simulate.vocabulary import CANCEL_REASONS, CARRIERS
 from siyu.simulate.world import (
     ALL_SOURCES,
-    CANCEL_REASONS,
-    CARRIERS,
     DAY,
     HOUR,
     NULL,
@@ -113,49 +112,58 @@ def generate_chunk(
     p = world.params
     rng = np.random.default_rng([world.seed, index, 1])
     n = count
-    end = world.end
-    cat_n = len(world.category_cycle_days)
+    end = world.calendar.end
+    cat_n = len(world.catalogue.category_cycle_days)
 
     # --- who registers, when, through which source -------------------------------------------------
     u = (first + np.arange(n) + rng.random(n)) / world.customers
-    hour = np.clip(np.searchsorted(world.acq_cum, u, side="right") - 1, 0, world.hours - 1)
-    width = np.maximum(world.acq_cum[hour + 1] - world.acq_cum[hour], 1e-18)
-    frac = np.clip((u - world.acq_cum[hour]) / width, 0, 0.9999)
-    reg_t = world.t0 + ((hour + frac) * HOUR).astype(np.int64)
-    src = choose_per_row(
-        rng, np.diff(np.concatenate([np.zeros((n, 1)), world.acq_source_cum[hour]], axis=1), axis=1)
+    hour = np.clip(
+        np.searchsorted(world.acquisition.signup_cum, u, side="right") - 1, 0, world.calendar.hours - 1
     )
-    chrono = draw_from(rng, world.chrono_probs, n)
+    width = np.maximum(world.acquisition.signup_cum[hour + 1] - world.acquisition.signup_cum[hour], 1e-18)
+    frac = np.clip((u - world.acquisition.signup_cum[hour]) / width, 0, 0.9999)
+    reg_t = world.calendar.t0 + ((hour + frac) * HOUR).astype(np.int64)
+    src = choose_per_row(
+        rng,
+        np.diff(np.concatenate([np.zeros((n, 1)), world.acquisition.source_cum[hour]], axis=1), axis=1),
+    )
+    chrono = draw_from(rng, world.calendar.chrono_probs, n)
     cust_ids = ids.customer + np.arange(n, dtype=np.int64)
 
     # Geography and the outlet a customer would pick up from.
-    region = draw_from(rng, world.region_probs, n)
+    region = draw_from(rng, world.geography.region_probs, n)
     home = np.full(n, NULL, dtype=np.int64)
-    pickup_outlets = [i for i, ok in enumerate(world.outlets.supports_pickup) if ok]
+    pickup_outlets = [i for i, ok in enumerate(world.geography.outlets.supports_pickup) if ok]
     at_outlet = np.flatnonzero(src == S_INDEX[m.OUTLET])
     if pickup_outlets and at_outlet.size:
         home[at_outlet] = np.array(pickup_outlets)[rng.integers(0, len(pickup_outlets), at_outlet.size)]
-        region[at_outlet] = world.outlet_region[home[at_outlet]]
+        region[at_outlet] = world.geography.outlet_region[home[at_outlet]]
     near_roll = rng.random(n)
-    for r, local in enumerate(world.region_outlet):
+    for r, local in enumerate(world.geography.region_outlet):
         sel = np.flatnonzero((region == r) & (home < 0) & (near_roll < p.near_outlet_share))
         if local and sel.size:
             home[sel] = np.array(local)[rng.integers(0, len(local), sel.size)]
 
     # --- the BG/NBD story ----------------------------------------------------------------------------
-    buys = rng.random(n) < world.buy_probability[src]
-    lam = rng.gamma(p.rate_shape, p.rate_mean_per_day / p.rate_shape, n) * world.rate_multiplier[src]
+    buys = rng.random(n) < world.acquisition.buy_probability[src]
+    lam = (
+        rng.gamma(p.rate_shape, p.rate_mean_per_day / p.rate_shape, n)
+        * world.acquisition.rate_multiplier[src]
+    )
     lam = np.minimum(lam, 0.25)  # nobody orders more than every four days on average
-    mean_p = world.dropout_mean[src]
+    mean_p = world.acquisition.dropout_mean[src]
     dropout = rng.beta(mean_p * p.dropout_concentration, (1 - mean_p) * p.dropout_concentration)
     spend = rng.gamma(
-        p.spend_shape_customer, world.basket_value * world.spend_multiplier[src] / p.spend_shape_customer
+        p.spend_shape_customer,
+        world.catalogue.basket_value * world.acquisition.spend_multiplier[src] / p.spend_shape_customer,
     )
-    alpha = np.maximum(p.affinity_concentration * world.category_share * cat_n, 0.05)
+    alpha = np.maximum(p.affinity_concentration * world.catalogue.category_share * cat_n, 0.05)
     affinity = rng.gamma(np.broadcast_to(alpha, (n, cat_n)))
     affinity /= affinity.sum(axis=1, keepdims=True)
-    same = rng.random(n) < world.same_session[src]
-    later = world.from_op(world.to_op(reg_t, chrono) + rng.exponential(p.first_order_delay_days, n), chrono)
+    same = rng.random(n) < world.acquisition.same_session[src]
+    later = world.calendar.from_op(
+        world.calendar.to_op(reg_t, chrono) + rng.exponential(p.first_order_delay_days, n), chrono
+    )
     first_t = np.where(same, reg_t + rng.integers(120, 1800, n), later)
     buyer = buys & (first_t < end)
 
@@ -163,13 +171,15 @@ def generate_chunk(
     last = np.full((n, cat_n), -(10**12), dtype=np.int64)
     act = np.flatnonzero(buyer)
     t = first_t[act]
-    v = world.to_op(t, chrono[act])
+    v = world.calendar.to_op(t, chrono[act])
     j = 0
     while act.size:
-        month = world.day_month[world.day_of(t)]
+        month = world.calendar.day_month[world.calendar.day_of(t)]
         since = (t[:, None] - last[act]) / DAY
-        due = np.where(last[act] < -(10**11), 0.5, 1 - np.exp(-((since / world.category_cycle_days) ** 2)))
-        weights = affinity[act] * (0.02 + due) * world.category_season[:, month].T
+        due = np.where(
+            last[act] < -(10**11), 0.5, 1 - np.exp(-((since / world.catalogue.category_cycle_days) ** 2))
+        )
+        weights = affinity[act] * (0.02 + due) * world.catalogue.category_season[:, month].T
         cat = choose_per_row(rng, weights)
         last[act, cat] = t
         pc.append(act)
@@ -181,9 +191,9 @@ def generate_chunk(
         alive = rng.random(act.size) >= dropout[act]
         act, v = act[alive], v[alive]
         v = v + rng.exponential(1.0, act.size) / lam[act]
-        inside = v < world.op_end(chrono[act])
+        inside = v < world.calendar.op_end(chrono[act])
         act, v = act[inside], v[inside]
-        t = world.from_op(v, chrono[act])
+        t = world.calendar.from_op(v, chrono[act])
         j += 1
     p_cust = np.concatenate(pc) if pc else np.zeros(0, dtype=np.int64)
     p_time = np.concatenate(pt) if pt else np.zeros(0, dtype=np.int64)
@@ -207,8 +217,8 @@ def generate_chunk(
     )
     n_orders = o_cust.size
     order_ids = ids.order + np.arange(n_orders, dtype=np.int64)
-    o_day = world.day_of(o_time)
-    o_month = world.day_month[o_day]
+    o_day = world.calendar.day_of(o_time)
+    o_month = world.calendar.day_month[o_day]
 
     # Channel of each order: the first in the sign-up session keeps the sign-up source; later ones
     # come back through the customer's own channel or through the repeat channels.
@@ -223,7 +233,7 @@ def generate_chunk(
 
     # --- lines ----------------------------------------------------------------------------------------
     target = rng.gamma(p.spend_shape_order, spend[o_cust] / p.spend_shape_order)
-    more = rng.binomial(3, np.clip((target / world.median_price - 1) / 5, 0, 0.6))
+    more = rng.binomial(3, np.clip((target / world.catalogue.median_price - 1) / 5, 0, 0.6))
     l_order = np.repeat(np.arange(n_orders), 1 + more)
     starts = np.concatenate([[0], np.cumsum(1 + more)[:-1]])
     l_pos = np.arange(l_order.size) - starts[l_order]
@@ -232,14 +242,14 @@ def generate_chunk(
     l_product = pick_products(world, rng, l_cat, o_month[l_order], situation)
     l_sku = pick_skus(world, rng, l_product)
     # A cart holds a SKU once: drop repeated picks within an order.
-    key = l_order * len(world.sku_price) + l_sku
+    key = l_order * len(world.catalogue.sku_price) + l_sku
     _, keep = np.unique(key, return_index=True)
     keep = np.sort(keep)
     l_order, l_sku, l_product = l_order[keep], l_sku[keep], l_product[keep]
     n_lines = np.bincount(l_order, minlength=n_orders)
     starts = np.concatenate([[0], np.cumsum(n_lines)[:-1]])
     l_pos = np.arange(l_order.size) - starts[l_order]
-    price = world.sku_price[l_sku]
+    price = world.catalogue.sku_price[l_sku]
     qty = np.clip(
         np.rint(target[l_order] / n_lines[l_order] / price * rng.uniform(0.7, 1.3, price.size)), 1, 6
     )
@@ -248,8 +258,8 @@ def generate_chunk(
     goods = np.add.reduceat(l_goods, starts) if n_orders else np.zeros(0, dtype=np.int64)
 
     # --- price: festival, member day, coupons; shipping by the merchant's rule --------------------------
-    share = world.day_discount[o_day]
-    festival = world.day_festival[o_day]
+    share = world.calendar.day_discount[o_day]
+    festival = world.calendar.day_festival[o_day]
     roll = rng.random(n_orders)
     discount = np.zeros(n_orders, dtype=np.int64)
     d_kind = np.zeros(n_orders, dtype=np.int64)  # 0 none, 1 festival, 2 member day, 3 coupon, 4 new customer
@@ -420,7 +430,7 @@ def generate_chunk(
 
     # --- orders and everything hanging off them ----------------------------------------------------------
     scrambled = decimal_chars(scramble(order_ids, 10**10, 1_000_003, 7_777), 10)
-    day_short = np.array(world.day_short, dtype=object)[o_day]
+    day_short = np.array(world.calendar.day_short, dtype=object)[o_day]
     numbers = [f"S{d}{s}" for d, s in zip(day_short.tolist(), strings_of(scrambled), strict=True)]
     codes = strings_of(decimal_chars(scramble(order_ids, 10**8, 48_271, 12_345), 8))
     open_pickup = o_pickup & (status == STATUS.index("paid"))
@@ -441,7 +451,7 @@ def generate_chunk(
         )
     ]
     pricing = _pricing(d_kind, discount, shipping, mer.free_shipping_threshold, o_pickup)
-    outlet_ids = np.array(world.outlets.ids or [0], dtype=np.int64)
+    outlet_ids = np.array(world.geography.outlets.ids or [0], dtype=np.int64)
     ship_to = Cat(np.where(o_pickup, n, o_cust), [*address_json, None])  # a snapshot per customer
     tables.append(
         Table(
@@ -483,7 +493,7 @@ def generate_chunk(
         )
     )
     line_ids = ids.line + np.arange(l_order.size, dtype=np.int64)
-    cat_ = world.catalogue
+    cat_ = world.catalogue.listed
     tables.append(
         Table(
             "orders.OrderLine",
@@ -496,7 +506,7 @@ def generate_chunk(
                 "product_id_snapshot": np.array(cat_.product_ids, dtype=np.int64)[l_product],
                 "product_name": Cat(l_product, cat_.product_names),
                 "sku_code": Cat(l_sku, cat_.sku_codes),
-                "specs": Cat(l_sku, world.sku_specs_json),
+                "specs": Cat(l_sku, world.catalogue.sku_specs_json),
                 "image": Cat(l_product, cat_.product_images),
                 "unit_price": price,
                 "quantity": qty,

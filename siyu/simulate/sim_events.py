@@ -94,9 +94,9 @@ def _browse_products(
     world: World, rng: np.random.Generator, cust: np.ndarray, t: np.ndarray, affinity: np.ndarray | None
 ) -> np.ndarray:
     """Products people look at: their favourite categories, in season, flagships more than cheap hooks."""
-    month = world.day_month[world.day_of(t)]
-    season = world.category_season[:, month].T
-    weights = season * (affinity[cust] if affinity is not None else world.category_share[None, :])
+    month = world.calendar.day_month[world.calendar.day_of(t)]
+    season = world.catalogue.category_season[:, month].T
+    weights = season * (affinity[cust] if affinity is not None else world.catalogue.category_share[None, :])
     return pick_products(world, rng, choose_per_row(rng, weights), month, np.full(len(t), 2))
 
 
@@ -119,7 +119,7 @@ def registration_events(
     """The sign-up visit (with its source, campaign and sharer); engaged people look at products."""
     n = len(reg_t)
     cust = np.arange(n)
-    day = world.day_of(reg_t)
+    day = world.calendar.day_of(reg_t)
     ev.add("visit", reg_t, _visit_props(src), cust=cust, src=src, day=day, content=True, sharer=referrer)
     who = np.flatnonzero(engaged)
     views = 1 + rng.poisson(0.5, who.size)
@@ -127,12 +127,12 @@ def registration_events(
     step = np.concatenate([np.arange(k) for k in views.tolist()]) if who.size else np.zeros(0, np.int64)
     vt = reg_t[vc] + 20 + step * 40 + rng.integers(0, 30, vc.size)
     products = _browse_products(world, rng, vc, vt, affinity)
-    ev.add("product_view", vt, world.view_props[products], cust=vc, src=src[vc], day=day[vc])
+    ev.add("product_view", vt, world.catalogue.view_props[products], cust=vc, src=src[vc], day=day[vc])
     # Article readers follow the account as they arrive; other followers at some later visit.
     reader = follows & (src == S_INDEX[m.ARTICLE])
     later = follows & ~reader
     ft = np.where(reader, reg_t + 10, reg_t + (rng.exponential(10 * DAY, n)).astype(np.int64))
-    ft = np.where(later & (ft >= world.end), reg_t + 60, ft)
+    ft = np.where(later & (ft >= world.calendar.end), reg_t + 60, ft)
     f = np.flatnonzero(follows)
     props = np.full(f.size, '{"account": "official_account"}', dtype=object)
     ev.add("follow", ft[f], props, cust=f, src=np.where(reader[f], src[f], NULL), day=day[f])
@@ -170,7 +170,7 @@ def order_events(
     start = np.where(o_same, reg_t[o_cust] + 60, o_time - rng.integers(120, 900, k))
     start = np.minimum(start, o_time - 30)
     span = o_time - start
-    day = world.day_of(o_time)
+    day = world.calendar.day_of(o_time)
     new = ~o_same
     ev.add(
         "visit",
@@ -188,7 +188,7 @@ def order_events(
     ev.add(
         "search",
         start[searched] + span[searched] // 10,
-        world.search_props[l_product[first_line[searched]]],
+        world.catalogue.search_props[l_product[first_line[searched]]],
         cust=o_cust[searched],
         src=o_src[searched],
         day=day[searched],
@@ -197,13 +197,15 @@ def order_events(
     pos = np.arange(l_order.size) - first_line[l_order]
     lo = l_order
     vt = start[lo] + span[lo] * (2 + 5 * pos // np.maximum(n_lines[lo], 1)) // 10
-    ev.add("product_view", vt, world.view_props[l_product], cust=o_cust[lo], src=o_src[lo], day=day[lo])
+    ev.add(
+        "product_view", vt, world.catalogue.view_props[l_product], cust=o_cust[lo], src=o_src[lo], day=day[lo]
+    )
     extra = np.flatnonzero((rng.random(k) < 0.35) & ~again)
     et = start[extra] + span[extra] * 7 // 10
     ev.add(
         "product_view",
         et,
-        world.view_props[_browse_products(world, rng, o_cust[extra], et, affinity)],
+        world.catalogue.view_props[_browse_products(world, rng, o_cust[extra], et, affinity)],
         cust=o_cust[extra],
         src=o_src[extra],
         day=day[extra],
@@ -214,7 +216,7 @@ def order_events(
     ev.add(
         "add_to_cart",
         ct,
-        world.cart_props[l_sku[cl], np.minimum(qty[cl], 6) - 1],
+        world.catalogue.cart_props[l_sku[cl], np.minimum(qty[cl], 6) - 1],
         cust=o_cust[lo[cl]],
         src=o_src[lo[cl]],
         day=day[lo[cl]],
@@ -267,7 +269,7 @@ def _sessions(
     k = t.size
     if k == 0:
         return
-    day = world.day_of(t)
+    day = world.calendar.day_of(t)
 
     def add(kind: str, when: np.ndarray, props: np.ndarray, sel: np.ndarray, content: bool = False) -> None:
         who = {"cust": cust[sel]} if anon is None else {"anon": anon[sel]}
@@ -279,25 +281,30 @@ def _sessions(
     step = np.arange(vs.size) - np.repeat(np.cumsum(views) - views, views)
     vt = t[vs] + 40 + step * 45 + rng.integers(0, 40, vs.size)
     products = _browse_products(world, rng, cust[vs], vt, affinity)
-    add("product_view", vt, world.view_props[products], vs)
+    add("product_view", vt, world.catalogue.view_props[products], vs)
     last = np.cumsum(views) - 1  # each session's last product view
 
     def some(rate: float) -> np.ndarray:
         return np.flatnonzero(rng.random(k) < rate)
 
     s = some(0.3 if anon is None else 0.2)
-    add("search", t[s] + 15, world.search_props[products[last[s]]], s)
+    add("search", t[s] + 15, world.catalogue.search_props[products[last[s]]], s)
     if anon is not None:
         return
     s = some(0.25)
     pages = np.array([f'{{"page": "{x}"}}' for x in PAGES], dtype=object)
     add("page_view", t[s] + 20, pages[rng.integers(0, len(PAGES), s.size)], s)
     s = some(0.1)
-    add("favourite", vt[last[s]] + 5, world.view_props[products[last[s]]], s)
+    add("favourite", vt[last[s]] + 5, world.catalogue.view_props[products[last[s]]], s)
     s = some(cart_rate)
-    add("add_to_cart", vt[last[s]] + 20, world.cart_props[pick_skus(world, rng, products[last[s]]), 0], s)
+    add(
+        "add_to_cart",
+        vt[last[s]] + 20,
+        world.catalogue.cart_props[pick_skus(world, rng, products[last[s]]), 0],
+        s,
+    )
     s = some(0.04)
-    add("share", vt[last[s]] + 30, world.view_props[products[last[s]]], s)
+    add("share", vt[last[s]] + 30, world.catalogue.view_props[products[last[s]]], s)
 
 
 def _repeat_sources(rng: np.random.Generator, own: np.ndarray, mix: float) -> np.ndarray:
@@ -328,11 +335,11 @@ def browse_events(
     count = count + np.where(semi, 1 + rng.poisson(1.2, len(reg_t)), 0)
     cust = np.repeat(np.arange(len(reg_t)), count)
     horizon = np.where(buyers, last_order + 45 * DAY, reg_t + 60 * DAY)
-    lo = world.to_op(reg_t[cust], chrono[cust])
-    hi = world.to_op(np.minimum(horizon[cust], world.end - 1), chrono[cust])
-    t = world.from_op(lo + rng.random(cust.size) * np.maximum(hi - lo, 0), chrono[cust])
+    lo = world.calendar.to_op(reg_t[cust], chrono[cust])
+    hi = world.calendar.to_op(np.minimum(horizon[cust], world.calendar.end - 1), chrono[cust])
+    t = world.calendar.from_op(lo + rng.random(cust.size) * np.maximum(hi - lo, 0), chrono[cust])
     t = np.maximum(t, reg_t[cust] + 300)
-    inside = t < world.end
+    inside = t < world.calendar.end
     cust, t = cust[inside], t[inside]
     s = _repeat_sources(rng, src[cust], p.repeat_channel_mix)
     rate = np.where(semi[cust], p.browse_cart_rate * 0.6, p.browse_cart_rate)
@@ -348,17 +355,20 @@ def anonymous_events(world: World, rng: np.random.Generator, ev: Events, first: 
     if k == 0:
         return []
     u = (first + rng.random(k) * n) / world.customers
-    hour = np.clip(np.searchsorted(world.acq_cum, u, side="right") - 1, 0, world.hours - 1)
-    t = world.t0 + hour * HOUR + rng.integers(0, HOUR, k)
+    hour = np.clip(
+        np.searchsorted(world.acquisition.signup_cum, u, side="right") - 1, 0, world.calendar.hours - 1
+    )
+    t = world.calendar.t0 + hour * HOUR + rng.integers(0, HOUR, k)
     src = choose_per_row(
-        rng, np.diff(np.concatenate([np.zeros((k, 1)), world.acq_source_cum[hour]], axis=1), axis=1)
+        rng,
+        np.diff(np.concatenate([np.zeros((k, 1)), world.acquisition.source_cum[hour]], axis=1), axis=1),
     )
     src = np.where(src == S_INDEX[m.REFERRAL], S_INDEX[m.MOMENTS], src)
     again = np.flatnonzero(rng.random(k) < 0.3)
     t2 = t[again] + rng.integers(HOUR, 14 * DAY, again.size)
     who = np.concatenate([np.arange(k), again])
     when = np.concatenate([t, t2])
-    keep = when < world.end
+    keep = when < world.calendar.end
     who, when = who[keep], when[keep]
     _sessions(world, rng, ev, np.zeros(who.size, np.int64), when, src[who], 0.0, None, anon=who)
     return prefixed("anon-", hex_chars(rng.integers(0, 2**63, k, dtype=np.uint64), 16))

@@ -7,23 +7,25 @@ import json
 import numpy as np
 
 from siyu.simulate import model as m
-from siyu.simulate.world import (
-    ALL_SOURCES,
+from siyu.simulate.vocabulary import (
     BEFORE_SHIP_REASONS,
     CARRIERS,
     COMMUNITIES,
-    DAY,
     GIVEN,
     NICK_HEADS,
     NICK_TAILS,
-    NULL,
     PARTIAL_REASONS,
     PHONE_PREFIXES,
     REJECT_NOTES,
     RETURN_REASONS,
-    S_INDEX,
     STREETS,
     SURNAMES,
+)
+from siyu.simulate.world import (
+    ALL_SOURCES,
+    DAY,
+    NULL,
+    S_INDEX,
     Cat,
     IdBases,
     Table,
@@ -210,7 +212,7 @@ def consent_table(
             "customer_id": cust_ids[w],
             "channel": Cat(ch, [c[0] for c in m.CONSENT]),
             "opted_in": np.concatenate(opted)[order],
-            "updated_at": np.minimum(reg_t[w] + rng.integers(60, 3 * DAY, w.size), world.end - 1),
+            "updated_at": np.minimum(reg_t[w] + rng.integers(60, 3 * DAY, w.size), world.calendar.end - 1),
         },
     )
 
@@ -343,7 +345,7 @@ def after_sale_tables(
     vocab = [r for group in reasons for r in group]
     offsets = np.cumsum([0, *(len(g) for g in reasons[:-1])])
     reason = offsets[f - 1] + rng.integers(0, 3, k) % np.array([len(g) for g in reasons])[f - 1]
-    day_short = np.array(world.day_short, dtype=object)[world.day_of(req_at[rows])].tolist()
+    day_short = np.array(world.calendar.day_short, dtype=object)[world.calendar.day_of(req_at[rows])].tolist()
     numbers = strings_of(decimal_chars(scramble(as_ids, 10**10, 1_000_003, 99), 10))
     is_return = f == 3
     ret_carrier = np.where(is_return, 1 + rng.integers(0, len(CARRIERS), k), 0)
@@ -395,7 +397,9 @@ def after_sale_tables(
     r = paid_back.size
     refund_ids = ids.refund + np.arange(r, dtype=np.int64)
     refund_numbers = strings_of(decimal_chars(scramble(refund_ids, 10**10, 1_000_003, 5), 10))
-    day_r = np.array(world.day_short, dtype=object)[world.day_of(refunded_at[paid_back])].tolist()
+    day_r = np.array(world.calendar.day_short, dtype=object)[
+        world.calendar.day_of(refunded_at[paid_back])
+    ].tolist()
     refund_amount = per_order[paid_back]
     tables.append(
         Table(
