@@ -293,26 +293,7 @@ def order_rows(
         line_table(world, line_ids, orders, lines, prices, after),
         payments,
         *after_sale_tables(
-            world,
-            rng,
-            ids,
-            fate=after.fate,
-            order_ids=orders.ids,
-            customer_ids=signups.cust_ids[orders.cust],
-            payment_ids=payment_ids,
-            line_ids=line_ids,
-            l_order=lines.order,
-            qty=lines.qty,
-            l_paid=prices.line_paid,
-            l_ref_qty=after.line_refunded_qty,
-            l_ref_amt=after.line_refunded,
-            partial_line=after.partial_line,
-            req_at=after.req_at,
-            approved_at=after.approved_at,
-            rejected_at=after.rejected_at,
-            returned_at=after.returned_at,
-            refunded_at=after.refunded_at,
-            shipping_back=after.shipping_back,
+            world, rng, ids, signups, orders, lines, prices, after, payment_ids=payment_ids, line_ids=line_ids
         ),
     ]
 
@@ -341,28 +322,7 @@ def behaviour_events(
     registration_events(
         world, rng, ev, reg_t, src, referrals.referrer, affinity, shoppers.buyer | semi, follows
     )
-    order_events(
-        world,
-        rng,
-        ev,
-        o_cust=orders.cust,
-        o_time=orders.time,
-        o_src=orders.src,
-        o_same=orders.same,
-        o_first=orders.first,
-        reg_t=reg_t,
-        order_ids=orders.ids,
-        payable=prices.payable,
-        paid_at=timeline.paid_at,
-        fate=after.fate,
-        refunded=after.refunded,
-        refunded_at=after.refunded_at,
-        l_order=lines.order,
-        l_product=lines.product,
-        l_sku=lines.sku,
-        qty=lines.qty,
-        affinity=affinity,
-    )
+    order_events(world, rng, ev, signups, shoppers, orders, lines, prices, timeline, after)
     last_order = np.full(n, NULL, dtype=np.int64)
     np.maximum.at(last_order, orders.cust, orders.time)
     browse_events(world, rng, ev, reg_t, src, n_paid, last_order, semi, affinity, signups.chrono)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from siyu.simulate import model as m
+from siyu.simulate.story import AfterSales, Lines, Orders, Prices, Shoppers, SignUps, Timeline
 from siyu.simulate.world import (
     ALL_SOURCES,
     DAY,
@@ -142,26 +143,20 @@ def order_events(
     world: World,
     rng: np.random.Generator,
     ev: Events,
-    *,
-    o_cust: np.ndarray,
-    o_time: np.ndarray,
-    o_src: np.ndarray,
-    o_same: np.ndarray,
-    o_first: np.ndarray,
-    reg_t: np.ndarray,
-    order_ids: np.ndarray,
-    payable: np.ndarray,
-    paid_at: np.ndarray,
-    fate: np.ndarray,
-    refunded: np.ndarray,
-    refunded_at: np.ndarray,
-    l_order: np.ndarray,
-    l_product: np.ndarray,
-    l_sku: np.ndarray,
-    qty: np.ndarray,
-    affinity: np.ndarray,
+    signups: SignUps,
+    shoppers: Shoppers,
+    orders: Orders,
+    lines: Lines,
+    prices: Prices,
+    timeline: Timeline,
+    after: AfterSales,
 ) -> None:
     """The session around each order: visit, search, product views, cart, order created/paid, refund."""
+    o_cust, o_time, o_src, o_same, o_first = orders.cust, orders.time, orders.src, orders.same, orders.first
+    reg_t, order_ids, payable, paid_at = signups.reg_t, orders.ids, prices.payable, timeline.paid_at
+    fate, refunded, refunded_at = after.fate, after.refunded, after.refunded_at
+    l_order, l_product, l_sku, qty = lines.order, lines.product, lines.sku, lines.qty
+    affinity = shoppers.affinity
     p = world.params
     k = o_time.size
     # "Buy again" from the order list or a reminder's link: straight to the product, no search,

@@ -304,26 +304,22 @@ def after_sale_tables(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
+    signups: SignUps,
+    orders: Orders,
+    lines: Lines,
+    prices: Prices,
+    after: AfterSales,
     *,
-    fate: np.ndarray,
-    order_ids: np.ndarray,
-    customer_ids: np.ndarray,
     payment_ids: np.ndarray,
     line_ids: np.ndarray,
-    l_order: np.ndarray,
-    qty: np.ndarray,
-    l_paid: np.ndarray,
-    l_ref_qty: np.ndarray,
-    l_ref_amt: np.ndarray,
-    partial_line: np.ndarray,
-    req_at: np.ndarray,
-    approved_at: np.ndarray,
-    rejected_at: np.ndarray,
-    returned_at: np.ndarray,
-    refunded_at: np.ndarray,
-    shipping_back: np.ndarray,
 ) -> list[Table]:
     """After-sale requests, their lines and the refunds that paid them."""
+    fate, partial_line, shipping_back = after.fate, after.partial_line, after.shipping_back
+    req_at, approved_at, rejected_at = after.req_at, after.approved_at, after.rejected_at
+    returned_at, refunded_at = after.returned_at, after.refunded_at
+    order_ids, customer_ids = orders.ids, signups.cust_ids[orders.cust]
+    l_order, qty, l_paid = lines.order, lines.qty, prices.line_paid
+    l_ref_qty, l_ref_amt = after.line_refunded_qty, after.line_refunded
     mer = world.merchant.id
     rows = np.flatnonzero(fate > 0)
     k = rows.size
