@@ -195,9 +195,8 @@ class Referrals:
 
     referrer: np.ndarray
     share_t: np.ndarray
-    src: (
-        np.ndarray
-    )  # the sign-up source as recorded: a referral nobody can be credited with is a Moments share
+    # The sign-up source as recorded: a referral nobody can be credited with is a Moments share.
+    src: np.ndarray
     pool: ReferrerPool
 
 
