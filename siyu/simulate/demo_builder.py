@@ -37,7 +37,6 @@ from siyu.promotions.models import Coupon
 from siyu.simulate.demo_marketing import DemoMarketing
 from siyu.simulate.demo_plans import AfterSalePlan, Buyer, OrderPlan
 from siyu.simulate.demo_tables import (
-    _P,
     CAMPAIGNS,
     CANCEL_REASONS,
     CARRIERS,
@@ -73,12 +72,13 @@ from siyu.simulate.demo_tables import (
     SOURCE_WEIGHTS,
     STAFF,
     SURNAMES,
+    CatalogueEntry,
 )
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff
 
 
-class _DemoBuilder:
+class DemoBuilder:
     """Builds the demo merchant step by step; one instance, one seed, one reference time."""
 
     def __init__(self, rng: random.Random) -> None:
@@ -217,7 +217,7 @@ class _DemoBuilder:
             merchant=self.merchant, object_type__in=["catalog.category", "tenancy.staff"]
         ).update(created_at=self.days_ago(410))
 
-    def _opening_stock(self, p: _P) -> int:
+    def _opening_stock(self, p: CatalogueEntry) -> int:
         if p.status == ProductStatus.DRAFT:
             return 0
         if p.status == ProductStatus.OFF_SHELF:

@@ -41,7 +41,7 @@ from siyu.promotions.flashsale.models import FlashSale, FlashSaleStatus
 from siyu.promotions.groupbuy.models import GroupBuy
 from siyu.promotions.models import Coupon, CouponStatus, CouponTemplate
 from siyu.promotions.presale.models import Presale, PresaleStatus
-from siyu.simulate.demo_builder import _DemoBuilder
+from siyu.simulate.demo_builder import DemoBuilder
 from siyu.simulate.demo_tables import (
     DEMO_PASSWORD,
     DEMO_SLUG,
@@ -136,7 +136,7 @@ def load_demo(*, seed: int = 7) -> DemoSummary:
     if existing is not None:
         return summarize(existing)
     with transaction.atomic():
-        merchant = _DemoBuilder(random.Random(seed)).build()
+        merchant = DemoBuilder(random.Random(seed)).build()
     return replace(summarize(merchant), created=True)
 
 

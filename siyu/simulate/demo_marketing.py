@@ -53,13 +53,13 @@ from siyu.simulate.demo_tables import (
 from siyu.tenancy.models import Merchant, Role
 
 if TYPE_CHECKING:
-    from siyu.simulate.demo_builder import _DemoBuilder
+    from siyu.simulate.demo_builder import DemoBuilder
 
 
 class DemoMarketing:
     """The marketing layer of one demo build; it shares the builder's seed, clock and people."""
 
-    def __init__(self, builder: _DemoBuilder) -> None:
+    def __init__(self, builder: DemoBuilder) -> None:
         self.b = builder
         self.rng: random.Random = builder.rng
         self.templates: dict[str, CouponTemplate] = {}

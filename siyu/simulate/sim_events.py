@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from siyu.simulate import model as m
+from siyu.simulate.story import AfterSales, Lines, Orders, Prices, Shoppers, SignUps, Timeline
 from siyu.simulate.world import (
     ALL_SOURCES,
     DAY,
@@ -18,18 +19,18 @@ from siyu.simulate.world import (
     IdBases,
     Table,
     World,
-    _campaign_vocab,
-    _choose,
-    _hex,
-    _pick,
-    _pick_products,
-    _pick_skus,
-    _prefixed,
+    campaign_vocab,
+    choose_per_row,
     device_of,
+    draw_from,
+    hex_chars,
+    pick_products,
+    pick_skus,
+    prefixed,
 )
 
 
-class _Events:
+class Events:
     """Accumulates events of a chunk as parallel arrays; ``table`` sorts them by time."""
 
     def __init__(self) -> None:
@@ -94,10 +95,10 @@ def _browse_products(
     world: World, rng: np.random.Generator, cust: np.ndarray, t: np.ndarray, affinity: np.ndarray | None
 ) -> np.ndarray:
     """Products people look at: their favourite categories, in season, flagships more than cheap hooks."""
-    month = world.day_month[world.day_of(t)]
-    season = world.category_season[:, month].T
-    weights = season * (affinity[cust] if affinity is not None else world.category_share[None, :])
-    return _pick_products(world, rng, _choose(rng, weights), month, np.full(len(t), 2))
+    month = world.calendar.day_month[world.calendar.day_of(t)]
+    season = world.catalogue.category_season[:, month].T
+    weights = season * (affinity[cust] if affinity is not None else world.catalogue.category_share[None, :])
+    return pick_products(world, rng, choose_per_row(rng, weights), month, np.full(len(t), 2))
 
 
 def _visit_props(src: np.ndarray) -> np.ndarray:
@@ -105,10 +106,10 @@ def _visit_props(src: np.ndarray) -> np.ndarray:
     return pages[src]
 
 
-def _registration_events(
+def registration_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     reg_t: np.ndarray,
     src: np.ndarray,
     referrer: np.ndarray,
@@ -119,7 +120,7 @@ def _registration_events(
     """The sign-up visit (with its source, campaign and sharer); engaged people look at products."""
     n = len(reg_t)
     cust = np.arange(n)
-    day = world.day_of(reg_t)
+    day = world.calendar.day_of(reg_t)
     ev.add("visit", reg_t, _visit_props(src), cust=cust, src=src, day=day, content=True, sharer=referrer)
     who = np.flatnonzero(engaged)
     views = 1 + rng.poisson(0.5, who.size)
@@ -127,41 +128,35 @@ def _registration_events(
     step = np.concatenate([np.arange(k) for k in views.tolist()]) if who.size else np.zeros(0, np.int64)
     vt = reg_t[vc] + 20 + step * 40 + rng.integers(0, 30, vc.size)
     products = _browse_products(world, rng, vc, vt, affinity)
-    ev.add("product_view", vt, world.view_props[products], cust=vc, src=src[vc], day=day[vc])
+    ev.add("product_view", vt, world.catalogue.view_props[products], cust=vc, src=src[vc], day=day[vc])
     # Article readers follow the account as they arrive; other followers at some later visit.
     reader = follows & (src == S_INDEX[m.ARTICLE])
     later = follows & ~reader
     ft = np.where(reader, reg_t + 10, reg_t + (rng.exponential(10 * DAY, n)).astype(np.int64))
-    ft = np.where(later & (ft >= world.end), reg_t + 60, ft)
+    ft = np.where(later & (ft >= world.calendar.end), reg_t + 60, ft)
     f = np.flatnonzero(follows)
     props = np.full(f.size, '{"account": "official_account"}', dtype=object)
     ev.add("follow", ft[f], props, cust=f, src=np.where(reader[f], src[f], NULL), day=day[f])
 
 
-def _order_events(
+def order_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
-    *,
-    o_cust: np.ndarray,
-    o_time: np.ndarray,
-    o_src: np.ndarray,
-    o_same: np.ndarray,
-    o_first: np.ndarray,
-    reg_t: np.ndarray,
-    order_ids: np.ndarray,
-    payable: np.ndarray,
-    paid_at: np.ndarray,
-    fate: np.ndarray,
-    refunded: np.ndarray,
-    refunded_at: np.ndarray,
-    l_order: np.ndarray,
-    l_product: np.ndarray,
-    l_sku: np.ndarray,
-    qty: np.ndarray,
-    affinity: np.ndarray,
+    ev: Events,
+    signups: SignUps,
+    shoppers: Shoppers,
+    orders: Orders,
+    lines: Lines,
+    prices: Prices,
+    timeline: Timeline,
+    after: AfterSales,
 ) -> None:
     """The session around each order: visit, search, product views, cart, order created/paid, refund."""
+    o_cust, o_time, o_src, o_same, o_first = orders.cust, orders.time, orders.src, orders.same, orders.first
+    reg_t, order_ids, payable, paid_at = signups.reg_t, orders.ids, prices.payable, timeline.paid_at
+    fate, refunded, refunded_at = after.fate, after.refunded, after.refunded_at
+    l_order, l_product, l_sku, qty = lines.order, lines.product, lines.sku, lines.qty
+    affinity = shoppers.affinity
     p = world.params
     k = o_time.size
     # "Buy again" from the order list or a reminder's link: straight to the product, no search,
@@ -170,7 +165,7 @@ def _order_events(
     start = np.where(o_same, reg_t[o_cust] + 60, o_time - rng.integers(120, 900, k))
     start = np.minimum(start, o_time - 30)
     span = o_time - start
-    day = world.day_of(o_time)
+    day = world.calendar.day_of(o_time)
     new = ~o_same
     ev.add(
         "visit",
@@ -188,7 +183,7 @@ def _order_events(
     ev.add(
         "search",
         start[searched] + span[searched] // 10,
-        world.search_props[l_product[first_line[searched]]],
+        world.catalogue.search_props[l_product[first_line[searched]]],
         cust=o_cust[searched],
         src=o_src[searched],
         day=day[searched],
@@ -197,13 +192,15 @@ def _order_events(
     pos = np.arange(l_order.size) - first_line[l_order]
     lo = l_order
     vt = start[lo] + span[lo] * (2 + 5 * pos // np.maximum(n_lines[lo], 1)) // 10
-    ev.add("product_view", vt, world.view_props[l_product], cust=o_cust[lo], src=o_src[lo], day=day[lo])
+    ev.add(
+        "product_view", vt, world.catalogue.view_props[l_product], cust=o_cust[lo], src=o_src[lo], day=day[lo]
+    )
     extra = np.flatnonzero((rng.random(k) < 0.35) & ~again)
     et = start[extra] + span[extra] * 7 // 10
     ev.add(
         "product_view",
         et,
-        world.view_props[_browse_products(world, rng, o_cust[extra], et, affinity)],
+        world.catalogue.view_props[_browse_products(world, rng, o_cust[extra], et, affinity)],
         cust=o_cust[extra],
         src=o_src[extra],
         day=day[extra],
@@ -214,7 +211,7 @@ def _order_events(
     ev.add(
         "add_to_cart",
         ct,
-        world.cart_props[l_sku[cl], np.minimum(qty[cl], 6) - 1],
+        world.catalogue.cart_props[l_sku[cl], np.minimum(qty[cl], 6) - 1],
         cust=o_cust[lo[cl]],
         src=o_src[lo[cl]],
         day=day[lo[cl]],
@@ -252,7 +249,7 @@ def _order_events(
 def _sessions(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     cust: np.ndarray,
     t: np.ndarray,
     src: np.ndarray,
@@ -267,7 +264,7 @@ def _sessions(
     k = t.size
     if k == 0:
         return
-    day = world.day_of(t)
+    day = world.calendar.day_of(t)
 
     def add(kind: str, when: np.ndarray, props: np.ndarray, sel: np.ndarray, content: bool = False) -> None:
         who = {"cust": cust[sel]} if anon is None else {"anon": anon[sel]}
@@ -279,39 +276,44 @@ def _sessions(
     step = np.arange(vs.size) - np.repeat(np.cumsum(views) - views, views)
     vt = t[vs] + 40 + step * 45 + rng.integers(0, 40, vs.size)
     products = _browse_products(world, rng, cust[vs], vt, affinity)
-    add("product_view", vt, world.view_props[products], vs)
+    add("product_view", vt, world.catalogue.view_props[products], vs)
     last = np.cumsum(views) - 1  # each session's last product view
 
     def some(rate: float) -> np.ndarray:
         return np.flatnonzero(rng.random(k) < rate)
 
     s = some(0.3 if anon is None else 0.2)
-    add("search", t[s] + 15, world.search_props[products[last[s]]], s)
+    add("search", t[s] + 15, world.catalogue.search_props[products[last[s]]], s)
     if anon is not None:
         return
     s = some(0.25)
     pages = np.array([f'{{"page": "{x}"}}' for x in PAGES], dtype=object)
     add("page_view", t[s] + 20, pages[rng.integers(0, len(PAGES), s.size)], s)
     s = some(0.1)
-    add("favourite", vt[last[s]] + 5, world.view_props[products[last[s]]], s)
+    add("favourite", vt[last[s]] + 5, world.catalogue.view_props[products[last[s]]], s)
     s = some(cart_rate)
-    add("add_to_cart", vt[last[s]] + 20, world.cart_props[_pick_skus(world, rng, products[last[s]]), 0], s)
+    add(
+        "add_to_cart",
+        vt[last[s]] + 20,
+        world.catalogue.cart_props[pick_skus(world, rng, products[last[s]]), 0],
+        s,
+    )
     s = some(0.04)
-    add("share", vt[last[s]] + 30, world.view_props[products[last[s]]], s)
+    add("share", vt[last[s]] + 30, world.catalogue.view_props[products[last[s]]], s)
 
 
 def _repeat_sources(rng: np.random.Generator, own: np.ndarray, mix: float) -> np.ndarray:
     names = list(REPEAT_SOURCES)
     probs = np.array([REPEAT_SOURCES[s] for s in names])
-    mixed = np.array([S_INDEX[s] for s in names])[_pick(rng, probs, len(own))]
+    mixed = np.array([S_INDEX[s] for s in names])[draw_from(rng, probs, len(own))]
     own = np.where(own == S_INDEX[m.REFERRAL], S_INDEX[m.SEARCH], own)
     return np.where(rng.random(len(own)) < mix, mixed, own)
 
 
-def _browse_events(
+def browse_events(
     world: World,
     rng: np.random.Generator,
-    ev: _Events,
+    ev: Events,
     reg_t: np.ndarray,
     src: np.ndarray,
     n_orders: np.ndarray,
@@ -328,11 +330,11 @@ def _browse_events(
     count = count + np.where(semi, 1 + rng.poisson(1.2, len(reg_t)), 0)
     cust = np.repeat(np.arange(len(reg_t)), count)
     horizon = np.where(buyers, last_order + 45 * DAY, reg_t + 60 * DAY)
-    lo = world.to_op(reg_t[cust], chrono[cust])
-    hi = world.to_op(np.minimum(horizon[cust], world.end - 1), chrono[cust])
-    t = world.from_op(lo + rng.random(cust.size) * np.maximum(hi - lo, 0), chrono[cust])
+    lo = world.calendar.to_op(reg_t[cust], chrono[cust])
+    hi = world.calendar.to_op(np.minimum(horizon[cust], world.calendar.end - 1), chrono[cust])
+    t = world.calendar.from_op(lo + rng.random(cust.size) * np.maximum(hi - lo, 0), chrono[cust])
     t = np.maximum(t, reg_t[cust] + 300)
-    inside = t < world.end
+    inside = t < world.calendar.end
     cust, t = cust[inside], t[inside]
     s = _repeat_sources(rng, src[cust], p.repeat_channel_mix)
     rate = np.where(semi[cust], p.browse_cart_rate * 0.6, p.browse_cart_rate)
@@ -341,37 +343,41 @@ def _browse_events(
         _sessions(world, rng, ev, cust[sel], t[sel], s[sel], r, affinity)
 
 
-def _anonymous_events(world: World, rng: np.random.Generator, ev: _Events, first: int, n: int) -> list[str]:
+def anonymous_events(world: World, rng: np.random.Generator, ev: Events, first: int, n: int) -> list[str]:
     """Visitors who never log in: one or two short sessions each, spread like sign-ups."""
     expected = world.params.anonymous_per_customer * n
     k = int(expected) + int(rng.random() < expected - int(expected))
     if k == 0:
         return []
     u = (first + rng.random(k) * n) / world.customers
-    hour = np.clip(np.searchsorted(world.acq_cum, u, side="right") - 1, 0, world.hours - 1)
-    t = world.t0 + hour * HOUR + rng.integers(0, HOUR, k)
-    src = _choose(
-        rng, np.diff(np.concatenate([np.zeros((k, 1)), world.acq_source_cum[hour]], axis=1), axis=1)
+    hour = np.clip(
+        np.searchsorted(world.acquisition.signup_cum, u, side="right") - 1, 0, world.calendar.hours - 1
+    )
+    t = world.calendar.t0 + hour * HOUR + rng.integers(0, HOUR, k)
+    src = choose_per_row(
+        rng,
+        np.diff(np.concatenate([np.zeros((k, 1)), world.acquisition.source_cum[hour]], axis=1), axis=1),
     )
     src = np.where(src == S_INDEX[m.REFERRAL], S_INDEX[m.MOMENTS], src)
     again = np.flatnonzero(rng.random(k) < 0.3)
     t2 = t[again] + rng.integers(HOUR, 14 * DAY, again.size)
     who = np.concatenate([np.arange(k), again])
     when = np.concatenate([t, t2])
-    keep = when < world.end
+    keep = when < world.calendar.end
     who, when = who[keep], when[keep]
     _sessions(world, rng, ev, np.zeros(who.size, np.int64), when, src[who], 0.0, None, anon=who)
-    return _prefixed("anon-", _hex(rng.integers(0, 2**63, k, dtype=np.uint64), 16))
+    return prefixed("anon-", hex_chars(rng.integers(0, 2**63, k, dtype=np.uint64), 16))
 
 
-def _event_table(
+def event_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
-    ev: _Events,
+    ev: Events,
     cust_ids: np.ndarray,
     anon_ids: list[str],
 ) -> Table:
+    """The chunk's events as rows, in time order, with their ids, devices and campaigns."""
     e = ev.merged()
     k = e["t"].size
     # Event ids are UUIDv8 (RFC 9562's custom layout): the row id in the leading 64 bits, random after.
@@ -388,7 +394,7 @@ def _event_table(
     device = np.where(
         anonymous, device_of(e["anon"] + 10**9, world.params), device_of(customer, world.params)
     )
-    campaign, content = _campaign_vocab(world, e["src"], e["day"], e["content"])
+    campaign, content = campaign_vocab(world, e["src"], e["day"], e["content"])
     return Table(
         "events.Event",
         k,

@@ -1,4 +1,7 @@
-"""Rows of one chunk for customers, identities, consent, addresses and after-sales (see ``generator``)."""
+"""Rows of one chunk for customers, identities, consent, addresses, orders, payments and after-sales.
+
+See ``generator``; the arrays come from the stages of ``story``.
+"""
 
 from __future__ import annotations
 
@@ -7,44 +10,48 @@ import json
 import numpy as np
 
 from siyu.simulate import model as m
-from siyu.simulate.world import (
-    ALL_SOURCES,
+from siyu.simulate.story import STATUS, AfterSales, Lines, Orders, Prices, SignUps, Timeline
+from siyu.simulate.vocabulary import (
     BEFORE_SHIP_REASONS,
+    CANCEL_REASONS,
     CARRIERS,
     COMMUNITIES,
-    DAY,
     GIVEN,
     NICK_HEADS,
     NICK_TAILS,
-    NULL,
     PARTIAL_REASONS,
     PHONE_PREFIXES,
     REJECT_NOTES,
     RETURN_REASONS,
-    S_INDEX,
     STREETS,
     SURNAMES,
+)
+from siyu.simulate.world import (
+    ALL_SOURCES,
+    DAY,
+    NULL,
+    S_INDEX,
     Cat,
     IdBases,
     Table,
     World,
-    _campaign,
-    _digits,
-    _id_hex,
-    _pick,
-    _scramble,
-    _strings,
+    campaign_names,
+    decimal_chars,
+    draw_from,
+    opaque_ids,
+    scramble,
+    strings_of,
 )
 
 
 def _phone_numbers(ids: np.ndarray, rng: np.random.Generator) -> list[str]:
     """Mobile numbers unique per customer id (a bijection of the id onto the last eight digits)."""
     prefixes = np.array(PHONE_PREFIXES, dtype=object)[rng.integers(0, len(PHONE_PREFIXES), len(ids))]
-    tails = _strings(_digits(_scramble(ids, 10**8, 7_919_311, 4_242), 8))
+    tails = strings_of(decimal_chars(scramble(ids, 10**8, 7_919_311, 4_242), 8))
     return [a + b for a, b in zip(prefixes.tolist(), tails, strict=True)]
 
 
-def _customer_table(
+def customer_table(
     world: World,
     rng: np.random.Generator,
     cust_ids: np.ndarray,
@@ -54,6 +61,7 @@ def _customer_table(
     chrono: np.ndarray,
     referrer: np.ndarray,
 ) -> tuple[Table, list[str | None], list[str]]:
+    """The chunk's customers, with the phone numbers and names their other rows reuse."""
     p = world.params
     n = len(cust_ids)
     heads = np.array(NICK_HEADS, dtype=object)[rng.integers(0, len(NICK_HEADS), n)]
@@ -106,7 +114,7 @@ def _customer_table(
         else:
             starts.append(None)
             ends.append(None)
-    gender = _pick(rng, np.array([0.55, 0.35, 0.10]), n)
+    gender = draw_from(rng, np.array([0.55, 0.35, 0.10]), n)
     table = Table(
         "members.Customer",
         n,
@@ -122,7 +130,7 @@ def _customer_table(
             "district": district,
             "phone": phones,
             "first_touch_source": Cat(src, ALL_SOURCES),
-            "first_touch_campaign": _campaign(world, src, reg_t),
+            "first_touch_campaign": campaign_names(world, src, reg_t),
             "referrer_id": referrer,
             "quiet_hours_start": starts,
             "quiet_hours_end": ends,
@@ -133,7 +141,7 @@ def _customer_table(
     return table, phones, person
 
 
-def _identity_table(
+def identity_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -142,14 +150,15 @@ def _identity_table(
     follows: np.ndarray,
     phones: list[str | None],
 ) -> Table:
+    """Each customer's identities: mini-program openid, some unionids, official-account openids, phones."""
     n = len(cust_ids)
     union = rng.random(n) < world.params.unionid_share
     has_phone = np.array([x is not None for x in phones], dtype=bool)
     salt = world.seed * 7 + 1
     parts: list[tuple[np.ndarray, int, list]] = [
-        (np.arange(n), 0, _id_hex(cust_ids, salt, rng, "osim")),
-        (np.flatnonzero(union), 1, _id_hex(cust_ids[union], salt + 1, rng, "usim")),
-        (np.flatnonzero(follows), 2, _id_hex(cust_ids[follows], salt + 2, rng, "oasm")),
+        (np.arange(n), 0, opaque_ids(cust_ids, salt, rng, "osim")),
+        (np.flatnonzero(union), 1, opaque_ids(cust_ids[union], salt + 1, rng, "usim")),
+        (np.flatnonzero(follows), 2, opaque_ids(cust_ids[follows], salt + 2, rng, "oasm")),
         (np.flatnonzero(has_phone), 3, [phones[i] for i in np.flatnonzero(has_phone).tolist()]),
     ]
     who = np.concatenate([x[0] for x in parts])
@@ -170,7 +179,7 @@ def _identity_table(
     )
 
 
-def _consent_table(
+def consent_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -180,6 +189,7 @@ def _consent_table(
     follows: np.ndarray,
     phones: list[str | None],
 ) -> Table:
+    """Each customer's answers to the consent channels they were asked about."""
     n = len(cust_ids)
     has_phone = np.array([x is not None for x in phones], dtype=bool)
     community = src == S_INDEX[m.COMMUNITY]
@@ -207,12 +217,12 @@ def _consent_table(
             "customer_id": cust_ids[w],
             "channel": Cat(ch, [c[0] for c in m.CONSENT]),
             "opted_in": np.concatenate(opted)[order],
-            "updated_at": np.minimum(reg_t[w] + rng.integers(60, 3 * DAY, w.size), world.end - 1),
+            "updated_at": np.minimum(reg_t[w] + rng.integers(60, 3 * DAY, w.size), world.calendar.end - 1),
         },
     )
 
 
-def _address_table(
+def address_table(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
@@ -290,30 +300,26 @@ def _address_table(
     return table, snapshot
 
 
-def _after_sale_tables(
+def after_sale_tables(
     world: World,
     rng: np.random.Generator,
     ids: IdBases,
+    signups: SignUps,
+    orders: Orders,
+    lines: Lines,
+    prices: Prices,
+    after: AfterSales,
     *,
-    fate: np.ndarray,
-    order_ids: np.ndarray,
-    customer_ids: np.ndarray,
     payment_ids: np.ndarray,
     line_ids: np.ndarray,
-    l_order: np.ndarray,
-    qty: np.ndarray,
-    l_paid: np.ndarray,
-    l_ref_qty: np.ndarray,
-    l_ref_amt: np.ndarray,
-    partial_line: np.ndarray,
-    req_at: np.ndarray,
-    approved_at: np.ndarray,
-    rejected_at: np.ndarray,
-    returned_at: np.ndarray,
-    refunded_at: np.ndarray,
-    shipping_back: np.ndarray,
 ) -> list[Table]:
     """After-sale requests, their lines and the refunds that paid them."""
+    fate, partial_line, shipping_back = after.fate, after.partial_line, after.shipping_back
+    req_at, approved_at, rejected_at = after.req_at, after.approved_at, after.rejected_at
+    returned_at, refunded_at = after.returned_at, after.refunded_at
+    order_ids, customer_ids = orders.ids, signups.cust_ids[orders.cust]
+    l_order, qty, l_paid = lines.order, lines.qty, prices.line_paid
+    l_ref_qty, l_ref_amt = after.line_refunded_qty, after.line_refunded
     mer = world.merchant.id
     rows = np.flatnonzero(fate > 0)
     k = rows.size
@@ -340,8 +346,8 @@ def _after_sale_tables(
     vocab = [r for group in reasons for r in group]
     offsets = np.cumsum([0, *(len(g) for g in reasons[:-1])])
     reason = offsets[f - 1] + rng.integers(0, 3, k) % np.array([len(g) for g in reasons])[f - 1]
-    day_short = np.array(world.day_short, dtype=object)[world.day_of(req_at[rows])].tolist()
-    numbers = _strings(_digits(_scramble(as_ids, 10**10, 1_000_003, 99), 10))
+    day_short = np.array(world.calendar.day_short, dtype=object)[world.calendar.day_of(req_at[rows])].tolist()
+    numbers = strings_of(decimal_chars(scramble(as_ids, 10**10, 1_000_003, 99), 10))
     is_return = f == 3
     ret_carrier = np.where(is_return, 1 + rng.integers(0, len(CARRIERS), k), 0)
     tables = [
@@ -391,8 +397,10 @@ def _after_sale_tables(
     paid_back = rows[f != 4]
     r = paid_back.size
     refund_ids = ids.refund + np.arange(r, dtype=np.int64)
-    refund_numbers = _strings(_digits(_scramble(refund_ids, 10**10, 1_000_003, 5), 10))
-    day_r = np.array(world.day_short, dtype=object)[world.day_of(refunded_at[paid_back])].tolist()
+    refund_numbers = strings_of(decimal_chars(scramble(refund_ids, 10**10, 1_000_003, 5), 10))
+    day_r = np.array(world.calendar.day_short, dtype=object)[
+        world.calendar.day_of(refunded_at[paid_back])
+    ].tolist()
     refund_amount = per_order[paid_back]
     tables.append(
         Table(
@@ -413,3 +421,189 @@ def _after_sale_tables(
         )
     )
     return tables
+
+
+def order_table(
+    world: World,
+    rng: np.random.Generator,
+    signups: SignUps,
+    orders: Orders,
+    lines: Lines,
+    prices: Prices,
+    timeline: Timeline,
+    after: AfterSales,
+    status: np.ndarray,
+    *,
+    address_json: list[str | None],
+    taken_pickup_codes: frozenset[str],
+) -> tuple[Table, list[str]]:
+    """The chunk's orders, and their numbers (payments are numbered after them)."""
+    mer = world.merchant
+    n, n_orders, order_ids, o_pickup = signups.n, orders.n, orders.ids, orders.pickup
+    paid, shipped_at = timeline.paid, timeline.shipped_at
+    scrambled = decimal_chars(scramble(order_ids, 10**10, 1_000_003, 7_777), 10)
+    day_short = np.array(world.calendar.day_short, dtype=object)[orders.day]
+    numbers = [f"S{d}{s}" for d, s in zip(day_short.tolist(), strings_of(scrambled), strict=True)]
+    codes = strings_of(decimal_chars(scramble(order_ids, 10**8, 48_271, 12_345), 8))
+    open_pickup = o_pickup & (status == STATUS.index("paid"))
+    if taken_pickup_codes:
+        for i in np.flatnonzero(open_pickup).tolist():
+            while codes[i] in taken_pickup_codes:
+                codes[i] = f"{(int(codes[i]) + 1) % 10**8:08d}"
+    pickup_code = [
+        c if pk and pd else "" for c, pk, pd in zip(codes, o_pickup.tolist(), paid.tolist(), strict=True)
+    ]
+    carrier = np.where(shipped_at >= 0, rng.integers(0, len(CARRIERS), n_orders), -1)
+    tracking = [
+        "" if c < 0 else f"{CARRIERS[c][1]}{t}"
+        for c, t in zip(
+            carrier.tolist(),
+            strings_of(decimal_chars(scramble(order_ids, 10**12, 7_919, 31), 12)),
+            strict=True,
+        )
+    ]
+    pricing = pricing_explanations(
+        prices.kind, prices.discount, prices.shipping, mer.free_shipping_threshold, o_pickup
+    )
+    outlet_ids = np.array(world.geography.outlets.ids or [0], dtype=np.int64)
+    ship_to = Cat(np.where(o_pickup, n, orders.cust), [*address_json, None])  # a snapshot per customer
+    table = Table(
+        "orders.Order",
+        n_orders,
+        {
+            "id": order_ids,
+            "merchant_id": mer.id,
+            "number": numbers,
+            "customer_id": signups.cust_ids[orders.cust],
+            "status": Cat(status, STATUS),
+            "fulfilment": Cat(o_pickup.astype(np.int64), ["delivery", "pickup"]),
+            "pickup_outlet_id": np.where(
+                o_pickup, outlet_ids[np.maximum(signups.home[orders.cust], 0)], NULL
+            ),
+            "pickup_code": pickup_code,
+            "shipping_address": ship_to,
+            "goods_amount": lines.order_goods,
+            "discount_amount": prices.discount,
+            "shipping_fee": prices.shipping,
+            "payable_amount": prices.payable,
+            "paid_amount": np.where(paid, prices.payable, 0),
+            "refunded_amount": after.refunded,
+            "pricing": pricing,
+            "note": "",
+            "source": Cat(orders.src, ALL_SOURCES),
+            "idempotency_key": None,
+            "request_fingerprint": "",
+            "carrier": Cat(carrier + 1, ["", *(c[0] for c in CARRIERS)]),
+            "tracking_number": tracking,
+            "cancel_reason": Cat(timeline.cancel_reason + 1, ["", "payment_timeout", *CANCEL_REASONS]),
+            "created_at": orders.time,
+            "expires_at": timeline.expires,
+            "paid_at": timeline.paid_at,
+            "shipped_at": shipped_at,
+            "delivered_at": timeline.delivered_at,
+            "completed_at": timeline.completed_at,
+            "cancelled_at": np.where(timeline.cancelled, timeline.cancel_at, NULL),
+            "closed_at": np.where(after.closed, after.closed_at, NULL),
+        },
+    )
+    return table, numbers
+
+
+def line_table(
+    world: World, line_ids: np.ndarray, orders: Orders, lines: Lines, prices: Prices, after: AfterSales
+) -> Table:
+    """The chunk's order lines, with the catalogue's snapshot of what was bought."""
+    listed = world.catalogue.listed
+    l_product, l_sku = lines.product, lines.sku
+    return Table(
+        "orders.OrderLine",
+        lines.order.size,
+        {
+            "id": line_ids,
+            "merchant_id": world.merchant.id,
+            "order_id": orders.ids[lines.order],
+            "sku_id": np.array(listed.sku_ids, dtype=np.int64)[l_sku],
+            "product_id_snapshot": np.array(listed.product_ids, dtype=np.int64)[l_product],
+            "product_name": Cat(l_product, listed.product_names),
+            "sku_code": Cat(l_sku, listed.sku_codes),
+            "specs": Cat(l_sku, world.catalogue.sku_specs_json),
+            "image": Cat(l_product, listed.product_images),
+            "unit_price": lines.price,
+            "quantity": lines.qty,
+            "goods_amount": lines.goods,
+            "discount_amount": prices.line_discount,
+            "paid_amount": prices.line_paid,
+            "refunded_quantity": after.line_refunded_qty,
+            "refunded_amount": after.line_refunded,
+        },
+    )
+
+
+def payment_table(
+    world: World,
+    rng: np.random.Generator,
+    ids: IdBases,
+    orders: Orders,
+    prices: Prices,
+    timeline: Timeline,
+    numbers: list[str],
+) -> tuple[Table, np.ndarray]:
+    """A sandbox payment for each paid order, and each order's payment id (NULL = unpaid)."""
+    paid_at = timeline.paid_at
+    pay_rows = np.flatnonzero(timeline.paid)
+    payment_ids = np.full(orders.n, NULL, dtype=np.int64)
+    payment_ids[pay_rows] = ids.payment + np.arange(pay_rows.size)
+    table = Table(
+        "orders.Payment",
+        pay_rows.size,
+        {
+            "id": payment_ids[pay_rows],
+            "merchant_id": world.merchant.id,
+            "order_id": orders.ids[pay_rows],
+            "number": [f"SP{numbers[i][1:]}" for i in pay_rows.tolist()],
+            "gateway": "sandbox",
+            "amount": prices.payable[pay_rows],
+            "status": "succeeded",
+            "idempotency_key": None,
+            "gateway_transaction_id": [f"sim{i}" for i in orders.ids[pay_rows].tolist()],
+            "created_at": np.maximum(
+                paid_at[pay_rows] - rng.integers(5, 60, pay_rows.size), orders.time[pay_rows]
+            ),
+            "succeeded_at": paid_at[pay_rows],
+        },
+    )
+    return table, payment_ids
+
+
+def pricing_explanations(
+    kind: np.ndarray, discount: np.ndarray, shipping: np.ndarray, threshold: int, pickup: np.ndarray
+) -> Cat:
+    """The pricing explanation checkout stores, in the same shape (``adjustments``).
+
+    Orders share far fewer explanations than there are orders: each distinct one is formatted once.
+    """
+    key = np.stack([kind, discount, shipping, (shipping == 0) & pickup], axis=1).astype(np.int64)
+    distinct, codes = np.unique(key, axis=0, return_inverse=True)
+    labels = {
+        1: ("promotion", "大促优惠", "Festival discount"),
+        2: ("member_day", "会员日折扣", "Member-day discount"),
+        3: ("coupon", "优惠券", "Coupon"),
+        4: ("new_customer_coupon", "新人券", "New-customer coupon"),
+    }
+    yuan = threshold // 100
+    free = (
+        f'{{"kind": "free_shipping", "amount": 0, "label_zh": "满{yuan}元包邮", '
+        f'"label_en": "Free shipping over ¥{yuan}"}}'
+    )
+    out = []
+    for k, d, s, pk in distinct.tolist():
+        parts = []
+        if k:
+            name, zh, en = labels[k]
+            parts.append(f'{{"kind": "{name}", "amount": {d}, "label_zh": "{zh}", "label_en": "{en}"}}')
+        if s:
+            parts.append(f'{{"kind": "shipping", "amount": {s}, "label_zh": "运费", "label_en": "Shipping"}}')
+        elif not pk and threshold:
+            parts.append(free)
+        out.append('{"adjustments": [' + ", ".join(parts) + "]}")
+    return Cat(codes.reshape(-1), out)

@@ -47,20 +47,20 @@ class Table:
     columns: dict[str, Column]
 
 
-def _choose(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+def choose_per_row(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """One index per row of ``weights`` (n x k, not necessarily normalised)."""
     cum = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cum[:, -1]
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
-def _pick(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
+def draw_from(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
     """``n`` draws from one fixed distribution."""
     cum = np.cumsum(probabilities)
     return np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(cum) - 1)
 
 
-def _hex(values: np.ndarray, width: int) -> np.ndarray:
+def hex_chars(values: np.ndarray, width: int) -> np.ndarray:
     """Lower-case hex of unsigned ints (or rows of bytes) as a (n, width) array of code points."""
     raw = values.astype(">u8").view(np.uint8).reshape(-1, 8) if values.ndim == 1 else values
     out = np.empty((len(raw), raw.shape[1] * 2), dtype=np.uint32)
@@ -69,12 +69,12 @@ def _hex(values: np.ndarray, width: int) -> np.ndarray:
     return out[:, -width:]
 
 
-def _strings(chars: np.ndarray) -> list[str]:
+def strings_of(chars: np.ndarray) -> list[str]:
     """Rows of code points (n, w) -> list of str."""
     return np.ascontiguousarray(chars).view(f"<U{chars.shape[1]}").ravel().tolist()
 
 
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
+def decimal_chars(values: np.ndarray, width: int) -> np.ndarray:
     """Zero-padded decimal digits of non-negative ints as (n, width) code points."""
     out = np.empty((len(values), width), dtype=np.uint32)
     v = values.astype(np.int64).copy()
@@ -84,17 +84,14 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _scramble(ids: np.ndarray, modulus: int, multiplier: int, offset: int) -> np.ndarray:
+def scramble(ids: np.ndarray, modulus: int, multiplier: int, offset: int) -> np.ndarray:
     """A bijection of ids onto [0, modulus): distinct ids below the modulus get distinct numbers."""
     return (ids.astype(np.int64) % modulus * multiplier + offset) % modulus
 
 
-def _prefixed(prefix: str, chars: np.ndarray) -> list[str]:
-    return [prefix + s for s in _strings(chars)]
-
-
-def _u(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
-    return rng.uniform(low, high, n)
+def prefixed(prefix: str, chars: np.ndarray) -> list[str]:
+    """Rows of code points as strings, each after ``prefix``."""
+    return [prefix + s for s in strings_of(chars)]
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,8 @@ class CatalogueInput:
 
 @dataclass(frozen=True)
 class OutletInput:
+    """What the runner reads from the database: the merchant's outlets, where they are, who picks up there."""
+
     ids: list[int]
     cities: list[str]
     provinces: list[str]
@@ -126,6 +125,8 @@ class OutletInput:
 
 @dataclass(frozen=True)
 class MerchantInput:
+    """The merchant's rules an order follows: shipping, payment timeout, receipt and after-sale windows."""
+
     id: int
     shipping_fee: int
     free_shipping_threshold: int
@@ -187,228 +188,20 @@ S_INDEX = {s: i for i, s in enumerate(ALL_SOURCES)}
 PAGES = ["category", "member", "activity", "coupon_center"]
 
 
-CANCEL_REASONS = ["不想要了", "地址填错了", "重复下单", "想换个规格"]
-
-
-BEFORE_SHIP_REASONS = ["拍错了", "不想要了", "临时出差，收不到货"]
-
-
-PARTIAL_REASONS = ["少发/漏发", "包装破损", "口感与描述不符"]
-
-
-RETURN_REASONS = ["七天无理由退货", "商品质量问题", "发错货"]
-
-
-REJECT_NOTES = ["食品已拆封，不支持无理由退货", "照片未显示破损，请补充凭证", "已核实发货无误"]
-
-
-CARRIERS = [("顺丰速运", "SF"), ("中通快递", "ZT"), ("圆通速递", "YT"), ("京东物流", "JD")]
-
-
-SURNAMES = list(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁沈"
-)
-
-
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "洋",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "婷",
-    "雪",
-    "慧",
-]
-
-
-GIVEN += [
-    "晨",
-    "子涵",
-    "浩然",
-    "欣怡",
-    "梓萱",
-    "宇轩",
-    "思远",
-    "雨桐",
-    "佳琪",
-    "一鸣",
-    "晓东",
-    "文博",
-    "嘉怡",
-]
-
-
-NICK_HEADS = [
-    "爱喝茶的",
-    "晒太阳的",
-    "安静的",
-    "快乐",
-    "小",
-    "阿",
-    "大",
-    "慢慢",
-    "喵喵",
-    "今天也要",
-    "山野",
-    "湖边的",
-]
-
-
-NICK_TAILS = [
-    "猫",
-    "鱼",
-    "兔子",
-    "小王",
-    "May",
-    "糖糖",
-    "橙子",
-    "阿杰",
-    "茶茶",
-    "石头",
-    "Kiki",
-    "布丁",
-    "树",
-    "星星",
-]
-
-
-NICK_TAILS += [
-    "团子",
-    "老李",
-    "Coco",
-    "饭团",
-    "木木",
-    "小鹿",
-    "柚子",
-    "Leo",
-    "鲸鱼",
-    "桃子",
-    "晴天",
-    "清欢",
-    "南风",
-]
-
-
-STREETS = ["中山路", "人民路", "解放路", "建设路", "和平路", "文化路", "新华路", "青年路", "长江路", "学府路"]
-
-
-COMMUNITIES = [
-    "锦绣苑",
-    "阳光花园",
-    "翠湖小区",
-    "金色家园",
-    "春江花月",
-    "桂花园",
-    "万科城",
-    "梧桐新村",
-    "滨江花苑",
-]
-
-
-PHONE_PREFIXES = ["170", "171", "162", "165", "167"]  # virtual-operator ranges: no real demo phone uses them
-
-
 @dataclass(frozen=True)
-class World:
-    """Arrays shared by all chunks, O(hours of the run + products), built once per run."""
+class DailyRhythm:
+    """Each day of the run: its date, weekday, month, demand multiplier, discount and festival."""
 
-    params: m.SimulationParams
-    seed: int
-    customers: int
-    t0: int  # epoch seconds of local midnight of the first day
-    days: int
-    utc_offset: int
-    merchant: MerchantInput
-    # calendar, per day
-    day_weekday: np.ndarray
-    day_month: np.ndarray
-    day_label: list[str]  # YYYYMMDD, local
-    day_short: list[str]  # YYMMDD, local: the date part of order numbers
-    day_discount: np.ndarray  # festival or member-day discount share, 0 on ordinary days
-    day_festival: np.ndarray  # index into params.promotions, -1 = none (member day = -2)
-    # purchase timing: cumulative demand per chronotype at hour boundaries, in "average days"
-    op_cum: np.ndarray  # (chronotypes, hours + 1)
-    chrono_probs: np.ndarray
-    # acquisition
-    acq_cum: np.ndarray  # (hours + 1,) cumulative sign-ups, normalised to 1 at the end
-    acq_source_cum: np.ndarray  # (hours, sources) cumulative source probabilities per hour
-    buy_probability: np.ndarray  # per source index (ALL_SOURCES)
-    rate_multiplier: np.ndarray
-    dropout_mean: np.ndarray
-    spend_multiplier: np.ndarray
-    same_session: np.ndarray
-    # geography
-    region_probs: np.ndarray
-    region_outlet: list[list[int]]  # pickup outlets (indexes) per region
-    outlets: OutletInput
-    outlet_region: np.ndarray  # region index of each outlet
-    # catalogue
-    catalogue: CatalogueInput
-    product_category: np.ndarray  # category index per product
-    category_cycle_days: np.ndarray
-    category_season: np.ndarray  # (categories, 12)
-    category_share: np.ndarray
-    cat_products: np.ndarray  # (categories, max products per category), -1 = padding
-    product_cum: np.ndarray  # (categories, 12, 3 situations, max products) cumulative weights
-    sku_cum: np.ndarray  # (products, max skus) cumulative weights
-    product_skus: np.ndarray  # (products, max skus) sku index, -1 = padding
-    sku_price: np.ndarray
-    sku_product: np.ndarray
-    basket_value: float
-    median_price: float
-    # precomputed JSON properties
-    view_props: np.ndarray  # per product: {"product_id": ...}
-    search_props: np.ndarray  # per product: {"keywords": ...}
-    cart_props: np.ndarray  # (skus, 6): {"product_id", "sku_id", "quantity"}
-    sku_specs_json: list[str]
-
-    @property
-    def hours(self) -> int:
-        return self.days * 24
-
-    @property
-    def end(self) -> int:
-        return self.t0 + self.days * DAY
-
-    def day_of(self, t: np.ndarray) -> np.ndarray:
-        return np.clip((t - self.t0) // DAY, 0, self.days - 1)
-
-    def to_op(self, t: np.ndarray, chrono: np.ndarray) -> np.ndarray:
-        """Calendar time -> operational time (expected purchases of a unit-rate customer so far)."""
-        h = (t - self.t0) / HOUR
-        i = np.clip(np.floor(h).astype(np.int64), 0, self.hours - 1)
-        lo, hi = self.op_cum[chrono, i], self.op_cum[chrono, i + 1]
-        return lo + (h - i) * (hi - lo)
-
-    def from_op(self, v: np.ndarray, chrono: np.ndarray) -> np.ndarray:
-        """Operational time -> calendar time (inverse of ``to_op``)."""
-        out = np.empty(len(v), dtype=np.int64)
-        for k in range(self.op_cum.shape[0]):
-            sel = chrono == k
-            if not sel.any():
-                continue
-            cum = self.op_cum[k]
-            i = np.clip(np.searchsorted(cum, v[sel], side="right") - 1, 0, self.hours - 1)
-            width = np.maximum(cum[i + 1] - cum[i], 1e-12)
-            out[sel] = self.t0 + ((i + np.clip((v[sel] - cum[i]) / width, 0, 1)) * HOUR).astype(np.int64)
-        return out
-
-    def op_end(self, chrono: np.ndarray) -> np.ndarray:
-        return self.op_cum[chrono, -1]
+    dates: list[date]
+    weekday: np.ndarray
+    month: np.ndarray  # 0 = January
+    demand: np.ndarray  # weekday x month x festival or member-day multipliers
+    discount: np.ndarray  # festival or member-day discount share, 0 on ordinary days
+    festival: np.ndarray  # index into params.promotions, -1 = none (member day = -2)
 
 
-def _calendar(params: m.SimulationParams, first: date, days: int) -> dict:
+def daily_rhythm(params: m.SimulationParams, first: date, days: int) -> DailyRhythm:
+    """Demand and discounts of each day: weekday, month, the member day and the festivals."""
     dates = [first + timedelta(days=i) for i in range(days)]
     weekday = np.array([d.weekday() for d in dates])
     month = np.array([d.month - 1 for d in dates])
@@ -435,25 +228,148 @@ def _calendar(params: m.SimulationParams, first: date, days: int) -> dict:
                 demand[at] *= promo.peak if back == 0 else promo.warmup
                 discount[at] = max(discount[at], promo.discount)
                 festival[at] = p_index
-    return {
-        "dates": dates,
-        "weekday": weekday,
-        "month": month,
-        "demand": demand,
-        "discount": discount,
-        "festival": festival,
-    }
+    return DailyRhythm(dates, weekday, month, demand, discount, festival)
 
 
-def _acquisition(
-    params: m.SimulationParams, cal: dict, days: int, has_outlets: bool
+@dataclass(frozen=True)
+class Calendar:
+    """The run's days and hours in the merchant's time zone, and when customers buy within them.
+
+    Purchases run in *operational time*: the cumulative demand of a customer's chronotype, in
+    "average days", at each hour boundary. A Poisson process at a constant rate there lands on
+    calendar time with every rhythm of the day, the week, the month and the festivals.
+    """
+
+    t0: int  # epoch seconds of local midnight of the first day
+    days: int
+    utc_offset: int
+    day_weekday: np.ndarray
+    day_month: np.ndarray
+    day_label: list[str]  # YYYYMMDD, local
+    day_short: list[str]  # YYMMDD, local: the date part of order numbers
+    day_discount: np.ndarray  # festival or member-day discount share, 0 on ordinary days
+    day_festival: np.ndarray  # index into params.promotions, -1 = none (member day = -2)
+    op_cum: np.ndarray  # (chronotypes, hours + 1) cumulative demand at hour boundaries
+    chrono_probs: np.ndarray  # share of customers of each chronotype
+
+    @property
+    def hours(self) -> int:
+        return self.days * 24
+
+    @property
+    def end(self) -> int:
+        return self.t0 + self.days * DAY
+
+    def day_of(self, t: np.ndarray) -> np.ndarray:
+        """The day of the run (0-based) of epoch seconds, clipped to the run."""
+        return np.clip((t - self.t0) // DAY, 0, self.days - 1)
+
+    def to_op(self, t: np.ndarray, chrono: np.ndarray) -> np.ndarray:
+        """Calendar time -> operational time (expected purchases of a unit-rate customer so far)."""
+        h = (t - self.t0) / HOUR
+        i = np.clip(np.floor(h).astype(np.int64), 0, self.hours - 1)
+        lo, hi = self.op_cum[chrono, i], self.op_cum[chrono, i + 1]
+        return lo + (h - i) * (hi - lo)
+
+    def from_op(self, v: np.ndarray, chrono: np.ndarray) -> np.ndarray:
+        """Operational time -> calendar time (inverse of ``to_op``)."""
+        out = np.empty(len(v), dtype=np.int64)
+        for k in range(self.op_cum.shape[0]):
+            sel = chrono == k
+            if not sel.any():
+                continue
+            cum = self.op_cum[k]
+            i = np.clip(np.searchsorted(cum, v[sel], side="right") - 1, 0, self.hours - 1)
+            width = np.maximum(cum[i + 1] - cum[i], 1e-12)
+            out[sel] = self.t0 + ((i + np.clip((v[sel] - cum[i]) / width, 0, 1)) * HOUR).astype(np.int64)
+        return out
+
+    def op_end(self, chrono: np.ndarray) -> np.ndarray:
+        """Operational time at the end of the run, per chronotype."""
+        return self.op_cum[chrono, -1]
+
+
+def build_calendar(
+    params: m.SimulationParams, rhythm: DailyRhythm, *, first_day: date, utc_offset_seconds: int
+) -> Calendar:
+    """The run's calendar: local days and each chronotype's cumulative demand, hour by hour."""
+    days = len(rhythm.dates)
+    t0 = int(datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC).timestamp())
+    t0 -= utc_offset_seconds
+    hours = days * 24
+    day = np.arange(hours) // 24
+    hod = np.arange(hours) % 24
+    chronos = list(m.CHRONOTYPE_HOURS)
+    op_cum = np.zeros((len(chronos), hours + 1))
+    for k, name in enumerate(chronos):
+        profile = np.array(m.CHRONOTYPE_HOURS[name])
+        # Half a personal rhythm, half everyone's (the evening peak): people shop with the crowd too.
+        profile = 0.5 * profile / profile.mean() + 0.5 * np.array(m.CHRONOTYPE_HOURS["evening"]) / np.mean(
+            m.CHRONOTYPE_HOURS["evening"]
+        )
+        intensity = rhythm.demand[day] * profile[hod] / 24
+        op_cum[k, 1:] = np.cumsum(intensity)
+    return Calendar(
+        t0=t0,
+        days=days,
+        utc_offset=utc_offset_seconds,
+        day_weekday=rhythm.weekday,
+        day_month=rhythm.month,
+        day_label=[d.strftime("%Y%m%d") for d in rhythm.dates],
+        day_short=[d.strftime("%y%m%d") for d in rhythm.dates],
+        day_discount=rhythm.discount,
+        day_festival=rhythm.festival,
+        op_cum=op_cum,
+        chrono_probs=np.array([m.CHRONOTYPE_SHARES[c] for c in chronos]),
+    )
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """When customers sign up and through which source, and what each source's customers are like.
+
+    The per-source arrays are indexed like ``ALL_SOURCES``.
+    """
+
+    signup_cum: np.ndarray  # (hours + 1,) cumulative sign-ups, normalised to 1 at the end
+    source_cum: np.ndarray  # (hours, sources) cumulative source probabilities per hour
+    buy_probability: np.ndarray
+    rate_multiplier: np.ndarray
+    dropout_mean: np.ndarray
+    spend_multiplier: np.ndarray
+    same_session: np.ndarray
+
+
+def build_acquisition(params: m.SimulationParams, rhythm: DailyRhythm, *, has_outlets: bool) -> Acquisition:
+    """Sign-ups hour by hour and source by source, and each source's quality."""
+    signup_cum, source_cum = signups(params, rhythm, has_outlets=has_outlets)
+    src = [params.sources.get(s) for s in ALL_SOURCES]
+    moments = params.sources.get(m.REFERRAL) or next(iter(params.sources.values()))
+
+    def per_source(attr: str) -> np.ndarray:
+        return np.array([getattr(p or moments, attr) for p in src])
+
+    return Acquisition(
+        signup_cum=signup_cum,
+        source_cum=source_cum,
+        buy_probability=per_source("buy_probability"),
+        rate_multiplier=per_source("rate_multiplier"),
+        dropout_mean=per_source("dropout_mean"),
+        spend_multiplier=per_source("spend_multiplier"),
+        same_session=per_source("same_session_first_order"),
+    )
+
+
+def signups(
+    params: m.SimulationParams, rhythm: DailyRhythm, *, has_outlets: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hourly sign-up intensity per source -> (cumulative total, cumulative source shares)."""
+    days = len(rhythm.dates)
     hours = days * 24
     h = np.arange(hours)
     hod, day = h % 24, h // 24
-    weekday, demand = cal["weekday"][day], cal["demand"][day]
-    festival = cal["festival"][day]
+    weekday, demand = rhythm.weekday[day], rhythm.demand[day]
+    festival = rhythm.festival[day]
     evening = np.array(m.CHRONOTYPE_HOURS["evening"])[hod]
     trend = 1 + params.growth * h / hours
     shape: dict[str, np.ndarray] = {}
@@ -461,7 +377,7 @@ def _acquisition(
     shape[m.ADS] = evening * np.where(flight, 1.0, 0.1) * demand
     pulses = np.zeros(hours)
     tau = params.article_half_life_hours / np.log(2)
-    published = np.flatnonzero(np.isin(cal["weekday"], params.article_weekdays))
+    published = np.flatnonzero(np.isin(rhythm.weekday, params.article_weekdays))
     for d in published:
         start = d * 24 + 20
         if start < hours:
@@ -494,55 +410,24 @@ def _acquisition(
         if curve.sum() > 0 and share > 0:
             per_source[:, S_INDEX[s]] = curve / curve.sum() * share / total_share
     total = per_source.sum(axis=1)
-    acq_cum = np.concatenate([[0.0], np.cumsum(total)])
-    acq_cum /= acq_cum[-1]
+    signup_cum = np.concatenate([[0.0], np.cumsum(total)])
+    signup_cum /= signup_cum[-1]
     source_cum = np.cumsum(per_source, axis=1) / np.maximum(total, 1e-18)[:, None]
-    return acq_cum, source_cum
+    return signup_cum, source_cum
 
 
-def build_world(
-    *,
-    params: m.SimulationParams,
-    seed: int,
-    customers: int,
-    first_day: date,
-    days: int,
-    utc_offset_seconds: int,
-    merchant: MerchantInput,
-    catalogue: CatalogueInput,
-    outlets: OutletInput,
-) -> World:
-    """Precompute what every chunk needs: calendar, timing curves, catalogue choice tables."""
-    if days < 1 or customers < 1:
-        raise ValueError("days and customers must be positive")
-    if not catalogue.product_ids or not catalogue.sku_ids:
-        raise ValueError("the catalogue has no product on sale")
-    rng = np.random.default_rng([seed, 0xCA7])
-    cal = _calendar(params, first_day, days)
-    t0 = int(datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC).timestamp())
-    t0 -= utc_offset_seconds
-    hours = days * 24
-    day = np.arange(hours) // 24
-    hod = np.arange(hours) % 24
-    chronos = list(m.CHRONOTYPE_HOURS)
-    op_cum = np.zeros((len(chronos), hours + 1))
-    for k, name in enumerate(chronos):
-        profile = np.array(m.CHRONOTYPE_HOURS[name])
-        # Half a personal rhythm, half everyone's (the evening peak): people shop with the crowd too.
-        profile = 0.5 * profile / profile.mean() + 0.5 * np.array(m.CHRONOTYPE_HOURS["evening"]) / np.mean(
-            m.CHRONOTYPE_HOURS["evening"]
-        )
-        intensity = cal["demand"][day] * profile[hod] / 24
-        op_cum[k, 1:] = np.cumsum(intensity)
-    acq_cum, acq_source_cum = _acquisition(params, cal, days, has_outlets=any(outlets.supports_pickup))
+@dataclass(frozen=True)
+class Geography:
+    """Where customers live (regions of ``m.REGIONS``) and the outlets they could pick up from."""
 
-    src = [params.sources.get(s) for s in ALL_SOURCES]
-    moments = params.sources.get(m.REFERRAL) or next(iter(params.sources.values()))
+    region_probs: np.ndarray
+    region_outlet: list[list[int]]  # pickup outlets (indexes) per region
+    outlets: OutletInput
+    outlet_region: np.ndarray  # region index of each outlet
 
-    def per_source(attr: str) -> np.ndarray:
-        return np.array([getattr(p or moments, attr) for p in src])
 
-    # Geography: outlet cities weigh more, because outlets recruit where they stand.
+def build_geography(outlets: OutletInput) -> Geography:
+    """Regions weighted by population, outlet cities more: outlets recruit where they stand."""
     region_cities = [r[1] for r in m.REGIONS]
     region_probs = np.array([r[3] for r in m.REGIONS], dtype=float)
     outlet_region = np.array(
@@ -554,8 +439,39 @@ def build_world(
             region_outlet[r].append(i)
             region_probs[r] *= 1.5
     region_probs /= region_probs.sum()
+    return Geography(
+        region_probs=region_probs, region_outlet=region_outlet, outlets=outlets, outlet_region=outlet_region
+    )
 
-    # Catalogue.
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The catalogue as the simulation chooses from it: categories, products, SKUs and their weights."""
+
+    listed: CatalogueInput
+    product_category: np.ndarray  # category index per product
+    category_cycle_days: np.ndarray
+    category_season: np.ndarray  # (categories, 12)
+    category_share: np.ndarray
+    cat_products: np.ndarray  # (categories, max products per category), -1 = padding
+    product_cum: np.ndarray  # (categories, 12, 3 situations, max products) cumulative weights
+    sku_cum: np.ndarray  # (products, max skus) cumulative weights
+    product_skus: np.ndarray  # (products, max skus) sku index, -1 = padding
+    sku_price: np.ndarray
+    sku_product: np.ndarray
+    basket_value: float
+    median_price: float
+    # precomputed JSON properties
+    view_props: np.ndarray  # per product: {"product_id": ...}
+    search_props: np.ndarray  # per product: {"keywords": ...}
+    cart_props: np.ndarray  # (skus, 6): {"product_id", "sku_id", "quantity"}
+    sku_specs_json: list[str]
+
+
+def build_catalogue(
+    params: m.SimulationParams, catalogue: CatalogueInput, rng: np.random.Generator
+) -> Catalogue:
+    """Choice tables: popularity x season x role per category, month and situation; sizes per product."""
     n_products = len(catalogue.product_ids)
     sku_price = np.array(catalogue.sku_prices, dtype=np.int64)
     sku_product = np.array(catalogue.sku_products, dtype=np.int64)
@@ -636,34 +552,8 @@ def build_world(
         dtype=object,
     )
     basket = params.basket_value_fen or int(1.6 * float(np.median(sku_price)))
-    return World(
-        params=params,
-        seed=seed,
-        customers=customers,
-        t0=t0,
-        days=days,
-        utc_offset=utc_offset_seconds,
-        merchant=merchant,
-        day_weekday=cal["weekday"],
-        day_month=cal["month"],
-        day_label=[d.strftime("%Y%m%d") for d in cal["dates"]],
-        day_short=[d.strftime("%y%m%d") for d in cal["dates"]],
-        day_discount=cal["discount"],
-        day_festival=cal["festival"],
-        op_cum=op_cum,
-        chrono_probs=np.array([m.CHRONOTYPE_SHARES[c] for c in chronos]),
-        acq_cum=acq_cum,
-        acq_source_cum=acq_source_cum,
-        buy_probability=per_source("buy_probability"),
-        rate_multiplier=per_source("rate_multiplier"),
-        dropout_mean=per_source("dropout_mean"),
-        spend_multiplier=per_source("spend_multiplier"),
-        same_session=per_source("same_session_first_order"),
-        region_probs=region_probs,
-        region_outlet=region_outlet,
-        outlets=outlets,
-        outlet_region=outlet_region,
-        catalogue=catalogue,
+    return Catalogue(
+        listed=catalogue,
         product_category=product_category,
         category_cycle_days=cycles,
         category_season=category_season,
@@ -680,6 +570,51 @@ def build_world(
         search_props=search_props,
         cart_props=cart_props,
         sku_specs_json=[json.dumps(s, ensure_ascii=False) for s in catalogue.sku_specs],
+    )
+
+
+@dataclass(frozen=True)
+class World:
+    """What all chunks share, O(hours of the run + products), built once per run by ``build_world``."""
+
+    params: m.SimulationParams
+    seed: int
+    customers: int
+    merchant: MerchantInput
+    calendar: Calendar
+    acquisition: Acquisition
+    geography: Geography
+    catalogue: Catalogue
+
+
+def build_world(
+    *,
+    params: m.SimulationParams,
+    seed: int,
+    customers: int,
+    first_day: date,
+    days: int,
+    utc_offset_seconds: int,
+    merchant: MerchantInput,
+    catalogue: CatalogueInput,
+    outlets: OutletInput,
+) -> World:
+    """Precompute what every chunk needs: calendar, sign-ups, geography, catalogue choice tables."""
+    if days < 1 or customers < 1:
+        raise ValueError("days and customers must be positive")
+    if not catalogue.product_ids or not catalogue.sku_ids:
+        raise ValueError("the catalogue has no product on sale")
+    rng = np.random.default_rng([seed, 0xCA7])
+    rhythm = daily_rhythm(params, first_day, days)
+    return World(
+        params=params,
+        seed=seed,
+        customers=customers,
+        merchant=merchant,
+        calendar=build_calendar(params, rhythm, first_day=first_day, utc_offset_seconds=utc_offset_seconds),
+        acquisition=build_acquisition(params, rhythm, has_outlets=any(outlets.supports_pickup)),
+        geography=build_geography(outlets),
+        catalogue=build_catalogue(params, catalogue, rng),
     )
 
 
@@ -707,26 +642,26 @@ def device_of(customer_ids: np.ndarray, params: m.SimulationParams) -> np.ndarra
     return np.minimum(np.searchsorted(shares * 10_000, x.astype(np.float64), side="right"), len(shares) - 1)
 
 
-def _id_hex(ids: np.ndarray, salt: int, rng: np.random.Generator, prefix: str) -> list[str]:
+def opaque_ids(ids: np.ndarray, salt: int, rng: np.random.Generator, prefix: str) -> list[str]:
     """Opaque unique strings: 16 hex digits of a bijection of the id, then 8 random ones."""
     mixed = ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt)
     tail = rng.integers(0, 2**32, len(ids), dtype=np.uint64)
-    return _prefixed(prefix, np.concatenate([_hex(mixed, 16), _hex(tail, 8)], axis=1))
+    return prefixed(prefix, np.concatenate([hex_chars(mixed, 16), hex_chars(tail, 8)], axis=1))
 
 
-def _campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.ndarray) -> tuple[Cat, Cat]:
+def campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.ndarray) -> tuple[Cat, Cat]:
     """Campaign names, and content ids for landing visits, from the source and the local day."""
     flight_len = 2 * max(world.params.ads_flight_days, 1)
     # Keys are small integers: find the distinct ones by counting rather than sorting.
-    key = np.where(src >= 0, src * world.days + np.maximum(day, 0), -1) + 1
+    key = np.where(src >= 0, src * world.calendar.days + np.maximum(day, 0), -1) + 1
     seen = np.bincount(key, minlength=1) > 0
     uniq = np.flatnonzero(seen) - 1
     inverse = (np.cumsum(seen) - 1)[key]
     names: list[str] = []
     contents: list[str] = []
     for k in uniq.tolist():
-        s, d = (ALL_SOURCES[k // world.days], k % world.days) if k >= 0 else ("", 0)
-        label = world.day_label[d]
+        s, d = (ALL_SOURCES[k // world.calendar.days], k % world.calendar.days) if k >= 0 else ("", 0)
+        label = world.calendar.day_label[d]
         names.append(
             {
                 m.ADS: f"广告投放-第{d // flight_len + 1}期",
@@ -743,22 +678,25 @@ def _campaign_vocab(world: World, src: np.ndarray, day: np.ndarray, content: np.
     return Cat(inverse, names), Cat(np.where(content, inverse, len(contents)), [*contents, ""])
 
 
-def _pick_products(
+def pick_products(
     world: World, rng: np.random.Generator, cats: np.ndarray, months: np.ndarray, situation: np.ndarray
 ) -> np.ndarray:
-    cum = world.product_cum[cats, months, situation]
+    """One product per line: in its category, weighted for the month and the situation."""
+    cum = world.catalogue.product_cum[cats, months, situation]
     k = np.minimum((cum < (rng.random(len(cats)) * cum[:, -1])[:, None]).sum(axis=1), cum.shape[1] - 1)
-    product = world.cat_products[cats, k]
+    product = world.catalogue.cat_products[cats, k]
     # A category whose products all weigh zero in this situation falls back to its first product.
-    return np.where(product < 0, world.cat_products[cats, 0], product)
+    return np.where(product < 0, world.catalogue.cat_products[cats, 0], product)
 
 
-def _pick_skus(world: World, rng: np.random.Generator, products: np.ndarray) -> np.ndarray:
-    cum = world.sku_cum[products]
+def pick_skus(world: World, rng: np.random.Generator, products: np.ndarray) -> np.ndarray:
+    """One SKU per product: the smallest size most often."""
+    cum = world.catalogue.sku_cum[products]
     k = np.minimum((cum < (rng.random(len(products)) * cum[:, -1])[:, None]).sum(axis=1), cum.shape[1] - 1)
-    return world.product_skus[products, k]
+    return world.catalogue.product_skus[products, k]
 
 
-def _campaign(world: World, src: np.ndarray, t: np.ndarray) -> list[str]:
-    names, _ = _campaign_vocab(world, src, world.day_of(t), np.zeros(len(src), bool))
+def campaign_names(world: World, src: np.ndarray, t: np.ndarray) -> list[str]:
+    """The campaign name of each (source, time), as ``campaign_vocab`` names it."""
+    names, _ = campaign_vocab(world, src, world.calendar.day_of(t), np.zeros(len(src), bool))
     return cast(list[str], names.take())

@@ -36,7 +36,7 @@ from django.db import connection, models, transaction
 from django.db.models.fields import NOT_PROVIDED
 
 from siyu.simulate.generator import Cat, Column, Table
-from siyu.simulate.world import _hex, _strings
+from siyu.simulate.world import hex_chars, strings_of
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def _sqlite_column(field: models.Field, value: Column, part: slice, n: int) -> A
         return itertools.repeat(int(value) if isinstance(value, bool) else value, n)
     chunk = value[part]
     if chunk.ndim == 2:  # UUIDs' bytes: Django keeps them as 32 hex digits on SQLite
-        return _strings(_hex(chunk, 32))
+        return strings_of(hex_chars(chunk, 32))
     if isinstance(field, models.BooleanField):
         return chunk.astype(np.int64).tolist()
     missing = chunk < 0
