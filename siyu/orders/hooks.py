@@ -6,40 +6,46 @@ The contract, step by step:
    the hooks it needs (the others do nothing), in its own ``hooks.py``, and registers one instance
    from its ``AppConfig.ready``: ``register(LoyaltyHooks(), order=10)``.
 2. The order services call the hooks by name, inside the transaction that made the change and after
-   the order's own rows are written: checkout's ``place_order`` calls ``order_placed``, payments'
-   ``_mark_paid`` ``order_paid``, lifecycle's ``cancel_order`` ``order_cancelled``, a refund
-   (after-sales' ``_complete_refund``, lifecycle's ``refund_and_close``) ``order_refunded`` and, once
-   everything is refunded, ``order_closed``.
+   the order's own rows are written: checkout's ``place_order`` calls ``order_placed``; payments'
+   ``record_payment_notice``, once the order is paid, ``order_paid``; lifecycle's ``cancel_order``
+   ``order_cancelled``; a refund (an after-sale approved or its goods returned, lifecycle's
+   ``refund_and_close``) ``order_refunded`` and, once everything is refunded, ``order_closed``.
 3. The registered hooks run one after the other in ascending ``order``. A hook writes its own rows
    in that same transaction (so a group forms exactly when its last member's payment commits, and a
    coupon comes back exactly when the order that used it is cancelled) and defers anything outside
    the database with ``transaction.on_commit``. A hook that raises rolls the whole change back,
    the order's own write included.
 
-The order, lowest first (``siyu/orders/tests/test_hooks.py`` holds it to this table)::
+The order, lowest first (``siyu/orders/tests/test_hooks.py`` holds the apps to it)::
 
-    10  loyalty    members/loyalty/hooks.py    paid: earn points and growth; cancelled: give spent
-                                               points back; refunded: take back what the refund undid
-    20  events     events/hooks.py             placed/paid/refunded: the order_created/order_paid/refund
-                                               behaviour events
-    30  values     audience/values/hooks.py    paid/refunded/closed: refresh the customer's value row
-                                               once the transaction commits
-    40  coupons    promotions/hooks.py         paid: use the order's coupons, issue first-order coupons;
-                                               cancelled: coupons and gift stock come back
-    50  flashsale  promotions/flashsale/hooks.py  paid: settle the quota; cancelled: release it;
-                                               closed: mark the units refunded
-    60  groupbuy   promotions/groupbuy/hooks.py   paid: count the member, form the team; cancelled:
-                                               free the seat; closed: the member is out
-    70  bargain    promotions/bargain/hooks.py    cancelled: the record may be bought again
-    80  campaigns  promotions/campaigns/hooks.py  paid: draw blind boxes, grant lottery chances;
-                                               cancelled: void the draws; closed: close them
-    90  presale    promotions/presale/hooks.py    paid/cancelled/refunded/closed: move the booking
+    10  loyalty     members/loyalty/hooks.py
+        paid: earn points and growth; cancelled: give spent points back; refunded: take back the
+        refunded share of what the order earned
+    20  events      events/hooks.py
+        placed/paid/refunded: the order_created/order_paid/refund behaviour events
+    30  values      audience/values/hooks.py
+        paid/refunded/closed: refresh the customer's value row once the transaction commits
+    40  coupons     promotions/hooks.py
+        paid: use the order's coupons, issue the first-order coupons; cancelled: the coupons and
+        the gift stock come back
+    50  flashsale   promotions/flashsale/hooks.py
+        paid: settle the quota; cancelled: release it; closed: mark the units refunded
+    60  groupbuy    promotions/groupbuy/hooks.py
+        paid: count the member, form the team; cancelled: free the seat; closed: the member is out
+    70  bargain     promotions/bargain/hooks.py
+        cancelled: the record may be bought again, the quota gets the unit back
+    80  campaigns   promotions/campaigns/hooks.py
+        paid: draw the blind boxes, grant lottery chances; cancelled: void the draws; closed: close them
+    90  presale     promotions/presale/hooks.py
+        paid/cancelled/refunded/closed: move the booking whose deposit or balance order it is
 
-Records of what happened come first (loyalty's ledgers, the behaviour events, the value refresh),
-then what the order took from promotions (coupons, gifts), then the playbooks in the order their
-apps are installed. A playbook's hook may settle other orders (a group that forms releases or
-refunds its members' orders), which runs their hooks inside this one; that is why the records of
-this order are written before any playbook runs.
+This is the order the signal receivers these hooks replaced ran in (their apps' order in
+``INSTALLED_APPS``), kept so every effect happens as before: the records of what happened first
+(ledgers, behaviour events, the value refresh), then what the order took from promotions (coupons,
+gifts), then the playbooks. A new app takes a free position and adds its line here. Mind that a
+playbook's hook may settle orders (a group that forms releases or refunds its members' orders),
+which runs those orders' hooks inside this one, this very order's included: a seat paid after its
+team failed is refunded and closed at once, so the hooks after the group buy's see it closed.
 """
 
 from __future__ import annotations
