@@ -12,10 +12,11 @@ For each such line checkout asks the registered provider of that ``kind``:
    activity's quota / seat / bargain atomically (conditional UPDATE or compare-and-set) and link it
    to the order. Refuse with a ``SiyuError``: the whole order rolls back.
 
-Everything after that (payment, cancellation, refund) reaches the provider through the order
-signals in ``siyu.orders.signals``; order lines carry ``activity_kind`` and ``activity_id`` so a
-receiver finds its own lines. A provider that holds an order back clears ``Order.hold_reason``
-with ``siyu.orders.services.lifecycle.release_hold`` (e.g. when the group forms).
+Everything after that (payment, cancellation, refund) reaches the activity through its app's order
+hooks (``siyu.orders.hooks.OrderHooks``, registered in the same ``AppConfig.ready``); order lines
+carry ``activity_kind`` and ``activity_id`` so a hook finds its own lines. A provider that holds an
+order back clears ``Order.hold_reason`` with ``siyu.orders.services.lifecycle.release_hold`` (e.g.
+when the group forms).
 """
 
 from __future__ import annotations

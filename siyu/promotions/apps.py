@@ -8,4 +8,8 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self) -> None:
-        from siyu.promotions.services import orders, triggers  # noqa: F401 - connect the signal receivers
+        from siyu.orders import hooks
+        from siyu.promotions.hooks import CouponHooks
+        from siyu.promotions.services import triggers  # noqa: F401 - connect the event and customer receivers
+
+        hooks.register(CouponHooks(), order=40)

@@ -9,5 +9,8 @@ class ValuesConfig(AppConfig):
 
     def ready(self) -> None:
         from siyu.audience.values import receivers
+        from siyu.audience.values.hooks import ValueHooks
+        from siyu.orders import hooks
 
+        hooks.register(ValueHooks(), order=30)
         receivers.connect()

@@ -4,7 +4,7 @@
 (see ``sql.py``) and stores what a refresh needs: the repurchase cycle it measured, the quintile
 cut points and the score sums. ``refresh_customers`` rewrites a few customers' rows against those
 stored figures, so its cost does not depend on the merchant's size; order payments and refunds
-(``receivers.py``) and event ingestion (``schedule_refresh``) call it after their transaction commits.
+(``hooks.py``) and event ingestion (``schedule_refresh``) call it after their transaction commits.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def refresh_customers(merchant_id: int, customer_ids: Iterable[int], *, now: dat
 def schedule_refresh(merchant_id: int, customer_ids: Iterable[int]) -> None:
     """Refresh these customers' value rows once the current transaction commits (in a task worker).
 
-    For callers that change what the models read: order payments and refunds (``receivers.py``),
+    For callers that change what the models read: order payments and refunds (``hooks.py``),
     and event ingestion (engagement, semi-private membership, contact hour). Deduplicated per
     transaction: however many calls a transaction makes (an order paid, its events, a batch of
     events), its commit enqueues one task per merchant with each customer once. Nothing is

@@ -8,6 +8,7 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Membership and points")
 
     def ready(self) -> None:
-        from siyu.members.loyalty import receivers
+        from siyu.members.loyalty.hooks import LoyaltyHooks
+        from siyu.orders import hooks
 
-        receivers.connect()
+        hooks.register(LoyaltyHooks(), order=10)

@@ -15,7 +15,7 @@ from siyu.core.errors import InvalidInput, NotFound
 from siyu.core.ids import create_numbered
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
-from siyu.orders import signals
+from siyu.orders import hooks
 from siyu.orders.errors import AfterSaleNotAllowed, AfterSaleOpen, RefundExceedsPaid
 from siyu.orders.models import (
     AfterSale,
@@ -280,10 +280,10 @@ def _complete_refund(after_sale: AfterSale, *, actor: Staff) -> None:
     order.refresh_from_db(fields=["refunded_amount"])
     AfterSale.machine.advance(after_sale, AfterSaleStatus.REFUNDED, stamp="refunded_at")
     log_event(order, "refunded", actor=actor, after_sale=after_sale.number, amount=after_sale.amount)
-    signals.order_refunded.send(sender=Order, order=order, amount=after_sale.amount, after_sale=after_sale)
+    hooks.order_refunded(order, amount=after_sale.amount, after_sale=after_sale)
     fully_refunded = not OrderLine.objects.filter(order=order, refunded_quantity__lt=F("quantity")).exists()
     if fully_refunded and order.status != OrderStatus.CLOSED:
         source = order.status
         Order.machine.advance(order, OrderStatus.CLOSED, stamp="closed_at")
         log_event(order, "closed", actor=actor, src=source, dst=OrderStatus.CLOSED)
-        signals.order_closed.send(sender=Order, order=order)
+        hooks.order_closed(order)

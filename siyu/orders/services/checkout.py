@@ -25,7 +25,7 @@ from siyu.events.ingest import CHANNELS
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.members.services import get_address
-from siyu.orders import signals
+from siyu.orders import hooks
 from siyu.orders.errors import (
     AddressRequired,
     EmptyCart,
@@ -433,7 +433,7 @@ def _create_order(
     if request.lines is None:  # checked-out rows leave the cart
         CartItem.objects.filter(customer=customer, sku_id__in=list(skus)).delete()
     log_event(order, "created", actor=customer, dst=order.status, payable=order.payable_amount)
-    signals.order_placed.send(sender=Order, order=order)
+    hooks.order_placed(order)
     from siyu.orders.tasks import schedule_expiry  # tasks import services; import here to avoid a cycle
 
     transaction.on_commit(partial(schedule_expiry, order.pk, order.expires_at))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
-from siyu.orders import signals
+from siyu.orders import hooks
 from siyu.orders.errors import OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services.timeline import SYSTEM, log_event, stock_outlet, stock_requests
@@ -60,7 +60,7 @@ def cancel_order(*, order: Order, actor: Staff | Customer | None, reason: str) -
         order_id=order.pk,
     )
     Payment.objects.filter(order=order, status=PaymentStatus.PENDING).update(status=PaymentStatus.CLOSED)
-    signals.order_cancelled.send(sender=Order, order=order)
+    hooks.order_cancelled(order)
     return order
 
 
@@ -357,6 +357,6 @@ def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order
         kind="refunded_and_closed",
         cancel_reason=reason[:64],
     )
-    signals.order_refunded.send(sender=Order, order=order, amount=amount, after_sale=None)
-    signals.order_closed.send(sender=Order, order=order)
+    hooks.order_refunded(order, amount=amount, after_sale=None)
+    hooks.order_closed(order)
     return order

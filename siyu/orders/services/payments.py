@@ -13,7 +13,7 @@ from siyu.core.errors import InvalidTransition, NotFound
 from siyu.core.ids import create_numbered, numeric_code
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
-from siyu.orders import signals
+from siyu.orders import hooks
 from siyu.orders.errors import AmountMismatch, GatewayError, OrderExpired
 from siyu.orders.gateways import get_gateway
 from siyu.orders.gateways.base import PaymentAction, PaymentNotice, PaymentRequest
@@ -161,7 +161,7 @@ def _mark_paid(order: Order, payment: Payment, notice: PaymentNotice) -> None:
         payment=payment.number,
         amount=payment.amount,
     )
-    signals.order_paid.send(sender=Order, order=order)
+    hooks.order_paid(order)
 
 
 def _free_pickup_code(order: Order) -> str:

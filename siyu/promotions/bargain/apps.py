@@ -8,13 +8,10 @@ class BargainConfig(AppConfig):
     verbose_name = _("Bargains")
 
     def ready(self) -> None:
-        from siyu.orders import signals
-        from siyu.orders.models import Order
+        from siyu.orders import hooks
         from siyu.promotions.activities import register
+        from siyu.promotions.bargain.hooks import BargainHooks
         from siyu.promotions.bargain.provider import BargainProvider
-        from siyu.promotions.bargain.services import records
 
         register(BargainProvider())
-        signals.order_cancelled.connect(
-            records.on_order_cancelled, sender=Order, dispatch_uid="bargain.cancelled"
-        )
+        hooks.register(BargainHooks(), order=70)

@@ -9,8 +9,9 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from siyu.catalog import carriers
+        from siyu.orders import hooks
         from siyu.promotions.activities import register
-        from siyu.promotions.campaigns import receivers
+        from siyu.promotions.campaigns.hooks import CampaignHooks
         from siyu.promotions.campaigns.models import DrawCampaign, DrawKind
         from siyu.promotions.campaigns.providers import BlindBoxProvider
 
@@ -22,4 +23,4 @@ class CampaignsConfig(AppConfig):
         from siyu.promotions.campaigns.services.common import sku_conflicts
 
         register_conflicts("campaigns", sku_conflicts)  # blind boxes and presales
-        receivers.connect()
+        hooks.register(CampaignHooks(), order=80)

@@ -2,7 +2,7 @@
 
 ``quote`` prices the box SKU at the campaign's box price; ``reserve`` takes the boxes from the
 campaign's quota with one conditional UPDATE and adds one pending draw per box to the order. The
-prizes are drawn when the order is paid (``receivers``); an unpaid order that is cancelled draws
+prizes are drawn when the order is paid (``hooks.py``); an unpaid order that is cancelled draws
 nothing and gives its boxes back.
 """
 

@@ -8,12 +8,13 @@ class FlashSaleConfig(AppConfig):
     verbose_name = _("Flash sales")
 
     def ready(self) -> None:
+        from siyu.orders import hooks
         from siyu.promotions import activities
-        from siyu.promotions.flashsale import receivers
+        from siyu.promotions.flashsale.hooks import FlashSaleHooks
         from siyu.promotions.flashsale.provider import provider
 
         activities.register(provider)
         from siyu.promotions.flashsale.services.manage import live_on_skus
 
         activities.register_conflicts("flashsale", live_on_skus)
-        receivers.connect()
+        hooks.register(FlashSaleHooks(), order=50)

@@ -8,18 +8,13 @@ class GroupBuyConfig(AppConfig):
     verbose_name = _("Group buys")
 
     def ready(self) -> None:
-        from siyu.orders import signals
-        from siyu.orders.models import Order
+        from siyu.orders import hooks
         from siyu.promotions.activities import register, register_conflicts
         from siyu.promotions.groupbuy.conflicts import live_on_skus
+        from siyu.promotions.groupbuy.hooks import GroupBuyHooks
         from siyu.promotions.groupbuy.provider import GroupBuyProvider
-        from siyu.promotions.groupbuy.services import teams
 
         register_conflicts("groupbuy", live_on_skus)  # group buys and bargains
 
         register(GroupBuyProvider())
-        signals.order_paid.connect(teams.on_order_paid, sender=Order, dispatch_uid="groupbuy.paid")
-        signals.order_cancelled.connect(
-            teams.on_order_cancelled, sender=Order, dispatch_uid="groupbuy.cancelled"
-        )
-        signals.order_closed.connect(teams.on_order_closed, sender=Order, dispatch_uid="groupbuy.closed")
+        hooks.register(GroupBuyHooks(), order=60)

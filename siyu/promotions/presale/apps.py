@@ -9,12 +9,13 @@ class PresaleConfig(AppConfig):
 
     def ready(self) -> None:
         from siyu.catalog import carriers
+        from siyu.orders import hooks
         from siyu.promotions.activities import register
-        from siyu.promotions.presale import receivers
+        from siyu.promotions.presale.hooks import PresaleHooks
         from siyu.promotions.presale.models import Presale
         from siyu.promotions.presale.providers import BalanceProvider, DepositProvider
 
         carriers.register("presale", lambda: Presale.objects.values("deposit_sku_id"))
         register(DepositProvider())
         register(BalanceProvider())
-        receivers.connect()
+        hooks.register(PresaleHooks(), order=90)

@@ -1,5 +1,6 @@
 """Use cases of the promotions app. Checkout calls ``record_order_promotions``; staff and customers
-call the coupon and promotion services; the order signals reach ``receivers``."""
+call the coupon and promotion services; the order hooks (``siyu/promotions/hooks.py``) use and
+return an order's coupons."""
 
 from siyu.promotions.services.coupons import (
     claim_coupon,

@@ -2,8 +2,9 @@
 
 ``record_order_promotions`` runs in checkout's transaction: it locks the chosen coupons
 (compare-and-set, so a coupon used on five concurrent orders is used once), takes gift stock
-(conditional UPDATE) and books one ``Redemption`` per rule and line. The receivers below react to
-the order's later life: payment uses the coupons, cancellation returns them.
+(conditional UPDATE) and books one ``Redemption`` per rule and line. The order's later life reaches
+the functions below through ``siyu/promotions/hooks.py``: payment uses the coupons, cancellation
+returns them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.db.models import F
-from django.dispatch import receiver
 from django.utils import timezone
 
 from siyu.events.models import EventKind
 from siyu.events.services import record_server_event
-from siyu.orders import signals
 from siyu.orders.models import Order, OrderStatus
 from siyu.promotions import engine as e
 from siyu.promotions.errors import CouponUnavailable, GiftOutOfStock
@@ -97,8 +96,9 @@ def record_order_promotions(*, order: Order, quote: Quote) -> None:
     Redemption.objects.bulk_create(rows)
 
 
-@receiver(signals.order_paid, dispatch_uid="promotions.order_paid")
-def _use_coupons(sender, order: Order, **kwargs) -> None:
+def use_coupons(order: Order) -> None:
+    """The order was paid: its locked coupons are used; a customer's first paid order issues the
+    first-order coupons."""
     now = timezone.now()
     used = list(
         Coupon.objects.filter(order=order, status=CouponStatus.LOCKED).values_list("pk", "template_id")
@@ -127,8 +127,7 @@ def _use_coupons(sender, order: Order, **kwargs) -> None:
         issue_for_trigger(customer=order.customer, trigger=CouponTrigger.FIRST_ORDER)
 
 
-@receiver(signals.order_cancelled, dispatch_uid="promotions.order_cancelled")
-def _return_coupons(sender, order: Order, **kwargs) -> None:
+def return_coupons(order: Order) -> None:
     """An unpaid order was cancelled: its coupons come back, its gifts go back on the shelf."""
     Coupon.objects.filter(order=order, status=CouponStatus.LOCKED).update(
         status=CouponStatus.UNUSED, order=None

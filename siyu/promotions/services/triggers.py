@@ -1,6 +1,6 @@
 """Coupons that go out by themselves: on registration, on following the official account, on sharing.
 
-The first paid order's coupons go out from the order-paid receiver (``services/orders.py``).
+The first paid order's coupons go out from the order-paid hook (``services/orders.py:use_coupons``).
 Follow and share arrive as behaviour events: ``record_events`` sends ``events_stored`` with the
 events it stored (a replayed duplicate is not among them, and its bulk insert sends no
 ``post_save``), in its transaction. A customer gets each trigger's coupon once

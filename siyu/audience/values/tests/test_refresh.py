@@ -14,7 +14,7 @@ from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelSettings, ValueModelState
 from siyu.audience.values.tests.build import Shop, fixed_now
 from siyu.audience.values.tests.test_models import build_eight
-from siyu.orders import signals
+from siyu.orders import hooks
 from siyu.orders.models import Order, OrderStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
@@ -139,14 +139,21 @@ def test_refresh_ignores_another_merchants_customers(shop):
     assert services.refresh_customers(shop.merchant.pk, [], now=shop.now) == 0
 
 
-@pytest.mark.parametrize("signal", ["order_paid", "order_refunded", "order_closed"])
-def test_order_signals_refresh_the_customer_after_commit(shop, signal, django_capture_on_commit_callbacks):
+RUN_HOOKS = {
+    "order_paid": hooks.order_paid,
+    "order_refunded": lambda order: hooks.order_refunded(order, amount=0, after_sale=None),
+    "order_closed": hooks.order_closed,
+}
+
+
+@pytest.mark.parametrize("hook", sorted(RUN_HOOKS))
+def test_order_hooks_refresh_the_customer_after_commit(shop, hook, django_capture_on_commit_callbacks):
     build_eight(shop)
     services.recompute_merchant(shop.merchant.pk, now=shop.now)
     buyer = shop.customer("new buyer")
     order = shop.order(buyer, 1)  # before the real now, which the refresh task uses
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        getattr(signals, signal).send(sender=Order, order=order, amount=0, after_sale=None)
+        RUN_HOOKS[hook](order)
     assert not CustomerValue.objects.filter(customer=buyer).exists()  # nothing before the commit
     mine = [c for c in callbacks if c.__qualname__ == "_Pending.flush"]
     assert len(mine) == 1

@@ -92,7 +92,7 @@ class Movement:
 
 def credit_points(move: Movement, points: int, *, expires_at: datetime | None) -> PointsEntry | None:
     """Add ``points`` as a lot expiring at ``expires_at``. None when there is nothing to add or the
-    key was already written (a replayed signal or task)."""
+    key was already written (a replayed order hook or task)."""
     if points <= 0 or _taken(PointsEntry, move.merchant_id, move.key):
         return None
     membership = ensure_membership(merchant_id=move.merchant_id, customer_id=move.customer_id, now=move.now)

@@ -2,8 +2,8 @@
 payment, and what a cancellation or refund gives back or takes back.
 
 All of it runs inside the order's own transaction (checkout calls ``redeem_for_order``; the
-receivers in ``siyu.members.loyalty.receivers`` call the rest), and every write is keyed by the
-order, so a replayed signal writes nothing twice. Refunds work on cumulative totals: after each
+order hooks in ``siyu.members.loyalty.hooks`` call the rest), and every write is keyed by the
+order, so a replayed hook writes nothing twice. Refunds work on cumulative totals: after each
 refund the order's entries are brought to ``share x what the order earned`` (the share refunded
 so far), so partial refunds add up exactly and the last one takes the exact rest.
 """

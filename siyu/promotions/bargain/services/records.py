@@ -217,10 +217,10 @@ def reserve_record(*, customer: Customer, ref: ActivityRef, order: Order, sku: S
         raise BargainSoldOut(detail={"quota": record.bargain.quota})
 
 
-# ---- order signal receivers and the expiry sweep ------------------------------------------------
+# ---- the order hook and the expiry sweep --------------------------------------------------------
 
 
-def on_order_cancelled(sender, order: Order, **kwargs) -> None:
+def on_order_cancelled(order: Order) -> None:
     """The bargain's order was cancelled unpaid: the record may be bought again until its deadline,
     and the quota gets the unit back."""
     record = BargainRecord.objects.filter(order_id=order.pk, status=RecordStatus.ORDERED).first()

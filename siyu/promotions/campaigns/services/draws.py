@@ -153,7 +153,7 @@ def void_lapsed_chances(*, now: datetime | None = None, batch: int = 1000) -> in
     return Draw.objects.filter(pk__in=ids, status=DrawStatus.PENDING).update(status=DrawStatus.VOID)
 
 
-# ---- order lifecycle (called by the receivers) ---------------------------------------------------
+# ---- order lifecycle (called by the order hooks) -------------------------------------------------
 
 
 def _order_draws(order, *, status: str) -> list[Draw]:

@@ -1,7 +1,7 @@
 """Teams (团): opening and joining through checkout, and what each member's order does to its team.
 
 Locks are taken order -> team, the way the payment path takes them (the payment locks the order,
-then its ``order_paid`` receiver locks the team), so a payment, a cancellation and a join of the
+then its ``on_paid`` order hook locks the team), so a payment, a cancellation and a join of the
 same team queue up instead of deadlocking. The expiry sweep only fails a team once no member is
 still paying (``seats_taken == paid_count``), and refunds its members in transactions of their own
 after the team's has committed, so it never holds a team while waiting for an order.
@@ -308,14 +308,14 @@ def join_team(
     return TeamMember.objects.select_related("team").get(order=order)
 
 
-# ---- what members' orders do to their team (order signal receivers) -----------------------------
+# ---- what members' orders do to their team (called by the group buy's order hooks) -------------
 
 
 def _locked_team(team_id: int) -> Team:
     return Team.objects.select_for_update(of=("self",)).select_related("group_buy").get(pk=team_id)
 
 
-def on_order_paid(sender, order: Order, **kwargs) -> None:
+def on_order_paid(order: Order) -> None:
     """A member paid: count it; the leader's payment opens the team to others, the last one forms it."""
     member = TeamMember.objects.filter(order_id=order.pk).first()
     if member is None or member.status != MemberStatus.PENDING:
@@ -338,7 +338,7 @@ def on_order_paid(sender, order: Order, **kwargs) -> None:
         form_team(team)
 
 
-def on_order_cancelled(sender, order: Order, **kwargs) -> None:
+def on_order_cancelled(order: Order) -> None:
     """An unpaid member's order was cancelled (e.g. payment timeout): free the seat. A team whose
     leader never paid is over."""
     member = TeamMember.objects.filter(order_id=order.pk).first()
@@ -356,7 +356,7 @@ def on_order_cancelled(sender, order: Order, **kwargs) -> None:
         team.save(update_fields=["seats_taken"])
 
 
-def on_order_closed(sender, order: Order, **kwargs) -> None:
+def on_order_closed(order: Order) -> None:
     """A paid member's order was refunded in full: the member is out; a team still forming gets the
     seat back."""
     member = TeamMember.objects.filter(order_id=order.pk).first()

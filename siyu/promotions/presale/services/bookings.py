@@ -50,7 +50,7 @@ def _release(booking: PresaleBooking) -> None:
 
 
 def _refund_deposit(booking: PresaleBooking, reason: str) -> None:
-    """Give the deposit back: the booking first (so the refund signal sees it refunded), then the order."""
+    """Give the deposit back: the booking first (so the refund's hook sees it refunded), then the order."""
     source = booking.status
     PresaleBooking.machine.advance(booking, B.REFUNDED, stamp="closed_at")
     if source != B.COMPLETED:
@@ -74,7 +74,7 @@ def cancel_booking(*, customer: Customer, booking_id: int) -> PresaleBooking:
     return booking
 
 
-# ---- the order lifecycle (called by the receivers, inside the order's transaction) ------------------
+# ---- the order lifecycle (called by the order hooks, inside the order's transaction) ----------------
 
 
 def on_paid(order: Order) -> None:
@@ -175,7 +175,7 @@ def _settle_deposit_order(booking: PresaleBooking, reason: str) -> None:
 def _cancel_unpaid(order: Order | None) -> None:
     if order is None:
         return
-    with contextlib.suppress(InvalidTransition):  # paid or cancelled meanwhile: its signal moved the booking
+    with contextlib.suppress(InvalidTransition):  # paid or cancelled meanwhile: its hook moved the booking
         lifecycle.cancel_order(order=order, actor=None, reason="presale_cancelled")
 
 
