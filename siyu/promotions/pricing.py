@@ -1,11 +1,13 @@
-"""Assemble a pricing request from the database: the customer, the promotions and coupons in force.
+"""Assemble a pricing request from the database: the customer, the lines, the promotions and coupons in force.
 
-Checkout calls ``build_request``; the engine (``siyu.promotions.engine``) does the arithmetic.
-Everything here is reads, batched: promotions in one query, the SKUs they name in one, the
-customer's coupons in one, their limits' usage in one. A rule aimed at segments or tags names them
-by id (``audience.segments``/``audience.tags``: ``["12"]``); when any rule in force does, the
-customer's memberships of just those are read once per pricing call: their tags in one query,
-the segments in two (the segments' rules, then one EXISTS per segment over the customer's row).
+Checkout asks ``pricing_request`` once and hands what it returns to the engine
+(``siyu.promotions.engine``), which does the arithmetic. Everything here is reads, batched:
+promotions in one query, the SKUs they name in one, the cart's SKUs in one, the customer's coupons
+in one, their limits' usage in one; the membership programme comes whole from
+``siyu.members.loyalty.benefits``. A rule aimed at segments or tags names them by id
+(``audience.segments``/``audience.tags``: ``["12"]``); when any rule in force does, the customer's
+memberships of just those are read once per pricing call: their tags in one query, the segments in
+two (the segments' rules, then one EXISTS per segment over the customer's row).
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
-from siyu.catalog.models import Sku
+from siyu.catalog import carriers
+from siyu.catalog.errors import ProductNotOnSale
+from siyu.catalog.models import Category, ProductStatus, Sku
+from siyu.core.errors import InvalidInput, NotFound
 from siyu.members.loyalty import benefits
 from siyu.members.loyalty.models import Membership
 from siyu.members.models import Customer
 from siyu.orders.models import OrderStatus
 from siyu.promotions import engine as e
+from siyu.promotions.activities import ActivityQuote, ActivityRef, get_provider
 from siyu.promotions.models import (
     Coupon,
     CouponStatus,
@@ -47,7 +54,7 @@ class RuleBook:
     rows: Mapping[str, Promotion]
     skus: Mapping[int, Sku]  # SKUs the rules name: gifts, add-on items
     policy: PricingPolicy | None = None
-    loyalty: benefits.Program | None = None  # the membership programme: tiers, points policy
+    loyalty: benefits.Program | None = None  # the membership programme: tier rules, points policy
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,158 @@ class Wallet:
         return tuple(coupon_rule(c) for c in self.coupons.values())
 
 
+class RequestedLine(Protocol):
+    """A line the customer asked for (checkout's ``LineRequest``): units of a SKU, perhaps
+    through an activity."""
+
+    @property
+    def sku_id(self) -> int: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+    @property
+    def activity(self) -> ActivityRef | None: ...
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    """The engine's request for a prospective order and the rows behind it, for checkout to
+    price, snapshot and reserve."""
+
+    request: e.PricingRequest
+    skus: dict[int, Sku]  # every SKU the order may carry: the lines', gifts and add-on items
+    activities: dict[str, tuple[ActivityRef, ActivityQuote]]  # by engine rule id
+    book: RuleBook
+    wallet: Wallet
+
+
+def pricing_request(
+    *,
+    customer: Customer,
+    lines: Sequence[RequestedLine],
+    pickup: bool,
+    coupon_ids: tuple[int, ...] | None,
+    add_ons: Mapping[int, int],
+    points: int,
+    now: datetime,
+) -> PricingContext:
+    """Everything the engine needs to price ``lines`` for ``customer``, read in one pass.
+
+    ``lines`` are validated and merged already (one row per SKU and activity). ``coupon_ids=None``
+    lets the engine choose the best coupons, ``()`` uses none; ``add_ons`` maps an add-on
+    promotion's id to the units picked (加价购); ``points`` is the most the customer will spend
+    (0: none). Refuses an add-on that is not in force, a SKU that is unknown or off sale, a
+    carrier bought as ordinary goods and an activity that does not cover its line's units.
+    """
+    merchant = customer.merchant
+    book = live_promotions(merchant.pk, now)
+    unknown = sorted(pid for pid in add_ons if f"promotion:{pid}" not in book.rows)
+    if unknown:
+        raise NotFound(detail={"add_ons": unknown})
+    cart_ids = {line.sku_id for line in lines}
+    skus = {**book.skus, **_load_skus(merchant.pk, cart_ids, for_sale=cart_ids)}
+    carriers.refuse_ordinary_purchase(merchant.pk, [line.sku_id for line in lines if line.activity is None])
+    activities = _activity_quotes(customer, lines, skus, now)
+    paths = _category_paths(merchant.pk)
+    units: dict[int, int] = {}
+    for line in lines:
+        units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
+    coupons = wallet(customer, now, include=coupon_ids or ())
+    floor, limits = policies(book)
+    request = e.PricingRequest(
+        lines=tuple(_cart_line(skus[sku_id], qty, paths) for sku_id, qty in sorted(units.items())),
+        now=now,
+        customer=customer_context(customer, book, points_wanted=points),
+        promotions=book.rules + tuple(q.rule for _ref, q in activities.values()),
+        coupons=coupons.engine_coupons(),
+        coupon_ids=None if coupon_ids is None else tuple(f"coupon:{i}" for i in coupon_ids),
+        coupon_limits=limits,
+        add_ons={f"promotion:{pid}": qty for pid, qty in add_ons.items()},
+        shipping=e.ShippingPolicy(
+            fee=merchant.shipping_fee if _ships(lines, activities) else 0,
+            free_threshold=merchant.free_shipping_threshold,
+            pickup=pickup,
+        ),
+        floor=floor,
+        use_points=points > 0,
+        points=book.loyalty.points if book.loyalty is not None else e.PointsPolicy(),
+    )
+    return PricingContext(request=request, skus=skus, activities=activities, book=book, wallet=coupons)
+
+
+def _load_skus(merchant_id: int, ids: set[int], *, for_sale: set[int]) -> dict[int, Sku]:
+    skus = {
+        s.pk: s
+        for s in Sku.objects.for_merchant(merchant_id)
+        .select_related("product")
+        .prefetch_related("product__role_rows")
+        .filter(pk__in=ids)
+    }
+    missing = sorted(ids - set(skus))
+    if missing:
+        raise NotFound(detail={"sku_ids": missing})
+    for sku_id in sorted(for_sale):
+        sku = skus[sku_id]
+        if not sku.is_active or sku.product.status != ProductStatus.ON_SALE:
+            raise ProductNotOnSale(detail={"sku_id": sku.pk})
+    return skus
+
+
+def _activity_quotes(
+    customer: Customer, lines: Sequence[RequestedLine], skus: dict[int, Sku], now: datetime
+) -> dict[str, tuple[ActivityRef, ActivityQuote]]:
+    quotes: dict[str, tuple[ActivityRef, ActivityQuote]] = {}
+    for line in lines:
+        if line.activity is None:
+            continue
+        ref = line.activity
+        q = get_provider(ref.kind).quote(
+            customer=customer, ref=ref, sku=skus[line.sku_id], quantity=line.quantity, now=now
+        )
+        if q.rule.id != ref.rule_id or q.rule.sku_id != line.sku_id or q.rule.quantity != line.quantity:
+            raise InvalidInput(
+                detail={"activity": ref.rule_id, "reason": "the activity does not cover these units"}
+            )
+        quotes[ref.rule_id] = (ref, q)
+    return quotes
+
+
+def _ships(lines: Sequence[RequestedLine], activities: dict[str, tuple[ActivityRef, ActivityQuote]]) -> bool:
+    """Whether anything in the order is shipped: an order of presale deposits only pays no shipping
+    (the goods ship with the balance order, which pays it)."""
+    return any(line.activity is None or activities[line.activity.rule_id][1].ships for line in lines)
+
+
+def _category_paths(merchant_id: int) -> dict[int, tuple[int, ...]]:
+    parents = dict(Category.objects.for_merchant(merchant_id).values_list("id", "parent_id"))
+    paths: dict[int, tuple[int, ...]] = {}
+    for cid in parents:
+        chain: list[int] = []
+        node = parents.get(cid)
+        while node is not None and node not in chain and len(chain) < 10:
+            chain.append(node)
+            node = parents.get(node)
+        paths[cid] = tuple(chain)
+    return paths
+
+
+def _cart_line(sku: Sku, quantity: int, paths: dict[int, tuple[int, ...]]) -> e.CartLine:
+    category_id = sku.product.category_id
+    return e.CartLine(
+        sku_id=sku.pk,
+        product_id=sku.product_id,
+        quantity=quantity,
+        unit_price=sku.price,
+        cost=sku.cost,
+        category_id=category_id,
+        category_path=paths.get(category_id, ()) if category_id is not None else (),
+        roles=tuple(r.role for r in sku.product.role_rows.all()),
+    )
+
+
 def live_promotions(merchant_id: int, now: datetime) -> RuleBook:
+    """The merchant's promotions in force at ``now``, with the membership programme's tier rules."""
     rows = list(
         Promotion.objects.for_merchant(merchant_id)
         .filter(status=PromotionStatus.ACTIVE)
@@ -83,7 +241,8 @@ def live_promotions(merchant_id: int, now: datetime) -> RuleBook:
     rules = tuple(promotion_rule(r, gift_stock=stock.get(r.pk, {}), skus=skus) for r in rows)
     policy = PricingPolicy.objects.for_merchant(merchant_id).first()
     loyalty = benefits.load_program(merchant_id)
-    rules += benefits.tier_rules(loyalty)  # tier discount and free shipping, keyed by the tier's code
+    if loyalty is not None:
+        rules += loyalty.rules
     return RuleBook(rules=rules, rows={r.rule_id: r for r in rows}, skus=skus, policy=policy, loyalty=loyalty)
 
 
@@ -115,7 +274,7 @@ def customer_context(
     tier, balance = None, 0
     if book.loyalty is not None:
         row = Membership.objects.filter(customer=customer).values_list("tier__code", "points_balance").first()
-        tier, balance = row if row is not None else (benefits.entry_tier_code(book.loyalty), 0)
+        tier, balance = row if row is not None else (book.loyalty.entry_tier, 0)
     if points_wanted is not None:
         balance = min(balance, max(points_wanted, 0))
     segments, tags = audience_memberships(customer, book)
@@ -167,11 +326,6 @@ def audience_memberships(customer: Customer, book: RuleBook) -> tuple[frozenset[
         found = Customer.objects.filter(pk=customer.pk).values(**checks).first() or {}
         segments = frozenset(name.removeprefix("segment_") for name, member in found.items() if member)
     return segments, tags
-
-
-def points_policy(book: RuleBook) -> e.PointsPolicy:
-    """The merchant's 积分抵扣 rules (the engine's defaults when there is no programme)."""
-    return benefits.points_policy(book.loyalty)
 
 
 def wallet(customer: Customer, now: datetime, *, include: Sequence[int] = ()) -> Wallet:

@@ -1,9 +1,10 @@
-"""Tier benefits as the pricing engine's rules, and the merchant's points policy.
+"""The membership programme as pricing reads it: tier benefits as engine rules, the points policy.
 
-``siyu.promotions.pricing`` loads a ``Program`` with the promotions in force and adds these rules:
+``siyu.promotions.pricing`` loads a ``Program`` with the promotions in force and adds its rules:
 a tier's discount is a ``MemberPrice`` rate keyed by the tier's code (so it competes with the
 merchant's own member-price and limited-time promotions for the line: the better one wins), and
 free shipping is a ``FreeShipping`` rule with no threshold whose audience is the tiers that have it.
+Everything pricing needs is worked out here, once, when the programme is loaded.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ TIER_SHIPPING_RULE = "loyalty:tier_shipping"
 class Program:
     """A merchant's membership programme as pricing needs it."""
 
-    settings: LoyaltySettings
-    tiers: tuple[MemberTier, ...]
+    rules: tuple[e.Promotion, ...]  # tier discount and free shipping, keyed by the tier's code
+    points: e.PointsPolicy  # 积分抵扣
+    entry_tier: str | None  # the tier of a customer with no membership row yet
 
 
 def load_program(merchant_id: int) -> Program | None:
@@ -30,12 +32,13 @@ def load_program(merchant_id: int) -> Program | None:
     settings = LoyaltySettings.objects.for_merchant(merchant_id).filter(enabled=True).first()
     if settings is None:
         return None
-    return Program(settings, tuple(MemberTier.objects.for_merchant(merchant_id).order_by("rank")))
+    tiers = list(MemberTier.objects.for_merchant(merchant_id).order_by("rank"))
+    return Program(rules=_tier_rules(tiers), points=_points_policy(settings), entry_tier=_entry_tier(tiers))
 
 
-def entry_tier_code(program: Program) -> str | None:
-    """The tier of a customer with no membership row yet: the one that growth 0 reaches."""
-    reached = [t for t in program.tiers if t.growth_threshold == 0]
+def _entry_tier(tiers: list[MemberTier]) -> str | None:
+    """The tier that growth 0 reaches."""
+    reached = [t for t in tiers if t.growth_threshold == 0]
     return reached[-1].code if reached else None
 
 
@@ -43,11 +46,9 @@ def _title(tiers: list[MemberTier]) -> str:
     return "/".join(t.name for t in tiers)[:60]
 
 
-def tier_rules(program: Program | None) -> tuple[e.Promotion, ...]:
-    if program is None:
-        return ()
+def _tier_rules(tiers: list[MemberTier]) -> tuple[e.Promotion, ...]:
     rules: list[e.Promotion] = []
-    discounted = [t for t in program.tiers if t.discount_bp < FULL_RATE]
+    discounted = [t for t in tiers if t.discount_bp < FULL_RATE]
     if discounted:
         rules.append(
             e.MemberPrice(
@@ -56,7 +57,7 @@ def tier_rules(program: Program | None) -> tuple[e.Promotion, ...]:
                 tier_rate_bp={t.code: t.discount_bp for t in discounted},
             )
         )
-    free = [t for t in program.tiers if t.free_shipping]
+    free = [t for t in tiers if t.free_shipping]
     if free:
         rules.append(
             e.FreeShipping(
@@ -69,13 +70,10 @@ def tier_rules(program: Program | None) -> tuple[e.Promotion, ...]:
     return tuple(rules)
 
 
-def points_policy(program: Program | None) -> e.PointsPolicy:
+def _points_policy(settings: LoyaltySettings) -> e.PointsPolicy:
     """积分抵扣 as the engine reads it: how many points pay ¥1, the most share, the step."""
-    if program is None:
-        return e.PointsPolicy()
-    s = program.settings
     return e.PointsPolicy(
-        points_per_yuan=s.redeem_points_per_yuan,
-        max_share_bp=s.redeem_max_share_bp,
-        step_fen=s.redeem_step_fen,
+        points_per_yuan=settings.redeem_points_per_yuan,
+        max_share_bp=settings.redeem_max_share_bp,
+        step_fen=settings.redeem_step_fen,
     )

@@ -1,8 +1,10 @@
 """Checkout: price the lines, create the order with snapshots, reserve stock, all or nothing.
 
-Prices come from the promotions engine (``siyu.promotions.engine``, docs/pricing.md) with the
-merchant's promotions in force and the customer's coupons; activity lines (秒杀, 拼团, 砍价 ...)
-are priced and reserved by their providers (``siyu.promotions.activities``).
+Prices come from the promotions engine (``siyu.promotions.engine``, docs/pricing.md): checkout asks
+``siyu.promotions.pricing.pricing_request`` once for the engine's request (the merchant's promotions
+in force, the customer's coupons, tier benefits and points, the activity lines' prices) and prices
+it; activity lines (秒杀, 拼团, 砍价 ...) are priced and reserved by their providers
+(``siyu.promotions.activities``).
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from siyu.catalog import carriers
-from siyu.catalog.errors import ProductNotOnSale
-from siyu.catalog.models import Category, ProductStatus, Sku
+from siyu.catalog.models import Sku
 from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
 from siyu.core.ids import create_numbered, fingerprint
 from siyu.events.attribution import order_source
@@ -182,24 +182,6 @@ def _validate_lines(lines: list[LineRequest]) -> list[LineRequest]:
     ]
 
 
-def _load_skus(merchant_id: int, ids: set[int], *, for_sale: set[int]) -> dict[int, Sku]:
-    skus = {
-        s.pk: s
-        for s in Sku.objects.for_merchant(merchant_id)
-        .select_related("product")
-        .prefetch_related("product__role_rows")
-        .filter(pk__in=ids)
-    }
-    missing = sorted(ids - set(skus))
-    if missing:
-        raise NotFound(detail={"sku_ids": missing})
-    for sku_id in sorted(for_sale):
-        sku = skus[sku_id]
-        if not sku.is_active or sku.product.status != ProductStatus.ON_SALE:
-            raise ProductNotOnSale(detail={"sku_id": sku.pk})
-    return skus
-
-
 def _pickup_outlet(customer: Customer, request: CheckoutRequest) -> Outlet | None:
     if request.fulfilment == Fulfilment.DELIVERY:
         return None
@@ -220,58 +202,6 @@ def cart_lines(customer: Customer) -> list[LineRequest]:
     return [LineRequest(sku_id, qty) for sku_id, qty in rows.values_list("sku_id", "quantity")]
 
 
-def _category_paths(merchant_id: int) -> dict[int, tuple[int, ...]]:
-    parents = dict(Category.objects.for_merchant(merchant_id).values_list("id", "parent_id"))
-    paths: dict[int, tuple[int, ...]] = {}
-    for cid in parents:
-        chain: list[int] = []
-        node = parents.get(cid)
-        while node is not None and node not in chain and len(chain) < 10:
-            chain.append(node)
-            node = parents.get(node)
-        paths[cid] = tuple(chain)
-    return paths
-
-
-def _cart_line(sku: Sku, quantity: int, paths: dict[int, tuple[int, ...]]) -> e.CartLine:
-    category_id = sku.product.category_id
-    return e.CartLine(
-        sku_id=sku.pk,
-        product_id=sku.product_id,
-        quantity=quantity,
-        unit_price=sku.price,
-        cost=sku.cost,
-        category_id=category_id,
-        category_path=paths.get(category_id, ()) if category_id is not None else (),
-        roles=tuple(r.role for r in sku.product.role_rows.all()),
-    )
-
-
-def _activity_quotes(
-    customer: Customer, lines: list[LineRequest], skus: dict[int, Sku], now
-) -> dict[str, tuple[ActivityRef, ActivityQuote]]:
-    quotes: dict[str, tuple[ActivityRef, ActivityQuote]] = {}
-    for line in lines:
-        if line.activity is None:
-            continue
-        ref = line.activity
-        q = get_provider(ref.kind).quote(
-            customer=customer, ref=ref, sku=skus[line.sku_id], quantity=line.quantity, now=now
-        )
-        if q.rule.id != ref.rule_id or q.rule.sku_id != line.sku_id or q.rule.quantity != line.quantity:
-            raise InvalidInput(
-                detail={"activity": ref.rule_id, "reason": "the activity does not cover these units"}
-            )
-        quotes[ref.rule_id] = (ref, q)
-    return quotes
-
-
-def _ships(lines: list[LineRequest], activities: dict[str, tuple[ActivityRef, ActivityQuote]]) -> bool:
-    """Whether anything in the order is shipped: an order of presale deposits only pays no shipping
-    (the goods ship with the balance order, which pays it)."""
-    return any(line.activity is None or activities[line.activity.rule_id][1].ships for line in lines)
-
-
 def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Quote, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown).
 
@@ -282,48 +212,29 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
     if request.address_id is not None:
         get_address(customer, request.address_id)
     lines = _validate_lines(cart_lines(customer) if request.lines is None else request.lines)
-    merchant = customer.merchant
-    book = promo.live_promotions(merchant.pk, now)
-    unknown = sorted(pid for pid in request.add_ons if f"promotion:{pid}" not in book.rows)
-    if unknown:
-        raise NotFound(detail={"add_ons": unknown})
-    cart_ids = {line.sku_id for line in lines}
-    skus = {**book.skus, **_load_skus(merchant.pk, cart_ids, for_sale=cart_ids)}
-    carriers.refuse_ordinary_purchase(merchant.pk, [line.sku_id for line in lines if line.activity is None])
-    activities = _activity_quotes(customer, lines, skus, now)
-    paths = _category_paths(merchant.pk)
-    units: dict[int, int] = {}
-    for line in lines:
-        units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
-    wanted = tuple(request.coupon_ids) if request.coupon_ids is not None else ()
-    wallet = promo.wallet(customer, now, include=wanted)
-    floor, limits = promo.policies(book)
-    request_ = e.PricingRequest(
-        lines=tuple(_cart_line(skus[sku_id], qty, paths) for sku_id, qty in sorted(units.items())),
+    pricing = promo.pricing_request(
+        customer=customer,
+        lines=lines,
+        pickup=request.fulfilment == Fulfilment.PICKUP,
+        coupon_ids=request.coupon_ids,
+        add_ons=request.add_ons,
+        points=request.points,
         now=now,
-        customer=promo.customer_context(customer, book, points_wanted=request.points),
-        promotions=book.rules + tuple(q.rule for _ref, q in activities.values()),
-        coupons=wallet.engine_coupons(),
-        coupon_ids=None if request.coupon_ids is None else tuple(f"coupon:{i}" for i in request.coupon_ids),
-        coupon_limits=limits,
-        add_ons={f"promotion:{pid}": qty for pid, qty in request.add_ons.items()},
-        shipping=e.ShippingPolicy(
-            fee=merchant.shipping_fee if _ships(lines, activities) else 0,
-            free_threshold=merchant.free_shipping_threshold,
-            pickup=request.fulfilment == Fulfilment.PICKUP,
-        ),
-        floor=floor,
-        use_points=request.points > 0,
-        points=promo.points_policy(book),
     )
     try:
-        result = e.price(request_)
+        result = e.price(pricing.request)
     except e.PricingInputError as exc:
         raise InvalidInput(detail={"pricing": str(exc)}) from exc
-    priced = Quote(result=result, skus=skus, activities=activities, book=book, wallet=wallet)
+    priced = Quote(
+        result=result,
+        skus=pricing.skus,
+        activities=pricing.activities,
+        book=pricing.book,
+        wallet=pricing.wallet,
+    )
     if priced.goods_amount > MAX_ORDER_FEN:
         raise OrderTooLarge(detail={"goods_amount": priced.goods_amount, "max": MAX_ORDER_FEN})
-    return priced, skus
+    return priced, pricing.skus
 
 
 def _replay(customer: Customer, idempotency_key: str, payload_fp: str) -> Order | None:
