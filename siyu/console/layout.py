@@ -50,7 +50,9 @@ def render_page(
 def wants_fragment(request: HttpRequest) -> bool:
     """An htmx swap asks for the page's fragment; a history restore still wants the whole page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def back_url(request: HttpRequest, default: str) -> str:
