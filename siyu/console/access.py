@@ -61,14 +61,16 @@ def can(staff: Staff, perm: Perm) -> bool:
     return staff.is_active and perm in ROLE_PERMISSIONS.get(staff.role, frozenset())
 
 
-def render_refusal(request: HttpRequest, exc: SiyuError, *, module: str = "") -> HttpResponse:
+def render_refusal(request: ConsoleRequest, exc: SiyuError, *, module: str = "") -> HttpResponse:
     """The console page for a refused request, with the error's own HTTP status."""
     from siyu.console.layout import layout_context  # the layout needs the navigation, which needs can()
 
-    context: dict[str, Any] = {"message": str(exc.text), "code": exc.code, "detail": exc.detail}
-    staff = getattr(request, "staff", None)
-    if staff is not None:
-        context = {**layout_context(request, staff, module), **context}
+    context: dict[str, Any] = {
+        **layout_context(request, request.staff, module),
+        "message": str(exc.text),
+        "code": exc.code,
+        "detail": exc.detail,
+    }
     return render(request, "console/error.html", context, status=exc.status)
 
 
