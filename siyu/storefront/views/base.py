@@ -166,6 +166,8 @@ def error_page(request: ShopPageRequest, exc: SiyuError) -> HttpResponse:
     return page(request, "storefront/error.html", {"error": exc}, status=exc.status)
 
 
+# What a view takes: the overloads type a login=True view's shop as a SignedInShop, and mypy refuses
+# a public view that asks for one.
 P = ParamSpec("P")
 ShopView = Callable[Concatenate[ShopPageRequest, Shop, P], HttpResponse]
 SignedInShopView = Callable[Concatenate[ShopPageRequest, SignedInShop, P], HttpResponse]
