@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.validators import slug_re
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
@@ -76,7 +78,7 @@ class StaffBearer(HttpBearer):
         staff = staff_for_token(token)
         if staff is None:
             return None
-        request.staff = staff  # type: ignore[attr-defined]
+        cast(StaffRequest, request).staff = staff  # from here on the request is a StaffRequest
         request.token_digest = token_digest(token)  # type: ignore[attr-defined]  # which of my tokens
         return staff
 
@@ -97,7 +99,7 @@ class StaffSession(SessionAuth):
         staff = qs.order_by("id").first()
         if staff is None:
             return None
-        request.staff = staff  # type: ignore[attr-defined]
+        cast(StaffRequest, request).staff = staff  # from here on the request is a StaffRequest
         return staff
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
@@ -61,41 +61,53 @@ def can(staff: Staff, perm: Perm) -> bool:
     return staff.is_active and perm in ROLE_PERMISSIONS.get(staff.role, frozenset())
 
 
-def render_refusal(request: HttpRequest, exc: SiyuError, *, module: str = "") -> HttpResponse:
+def render_refusal(request: ConsoleRequest, exc: SiyuError, *, module: str = "") -> HttpResponse:
     """The console page for a refused request, with the error's own HTTP status."""
     from siyu.console.layout import layout_context  # the layout needs the navigation, which needs can()
 
-    context: dict[str, Any] = {"message": str(exc.text), "code": exc.code, "detail": exc.detail}
-    staff = getattr(request, "staff", None)
-    if staff is not None:
-        context = {**layout_context(request, staff, module), **context}
+    context: dict[str, Any] = {
+        **layout_context(request, request.staff, module),
+        "message": str(exc.text),
+        "code": exc.code,
+        "detail": exc.detail,
+    }
     return render(request, "console/error.html", context, status=exc.status)
 
 
-View = Callable[..., HttpResponse]
+P = ParamSpec("P")
 
 
-def console_view(perm: Perm | None = None, *, module: str = "") -> Callable[[View], View]:
+def console_view(
+    perm: Perm | None = None, *, module: str = ""
+) -> Callable[
+    [Callable[Concatenate[ConsoleRequest, P], HttpResponse]],
+    Callable[Concatenate[HttpRequest, P], HttpResponse],
+]:
     """Decorate a console view: log-in required, ``perm`` required, errors rendered.
 
+    The view is handed a ``ConsoleRequest``: ``request.staff`` is set, so the view reads it typed.
     ``module`` names the navigation entry the page belongs to (highlighted on error pages too).
     """
 
-    def decorate(view: View) -> View:
+    def decorate(
+        view: Callable[Concatenate[ConsoleRequest, P], HttpResponse],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             staff = current_staff(request)
             if staff is None:
                 return redirect_to_login(request.get_full_path(), login_url=reverse("console:login"))
-            request.staff = staff  # type: ignore[attr-defined]
+            # The one place a request becomes a ConsoleRequest: from here on it carries its staff.
+            console_request = cast(ConsoleRequest, request)
+            console_request.staff = staff
             # render() runs inside, so templates show times in the merchant's own timezone.
             with timezone.override(ZoneInfo(staff.merchant.timezone)):
                 try:
                     if perm is not None:
                         require(staff, perm)
-                    return view(request, *args, **kwargs)
+                    return view(console_request, *args, **kwargs)
                 except SiyuError as exc:
-                    return render_refusal(request, exc, module=module)
+                    return render_refusal(console_request, exc, module=module)
 
         return wrapper
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from siyu.console.access import SESSION_MERCHANT, can
+from siyu.console.access import SESSION_MERCHANT, ConsoleRequest, can
 from siyu.console.navigation import navigation
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
@@ -32,15 +32,14 @@ def layout_context(request: HttpRequest, staff: Staff, module: str) -> dict[str,
 
 
 def render_page(
-    request: HttpRequest,
+    request: ConsoleRequest,
     template: str,
     context: dict[str, Any] | None = None,
     *,
     module: str,
     status: int = 200,
 ) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    full = layout_context(request, staff, module)
+    full = layout_context(request, request.staff, module)
     full.update(context or {})
     response = render(request, template, full, status=status)
     # The same URL answers htmx with a fragment and a browser with the page: caches must tell them apart.
@@ -51,7 +50,9 @@ def render_page(
 def wants_fragment(request: HttpRequest) -> bool:
     """An htmx swap asks for the page's fragment; a history restore still wants the whole page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def back_url(request: HttpRequest, default: str) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from siyu.console.access import SESSION_MERCHANT, console_view, current_staff, staff_roles
+from siyu.console.access import SESSION_MERCHANT, ConsoleRequest, console_view, current_staff, staff_roles
 from siyu.console.errors import LoginFailed, NoConsoleAccess
 from siyu.console.forms import LoginForm
 from siyu.console.layout import SESSION_MERCHANTS
@@ -77,9 +77,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @console_view()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ConsoleRequest) -> HttpResponse:
     """The console's start: the first page the staff member's role may open."""
-    url = home_url(request.staff)  # type: ignore[attr-defined]
+    url = home_url(request.staff)
     if url is None:
         raise NoConsoleAccess()
     return HttpResponseRedirect(url)
@@ -87,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @console_view()
-def switch_merchant(request: HttpRequest) -> HttpResponse:
+def switch_merchant(request: ConsoleRequest) -> HttpResponse:
     """Work on another merchant the same person is staff at."""
     merchant_id = request.POST.get("merchant_id", "")
     roles = {s.merchant_id: s for s in staff_roles(request.user)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from siyu.audience import services as audience
 from siyu.audience.errors import InvalidRule
 from siyu.audience.models import GuideNote, NoteKind
 from siyu.audience.services.tags import MAX_BULK_IDS
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import cleaned
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.selectors import customer_data as data
@@ -42,9 +42,9 @@ from siyu.tenancy.permissions import Perm
 
 
 def _tags_page(
-    request: HttpRequest, *, error: SiyuError | None = None, status: int = 200, **forms: Any
+    request: ConsoleRequest, *, error: SiyuError | None = None, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     groups = data.tag_groups_with_counts(staff.merchant_id)
     group_choices = [(row.group.pk, row.group.name) for row in groups]
     context = {
@@ -60,21 +60,21 @@ def _tags_page(
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def tags_page(request: HttpRequest) -> HttpResponse:
+def tags_page(request: ConsoleRequest) -> HttpResponse:
     # The eight default families are made the first time a merchant looks (as the admin API does).
-    audience.seed_default_tag_groups(merchant_id=request.staff.merchant_id)  # type: ignore[attr-defined]
+    audience.seed_default_tag_groups(merchant_id=request.staff.merchant_id)
     return _tags_page(request)
 
 
-def _done(request: HttpRequest, text: str) -> HttpResponse:
+def _done(request: ConsoleRequest, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("console:customer_tags")
 
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_group_create(request: HttpRequest) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def tag_group_create(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = TagGroupForm(request.POST)
     try:
         fields = cleaned(form)
@@ -86,8 +86,8 @@ def tag_group_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def tag_group_rename(request: ConsoleRequest, group_id: int) -> HttpResponse:
+    staff = request.staff
     try:
         name = cleaned(RenameForm(request.POST))["name"]
         group = audience.update_tag_group(staff=staff, group_id=group_id, name=name)
@@ -98,9 +98,9 @@ def tag_group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
+def tag_group_delete(request: ConsoleRequest, group_id: int) -> HttpResponse:
     try:
-        audience.delete_tag_group(staff=request.staff, group_id=group_id)  # type: ignore[attr-defined]
+        audience.delete_tag_group(staff=request.staff, group_id=group_id)
     except SiyuError as exc:
         return _tags_page(request, error=exc, status=exc.status)
     return _done(request, _("The tag group was deleted."))
@@ -108,8 +108,8 @@ def tag_group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_create(request: HttpRequest) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def tag_create(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     groups = [(row.group.pk, row.group.name) for row in data.tag_groups_with_counts(staff.merchant_id)]
     form = TagForm(request.POST, groups=groups)
     try:
@@ -122,8 +122,8 @@ def tag_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def tag_rename(request: ConsoleRequest, tag_id: int) -> HttpResponse:
+    staff = request.staff
     try:
         name = cleaned(RenameForm(request.POST))["name"]
         tag = audience.update_tag(staff=staff, tag_id=tag_id, name=name)
@@ -134,9 +134,9 @@ def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_delete(request: ConsoleRequest, tag_id: int) -> HttpResponse:
     try:
-        audience.delete_tag(staff=request.staff, tag_id=tag_id)  # type: ignore[attr-defined]
+        audience.delete_tag(staff=request.staff, tag_id=tag_id)
     except SiyuError as exc:
         return _tags_page(request, error=exc, status=exc.status)
     return _done(request, _("The tag was deleted."))
@@ -154,9 +154,9 @@ def _ruleless_tags(groups: list[data.GroupRow]) -> list[tuple[int, str]]:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_rule_create(request: HttpRequest) -> HttpResponse:
+def tag_rule_create(request: ConsoleRequest) -> HttpResponse:
     """A new automatic rule; it runs with the next periodic job, or now with "run now"."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     form = TagRuleForm(request.POST, tags=_ruleless_tags(data.tag_groups_with_counts(staff.merchant_id)))
     try:
         fields = cleaned(form)
@@ -170,10 +170,10 @@ def tag_rule_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def tag_rule_delete(request: ConsoleRequest, rule_id: int) -> HttpResponse:
     """Delete a rule and the tags it set (nothing keeps them true any more)."""
     try:
-        removed = audience.delete_tag_rule(staff=request.staff, rule_id=rule_id)  # type: ignore[attr-defined]
+        removed = audience.delete_tag_rule(staff=request.staff, rule_id=rule_id)
     except SiyuError as exc:
         return _tags_page(request, error=exc, status=exc.status)
     return _done(request, _("The rule was deleted and its tag taken off %(n)d customers.") % {"n": removed})
@@ -181,10 +181,10 @@ def tag_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def tag_rule_run(request: HttpRequest, rule_id: int) -> HttpResponse:
+def tag_rule_run(request: ConsoleRequest, rule_id: int) -> HttpResponse:
     """Run one automatic tag rule now, for every customer of the merchant (even while it is paused)."""
     try:
-        result = audience.run_tag_rule(staff=request.staff, rule_id=rule_id)  # type: ignore[attr-defined]
+        result = audience.run_tag_rule(staff=request.staff, rule_id=rule_id)
     except SiyuError as exc:
         return _tags_page(request, error=exc, status=exc.status)
     text = _("The rule ran: %(added)d customers tagged, %(removed)d untagged, %(matched)d carry the tag.")
@@ -196,12 +196,12 @@ def tag_rule_run(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def tag_options(request: HttpRequest) -> HttpResponse:
+def tag_options(request: ConsoleRequest) -> HttpResponse:
     """The ``<option>``s of a tag picker, loaded into the customer list's selects after the page.
 
     ``?manual=1`` leaves out automatic tags (for tagging by hand); ``?selected=`` marks one.
     """
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     selected = request.GET.get("selected", "")
     context = {
         "options": data.tag_options(staff.merchant_id, manual_only=request.GET.get("manual") == "1"),
@@ -231,10 +231,10 @@ def _filtered_ids(staff: Staff, filter_query: str) -> list[int]:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def bulk_tag(request: HttpRequest) -> HttpResponse:
+def bulk_tag(request: ConsoleRequest) -> HttpResponse:
     """Add or remove a tag on the ticked customers, or on every customer the current filter finds:
     one audience service call (one statement and one audit row), all or nothing."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     form = BulkTagForm(request.POST)
     filter_query = request.POST.get("filter", "")[:1000]
     try:
@@ -255,8 +255,8 @@ def bulk_tag(request: HttpRequest) -> HttpResponse:
 # ---- the customer 360 page's customer data -----------------------------------------------------------
 
 
-def _panel(request: HttpRequest, customer_id: int, *, error: SiyuError | None = None) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def _panel(request: ConsoleRequest, customer_id: int, *, error: SiyuError | None = None) -> HttpResponse:
+    staff = request.staff
     view = data.customer_data(staff.merchant_id, customer_id)
     if view is None:
         raise NotFound(detail={"customer_id": customer_id})
@@ -273,9 +273,9 @@ def _panel(request: HttpRequest, customer_id: int, *, error: SiyuError | None = 
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_note_add(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """A guide records a 1:1 consultation; back to the customer page (the note shows in its panel)."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     try:
         profile.add_note(
             staff=staff,
@@ -294,13 +294,15 @@ def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def customer_data_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_data_panel(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """The value model, tags, membership and coupons of one customer (loaded into the 360 page)."""
     return _panel(request, customer_id)
 
 
-def _customer_tags(request: HttpRequest, customer_id: int, *, error: SiyuError | None = None) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def _customer_tags(
+    request: ConsoleRequest, customer_id: int, *, error: SiyuError | None = None
+) -> HttpResponse:
+    staff = request.staff
     found = data.customer_tag_rows(staff.merchant_id, customer_id)
     if found is None:
         raise NotFound(detail={"customer_id": customer_id})
@@ -317,9 +319,9 @@ def _customer_tags(request: HttpRequest, customer_id: int, *, error: SiyuError |
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def customer_tag_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_tag_add(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """Tag one customer by hand (htmx swaps the tag list in place)."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     try:
         tag_id = cleaned(TagPickForm(request.POST))["tag_id"]
         audience.tag_customers(staff=staff, tag_id=tag_id, customer_ids=[customer_id])
@@ -332,8 +334,8 @@ def customer_tag_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def customer_tag_remove(request: HttpRequest, customer_id: int, tag_id: int) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def customer_tag_remove(request: ConsoleRequest, customer_id: int, tag_id: int) -> HttpResponse:
+    staff = request.staff
     try:
         audience.untag_customers(staff=staff, tag_id=tag_id, customer_ids=[customer_id])
     except NotFound:
@@ -348,9 +350,9 @@ def customer_tag_remove(request: HttpRequest, customer_id: int, tag_id: int) -> 
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def values_page(request: HttpRequest) -> HttpResponse:
+def values_page(request: ConsoleRequest) -> HttpResponse:
     """Customers per RFM class, lifecycle stage, value tier and ladder rung, with bar charts."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     dist = data.value_distribution(staff.merchant_id)
     charts = {
         "rfm": _bars(dist["rfm_classes"]),

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +21,7 @@ from siyu.audience import services as audience
 from siyu.audience.errors import DuplicateName, InvalidRule
 from siyu.audience.models import Segment
 from siyu.audience.rules import spec
-from siyu.console.access import can, console_view
+from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import cleaned
 from siyu.console.layout import render_page
 from siyu.console.paging import page_of
@@ -35,7 +35,6 @@ from siyu.console.views.customer_forms import (
 )
 from siyu.core.errors import SiyuError
 from siyu.promotions.errors import CouponQuantityShort
-from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 
 EXAMPLE_RULE = '{"all": []}'
@@ -43,20 +42,20 @@ EXAMPLE_RULE = '{"all": []}'
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def segment_list_page(request: HttpRequest) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def segment_list_page(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     context = {"page": page_of(request, data.segments(staff.merchant_id))}
     return render_page(request, "console/customers/segments.html", context, module="customers")
 
 
 def _builder_page(
-    request: HttpRequest,
+    request: ConsoleRequest,
     form: SegmentForm,
     *,
     segment: Segment | None = None,
     error: SiyuError | None = None,
 ) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     rule_text = form["rule"].value() or EXAMPLE_RULE
     context = {
         "form": form,
@@ -74,9 +73,9 @@ def _builder_page(
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def segment_create(request: HttpRequest) -> HttpResponse:
+def segment_create(request: ConsoleRequest) -> HttpResponse:
     """The segment builder: conditions (or JSON), a live count, then save as dynamic or static."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     form = SegmentForm(request.POST if request.method == "POST" else None, initial=_starting_rule(request))
     if request.method == "GET" or not form.is_valid():
         return _builder_page(request, form)
@@ -95,9 +94,9 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_edit(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     """Rename a segment or (dynamic only) change its rule; a static segment keeps its members."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     segment = audience_selectors.get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
     initial = {"name": segment.name, "description": segment.description, "rule": _json(segment.rule)}
     form = SegmentEditForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -112,7 +111,7 @@ def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
     return redirect("console:segment", segment_id=segment.pk)
 
 
-def _starting_rule(request: HttpRequest) -> dict[str, str]:
+def _starting_rule(request: ConsoleRequest) -> dict[str, str]:
     """A builder opened from a distribution (``?rfm_class=important_value``) starts with that class."""
     for key in ("rfm_class", "lifecycle_stage", "value_tier"):
         value = request.GET.get(key, "")
@@ -139,10 +138,10 @@ def _json(rule: Any) -> str:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def segment_preview(request: HttpRequest) -> HttpResponse:
+def segment_preview(request: ConsoleRequest) -> HttpResponse:
     """The live count: how many customers the posted rule matches now and the newest ten, or the
     rule's first problem with its JSON path (400). Nothing is saved."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     context: dict[str, Any] = {}
     status = 200
     try:
@@ -168,9 +167,9 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, segment_id: int, *, error: SiyuError | None = None, **forms: Any
+    request: ConsoleRequest, segment_id: int, *, error: SiyuError | None = None, **forms: Any
 ) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     segment = audience_selectors.get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
     members = page_of(request, audience_selectors.segment_customers(segment))
     show = audience.phone_visible(staff)
@@ -198,16 +197,16 @@ def _detail(
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def segment_page(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_page(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     """A segment and its members now (dynamic: the rule evaluated now), 20 a page."""
     return _detail(request, segment_id)
 
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_export(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     """The members as CSV, streamed (phones masked unless the reader may edit customers); audited."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     segment = audience.start_export(staff=staff, segment_id=segment_id)
     response = StreamingHttpResponse(
         audience.csv_lines(staff=staff, segment=segment), content_type="text/csv; charset=utf-8"
@@ -218,9 +217,9 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def segment_snapshot(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_snapshot(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     """Freeze who is in the segment now as a new static segment."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     try:
         snapshot = audience.snapshot_segment(staff=staff, segment_id=segment_id)
     except SiyuError as exc:
@@ -237,9 +236,9 @@ def segment_snapshot(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CUSTOMERS_EDIT, module="customers")
-def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_delete(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     try:
-        audience.delete_segment(staff=request.staff, segment_id=segment_id)  # type: ignore[attr-defined]
+        audience.delete_segment(staff=request.staff, segment_id=segment_id)
     except SiyuError as exc:
         if exc.status == 404:
             raise
@@ -250,10 +249,10 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="customers")
-def segment_issue(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_issue(request: ConsoleRequest, segment_id: int) -> HttpResponse:
     """定向发券: one coupon of the chosen template to every member of the segment, all or nothing;
     when too few are left, the page offers the first N members instead (or cancel)."""
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     segment = audience_selectors.get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
     form = SegmentIssueForm(request.POST, templates=data.coupon_template_choices(staff.merchant_id))
     try:

@@ -5,10 +5,10 @@ Tags, segments and value models have their own pages (views/customer_data.py, cu
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.views.decorators.http import require_GET
 
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import cleaned
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
@@ -19,10 +19,10 @@ from siyu.tenancy.permissions import Perm
 
 
 def customer_list_response(
-    request: HttpRequest, query: QueryDict, *, error: SiyuError | None = None, status: int = 200
+    request: ConsoleRequest, query: QueryDict, *, error: SiyuError | None = None, status: int = 200
 ) -> HttpResponse:
     """The list for the filter in ``query`` (a page, or its table for htmx), with a refusal if any."""
-    merchant = request.staff.merchant  # type: ignore[attr-defined]
+    merchant = request.staff.merchant
     form = CustomerListForm(query)
     data = cleaned(form)
     page = page_of(request, customer_list(merchant, CustomerFilters(**data)))
@@ -45,14 +45,14 @@ def customer_list_response(
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def customer_list_page(request: HttpRequest) -> HttpResponse:
+def customer_list_page(request: ConsoleRequest) -> HttpResponse:
     return customer_list_response(request, request.GET)
 
 
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
-def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
-    view = customer_360(request.staff.merchant, customer_id)  # type: ignore[attr-defined]
+def customer_page(request: ConsoleRequest, customer_id: int) -> HttpResponse:
+    view = customer_360(request.staff.merchant, customer_id)
     if view is None:
         raise NotFound(detail={"customer_id": customer_id})
     return render_page(request, "console/customers/detail.html", {"view": view}, module="customers")

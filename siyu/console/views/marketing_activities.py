@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from siyu.console.access import can, console_view
+from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import _blank, apply_refusal, cleaned
 from siyu.console.forms_activities import ActivityForm
 from siyu.console.layout import render_page, wants_fragment
@@ -44,11 +44,11 @@ def _filter_form(playbook: Playbook, data: Any) -> Any:
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def activities_page(request: HttpRequest) -> HttpResponse:
+def activities_page(request: ConsoleRequest) -> HttpResponse:
     """Every playbook with how many of its activities run, are paused, ended: one query each."""
     from django.db.models import Count
 
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     rows = []
     for playbook in PLAYBOOKS.values():
         model = playbook.rows(staff.merchant_id).model
@@ -65,9 +65,9 @@ def activities_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def activity_list_page(request: HttpRequest, playbook: str) -> HttpResponse:
+def activity_list_page(request: ConsoleRequest, playbook: str) -> HttpResponse:
     """One playbook's activities, newest first, each with participants, orders, GMV and discount cost."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     book = PLAYBOOKS[playbook]
     form = _filter_form(book, request.GET)
     data = cleaned(form)
@@ -111,9 +111,9 @@ def _facts(book: Playbook, row: Any) -> list[tuple[Any, Any, str]]:
 
 
 def _detail(
-    request: HttpRequest, book: Playbook, activity_id: int, *, error: SiyuError | None = None
+    request: ConsoleRequest, book: Playbook, activity_id: int, *, error: SiyuError | None = None
 ) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     row = _row(book, staff.merchant_id, activity_id)
     stats = book.stats(row)
     context = {
@@ -133,15 +133,15 @@ def _detail(
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def activity_page(request: HttpRequest, playbook: str, activity_id: int) -> HttpResponse:
+def activity_page(request: ConsoleRequest, playbook: str, activity_id: int) -> HttpResponse:
     return _detail(request, PLAYBOOKS[playbook], activity_id)
 
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def activity_action(request: HttpRequest, playbook: str, activity_id: int, action: str) -> HttpResponse:
+def activity_action(request: ConsoleRequest, playbook: str, activity_id: int, action: str) -> HttpResponse:
     """Publish, pause, resume, end (or cancel a presale) through the playbook's own service."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     book = PLAYBOOKS[playbook]
     row = _row(book, staff.merchant_id, activity_id)
     if action not in book.actions:
@@ -158,8 +158,8 @@ def activity_action(request: HttpRequest, playbook: str, activity_id: int, actio
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def activity_create(request: HttpRequest, playbook: str) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def activity_create(request: ConsoleRequest, playbook: str) -> HttpResponse:
+    staff = request.staff
     book = PLAYBOOKS[playbook]
     form: ActivityForm = book.form(request.POST if request.method == "POST" else None)
     form.lookup = lambda codes: sku_ids_by_code(staff.merchant_id, codes)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from siyu.catalog.models import Category
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal, cleaned
 from siyu.console.forms_marketing import (
     CodesForm,
@@ -51,8 +51,8 @@ def _template(staff: Staff, template_id: int) -> CouponTemplate:
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def coupon_list_page(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def coupon_list_page(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = CouponFilterForm(request.GET)
     data = cleaned(form)
     filters = MarketingFilters(q=data["q"], status=data["status"], kind=data["kind"])
@@ -68,7 +68,10 @@ def coupon_list_page(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, form: CouponTemplateForm, template: CouponTemplate | None, error: SiyuError | None
+    request: ConsoleRequest,
+    form: CouponTemplateForm,
+    template: CouponTemplate | None,
+    error: SiyuError | None,
 ) -> HttpResponse:
     context = {"form": form, "template": template, "error": error}
     status = error.status if error else (400 if form.is_bound and form.errors else 200)
@@ -77,8 +80,8 @@ def _form_page(
     )
 
 
-def _bound(request: HttpRequest, template: CouponTemplate | None) -> CouponTemplateForm:
-    staff = request.staff  # type: ignore[attr-defined]
+def _bound(request: ConsoleRequest, template: CouponTemplate | None) -> CouponTemplateForm:
+    staff = request.staff
     locked = bool(template and template.issued)
     initial: dict[str, Any] = {}
     if template is not None:
@@ -96,9 +99,9 @@ def _bound(request: HttpRequest, template: CouponTemplate | None) -> CouponTempl
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def coupon_create(request: HttpRequest) -> HttpResponse:
+def coupon_create(request: ConsoleRequest) -> HttpResponse:
     """A new coupon template: every field the service accepts; its refusals become form errors."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     form = _bound(request, None)
     if request.method == "GET" or not form.is_valid():
         return _form_page(request, form, None, None)
@@ -113,9 +116,9 @@ def coupon_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def coupon_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+def coupon_edit(request: ConsoleRequest, template_id: int) -> HttpResponse:
     """Change a template: sends only what changed; once issued, what a coupon gives stays fixed."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     template = _template(staff, template_id)
     form = _bound(request, template)
     if request.method == "GET" or not form.is_valid():
@@ -133,9 +136,9 @@ def coupon_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, template_id: int, *, error: SiyuError | None = None, **forms: Any
+    request: ConsoleRequest, template_id: int, *, error: SiyuError | None = None, **forms: Any
 ) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     template = _template(staff, template_id)
     codes = CouponCode.objects.for_merchant(staff.merchant_id).filter(template=template).order_by("-id")
     stats = promotion_selectors.template_stats(template)
@@ -158,15 +161,15 @@ def _detail(
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def coupon_page(request: HttpRequest, template_id: int) -> HttpResponse:
+def coupon_page(request: ConsoleRequest, template_id: int) -> HttpResponse:
     return _detail(request, template_id)
 
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def coupon_status(request: HttpRequest, template_id: int) -> HttpResponse:
+def coupon_status(request: ConsoleRequest, template_id: int) -> HttpResponse:
     """Pause, resume or end: the service keeps an ended coupon ended."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     template = _template(staff, template_id)
     try:
         status = cleaned(StatusForm(request.POST))["status"]
@@ -185,9 +188,9 @@ def _status_label(status: str) -> str:
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def coupon_codes(request: HttpRequest, template_id: int) -> HttpResponse:
+def coupon_codes(request: ConsoleRequest, template_id: int) -> HttpResponse:
     """Generate codes: one shared code (given or generated), or N single-use codes."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     template = _template(staff, template_id)
     form = CodesForm(request.POST)
     try:
@@ -205,9 +208,9 @@ def coupon_codes(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def coupon_issue(request: HttpRequest, template_id: int) -> HttpResponse:
+def coupon_issue(request: ConsoleRequest, template_id: int) -> HttpResponse:
     """定向发券: one coupon to each listed customer; all or nothing on the quantity left."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     template = _template(staff, template_id)
     form = IssueForm(request.POST)
     try:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal, cleaned
 from siyu.console.forms_marketing import (
     PROMOTION_FORMS,
@@ -49,8 +49,8 @@ def _promotion(staff: Staff, promotion_id: int) -> Promotion:
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def promotion_list_page(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def promotion_list_page(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = PromotionFilterForm(request.GET)
     data = cleaned(form)
     filters = MarketingFilters(q=data["q"], status=data["status"], kind=data["kind"])
@@ -68,8 +68,8 @@ def promotion_list_page(request: HttpRequest) -> HttpResponse:
     return render_page(request, template, context, module="marketing")
 
 
-def _bound(request: HttpRequest, kind: str, row: Promotion | None) -> PromotionForm:
-    staff = request.staff  # type: ignore[attr-defined]
+def _bound(request: ConsoleRequest, kind: str, row: Promotion | None) -> PromotionForm:
+    staff = request.staff
     form_class = PROMOTION_FORMS[kind]
     initial: dict[str, Any] = {}
     if row is not None:
@@ -88,7 +88,7 @@ def _bound(request: HttpRequest, kind: str, row: Promotion | None) -> PromotionF
 
 
 def _form_page(
-    request: HttpRequest, form: PromotionForm, kind: str, row: Promotion | None, error: SiyuError | None
+    request: ConsoleRequest, form: PromotionForm, kind: str, row: Promotion | None, error: SiyuError | None
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -106,9 +106,9 @@ def _form_page(
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def promotion_create(request: HttpRequest) -> HttpResponse:
+def promotion_create(request: ConsoleRequest) -> HttpResponse:
     """A new promotion of the kind chosen (``?kind=``), with that kind's config form."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     kind = request.GET.get("kind") or request.POST.get("kind") or PromotionKind.TIERED
     if kind not in PROMOTION_FORMS:
         raise InvalidInput(detail={"kind": kind})
@@ -128,8 +128,8 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def promotion_edit(request: ConsoleRequest, promotion_id: int) -> HttpResponse:
+    staff = request.staff
     row = _promotion(staff, promotion_id)
     form = _bound(request, row.kind, row)
     if request.method == "GET" or not form.is_valid():
@@ -145,8 +145,8 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
     return redirect("console:promotion", promotion_id=row.pk)
 
 
-def _detail(request: HttpRequest, promotion_id: int, *, error: SiyuError | None = None) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def _detail(request: ConsoleRequest, promotion_id: int, *, error: SiyuError | None = None) -> HttpResponse:
+    staff = request.staff
     row = _promotion(staff, promotion_id)
     ids = referenced_sku_ids(row) | set((row.scope or {}).get("sku_ids", []))
     context = {
@@ -166,14 +166,14 @@ def _detail(request: HttpRequest, promotion_id: int, *, error: SiyuError | None 
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def promotion_page(request: HttpRequest, promotion_id: int) -> HttpResponse:
+def promotion_page(request: ConsoleRequest, promotion_id: int) -> HttpResponse:
     return _detail(request, promotion_id)
 
 
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
-def promotion_status(request: HttpRequest, promotion_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def promotion_status(request: ConsoleRequest, promotion_id: int) -> HttpResponse:
+    staff = request.staff
     row = _promotion(staff, promotion_id)
     try:
         status = cleaned(StatusForm(request.POST))["status"]
@@ -187,9 +187,9 @@ def promotion_status(request: HttpRequest, promotion_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def pricing_policy_page(request: HttpRequest) -> HttpResponse:
+def pricing_policy_page(request: ConsoleRequest) -> HttpResponse:
     """The floor no stack of promotions breaks, and how many coupons an order takes."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     policy = PricingPolicy.objects.for_merchant(staff.merchant_id).first() or PricingPolicy()
     initial = {
         "floor_min_cost": policy.floor_min_cost_bp,

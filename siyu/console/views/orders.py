@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import AfterSaleFilterForm, OrderFilterForm, PickupForm, ReviewForm, ShipForm, cleaned
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
@@ -36,7 +36,7 @@ from siyu.tenancy.permissions import Perm
 
 @require_GET
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def order_list_page(request: HttpRequest) -> HttpResponse:
+def order_list_page(request: ConsoleRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET)
     data = cleaned(form)
     filters = OrderFilters(
@@ -47,20 +47,20 @@ def order_list_page(request: HttpRequest) -> HttpResponse:
         created_to=data["created_to"],
         customer_id=data["customer"],
     )
-    page = page_of(request, order_list(request.staff, filters))  # type: ignore[attr-defined]
+    page = page_of(request, order_list(request.staff, filters))
     template = "console/orders/_table.html" if wants_fragment(request) else "console/orders/list.html"
     return render_page(request, template, {"form": form, "page": page, "swap": True}, module="orders")
 
 
 def _detail(
-    request: HttpRequest,
+    request: ConsoleRequest,
     order_id: int,
     *,
     ship_form: ShipForm | None = None,
     error: SiyuError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     order = order_detail(staff, order_id)
     if order is None:
         raise NotFound(detail={"order_id": order_id})
@@ -80,14 +80,14 @@ def _detail(
 
 @require_GET
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def order_detail_page(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_detail_page(request: ConsoleRequest, order_id: int) -> HttpResponse:
     return _detail(request, order_id)
 
 
 @require_POST
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def ship(request: HttpRequest, order_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def ship(request: ConsoleRequest, order_id: int) -> HttpResponse:
+    staff = request.staff
     if order_detail(staff, order_id) is None:
         raise NotFound(detail={"order_id": order_id})
     form = ShipForm(request.POST)
@@ -108,8 +108,8 @@ def ship(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def cancel(request: ConsoleRequest, order_id: int) -> HttpResponse:
+    staff = request.staff
     order = order_detail(staff, order_id)
     if order is None:
         raise NotFound(detail={"order_id": order_id})
@@ -123,7 +123,7 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.PICKUP_VERIFY, module="orders")
-def pickup_page(request: HttpRequest) -> HttpResponse:
+def pickup_page(request: ConsoleRequest) -> HttpResponse:
     """Outlet staff type the customer's pickup code and hand over the order (核销)."""
     form = PickupForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "verified": None, "pickup_error": None}
@@ -131,11 +131,11 @@ def pickup_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             code = cleaned(form)["code"]
-            order = lifecycle.verify_pickup(staff=request.staff, code=code)  # type: ignore[attr-defined]
+            order = lifecycle.verify_pickup(staff=request.staff, code=code)
         except SiyuError as exc:
             context["pickup_error"], status = exc, exc.status
         else:
-            context["verified"] = order_detail(request.staff, order.pk)  # type: ignore[attr-defined]
+            context["verified"] = order_detail(request.staff, order.pk)
             context["form"] = PickupForm()
     template = (
         "console/orders/_pickup_result.html" if wants_fragment(request) else "console/orders/pickup.html"
@@ -145,19 +145,19 @@ def pickup_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def after_sale_list_page(request: HttpRequest) -> HttpResponse:
+def after_sale_list_page(request: ConsoleRequest) -> HttpResponse:
     form = AfterSaleFilterForm(request.GET)
     status = cleaned(form)["status"]
-    page = page_of(request, after_sale_list(request.staff, status=status))  # type: ignore[attr-defined]
+    page = page_of(request, after_sale_list(request.staff, status=status))
     return render_page(
         request, "console/orders/after_sales.html", {"form": form, "page": page}, module="orders"
     )
 
 
 def _after_sale(
-    request: HttpRequest, after_sale_id: int, *, error: SiyuError | None = None, status: int = 200
+    request: ConsoleRequest, after_sale_id: int, *, error: SiyuError | None = None, status: int = 200
 ) -> HttpResponse:
-    row = after_sale_detail(request.staff, after_sale_id)  # type: ignore[attr-defined]
+    row = after_sale_detail(request.staff, after_sale_id)
     if row is None:
         raise NotFound(detail={"after_sale_id": after_sale_id})
     context = {
@@ -172,7 +172,7 @@ def _after_sale(
 
 @require_GET
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def after_sale_page(request: HttpRequest, after_sale_id: int) -> HttpResponse:
+def after_sale_page(request: ConsoleRequest, after_sale_id: int) -> HttpResponse:
     return _after_sale(request, after_sale_id)
 
 
@@ -185,9 +185,9 @@ ACTIONS = {
 
 @require_POST
 @console_view(Perm.ORDERS_VIEW, module="orders")
-def after_sale_action(request: HttpRequest, after_sale_id: int, action: str) -> HttpResponse:
+def after_sale_action(request: ConsoleRequest, after_sale_id: int, action: str) -> HttpResponse:
     """Approve, reject, or confirm the returned goods of an after-sale request."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     if action not in ACTIONS or after_sale_detail(staff, after_sale_id) is None:
         raise NotFound(detail={"after_sale_id": after_sale_id, "action": action})
     try:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import RangeForm, cleaned
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.selectors.overview import RANGES, overview
@@ -29,9 +29,9 @@ def _series_labels() -> dict[str, str]:
 
 @require_GET
 @console_view(Perm.ANALYTICS_VIEW, module="overview")
-def overview_page(request: HttpRequest) -> HttpResponse:
+def overview_page(request: ConsoleRequest) -> HttpResponse:
     days = cleaned(RangeForm(request.GET)).get("days") or 30
-    data = overview(merchant=request.staff.merchant, days=days)  # type: ignore[attr-defined]
+    data = overview(merchant=request.staff.merchant, days=days)
     kpis = data.kpis
     context = {
         "data": data,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from siyu.catalog import selectors as catalog
 from siyu.catalog import services as catalog_services
 from siyu.catalog.models import Category, Product
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal, cleaned
 from siyu.console.forms_settings import AddSkusForm, CategoryForm, ProductCreateForm, ProductForm, SkuForm
 from siyu.console.layout import render_page
@@ -42,8 +42,8 @@ def _product(staff: Staff, product_id: int) -> Product:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.CATALOG_EDIT, module="products")
-def product_create(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def product_create(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = ProductCreateForm(request.POST if request.method == "POST" else None)
     form.set_categories(_category_choices(staff))
     error: SiyuError | None = None
@@ -71,7 +71,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_page(
-    request: HttpRequest,
+    request: ConsoleRequest,
     product: Product,
     form: ProductForm,
     sku_forms: list[tuple[Any, SkuForm]],
@@ -91,9 +91,9 @@ def _edit_page(
 
 
 def _forms(
-    request: HttpRequest, product: Product, *, bound: bool = True
+    request: ConsoleRequest, product: Product, *, bound: bool = True
 ) -> tuple[ProductForm, list[tuple[Any, SkuForm]]]:
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     data = request.POST if bound and request.method == "POST" else None
     roles = sorted(r.role for r in product.role_rows.all())
     form = ProductForm(data, initial=ProductForm.initial_of(product, roles))
@@ -107,9 +107,9 @@ def _forms(
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.CATALOG_EDIT, module="products")
-def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
+def product_edit(request: ConsoleRequest, product_id: int) -> HttpResponse:
     """The product's fields, category and roles, and every SKU's prices, barcode and active flag."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     product = _product(staff, product_id)
     form, sku_forms = _forms(request, product)
     valid = form.is_valid() if request.method == "POST" else False
@@ -138,8 +138,8 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @require_POST
 @console_view(Perm.CATALOG_EDIT, module="products")
-def product_add_skus(request: HttpRequest, product_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def product_add_skus(request: ConsoleRequest, product_id: int) -> HttpResponse:
+    staff = request.staff
     product = _product(staff, product_id)
     add_form = AddSkusForm(request.POST)
     try:
@@ -158,9 +158,9 @@ def product_add_skus(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.CATALOG_VIEW, module="products")
-def categories_page(request: HttpRequest) -> HttpResponse:
+def categories_page(request: ConsoleRequest) -> HttpResponse:
     """The category tree (three levels at most); staff who edit the catalogue add categories here."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     choices = _category_choices(staff)
     form = CategoryForm(request.POST if request.method == "POST" else None, categories=choices)
     error: SiyuError | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from siyu.catalog import selectors as catalog
 from siyu.catalog import services as catalog_services
 from siyu.catalog.models import Category, ProductStatus
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import (
     BulkStatusForm,
     ProductFilterForm,
@@ -33,15 +33,17 @@ from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import outlet_scope
 
 
-def _categories(request: HttpRequest) -> list[Category]:
-    return list(Category.objects.for_merchant(request.staff.merchant_id).order_by("sort_order", "id"))  # type: ignore[attr-defined]
+def _categories(request: ConsoleRequest) -> list[Category]:
+    return list(Category.objects.for_merchant(request.staff.merchant_id).order_by("sort_order", "id"))
 
 
-def _product_list(request: HttpRequest, *, error: SiyuError | None = None, status: int = 200) -> HttpResponse:
+def _product_list(
+    request: ConsoleRequest, *, error: SiyuError | None = None, status: int = 200
+) -> HttpResponse:
     form = ProductFilterForm(request.GET)
     data = cleaned(form)
     qs = catalog.products(
-        merchant=request.staff.merchant,  # type: ignore[attr-defined]
+        merchant=request.staff.merchant,
         q=data["q"].strip(),
         status=data["status"] or None,
         role=data["role"] or None,
@@ -60,21 +62,21 @@ def _product_list(request: HttpRequest, *, error: SiyuError | None = None, statu
 
 @require_GET
 @console_view(Perm.CATALOG_VIEW, module="products")
-def product_list_page(request: HttpRequest) -> HttpResponse:
+def product_list_page(request: ConsoleRequest) -> HttpResponse:
     return _product_list(request)
 
 
 @require_POST
 @console_view(Perm.CATALOG_VIEW, module="products")
-def bulk_status(request: HttpRequest) -> HttpResponse:
+def bulk_status(request: ConsoleRequest) -> HttpResponse:
     """Put the ticked products on sale or off shelf: all of them, or none."""
     try:
         data = cleaned(BulkStatusForm(request.POST))
         products = catalog_services.set_products_status(
-            merchant=request.staff.merchant,  # type: ignore[attr-defined]
+            merchant=request.staff.merchant,
             product_ids=data["product_ids"],
             status=data["status"],
-            acting_staff=request.staff,  # type: ignore[attr-defined]
+            acting_staff=request.staff,
         )
     except SiyuError as exc:
         return _product_list(request, error=exc, status=exc.status)
@@ -88,9 +90,9 @@ def bulk_status(request: HttpRequest) -> HttpResponse:
 
 
 def _product(
-    request: HttpRequest, product_id: int, *, error: SiyuError | None = None, status: int = 200
+    request: ConsoleRequest, product_id: int, *, error: SiyuError | None = None, status: int = 200
 ) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     product = catalog.products(merchant=staff.merchant).filter(pk=product_id).first()
     if product is None:
         raise NotFound(detail={"product_id": product_id})
@@ -114,15 +116,15 @@ def _product(
 
 @require_GET
 @console_view(Perm.CATALOG_VIEW, module="products")
-def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
+def product_page(request: ConsoleRequest, product_id: int) -> HttpResponse:
     return _product(request, product_id)
 
 
 @require_POST
 @console_view(Perm.CATALOG_VIEW, module="products")
-def product_roles(request: HttpRequest, product_id: int) -> HttpResponse:
+def product_roles(request: ConsoleRequest, product_id: int) -> HttpResponse:
     """Set the roles the product plays in the product matrix."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     if not catalog.products(merchant=staff.merchant).filter(pk=product_id).exists():
         raise NotFound(detail={"product_id": product_id})
     try:
@@ -136,8 +138,8 @@ def product_roles(request: HttpRequest, product_id: int) -> HttpResponse:
     return redirect("console:product", product_id=product_id)
 
 
-def _places(request: HttpRequest) -> list[tuple[str, str]]:
-    staff = request.staff  # type: ignore[attr-defined]
+def _places(request: ConsoleRequest) -> list[tuple[str, str]]:
+    staff = request.staff
     outlets = Outlet.objects.for_merchant(staff.merchant_id).order_by("id")
     scope = outlet_scope(staff)
     if scope is not None:
@@ -146,13 +148,13 @@ def _places(request: HttpRequest) -> list[tuple[str, str]]:
     return places + [(str(o.pk), o.name) for o in outlets]
 
 
-def _stock(request: HttpRequest, *, error: SiyuError | None = None, status: int = 200) -> HttpResponse:
+def _stock(request: ConsoleRequest, *, error: SiyuError | None = None, status: int = 200) -> HttpResponse:
     form = StockFilterForm(request.GET)
     data = cleaned(form)
     filters = StockFilters(q=data["q"], place=data["place"], low=data["low"])
     context = {
         "form": form,
-        "page": page_of(request, stock_levels(request.staff, filters)),  # type: ignore[attr-defined]
+        "page": page_of(request, stock_levels(request.staff, filters)),
         "places": _places(request),
         "swap": True,
         "place": data["place"],
@@ -166,15 +168,15 @@ def _stock(request: HttpRequest, *, error: SiyuError | None = None, status: int 
 
 @require_GET
 @console_view(Perm.INVENTORY_VIEW, module="products")
-def stock_page(request: HttpRequest) -> HttpResponse:
+def stock_page(request: ConsoleRequest) -> HttpResponse:
     return _stock(request)
 
 
 @require_POST
 @console_view(Perm.INVENTORY_VIEW, module="products")
-def set_stock_level(request: HttpRequest, level_id: int) -> HttpResponse:
+def set_stock_level(request: ConsoleRequest, level_id: int) -> HttpResponse:
     """A stocktake: set the counted units (and the alert threshold) of one stock level."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     level = stock_levels(staff, StockFilters()).filter(pk=level_id).first()
     if level is None:
         raise NotFound(detail={"stock_level_id": level_id})

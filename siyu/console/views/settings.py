@@ -4,12 +4,12 @@ settings, through the tenancy services (permission, validation and audit row in 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from siyu.console.access import console_view
+from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal
 from siyu.console.forms_settings import OutletForm, StaffEditForm
 from siyu.console.layout import render_page
@@ -20,7 +20,7 @@ from siyu.tenancy.permissions import Perm
 
 
 def _outlet_page(
-    request: HttpRequest, form: OutletForm, outlet: Outlet | None, error: SiyuError | None
+    request: ConsoleRequest, form: OutletForm, outlet: Outlet | None, error: SiyuError | None
 ) -> HttpResponse:
     status = error.status if error else (400 if form.is_bound and form.errors else 200)
     context = {"form": form, "outlet": outlet, "error": error}
@@ -29,8 +29,8 @@ def _outlet_page(
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.OUTLETS_EDIT, module="outlets")
-def outlet_create(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def outlet_create(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = OutletForm(request.POST if request.method == "POST" else None)
     if request.method == "GET" or not form.is_valid():
         return _outlet_page(request, form, None, None)
@@ -45,8 +45,8 @@ def outlet_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.OUTLETS_EDIT, module="outlets")
-def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def outlet_edit(request: ConsoleRequest, outlet_id: int) -> HttpResponse:
+    staff = request.staff
     outlet = Outlet.objects.for_merchant(staff.merchant_id).filter(pk=outlet_id).first()
     if outlet is None:
         raise NotFound(detail={"outlet_id": outlet_id})
@@ -66,9 +66,9 @@ def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.STAFF_MANAGE, module="settings")
-def staff_edit(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_edit(request: ConsoleRequest, staff_id: int) -> HttpResponse:
     """Change a staff member's name, role and outlets, or disable them."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     target = Staff.objects.for_merchant(staff.merchant_id).select_related("user").filter(pk=staff_id).first()
     if target is None:
         raise NotFound(detail={"staff_id": staff_id})

@@ -6,13 +6,13 @@ import json
 
 from django.apps import apps
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from siyu.console.access import can, console_view
+from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import AuditFilterForm, StaffForm, apply_refusal, cleaned
 from siyu.console.forms_settings import MerchantForm
 from siyu.console.layout import render_page
@@ -32,9 +32,9 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @require_GET
 @console_view(Perm.PROMOTIONS_VIEW, module="marketing")
-def marketing_page(request: HttpRequest) -> HttpResponse:
+def marketing_page(request: ConsoleRequest) -> HttpResponse:
     """What marketing exists: the playbook apps installed, and the pages the promotions issue adds."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     playbooks = [
         config.verbose_name
         for config in apps.get_app_configs()
@@ -48,17 +48,17 @@ def marketing_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.OUTLETS_VIEW, module="outlets")
-def outlets_page(request: HttpRequest) -> HttpResponse:
-    outlets = list(Outlet.objects.for_merchant(request.staff.merchant_id).order_by("id"))  # type: ignore[attr-defined]
+def outlets_page(request: ConsoleRequest) -> HttpResponse:
+    outlets = list(Outlet.objects.for_merchant(request.staff.merchant_id).order_by("id"))
     rows = [(o, [(weekday(day), o.opening_hours.get(day, [])) for day in DAYS]) for o in outlets]
     return render_page(request, "console/outlets.html", {"rows": rows}, module="outlets")
 
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.MERCHANT_EDIT, module="settings")
-def merchant_page(request: HttpRequest) -> HttpResponse:
+def merchant_page(request: ConsoleRequest) -> HttpResponse:
     """The merchant's settings, and the form that changes them (``update_merchant``)."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     merchant = staff.merchant
     form = MerchantForm(request.POST or None, initial=MerchantForm.initial_of(merchant))
     error, status = None, 200
@@ -87,9 +87,9 @@ def _outlet_choices(staff: Staff) -> list[tuple[int, str]]:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Perm.STAFF_MANAGE, module="settings")
-def staff_page(request: HttpRequest) -> HttpResponse:
+def staff_page(request: ConsoleRequest) -> HttpResponse:
     """The merchant's staff with their roles and outlets; the owner adds staff here."""
-    staff = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     form = StaffForm(request.POST or None, outlets=_outlet_choices(staff))
     error, status = None, 200
     if request.method == "POST":
@@ -119,8 +119,8 @@ def staff_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @console_view(Perm.AUDIT_VIEW, module="settings")
-def audit_page(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def audit_page(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
     form = AuditFilterForm(request.GET)
     data = cleaned(form)
     filters = AuditFilters(action=data["action"], staff_id=data["staff"], object_type=data["object_type"])

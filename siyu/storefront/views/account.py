@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,15 @@ from siyu.members.models import Source
 from siyu.orders.models import AfterSaleStatus
 from siyu.storefront import coupon_selectors, selectors, session, tracking
 from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
-from siyu.storefront.views.base import Shop, page, record_visit, safe_next, shop_page
+from siyu.storefront.views.base import (
+    Shop,
+    ShopPageRequest,
+    SignedInShop,
+    page,
+    record_visit,
+    safe_next,
+    shop_page,
+)
 from siyu.tenancy import throttle
 from siyu.tenancy.models import LoginAdapter
 
@@ -25,7 +33,7 @@ RECENT_POINTS = 5  # points entries the member centre shows
 
 @shop_page(methods=("GET", "POST"))
 @throttle.guard(throttle.CUSTOMER_LOGIN)
-def login(request: HttpRequest, shop: Shop) -> HttpResponse:
+def login(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     """The H5 stand-in for wx.login(): the nickname is the sandbox login code, so the same nickname
     is always the same customer (and a code the demo prints logs in as that demo customer). The
     browser's visitor id (``session.visitor_id``) goes with it, so its anonymous history is linked."""
@@ -68,7 +76,7 @@ PIXEL = bytes.fromhex(
 
 
 @shop_page()
-def visit(request: HttpRequest, shop: Shop) -> HttpResponse:
+def visit(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     """The visit beacon: a page not yet counted today loads this pixel, which records the visitor's
     ``visit`` of the day (``base.record_visit``). The page itself writes nothing for it, so a page
     view never slows down or breaks on tracking; clients that load no images (most bots) are not
@@ -80,15 +88,14 @@ def visit(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(methods=("POST",))
-def logout(request: HttpRequest, shop: Shop) -> HttpResponse:
+def logout(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     session.log_out(request, shop.slug)
     return HttpResponseRedirect(shop.url("home"))
 
 
 @shop_page(login=True, methods=("GET", "POST"))
-def me(request: HttpRequest, shop: Shop) -> HttpResponse:
+def me(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     """The member centre; its check-in button posts here (``action=check_in``, once a day)."""
-    assert shop.customer is not None
     if request.method == "POST":
         return _check_in(request, shop)
     after_sales = selectors.after_sales(customer=shop.customer)
@@ -111,8 +118,7 @@ def me(request: HttpRequest, shop: Shop) -> HttpResponse:
     )
 
 
-def _check_in(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def _check_in(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     if request.POST.get("action") == "check_in":
         try:
             result = checkins.check_in(customer=shop.customer)
@@ -132,8 +138,7 @@ def _check_in(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True)
-def addresses(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def addresses(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     return page(
         request,
         "storefront/addresses.html",
@@ -146,8 +151,7 @@ ADDRESS_LIMITS = {"recipient": 32, "phone": 20, "province": 32, "city": 32, "dis
 
 
 @shop_page(login=True, methods=("GET", "POST"))
-def address_form(request: HttpRequest, shop: Shop, address_id: int | None = None) -> HttpResponse:
-    assert shop.customer is not None
+def address_form(request: ShopPageRequest, shop: SignedInShop, address_id: int | None = None) -> HttpResponse:
     address = members.get_address(shop.customer, address_id) if address_id else None
     next_url = safe_next(request, shop, shop.url("addresses"))
     error = None
@@ -176,15 +180,14 @@ def address_form(request: HttpRequest, shop: Shop, address_id: int | None = None
 
 
 @shop_page(login=True, methods=("POST",))
-def address_delete(request: HttpRequest, shop: Shop, address_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def address_delete(request: ShopPageRequest, shop: SignedInShop, address_id: int) -> HttpResponse:
     members.delete_address(customer=shop.customer, address_id=address_id)
     messages.success(request, _("The address was deleted."))
     return HttpResponseRedirect(shop.url("addresses"))
 
 
 @shop_page(methods=("POST",))
-def share(request: HttpRequest, shop: Shop) -> HttpResponse:
+def share(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     """The share sheet's copy button: a logged-in customer shared a page (204 either way)."""
     channel = request.POST.get("source", "")
     path = request.POST.get("path", "")[:200]

@@ -8,7 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from siyu.promotions.groupbuy.models import LIVE_MEMBER, TeamStatus
 from siyu.promotions.groupbuy.services import teams
 from siyu.storefront import selectors
 from siyu.storefront.sharing import share_links
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import Shop, ShopPageRequest, SignedInShop, page, shop_page
 from siyu.storefront.views.catalog import int_param
 from siyu.storefront.views.checkout import pay_redirect
 
@@ -37,7 +37,7 @@ def checkout_url(shop: Shop, *, sku_id: int, quantity: int, activity: str) -> st
 
 
 @shop_page()
-def flash_sales(request: HttpRequest, shop: Shop) -> HttpResponse:
+def flash_sales(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     now = timezone.now()
     sales = [
         flash_selectors.shop_sale_dict(s, now=now)
@@ -47,7 +47,7 @@ def flash_sales(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page()
-def flash_sale(request: HttpRequest, shop: Shop, flash_sale_id: int) -> HttpResponse:
+def flash_sale(request: ShopPageRequest, shop: Shop, flash_sale_id: int) -> HttpResponse:
     now = timezone.now()
     sale = flash_selectors.shop_sale(merchant_id=shop.merchant.pk, flash_sale_id=flash_sale_id)
     if sale is None:
@@ -69,7 +69,7 @@ def flash_sale(request: HttpRequest, shop: Shop, flash_sale_id: int) -> HttpResp
 
 
 @shop_page()
-def group_buy(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpResponse:
+def group_buy(request: ShopPageRequest, shop: Shop, group_buy_id: int) -> HttpResponse:
     now = timezone.now()
     found = group_selectors.live_group_buys(shop.merchant.pk, now).filter(pk=group_buy_id).first()
     if found is None:
@@ -95,10 +95,9 @@ def group_buy(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
     )
 
 
-def _delivery(shop: Shop, *, pickup_only: bool, sku_id: int, quantity: int) -> teams.Delivery | None:
+def _delivery(shop: SignedInShop, *, pickup_only: bool, sku_id: int, quantity: int) -> teams.Delivery | None:
     """The customer's default address (or, when the activity is pickup only, the first pickup outlet
     that has the units, else the first outlet)."""
-    assert shop.customer is not None
     if pickup_only:
         outlets = selectors.pickup_outlets(merchant=shop.merchant)
         choices = selectors.pickup_choices(merchant=shop.merchant, outlets=outlets, wanted={sku_id: quantity})
@@ -109,10 +108,9 @@ def _delivery(shop: Shop, *, pickup_only: bool, sku_id: int, quantity: int) -> t
 
 
 @shop_page(login=True, methods=("POST",))
-def open_team(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpResponse:
+def open_team(request: ShopPageRequest, shop: SignedInShop, group_buy_id: int) -> HttpResponse:
     """开团 with the default address (the leader's order is held until the team forms), then pay and
     come back to the team, where the invite to friends is."""
-    assert shop.customer is not None
     found = group_selectors.group_buys(shop.merchant.pk).filter(pk=group_buy_id).first()
     if found is None:
         raise NotFound(detail={"group_buy_id": group_buy_id})
@@ -136,7 +134,7 @@ def open_team(request: HttpRequest, shop: Shop, group_buy_id: int) -> HttpRespon
 
 
 @shop_page()
-def team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
+def team(request: ShopPageRequest, shop: Shop, team_id: int) -> HttpResponse:
     """The join page members share: seats, members, deadline."""
     found = (
         group_selectors.teams(shop.merchant.pk)
@@ -171,7 +169,7 @@ def team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
 
 
 @shop_page()
-def bargain(request: HttpRequest, shop: Shop, bargain_id: int) -> HttpResponse:
+def bargain(request: ShopPageRequest, shop: Shop, bargain_id: int) -> HttpResponse:
     now = timezone.now()
     found = bargain_selectors.live_bargains(shop.merchant.pk, now).filter(pk=bargain_id).first()
     if found is None:
@@ -191,14 +189,13 @@ def bargain(request: HttpRequest, shop: Shop, bargain_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def start_bargain(request: HttpRequest, shop: Shop, bargain_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def start_bargain(request: ShopPageRequest, shop: SignedInShop, bargain_id: int) -> HttpResponse:
     record = bargains.start_bargain(customer=shop.customer, bargain_id=bargain_id)
     return HttpResponseRedirect(shop.url("bargain_record", record.pk))
 
 
 @shop_page()
-def bargain_record(request: HttpRequest, shop: Shop, record_id: int) -> HttpResponse:
+def bargain_record(request: ShopPageRequest, shop: Shop, record_id: int) -> HttpResponse:
     """The help page: progress, the friends who cut, and a button for the next one."""
     found = bargain_selectors.records(shop.merchant.pk).filter(pk=record_id).first()
     if found is None:
@@ -226,8 +223,7 @@ def bargain_record(request: HttpRequest, shop: Shop, record_id: int) -> HttpResp
 
 
 @shop_page(login=True, methods=("POST",))
-def help_bargain(request: HttpRequest, shop: Shop, record_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def help_bargain(request: ShopPageRequest, shop: SignedInShop, record_id: int) -> HttpResponse:
     helped = bargains.help_bargain(helper=shop.customer, record_id=record_id)
     messages.success(request, _("You cut %(amount)s off!") % {"amount": format_yuan(helped.cut)})
     return HttpResponseRedirect(shop.url("bargain_record", record_id))

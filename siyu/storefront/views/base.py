@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, Literal, ParamSpec, cast, overload
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,8 @@ SHARE_PARAMS = ("sharer", "source")
 
 @dataclass
 class Shop:
+    """The shop a storefront page belongs to, and who is looking at it (None: not logged in)."""
+
     merchant: Merchant
     customer: Customer | None
     attribution: session.Attribution
@@ -47,7 +49,16 @@ class Shop:
         return reverse(f"storefront:{name}", args=[self.merchant.slug, *args])
 
 
-class ShopRequest(HttpRequest):
+@dataclass
+class SignedInShop(Shop):
+    """The shop of a page that requires login (``shop_page(login=True)``): the customer is known."""
+
+    customer: Customer
+
+
+class ShopPageRequest(HttpRequest):
+    """A request a storefront page serves: ``shop_page`` has set its ``shop``."""
+
     shop: Shop
 
 
@@ -131,9 +142,9 @@ def login_redirect(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 def page(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+    request: ShopPageRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HttpResponse:
-    shop: Shop = request.shop  # type: ignore[attr-defined]
+    shop = request.shop
     cart_count = (
         CartItem.objects.filter(merchant_id=shop.merchant.pk, customer=shop.customer).count()
         if shop.customer
@@ -151,14 +162,41 @@ def page(
     return render(request, template, full, status=status)
 
 
-def error_page(request: HttpRequest, exc: SiyuError) -> HttpResponse:
+def error_page(request: ShopPageRequest, exc: SiyuError) -> HttpResponse:
     return page(request, "storefront/error.html", {"error": exc}, status=exc.status)
+
+
+# What a view takes: the overloads type a login=True view's shop as a SignedInShop, and mypy refuses
+# a public view that asks for one.
+P = ParamSpec("P")
+ShopView = Callable[Concatenate[ShopPageRequest, Shop, P], HttpResponse]
+SignedInShopView = Callable[Concatenate[ShopPageRequest, SignedInShop, P], HttpResponse]
+# Called by the URL resolver as (request, merchant=<slug>, **the view's own URL arguments).
+Page = Callable[..., HttpResponse]
+
+
+@overload
+def shop_page(
+    *, login: Literal[False] = False, methods: tuple[str, ...] = ("GET",)
+) -> Callable[[ShopView[P]], Page]: ...
+
+
+@overload
+def shop_page(
+    *, login: Literal[True], methods: tuple[str, ...] = ("GET",)
+) -> Callable[[SignedInShopView[P]], Page]: ...
 
 
 def shop_page(
     *, login: bool = False, methods: tuple[str, ...] = ("GET",)
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+) -> Callable[[Callable[..., HttpResponse]], Page]:
+    """Decorate a storefront view: resolve the shop and its customer, record a share landing.
+
+    The view is called as ``view(request, shop, **url_arguments)``. With ``login=True`` a visitor who
+    has not logged in is sent to the login page instead, so the view is handed a ``SignedInShop``.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Page:
         @wraps(view)
         def wrapper(request: HttpRequest, merchant: str, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
@@ -167,16 +205,23 @@ def shop_page(
             if found is None:
                 return render(request, "storefront/shop_missing.html", {"slug": merchant}, status=404)
             customer = _load_customer(request, found)
-            shop = Shop(found, customer, session.attribution(request, found.slug))
-            request.shop = shop  # type: ignore[attr-defined]
+            attribution = session.attribution(request, found.slug)
+            shop = (
+                Shop(found, None, attribution)
+                if customer is None
+                else SignedInShop(found, customer, attribution)
+            )
+            # The one place a request becomes a ShopPageRequest: from here on it carries its shop.
+            shop_request = cast(ShopPageRequest, request)
+            shop_request.shop = shop
             if request.method == "GET" and any(k in request.GET for k in SHARE_PARAMS):
                 return _land(request, shop)
             if login and customer is None:
                 return login_redirect(request, shop)
             try:
-                return view(request, shop, **kwargs)
+                return view(shop_request, shop, **kwargs)
             except SiyuError as exc:
-                return error_page(request, exc)
+                return error_page(shop_request, exc)
 
         return wrapper
 

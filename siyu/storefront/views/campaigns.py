@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -55,7 +55,7 @@ from siyu.promotions.campaigns.services import draws
 from siyu.promotions.campaigns.services import split as splits
 from siyu.storefront import activity_selectors, selectors
 from siyu.storefront.sharing import share_links
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import Shop, ShopPageRequest, SignedInShop, page, shop_page
 from siyu.storefront.views.catalog import int_param
 from siyu.storefront.views.checkout import pay_redirect
 
@@ -87,7 +87,7 @@ def form_token() -> str:
     return uuid.uuid4().hex
 
 
-def posted_quantity(request: HttpRequest, *, high: int) -> int:
+def posted_quantity(request: ShopPageRequest, *, high: int) -> int:
     raw = request.POST.get("qty")
     quantity = int_param(raw, default=1 if raw is None else None, high=high)
     if quantity is None:
@@ -95,10 +95,9 @@ def posted_quantity(request: HttpRequest, *, high: int) -> int:
     return quantity
 
 
-def delivery_address(request: HttpRequest, shop: Shop) -> int | None:
+def delivery_address(request: ShopPageRequest, shop: SignedInShop) -> int | None:
     """The address the form chose (checked by checkout as the customer's own), else the default one;
     None when the customer has no address yet."""
-    assert shop.customer is not None
     if request.POST.get("address"):
         chosen = int_param(request.POST.get("address"))
         if chosen is None:
@@ -108,14 +107,14 @@ def delivery_address(request: HttpRequest, shop: Shop) -> int | None:
     return found.pk if found is not None else None
 
 
-def ask_for_address(request: HttpRequest, shop: Shop, back: str) -> HttpResponse:
+def ask_for_address(request: ShopPageRequest, shop: Shop, back: str) -> HttpResponse:
     messages.error(request, _("Please add an address first."))
     return HttpResponseRedirect(f"{shop.url('address_new')}?{urlencode({'next': back})}")
 
 
 def place_activity_order(
-    request: HttpRequest,
-    shop: Shop,
+    request: ShopPageRequest,
+    shop: SignedInShop,
     *,
     sku_id: int,
     quantity: int,
@@ -125,7 +124,6 @@ def place_activity_order(
 ) -> Order:
     """Place a one-line order bought through ``ref`` with checkout, as the shop API does; the
     form's token is the idempotency key."""
-    assert shop.customer is not None
     token = request.POST.get("token", "")
     order, _created = checkout.place_order(
         customer=shop.customer,
@@ -145,7 +143,7 @@ def place_activity_order(
 
 
 @shop_page()
-def campaign_list(request: HttpRequest, shop: Shop) -> HttpResponse:
+def campaign_list(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     """活动: every activity running now, whatever its playbook (one query per playbook)."""
     entries = activity_selectors.running(merchant=shop.merchant, now=timezone.now())
     return page(request, "storefront/campaigns.html", {"entries": entries})
@@ -170,7 +168,7 @@ def _record_state(record: AssistRecord, now: datetime) -> str:
 
 
 @shop_page()
-def assist(request: HttpRequest, shop: Shop, assist_id: int) -> HttpResponse:
+def assist(request: ShopPageRequest, shop: Shop, assist_id: int) -> HttpResponse:
     """The campaign: the reward, how many friends must help and by when, and a start button."""
     now = timezone.now()
     campaign = _assist(shop, assist_id)
@@ -202,15 +200,14 @@ def assist(request: HttpRequest, shop: Shop, assist_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def start_assist(request: HttpRequest, shop: Shop, assist_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def start_assist(request: ShopPageRequest, shop: SignedInShop, assist_id: int) -> HttpResponse:
     record = assists.start_assist(customer=shop.customer, campaign_id=assist_id)
     messages.success(request, _("Started! Share this page: every friend who helps gets you closer."))
     return HttpResponseRedirect(shop.url("assist_record", record.pk))
 
 
 @shop_page()
-def assist_record(request: HttpRequest, shop: Shop, record_id: int) -> HttpResponse:
+def assist_record(request: ShopPageRequest, shop: Shop, record_id: int) -> HttpResponse:
     """The page friends open: progress, who helped, a help button (once per friend), the reward."""
     now = timezone.now()
     record = (
@@ -259,8 +256,7 @@ def assist_record(request: HttpRequest, shop: Shop, record_id: int) -> HttpRespo
 
 
 @shop_page(login=True, methods=("POST",))
-def help_assist(request: HttpRequest, shop: Shop, record_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def help_assist(request: ShopPageRequest, shop: SignedInShop, record_id: int) -> HttpResponse:
     record = assists.help_assist(helper=shop.customer, record_id=record_id)
     if record.status == AssistStatus.UNLOCKED:
         messages.success(request, _("You made it: your friend's reward is unlocked!"))
@@ -286,7 +282,7 @@ def _team_state(team: SplitTeam, now: datetime) -> str:
 
 
 @shop_page()
-def split(request: HttpRequest, shop: Shop, split_id: int) -> HttpResponse:
+def split(request: ShopPageRequest, shop: Shop, split_id: int) -> HttpResponse:
     """The campaign: the pool a full team splits, the team size, and a button to open a team."""
     now = timezone.now()
     campaign = _split(shop, split_id)
@@ -315,15 +311,14 @@ def split(request: HttpRequest, shop: Shop, split_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def start_split(request: HttpRequest, shop: Shop, split_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def start_split(request: ShopPageRequest, shop: SignedInShop, split_id: int) -> HttpResponse:
     team = splits.start_team(customer=shop.customer, campaign_id=split_id)
     messages.success(request, _("Your team is open. Share this page so friends join."))
     return HttpResponseRedirect(shop.url("split_team", team.pk))
 
 
 @shop_page()
-def split_team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
+def split_team(request: ShopPageRequest, shop: Shop, team_id: int) -> HttpResponse:
     """The page friends open to join: seats, members, and everyone's share once the team is full."""
     now = timezone.now()
     team = (
@@ -361,8 +356,7 @@ def split_team(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def join_split(request: HttpRequest, shop: Shop, team_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def join_split(request: ShopPageRequest, shop: SignedInShop, team_id: int) -> HttpResponse:
     team = splits.join_team(customer=shop.customer, team_id=team_id)
     if team.member_count == team.team_size:
         messages.success(request, _("The team is full: the pool is split!"))
@@ -427,7 +421,7 @@ def _chance_state(draw: Draw, now: datetime) -> str:
 
 
 @shop_page()
-def lottery(request: HttpRequest, shop: Shop, lottery_id: int) -> HttpResponse:
+def lottery(request: ShopPageRequest, shop: Shop, lottery_id: int) -> HttpResponse:
     """The prizes and odds, the rule (one chance per order paid for at least the minimum), and the
     customer's chances: draw the ones still open, see what the others gave."""
     now = timezone.now()
@@ -450,8 +444,7 @@ def lottery(request: HttpRequest, shop: Shop, lottery_id: int) -> HttpResponse:
     )
 
 
-def _my_chance(shop: Shop, draw_id: int) -> Draw:
-    assert shop.customer is not None
+def _my_chance(shop: SignedInShop, draw_id: int) -> Draw:
     found = (
         Draw.objects.for_merchant(shop.merchant)
         .filter(pk=draw_id, customer=shop.customer, campaign__kind=DrawKind.PAY_LOTTERY)
@@ -464,7 +457,7 @@ def _my_chance(shop: Shop, draw_id: int) -> Draw:
 
 
 @shop_page(login=True)
-def lottery_draw(request: HttpRequest, shop: Shop, draw_id: int) -> HttpResponse:
+def lottery_draw(request: ShopPageRequest, shop: SignedInShop, draw_id: int) -> HttpResponse:
     """One chance: the draw button while it is open, then the result with its seed and roll."""
     now = timezone.now()
     chance = _my_chance(shop, draw_id)
@@ -484,8 +477,7 @@ def lottery_draw(request: HttpRequest, shop: Shop, draw_id: int) -> HttpResponse
 
 
 @shop_page(login=True, methods=("POST",))
-def draw_lottery(request: HttpRequest, shop: Shop, draw_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def draw_lottery(request: ShopPageRequest, shop: SignedInShop, draw_id: int) -> HttpResponse:
     draws.draw_lottery(customer=shop.customer, draw_id=draw_id)
     return HttpResponseRedirect(shop.url("lottery_draw", draw_id))
 
@@ -502,7 +494,7 @@ class BoxOrder:
 
 
 @shop_page()
-def blind_box(request: HttpRequest, shop: Shop, blind_box_id: int) -> HttpResponse:
+def blind_box(request: ShopPageRequest, shop: Shop, blind_box_id: int) -> HttpResponse:
     """The box, its price, every prize with its odds and how many are left, a buy form, and the
     boxes the customer bought: unopened until the order is paid, then the prize each held."""
     now = timezone.now()
@@ -531,7 +523,7 @@ def blind_box(request: HttpRequest, shop: Shop, blind_box_id: int) -> HttpRespon
 
 
 @shop_page(login=True, methods=("POST",))
-def buy_blind_box(request: HttpRequest, shop: Shop, blind_box_id: int) -> HttpResponse:
+def buy_blind_box(request: ShopPageRequest, shop: SignedInShop, blind_box_id: int) -> HttpResponse:
     """Order boxes at the box price (checkout with the blind box's activity line), then pay: the
     prizes are drawn when the payment lands."""
     campaign = _draw_campaign(shop, blind_box_id, DrawKind.BLIND_BOX)

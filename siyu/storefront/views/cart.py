@@ -5,13 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from siyu.orders.errors import QuantityInvalid
 from siyu.orders.services import cart as cart_service
 from siyu.storefront import selectors, tracking
-from siyu.storefront.views.base import Shop, page, safe_next, shop_page
+from siyu.storefront.views.base import ShopPageRequest, SignedInShop, page, safe_next, shop_page
 from siyu.storefront.views.catalog import int_param
 
 
@@ -23,8 +23,7 @@ def _quantity(raw: str | None, *, low: int) -> int:
 
 
 @shop_page(login=True)
-def cart(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def cart(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     rows = selectors.cart(customer=shop.customer)
     chosen = [r for r in rows if r.item.selected and r.on_sale]
     return page(
@@ -40,8 +39,7 @@ def cart(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def add(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def add(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     sku_id = int_param(request.POST.get("sku"))
     if sku_id is None:
         raise QuantityInvalid(detail={"sku": request.POST.get("sku")})
@@ -60,8 +58,7 @@ def add(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def update(request: HttpRequest, shop: Shop, sku_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def update(request: ShopPageRequest, shop: SignedInShop, sku_id: int) -> HttpResponse:
     quantity = _quantity(request.POST.get("qty"), low=0)
     selected = request.POST.get("selected") == "on" if "has_selected" in request.POST else None
     cart_service.update_cart_item(customer=shop.customer, sku_id=sku_id, quantity=quantity, selected=selected)
@@ -69,7 +66,6 @@ def update(request: HttpRequest, shop: Shop, sku_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def remove(request: HttpRequest, shop: Shop, sku_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def remove(request: ShopPageRequest, shop: SignedInShop, sku_id: int) -> HttpResponse:
     cart_service.clear_cart(customer=shop.customer, sku_ids=[sku_id])
     return HttpResponseRedirect(shop.url("cart"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
 from siyu.catalog import carriers
@@ -12,7 +12,7 @@ from siyu.core.errors import NotFound
 from siyu.storefront import activity_selectors, selectors, tracking
 from siyu.storefront.offers import product_offers
 from siyu.storefront.sharing import share_links
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import Shop, ShopPageRequest, page, shop_page
 
 MAX_QUERY = 50
 
@@ -26,7 +26,7 @@ def int_param(raw: str | None, *, default: int | None = None, low: int = 1, high
 
 
 @shop_page()
-def home(request: HttpRequest, shop: Shop) -> HttpResponse:
+def home(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     zones, feed = selectors.home(merchant=shop.merchant)
     now = timezone.now()
     return page(
@@ -43,7 +43,7 @@ def home(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page()
-def categories(request: HttpRequest, shop: Shop) -> HttpResponse:
+def categories(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     tops = selectors.categories(merchant=shop.merchant)
     known = {c.pk: c for top in tops for c in [top, *top.subs]}  # type: ignore[attr-defined]
     chosen_id = int_param(request.GET.get("c"))
@@ -73,7 +73,7 @@ def categories(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page()
-def search(request: HttpRequest, shop: Shop) -> HttpResponse:
+def search(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
     page_no = int_param(request.GET.get("page"), default=1, high=500) or 1
     cards, more = selectors.product_page(merchant=shop.merchant, q=q, page=page_no) if q else ([], False)
@@ -83,7 +83,7 @@ def search(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page()
-def product(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+def product(request: ShopPageRequest, shop: Shop, product_id: int) -> HttpResponse:
     found = selectors.product(merchant=shop.merchant, product_id=product_id)
     if found is None:
         if carriers.is_carrier(shop.merchant.pk, product_id):  # a deposit or blind box: its own page sells it

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import SiyuError
@@ -30,7 +30,7 @@ from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
 from siyu.promotions.groupbuy.services import teams
 from siyu.storefront import selectors
 from siyu.storefront.errors import CheckoutFormInvalid
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import ShopPageRequest, SignedInShop, page, shop_page
 from siyu.storefront.views.catalog import int_param
 from siyu.tenancy.models import Outlet
 
@@ -155,10 +155,9 @@ class Places:
         return any(c.has_everything for c in self.pickup)
 
 
-def _read_form(data, shop: Shop, places: Places) -> Form:
+def _read_form(data, shop: SignedInShop, places: Places) -> Form:
     """Read the form; for a pickup order, also fill ``places.pickup`` with each outlet's stock of
     the lines and, when no outlet was chosen yet, choose one that has them all."""
-    assert shop.customer is not None
     fulfilment = data.get("fulfilment") or Fulfilment.DELIVERY
     if fulfilment not in Fulfilment.values:
         raise CheckoutFormInvalid(detail={"fulfilment": fulfilment})
@@ -218,8 +217,7 @@ def _activity(raw: str | None) -> ActivityRef | None:
     return ActivityRef(kind=kind, id=int(ident))
 
 
-def _render(request: HttpRequest, shop: Shop, form: Form | None, places: Places, *, error=None):
-    assert shop.customer is not None
+def _render(request: ShopPageRequest, shop: SignedInShop, form: Form | None, places: Places, *, error=None):
     view, status = None, 200
     if form is not None:
         try:
@@ -249,10 +247,9 @@ def _render(request: HttpRequest, shop: Shop, form: Form | None, places: Places,
     )
 
 
-def _points_offer(shop: Shop, form: Form, priced: checkout.Quote) -> tuple[int, int] | None:
+def _points_offer(shop: SignedInShop, form: Form, priced: checkout.Quote) -> tuple[int, int] | None:
     """What ticking "use points" would spend and save: the quote itself when it is ticked, else a
     second quote with points (only when the shop runs a programme and the customer has points)."""
-    assert shop.customer is not None
     result = priced.result
     if form.request.points:
         return (result.points_used, result.points_amount) if result.points_used else None
@@ -266,8 +263,7 @@ def _points_offer(shop: Shop, form: Form, priced: checkout.Quote) -> tuple[int, 
 
 
 @shop_page(login=True, methods=("GET", "POST"))
-def checkout_page(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def checkout_page(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     places = Places(
         addresses=selectors.addresses(customer=shop.customer),
         outlets=selectors.pickup_outlets(merchant=shop.merchant),
@@ -291,10 +287,9 @@ def checkout_page(request: HttpRequest, shop: Shop) -> HttpResponse:
     return pay_redirect(request, shop, order)
 
 
-def _place(shop: Shop, form: Form, *, idempotency_key: str) -> Order:
+def _place(shop: SignedInShop, form: Form, *, idempotency_key: str) -> Order:
     """Place the order through the service that owns the line: checkout, or the activity's own
     (the flash sale's gate, the group buy's seat, the bargain's record)."""
-    assert shop.customer is not None
     r, ref = form.request, form.activity
     if ref is None:
         return checkout.place_order(customer=shop.customer, request=r, idempotency_key=idempotency_key)[0]
@@ -335,14 +330,15 @@ def _place(shop: Shop, form: Form, *, idempotency_key: str) -> Order:
     )
 
 
-def pay_redirect(request: HttpRequest, shop: Shop, order: Order, *, back: str | None = None) -> HttpResponse:
+def pay_redirect(
+    request: ShopPageRequest, shop: SignedInShop, order: Order, *, back: str | None = None
+) -> HttpResponse:
     """Open (or reopen) the order's payment and send the customer to the cashier, whose return link
     leads to ``back`` (the order's page unless the flow has a better one, e.g. the team just opened).
 
     One idempotency key per order: paying again from the order page reuses the open payment. If the
     payment cannot start, the customer is sent to ``back`` with the reason.
     """
-    assert shop.customer is not None
     back = back or shop.url("order", order.pk)
     try:
         started = payments.start_payment(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +12,7 @@ from siyu.promotions.errors import CouponCodeInvalid
 from siyu.promotions.services import coupons as coupon_services
 from siyu.storefront import coupon_selectors
 from siyu.storefront.sharing import share_links
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import Shop, ShopPageRequest, SignedInShop, page, shop_page
 from siyu.tenancy import throttle
 
 CODE_MAX = 32
@@ -24,7 +24,7 @@ TAB_LABELS = {
 
 
 @shop_page()
-def centre(request: HttpRequest, shop: Shop) -> HttpResponse:
+def centre(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     offers = coupon_selectors.offers(merchant=shop.merchant, customer=shop.customer, now=timezone.now())
     return page(
         request, "storefront/coupon_centre.html", {"offers": offers, "shares": share_links(request, shop)}
@@ -32,8 +32,7 @@ def centre(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def claim(request: HttpRequest, shop: Shop, template_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def claim(request: ShopPageRequest, shop: SignedInShop, template_id: int) -> HttpResponse:
     coupon_services.claim_coupon(customer=shop.customer, template_id=template_id)
     messages.success(request, _("Coupon claimed."))
     return HttpResponseRedirect(shop.url("coupons"))
@@ -41,8 +40,7 @@ def claim(request: HttpRequest, shop: Shop, template_id: int) -> HttpResponse:
 
 @shop_page(login=True, methods=("POST",))
 @throttle.guard(throttle.COUPON_CODE)
-def redeem(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def redeem(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     code = request.POST.get("code", "").strip()
     if not 1 <= len(code) <= CODE_MAX:
         raise CouponCodeInvalid()
@@ -52,8 +50,7 @@ def redeem(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True)
-def mine(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def mine(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     tab = request.GET.get("tab", "usable")
     if tab not in coupon_selectors.WALLET_TABS:
         tab = "usable"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +15,7 @@ from siyu.promotions.groupbuy.models import TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services.teams import HOLD_REASON as GROUP_FORMING
 from siyu.promotions.presale.services.bookings import DEPOSIT_HOLD
 from siyu.storefront import selectors
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import ShopPageRequest, SignedInShop, page, shop_page
 from siyu.storefront.views.catalog import int_param
 from siyu.storefront.views.checkout import pay_redirect
 
@@ -36,8 +36,7 @@ HOLD_TEXTS = {
 OTHER_HOLD = gettext_lazy("Waiting for the activity to finish before shipping.")
 
 
-def _order(shop: Shop, order_id: int) -> Order:
-    assert shop.customer is not None
+def _order(shop: SignedInShop, order_id: int) -> Order:
     found = selectors.order(customer=shop.customer, order_id=order_id)
     if found is None:
         raise NotFound(detail={"order_id": order_id})
@@ -45,8 +44,7 @@ def _order(shop: Shop, order_id: int) -> Order:
 
 
 @shop_page(login=True)
-def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def order_list(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     tab = request.GET.get("tab", "all")
     if tab not in selectors.ORDER_TABS:
         tab = "all"
@@ -66,7 +64,7 @@ def order_list(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @shop_page(login=True)
-def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
+def order_detail(request: ShopPageRequest, shop: SignedInShop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
     forming_team = None  # the group-buy team this order waits for: invite friends to fill it
     if order.hold_reason == GROUP_FORMING:
@@ -88,12 +86,12 @@ def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpRespons
 
 
 @shop_page(login=True, methods=("POST",))
-def order_pay(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
+def order_pay(request: ShopPageRequest, shop: SignedInShop, order_id: int) -> HttpResponse:
     return pay_redirect(request, shop, _order(shop, order_id))
 
 
 @shop_page(login=True, methods=("POST",))
-def order_cancel(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
+def order_cancel(request: ShopPageRequest, shop: SignedInShop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
     lifecycle.cancel_order(order=order, actor=shop.customer, reason="customer_cancelled")
     messages.success(request, _("The order was cancelled."))
@@ -101,14 +99,13 @@ def order_cancel(request: HttpRequest, shop: Shop, order_id: int) -> HttpRespons
 
 
 @shop_page(login=True, methods=("POST",))
-def order_confirm(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def order_confirm(request: ShopPageRequest, shop: SignedInShop, order_id: int) -> HttpResponse:
     lifecycle.confirm_receipt(customer=shop.customer, order_id=order_id)
     messages.success(request, _("Thank you! Receipt confirmed."))
     return HttpResponseRedirect(shop.url("order", order_id))
 
 
-def _after_sale_lines(request: HttpRequest, order: Order) -> list[aftersales.AfterSaleLineRequest]:
+def _after_sale_lines(request: ShopPageRequest, order: Order) -> list[aftersales.AfterSaleLineRequest]:
     picked = []
     for line in order.lines.all():
         quantity = int_param(request.POST.get(f"qty_{line.pk}"), default=None, low=0, high=999)
@@ -124,8 +121,7 @@ def _after_sale_lines(request: HttpRequest, order: Order) -> list[aftersales.Aft
 
 
 @shop_page(login=True, methods=("GET", "POST"))
-def after_sale_new(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
-    assert shop.customer is not None
+def after_sale_new(request: ShopPageRequest, shop: SignedInShop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
     error = None
     if request.method == "POST":
@@ -167,8 +163,7 @@ def after_sale_new(request: HttpRequest, shop: Shop, order_id: int) -> HttpRespo
 
 
 @shop_page(login=True)
-def after_sale_list(request: HttpRequest, shop: Shop) -> HttpResponse:
-    assert shop.customer is not None
+def after_sale_list(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     return page(
         request,
         "storefront/after_sales.html",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from siyu.promotions.presale.providers import BALANCE, DEPOSIT
 from siyu.promotions.presale.services import bookings
 from siyu.storefront import selectors
 from siyu.storefront.sharing import share_links
-from siyu.storefront.views.base import Shop, page, shop_page
+from siyu.storefront.views.base import Shop, ShopPageRequest, SignedInShop, page, shop_page
 from siyu.storefront.views.campaigns import (
     ask_for_address,
     delivery_address,
@@ -95,7 +95,7 @@ def _presale(shop: Shop, presale_id: int) -> Presale:
 
 
 @shop_page()
-def presale(request: HttpRequest, shop: Shop, presale_id: int) -> HttpResponse:
+def presale(request: ShopPageRequest, shop: Shop, presale_id: int) -> HttpResponse:
     now = timezone.now()
     found = _presale(shop, presale_id)
     mine: list[PresaleBooking] = []
@@ -127,7 +127,7 @@ def presale(request: HttpRequest, shop: Shop, presale_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def pay_deposit(request: HttpRequest, shop: Shop, presale_id: int) -> HttpResponse:
+def pay_deposit(request: ShopPageRequest, shop: SignedInShop, presale_id: int) -> HttpResponse:
     """Order the deposit SKU at D per unit (the order is held: it never ships), then pay."""
     found = _presale(shop, presale_id)
     quantity = posted_quantity(request, high=MAX_UNITS)
@@ -148,8 +148,7 @@ def pay_deposit(request: HttpRequest, shop: Shop, presale_id: int) -> HttpRespon
     return pay_redirect(request, shop, order, back=shop.url("presale_booking", booking.pk))
 
 
-def _booking(shop: Shop, booking_id: int) -> PresaleBooking:
-    assert shop.customer is not None
+def _booking(shop: SignedInShop, booking_id: int) -> PresaleBooking:
     found = (
         PresaleBooking.objects.for_merchant(shop.merchant)
         .filter(pk=booking_id, customer=shop.customer)
@@ -162,9 +161,8 @@ def _booking(shop: Shop, booking_id: int) -> PresaleBooking:
 
 
 @shop_page(login=True)
-def booking(request: HttpRequest, shop: Shop, booking_id: int) -> HttpResponse:
+def booking(request: ShopPageRequest, shop: SignedInShop, booking_id: int) -> HttpResponse:
     """The customer's booking: its state, the amounts, and the one action it allows now."""
-    assert shop.customer is not None
     now = timezone.now()
     found = _booking(shop, booking_id)
     presale = found.presale
@@ -191,7 +189,7 @@ def booking(request: HttpRequest, shop: Shop, booking_id: int) -> HttpResponse:
 
 
 @shop_page(login=True, methods=("POST",))
-def pay_balance(request: HttpRequest, shop: Shop, booking_id: int) -> HttpResponse:
+def pay_balance(request: ShopPageRequest, shop: SignedInShop, booking_id: int) -> HttpResponse:
     """Order the goods for the booking's units at price - E each, then pay; the goods ship."""
     found = _booking(shop, booking_id)
     back = shop.url("presale_booking", found.pk)
@@ -211,9 +209,8 @@ def pay_balance(request: HttpRequest, shop: Shop, booking_id: int) -> HttpRespon
 
 
 @shop_page(login=True, methods=("POST",))
-def cancel_booking(request: HttpRequest, shop: Shop, booking_id: int) -> HttpResponse:
+def cancel_booking(request: ShopPageRequest, shop: SignedInShop, booking_id: int) -> HttpResponse:
     """Withdraw: an unpaid deposit order is cancelled; a paid deposit comes back if refundable."""
-    assert shop.customer is not None
     before = _booking(shop, booking_id).status
     bookings.cancel_booking(customer=shop.customer, booking_id=booking_id)
     if before == BookingStatus.DEPOSIT_PENDING:
