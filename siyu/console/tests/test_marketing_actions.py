@@ -10,8 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from siyu.console.tests.marketing_world import activity_skus, add_activities
-from siyu.console.tests.test_actions import refused
 from siyu.promotions import services as svc
 from siyu.promotions.bargain.models import Bargain
 from siyu.promotions.campaigns.models import AssistCampaign, DrawCampaign, SplitCampaign
@@ -20,6 +18,8 @@ from siyu.promotions.groupbuy.models import GroupBuy
 from siyu.promotions.models import Coupon, CouponCode, CouponTemplate, PricingPolicy, Promotion
 from siyu.promotions.presale.models import Presale
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.snapshots import refused
+from siyu.testing.worlds import activity_skus, add_activities
 
 pytestmark = pytest.mark.django_db
 

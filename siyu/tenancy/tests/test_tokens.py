@@ -8,9 +8,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.tenancy.models import AuditEntry, Role, StaffToken
 from siyu.tenancy.services import create_staff, issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 
