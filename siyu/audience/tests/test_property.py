@@ -1,5 +1,5 @@
 """Property: for random small populations and random rules, the compiled SQL selects exactly the
-customers the slow Python oracle (``slow_eval``) selects.
+customers the slow Python oracle (``siyu.testing.rule_oracle``) selects.
 
 Each example writes its own population inside a savepoint and rolls it back, so no state crosses
 examples (that is why the function-scoped-fixture health check is off: no fixture holds data).
