@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from siyu.api import api
-from siyu.testing.worlds import CampaignRows
+from siyu.testing.worlds import CampaignRows, World
 
 SCHEMA = api.get_openapi_schema(path_prefix="/api/v1/")
 ADMIN = "/api/v1/admin/"
@@ -105,7 +105,7 @@ class Probe:
             self.statuses = (200,)
 
 
-def campaign_probes(a, b, a_rows: CampaignRows) -> list:
+def campaign_probes(a: World, b: World, a_rows: CampaignRows) -> list[Probe]:
     """Calls on A's routes that name B's rows in the body: each a 404 that changes nothing of B's.
 
     For the campaigns' tenancy test, as ``probes()`` in siyu/api/tests/test_tenant_isolation.py is for

@@ -184,7 +184,11 @@ class PlaybookRows:
     open_team_to_join: Team
 
 
-def add_playbook_rows(world) -> PlaybookRows:
+def add_playbook_rows(world: World) -> PlaybookRows:
+    """Give the world's customer a paid leader seat in a forming team of a running group buy on
+    ``world.sku``, and an ongoing bargain record on ``world.other_sku``. A second group buy, on a SKU
+    of its own, has a forming team led by another customer: the world's customer can join that one
+    (``open_team_to_join``), so a join reaches the checks of its body's ids."""
     now = timezone.now()
     window: dict[str, Any] = {"starts_at": now - timedelta(minutes=1), "ends_at": now + timedelta(days=2)}
     group_buy = create_group_buy(
@@ -227,7 +231,7 @@ def add_playbook_rows(world) -> PlaybookRows:
     )
 
 
-def _team_led_by_someone_else(world, window: dict) -> Team:
+def _team_led_by_someone_else(world: World, window: dict[str, Any]) -> Team:
     product = create_product(
         merchant=world.merchant,
         name=f"{world.slug} team tea",
@@ -278,7 +282,10 @@ class CampaignRows:
     presale_booking_id: int  # the world's customer's paid deposit
 
 
-def build_campaign_rows(world) -> CampaignRows:
+def build_campaign_rows(world: World) -> CampaignRows:
+    """Add to a world one row of every kind the campaign and presale routes name, each one the world's
+    customer (or owner) could really act on, so a missing merchant check shows up as a change in the
+    other merchant's rows."""
     staff, customer, slug = world.owner, world.customer, world.slug
     now = timezone.now()
     window: dict[str, Any] = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=7)}
