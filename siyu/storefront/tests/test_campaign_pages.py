@@ -38,8 +38,7 @@ from siyu.tenancy.models import Merchant
 from siyu.testing.clients import h5_login
 from siyu.testing.clock import at
 from siyu.testing.factories import make_merchant
-from siyu.testing.flows import pay, place
-from siyu.testing.flows import place_activity as place_presale
+from siyu.testing.flows import pay, place, place_activity
 from siyu.testing.pages import form_token as _token
 from siyu.testing.pages import left as _left
 
@@ -715,7 +714,7 @@ def test_presale_pages_have_a_query_ceiling(merchant, owner, make_product, shopp
     one = _queries(client, path)
     deposit = ActivityRef("presale_deposit", presale.pk)
     for buyer in (_customer("b1"), _customer("b2"), _customer("b3")):  # other customers' bookings
-        place_presale(buyer, presale.deposit_sku_id, 1, deposit, _address(buyer))
+        place_activity(buyer, presale.deposit_sku_id, 1, deposit, _address(buyer))
     client.post(f"/shop/tea/presales/{presale.pk}/deposit/", {"qty": 1, "token": "c" * 32})
     assert _queries(client, path) == one <= 7
     assert _html(client, path).count('data-testid="my-booking"') == 2
