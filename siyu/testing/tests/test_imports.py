@@ -30,7 +30,8 @@ def module_name(path: Path) -> str:
 
 def imported_modules(source: str, module: str, *, is_package: bool = False) -> Iterator[tuple[int, str]]:
     """(line, absolute name) of each module the source of ``module`` imports, at any depth (imports
-    inside functions too); ``from a import b`` yields ``a`` and ``a.b``, since ``b`` may be a module."""
+    inside functions too); ``from a import b`` yields ``a`` and ``a.b``, since ``b`` may be a module,
+    and ``__import__("a")`` or ``importlib.import_module("a")`` with a literal name yields ``a``."""
     package = module.split(".") if is_package else module.split(".")[:-1]
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -45,6 +46,19 @@ def imported_modules(source: str, module: str, *, is_package: bool = False) -> I
             yield node.lineno, name
             for alias in node.names:
                 yield node.lineno, f"{name}.{alias.name}"
+        elif isinstance(node, ast.Call) and (name := _imported_by_call(node)):
+            yield node.lineno, name
+
+
+def _imported_by_call(call: ast.Call) -> str:
+    """The module named by ``__import__("a")``, ``import_module("a")`` or ``importlib.import_module("a")``
+    (a literal name only), else ""."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    first = call.args[0] if call.args else None
+    if name in ("__import__", "import_module") and isinstance(first, ast.Constant):
+        return str(first.value)
+    return ""
 
 
 def forbidden(name: str) -> bool:
@@ -75,6 +89,7 @@ def test_the_check_sees_absolute_from_relative_and_nested_imports():
         "from siyu.testing.flows import pay\n"
         "def f():\n"
         "    from .test_other import helper\n"
+        "    return __import__('siyu.api.tests.conftest').x, importlib.import_module('siyu.tests.y')\n"
     )
     found = {name for _, name in imported_modules(source, "siyu.orders.tests.test_sample") if forbidden(name)}
     assert found == {
@@ -84,6 +99,8 @@ def test_the_check_sees_absolute_from_relative_and_nested_imports():
         "siyu.orders.tests.conftest",
         "siyu.orders.tests.test_other",
         "siyu.orders.tests.test_other.helper",
+        "siyu.api.tests.conftest",
+        "siyu.tests.y",
     }
 
 
