@@ -1,22 +1,25 @@
-"""Shared fixtures: a merchant with staff, a customer with a token, products with stock."""
+"""Shared fixtures: a merchant with staff, a customer with a token, products with stock.
+
+Fixtures only wire the test's merchant to the factories of ``siyu.testing``; helpers are imported
+from there, never from a conftest.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.test import Client
+from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from siyu.catalog.models import Product, Sku
-from siyu.catalog.services import SkuInput, create_product
 from siyu.members.models import Address, Customer
-from siyu.members.services import login_with_code, save_address
+from siyu.simulate.demo_data import load_demo
 from siyu.tenancy.models import Merchant, Outlet, Role, Staff
-from siyu.tenancy.services import create_staff, issue_staff_token
+from siyu.tenancy.services import issue_staff_token
+from siyu.testing import factories
+from siyu.testing.clients import ApiClient
 
 pytest_plugins = ["siyu.testing.browser", "siyu.testing.clock", "siyu.testing.sqlite"]
 
@@ -26,76 +29,26 @@ hypothesis_settings.register_profile("siyu", deadline=None, suppress_health_chec
 hypothesis_settings.load_profile("siyu")
 
 
-class ApiClient:
-    """A JSON client for the API with a bearer token."""
-
-    def __init__(self, token: str | None = None, language: str = "en") -> None:
-        self.client = Client()
-        self.token = token
-        self.language = language
-
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = {"Accept-Language": self.language}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        headers.update(extra or {})
-        return headers
-
-    def request(self, method: str, path: str, data: Any = None, headers: dict[str, str] | None = None):
-        kwargs: dict[str, Any] = {"headers": self._headers(headers)}
-        if method == "get":
-            kwargs["data"] = data or {}
-        elif data is not None:
-            kwargs["data"] = json.dumps(data)
-            kwargs["content_type"] = "application/json"
-        return getattr(self.client, method)(path, **kwargs)
-
-    def get(self, path: str, data: Any = None, **kw):
-        return self.request("get", path, data, **kw)
-
-    def post(self, path: str, data: Any = None, **kw):
-        return self.request("post", path, data if data is not None else {}, **kw)
-
-    def put(self, path: str, data: Any = None, **kw):
-        return self.request("put", path, data, **kw)
-
-    def patch(self, path: str, data: Any = None, **kw):
-        return self.request("patch", path, data, **kw)
-
-    def delete(self, path: str, **kw):
-        return self.request("delete", path, None, **kw)
-
-
-def make_merchant(slug: str = "tea", **kw) -> Merchant:
-    return Merchant.objects.create(slug=slug, name=kw.pop("name", slug.title()), **kw)
-
-
 @pytest.fixture
 def merchant(db) -> Merchant:
-    return make_merchant("tea", shipping_fee=1000, free_shipping_threshold=9900, payment_timeout_minutes=30)
-
-
-@pytest.fixture
-def outlet(merchant) -> Outlet:
-    return Outlet.objects.create(
-        merchant=merchant, code="SH01", name="Shanghai Xintiandi", supports_pickup=True
+    return factories.make_merchant(
+        "tea", shipping_fee=1000, free_shipping_threshold=9900, payment_timeout_minutes=30
     )
 
 
 @pytest.fixture
+def outlet(merchant) -> Outlet:
+    return factories.make_outlet(merchant)
+
+
+@pytest.fixture
 def make_staff(merchant) -> Callable[..., Staff]:
+    """``make_staff(role, outlets=None, m=None)``: a staff member of the merchant (or of ``m``)."""
+
     def make(
         role: str = Role.OWNER, *, outlets: list[Outlet] | None = None, m: Merchant | None = None
     ) -> Staff:
-        m = m or merchant
-        return create_staff(
-            merchant=m,
-            username=f"{m.slug}_{role}_{Staff.objects.count()}",
-            password="pw-123456",
-            role=role,
-            display_name=role,
-            outlet_ids=[o.pk for o in outlets or []],
-        )
+        return factories.make_staff(m or merchant, role, outlets=outlets)
 
     return make
 
@@ -112,29 +65,12 @@ def staff_api(owner) -> ApiClient:
 
 @pytest.fixture
 def make_product(merchant) -> Callable[..., Product]:
-    counter = {"n": 0}
+    """``make_product(name, price=, stock=, skus=, m=None)``; the n-th product's SKUs are coded SKUn-0..."""
+    made = {"n": 0}
 
-    def make(
-        name: str = "Longjing tea",
-        *,
-        price: int = 5000,
-        stock: int = 100,
-        skus: int = 1,
-        m: Merchant | None = None,
-        **kw,
-    ) -> Product:
-        counter["n"] += 1
-        n = counter["n"]
-        return create_product(
-            merchant=m or merchant,
-            name=name,
-            skus=[
-                SkuInput(code=f"SKU{n}-{i}", price=price, cost=price // 2, stock=stock) for i in range(skus)
-            ],
-            status=kw.pop("status", "on_sale"),
-            acting_staff=None,
-            **kw,
-        )
+    def make(name: str = "Longjing tea", *, m: Merchant | None = None, **kw) -> Product:
+        made["n"] += 1
+        return factories.make_product(m or merchant, name, code=f"SKU{made['n']}", **kw)
 
     return make
 
@@ -147,8 +83,7 @@ def sku(make_product) -> Sku:
 @pytest.fixture
 def customer_login(merchant) -> Callable[..., tuple[Customer, str]]:
     def login(code: str = "alice", m: Merchant | None = None) -> tuple[Customer, str]:
-        result = login_with_code(merchant=m or merchant, code=code)
-        return result.customer, result.token
+        return factories.log_in_customer(m or merchant, code)
 
     return login
 
@@ -166,12 +101,14 @@ def shop_api(customer_login) -> ApiClient:
 
 @pytest.fixture
 def address(customer) -> Address:
-    return save_address(
-        customer=customer,
-        recipient="王小明",
-        phone="13800000000",
-        province="上海",
-        city="上海",
-        district="黄浦",
-        detail="南京东路1号",
-    )
+    return factories.add_address(customer)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo (seed 7), loaded once for the module (a load takes seconds), and flushed afterwards so
+    other tests start empty."""
+    with django_db_blocker.unblock():
+        summary = load_demo(seed=7)
+        yield summary
+        call_command("flush", interactive=False, verbosity=0)

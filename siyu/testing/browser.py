@@ -1,17 +1,22 @@
 """Browser fixtures: Playwright driving Debian's Chromium (``/usr/bin/chromium``), never a download.
 
 Tests marked ``browser`` are skipped when Chromium is not installed. Pages collect JavaScript
-errors and console errors in ``page.js_errors`` so a journey can assert that none happened.
+errors and console errors in ``page.js_errors`` so a journey can assert that none happened;
+``log_in`` signs a page in to the console through its login form.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+from siyu.tenancy.models import Staff
+from siyu.testing.clients import PASSWORD
 
 CHROMIUM = os.environ.get("SIYU_CHROMIUM", "/usr/bin/chromium")
 PHONE = {
@@ -71,3 +76,12 @@ def open_page(browser) -> Iterator[Callable[..., Any]]:
     yield make
     for context in contexts:
         context.close()
+
+
+def log_in(page: Any, base: str, staff: Staff) -> None:
+    """Sign ``page`` in to the console at ``base`` as ``staff``, and wait for the page after the form."""
+    page.goto(f"{base}/console/login/")
+    page.fill("input[name=username]", staff.user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r".*/console/(?!login).*"))

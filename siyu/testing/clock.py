@@ -21,7 +21,10 @@ Browser tests are skipped while the clock travels: Chromium's clock stays real, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 import time_machine
@@ -123,3 +126,11 @@ def _timestamp(at: dt.datetime) -> float:
     # A number, not the datetime: time-machine would set TZ to a datetime's zone (UTC), while
     # Django set TZ to the merchants' zone that date.today() must keep answering in.
     return at.timestamp()
+
+
+@contextlib.contextmanager
+def at(moment: dt.datetime) -> Iterator[None]:
+    """Run the block (checkout, providers, payments...) as if it were ``moment``: ``timezone.now``
+    answers ``moment`` and stands still."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield

@@ -7,9 +7,9 @@ import logging
 import pytest
 from django.db import IntegrityError
 
-from siyu.conftest import ApiClient
 from siyu.orders.models import CartItem
 from siyu.orders.services import cart
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -38,8 +38,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from siyu.api import api
-from siyu.api.tests.conftest import World, build_world
 from siyu.orders.models import OrderLine
+from siyu.testing.worlds import World, build_world
 
 APP = WSGIHandler()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)

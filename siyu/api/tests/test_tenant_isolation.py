@@ -8,30 +8,24 @@ route or field fails here until this file says how to aim it at B.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.contrib.auth import get_user_model
 
-from siyu.api import api
-from siyu.api.tests.conftest import World, build_world
-from siyu.conftest import ApiClient
 from siyu.core.ids import token_digest
 from siyu.imports.models import ImportJob
 from siyu.members.models import Customer
 from siyu.orders.models import OrderLine
-from siyu.tenancy.models import Merchant, StaffToken
+from siyu.tenancy.models import StaffToken
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.tenancy import ADMIN, DELEGATED, SCHEMA, SHOP, Probe, id_inputs, operations
+from siyu.testing.worlds import World, build_world
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = api.get_openapi_schema(path_prefix="/api/v1/")
-ADMIN = "/api/v1/admin/"
-SHOP = "/api/v1/shop/{merchant}/"
 
 # How to name one of a world's rows in a path parameter. A route whose path has another parameter fails.
 PATH_IDS: dict[str, Callable[[World], int]] = {
@@ -104,23 +98,6 @@ BODIES.update(
 STATUS_FOR = {"DELETE /api/v1/shop/{merchant}/cart/items/{sku_id}": 200}
 
 
-# Playbook apps aim their own routes at B in their own tenancy tests (their worlds need activity
-# rows): each module here owns the paths its pattern matches and fails when one is not aimed at B.
-DELEGATED: dict[str, str] = {
-    "siyu.promotions.groupbuy.tests.test_tenancy": (
-        r"/(group-buys|group-buy-teams|bargains|bargain-records)\b"
-    ),
-    "siyu.promotions.campaigns.tests.test_isolation": r"/(campaigns/|presales|presale-bookings)",
-    "siyu.promotions.flashsale.tests.test_tenancy": r"/flash-sales\b",
-    "siyu.audience.tests.test_tenancy": r"/(tag-groups|tags|tag-rules|segments)\b",
-    "siyu.members.loyalty.tests.test_tenancy": r"/(loyalty|membership)\b",
-}
-
-
-def _delegated(path: str) -> bool:
-    return any(re.search(pattern, path) for pattern in DELEGATED.values())
-
-
 def _owns(mine: Any, path: str) -> bool:
     if isinstance(mine, re.Pattern):
         return mine.search(path) is not None
@@ -137,72 +114,12 @@ def test_delegated_routes_are_owned_by_a_tenancy_test():
         assert paths and all(_owns(mine, path) for path in paths), module
 
 
-def _operations(prefix: str, *, delegated: bool = False):
-    for path, item in SCHEMA["paths"].items():
-        if path.startswith(prefix.split("{")[0]) and (delegated or not _delegated(path)):
-            for method, operation in item.items():
-                yield f"{method.upper()} {path}", path, operation
-
-
 def _path_params(path: str) -> list[str]:
     return re.findall(r"{(\w+)}", path)
 
 
 def _id_routes(prefix: str) -> list[str]:
-    return sorted(label for label, path, _ in _operations(prefix) if set(_path_params(path)) - NOT_IDS)
-
-
-def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return schema
-
-
-def _id_fields(schema: dict[str, Any], prefix: str) -> set[str]:
-    """Dotted names of the properties in a body schema that name rows (``*_id``, ``*_ids``)."""
-    schema = _resolve(schema)
-    found = set()
-    for option in [*schema.get("anyOf", []), *schema.get("allOf", [])]:
-        found |= _id_fields(option, prefix)
-    if "items" in schema:
-        found |= _id_fields(schema["items"], prefix + "[]")
-    for name, prop in schema.get("properties", {}).items():
-        dotted = f"{prefix}.{name}"
-        if name.endswith(("_id", "_ids")) or name == "id":
-            found.add(dotted)
-        found |= _id_fields(prop, dotted)
-    return found
-
-
-def id_inputs(prefix: str, *, delegated: bool = False) -> set[str]:
-    """Every query parameter or body field, on every route of the area, that names a row
-    (``delegated``: also on the routes a playbook's own tenancy test owns)."""
-    inputs = set()
-    for label, _path, operation in _operations(prefix, delegated=delegated):
-        for param in operation.get("parameters", []):
-            if param["in"] == "query" and param["name"].endswith(("_id", "_ids")):
-                inputs.add(f"{label} query.{param['name']}")
-        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-        if "schema" in body:
-            inputs |= {f"{label} {name}" for name in _id_fields(body["schema"], "body")}
-    return inputs
-
-
-def tenant_rows(merchant: Merchant) -> dict[str, Any]:
-    """Every row a merchant owns, in every table, plus its staff's user accounts."""
-    rows: dict[str, Any] = {"merchant": list(Merchant.objects.filter(pk=merchant.pk).values())}
-    for model in apps.get_models():
-        if any(f.name == "merchant" for f in model._meta.get_fields()):
-            rows[model._meta.label] = list(
-                model._base_manager.filter(merchant=merchant).order_by("pk").values()
-            )
-    users = get_user_model().objects.filter(staff_roles__merchant=merchant).order_by("pk")
-    rows["users"] = list(users.values())
-    return json.loads(json.dumps(rows, default=str))
-
-
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [table for table in sorted(set(before) | set(after)) if before.get(table) != after.get(table)]
+    return sorted(label for label, path, _ in operations(prefix) if set(_path_params(path)) - NOT_IDS)
 
 
 def _world(slug: str) -> World:
@@ -262,7 +179,7 @@ def test_admin_route_with_another_merchants_id_is_404_and_changes_nothing(label,
 
     assert response.status_code == 404, (response.status_code, response.content[:300])
     assert response.json()["code"] == "not_found"
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
     # The same call on A's own row is served: the 404 above is the merchant check, not a bad request.
     own = _call(owner_a, label, a, a.slug)
     assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
@@ -282,7 +199,7 @@ def test_shop_route_with_another_merchants_id_is_404_and_changes_nothing(label, 
     response = _call(customer_a, label, b, a.slug)
 
     assert response.status_code == STATUS_FOR.get(label, 404), (response.status_code, response.content[:300])
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
     own = _call(customer_a, label, a, a.slug)
     assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
         own.status_code,
@@ -293,7 +210,7 @@ def test_shop_route_with_another_merchants_id_is_404_and_changes_nothing(label, 
 def _customer_routes() -> list[str]:
     return sorted(
         label
-        for label, _path, operation in _operations(SHOP)
+        for label, _path, operation in operations(SHOP)
         if any("CustomerBearer" in req for req in operation.get("security", []))
     )
 
@@ -306,7 +223,7 @@ def test_customer_token_does_not_work_in_another_shop(label, a, b):
     response = _call(ApiClient(a.customer_token), label, b, b.slug, body={})  # auth answers before the body
 
     assert response.status_code == 401, (response.status_code, response.content[:300])
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
 
 
 def test_the_route_lists_are_not_empty():
@@ -317,25 +234,6 @@ def test_the_route_lists_are_not_empty():
 
 
 # Ids in bodies and queries ---------------------------------------------------------------------------
-
-
-@dataclass
-class Probe:
-    """One call that names B's rows in a body or query, on a route of A's."""
-
-    covers: list[str]
-    method: str
-    url: str
-    body: dict[str, Any] | None = None
-    query: dict[str, Any] | None = None
-    statuses: tuple[int, ...] = (404,)
-    staff: bool = True
-    empty_list: bool = False  # a list filtered by B's id holds none of A's rows and none of B's
-    then: Callable[[Any], None] | None = field(default=None, repr=False)  # more checks on the response
-
-    def __post_init__(self) -> None:
-        if self.empty_list:
-            self.statuses = (200,)
 
 
 def probes(a: World, b: World) -> list[Probe]:
@@ -652,10 +550,10 @@ def test_ids_in_bodies_and_queries_do_not_reach_another_merchant(a, b):
             page = response.json()
             if page["count"] or page["items"]:
                 problems.append(f"list not empty: {page['count']} rows")
-        if changed := _changed(before_b, tenant_rows(b.merchant)):
-            problems.append(f"B's rows changed: {changed}")
-        if response.status_code >= 400 and (changed := _changed(before_a, tenant_rows(a.merchant))):
-            problems.append(f"a refused call changed A's rows: {changed}")
+        if tables := changed(before_b, tenant_rows(b.merchant)):
+            problems.append(f"B's rows changed: {tables}")
+        if response.status_code >= 400 and (tables := changed(before_a, tenant_rows(a.merchant))):
+            problems.append(f"a refused call changed A's rows: {tables}")
         if probe.then is not None and response.status_code in probe.statuses:
             probe.then(response)
         if problems:
@@ -666,7 +564,7 @@ def test_ids_in_bodies_and_queries_do_not_reach_another_merchant(a, b):
 def test_admin_lists_show_none_of_another_merchants_rows(a, b):
     """Every admin list, unfiltered, shows A's rows and nothing of B's (whose names all contain "beta")."""
     owner_a = ApiClient(a.staff_token)
-    lists = [label for label, path, _ in _operations(ADMIN) if label.startswith("GET ") and "{" not in path]
+    lists = [label for label, path, _ in operations(ADMIN) if label.startswith("GET ") and "{" not in path]
     assert len(lists) >= 10
     for label in lists:
         response = owner_a.get(label.split(" ", 1)[1])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from siyu.audience.models import CustomerTag, Segment, TagGroup, TagRule
-from siyu.audience.tests import build
-from siyu.conftest import ApiClient
 from siyu.promotions.models import Coupon
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing import rows
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 ADM = "/api/v1/admin"
@@ -95,7 +95,7 @@ def test_segments_over_http(people, api):
     assert csv.status_code == 200 and csv["Content-Type"] == "text/csv; charset=utf-8"
     body = b"".join(csv.streaming_content).decode()
     assert body.count("\r\n") == 3 and "13800000001" in body
-    template = build.template(people.merchant)
+    template = rows.template(people.merchant)
     issued = api.post(
         f"{ADM}/segments/{seg['id']}/issue-coupon", {"template_id": template.pk, "batch_key": "k1"}
     )
@@ -133,7 +133,7 @@ def test_permissions(people, make_staff):
     assert analyst.post(f"{ADM}/tag-groups", {"kind": "basic", "name": "x"}).status_code == 403
     guide = client_for(make_staff, Role.GUIDE)
     seg = guide.post(f"{ADM}/segments", {"name": "Women", "rule": FEMALE}).json()
-    template = build.template(people.merchant)
+    template = rows.template(people.merchant)
     refused = guide.post(f"{ADM}/segments/{seg['id']}/issue-coupon", {"template_id": template.pk})
     assert refused.status_code == 403 and not Coupon.objects.filter(template=template).exists()
     outlet_manager = client_for(make_staff, Role.OUTLET_MANAGER)
@@ -157,10 +157,10 @@ def test_too_few_coupons_for_a_segment_says_how_many_are_left_and_first_n_issues
     from siyu.testing.snapshots import changed, tenant_rows
 
     for i in range(3):
-        build.customer(people.merchant, nickname=f"w{i}", gender="female")
+        rows.customer(people.merchant, nickname=f"w{i}", gender="female")
     seg = api.post(f"{ADM}/segments", {"name": "Women", "rule": FEMALE}).json()  # 5 members
     members = sorted(segment_customers(Segment.objects.get(pk=seg["id"])).values_list("pk", flat=True))
-    scarce = build.template(people.merchant, total_quantity=4, issued=1)  # 3 left
+    scarce = rows.template(people.merchant, total_quantity=4, issued=1)  # 3 left
     url = f"{ADM}/segments/{seg['id']}/issue-coupon"
     before = tenant_rows(people.merchant)
 

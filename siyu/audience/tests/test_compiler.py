@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from siyu.audience.rules import customers_matching, validate_rule
-from siyu.audience.tests.build import NOW
+from siyu.testing.rows import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 EVERYONE = {"ann", "bob", "cat", "dan"}

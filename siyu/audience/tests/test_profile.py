@@ -7,13 +7,14 @@ from django.test.utils import CaptureQueriesContext
 
 from siyu.audience.models import GuideNote
 from siyu.audience.services.tags import create_tag, create_tag_group, tag_customers
-from siyu.conftest import ApiClient, make_merchant
 from siyu.events.services import record_events
 from siyu.members.loyalty.services import admin as loyalty_admin
 from siyu.members.services import login_with_code
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 
 def _world(owner, customer, sku, address):

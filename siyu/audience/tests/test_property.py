@@ -1,5 +1,5 @@
 """Property: for random small populations and random rules, the compiled SQL selects exactly the
-customers the slow Python oracle (``slow_eval``) selects.
+customers the slow Python oracle (``siyu.testing.rule_oracle``) selects.
 
 Each example writes its own population inside a savepoint and rolls it back, so no state crosses
 examples (that is why the function-scoped-fixture health check is off: no fixture holds data).
@@ -21,18 +21,18 @@ from hypothesis import strategies as st
 
 from siyu.audience.models import CustomerTag, Tag, TagGroup
 from siyu.audience.rules import customers_matching, validate_rule
-from siyu.audience.tests import build, slow_eval
-from siyu.audience.tests.build import NOW
 from siyu.audience.values.models import CustomerValue
-from siyu.conftest import make_merchant
 from siyu.events.models import Event
 from siyu.members.models import ContactPreference, Customer, CustomerIdentity
 from siyu.promotions.models import Coupon
+from siyu.testing import rows, rule_oracle
+from siyu.testing.factories import make_merchant
+from siyu.testing.rows import NOW
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("SIYU_PROPERTY_EXAMPLES", "60"))
 DAY = dt.timedelta(days=1)
-LOCAL_TODAY = NOW.astimezone(slow_eval.TZ).date()
+LOCAL_TODAY = NOW.astimezone(rule_oracle.TZ).date()
 
 CITIES = ["", "杭州", "上海", "Hangzhou"]
 BIRTHDAYS = [
@@ -272,14 +272,14 @@ def _resolve(rule: Any, ids: dict[str, list[int]]) -> Any:
 
 def _write(
     population: list[dict[str, Any]],
-) -> tuple[int, dict[str, list[int]], list[slow_eval.P], slow_eval.Catalogue]:
+) -> tuple[int, dict[str, list[int]], list[rule_oracle.P], rule_oracle.Catalogue]:
     merchant = make_merchant(f"m{uuid.uuid4().hex[:8]}")
-    cat = build.catalogue(merchant)
+    cat = rows.catalogue(merchant)
     products = [cat["products"][k] for k in ("tea", "green", "longjing", "cup", "loose")]
     categories = [cat["categories"][k] for k in ("tea", "green", "longjing", "cup")]
     group = TagGroup.objects.create(merchant=merchant, kind="basic", name="g")
     tags = [Tag.objects.create(merchant=merchant, group=group, name=f"t{i}") for i in range(3)]
-    templates = [build.template(merchant), build.template(merchant)]
+    templates = [rows.template(merchant), rows.template(merchant)]
     ids = {
         "tag": [t.pk for t in tags],
         "product": [p.pk for p in products],
@@ -304,7 +304,7 @@ def _write(
             registered_at=spec["registered_at"],
             is_blocked=spec["is_blocked"],
         )
-        p = slow_eval.P(
+        p = rule_oracle.P(
             id=c.pk,
             gender=c.gender,
             birthday=c.birthday,
@@ -338,7 +338,7 @@ def _write(
             p.events.append({"kind": e["kind"], "at": e["at"], "props": props, "source": e["source"]})
         for o in spec["orders"]:
             status = o["status"] if o["paid_at"] else "pending_payment"
-            row = build.order(c, [products[i] for i, _, _ in o["lines"]], paid_at=o["paid_at"], status=status)
+            row = rows.order(c, [products[i] for i, _, _ in o["lines"]], paid_at=o["paid_at"], status=status)
             line_rows = list(row.lines.order_by("id"))
             for line, (_, amount, refund) in zip(line_rows, o["lines"], strict=True):
                 paid = amount if o["paid_at"] else 0
@@ -372,7 +372,7 @@ def _write(
                 merchant=merchant, customer=c, channel=channel, opted_in=opted_in
             )
         oracle.append(p)
-    catalogue = slow_eval.Catalogue(
+    catalogue = rule_oracle.Catalogue(
         product_category={p.pk: p.category_id for p in products},
         category_parent={c.pk: c.parent_id for c in categories},
     )
@@ -397,5 +397,5 @@ def test_compiled_sql_agrees_with_the_slow_evaluation(population, rule_list):
             rule = _resolve(raw, ids)
             node = validate_rule(rule, merchant_id=merchant_id)
             got = set(customers_matching(node, merchant_id=merchant_id, now=NOW).values_list("pk", flat=True))
-            assert got == slow_eval.evaluate(rule, oracle, NOW, catalogue), rule
+            assert got == rule_oracle.evaluate(rule, oracle, NOW, catalogue), rule
         transaction.set_rollback(True)

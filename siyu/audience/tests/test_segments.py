@@ -18,11 +18,11 @@ from siyu.audience.errors import (
 from siyu.audience.models import Segment, SegmentMember
 from siyu.audience.selectors import segment_customers
 from siyu.audience.services import segments as segment_services
-from siyu.audience.tests import build
 from siyu.core.errors import NotFound, PermissionDenied
 from siyu.promotions.errors import CouponSoldOut
 from siyu.promotions.models import Coupon
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing import rows
 
 pytestmark = pytest.mark.django_db
 FEMALE = {"field": "gender", "op": "eq", "value": "female"}
@@ -95,7 +95,7 @@ def test_preview_is_one_statement(people, owner):
 
 def test_preview_count_beyond_the_sample(merchant, owner):
     for i in range(12):
-        build.customer(merchant, nickname=f"p{i}", gender="male")
+        rows.customer(merchant, nickname=f"p{i}", gender="male")
     result = svc.preview_rule(staff=owner, rule={"field": "gender", "op": "eq", "value": "male"})
     assert result["count"] == 12
     assert [s["nickname"] for s in result["sample"]] == [f"p{i}" for i in range(11, 1, -1)]
@@ -106,7 +106,7 @@ def test_a_static_snapshot_stays_while_the_dynamic_segment_moves(people, owner):
     frozen = svc.snapshot_segment(staff=owner, segment_id=dynamic.pk, name="Women in June")
     assert (frozen.kind, frozen.member_count, frozen.rule) == ("static", 2, FEMALE)
     assert SegmentMember.objects.filter(segment=frozen).count() == 2
-    fay = build.customer(people.merchant, nickname="fay", gender="female")
+    fay = rows.customer(people.merchant, nickname="fay", gender="female")
     people.c["ann"].gender = "male"
     people.c["ann"].save(update_fields=["gender"])
     assert nicknames(dynamic) == ["fay", "dan"]
@@ -175,7 +175,7 @@ def test_csv_export_is_exact_and_masks_phones_for_readers(people, owner, make_st
 
 def test_coupons_go_to_exactly_the_members(people, owner):
     segment = svc.create_segment(staff=owner, name="Women", rule=FEMALE)
-    template = build.template(people.merchant, per_customer_limit=3)
+    template = rows.template(people.merchant, per_customer_limit=3)
     result = svc.issue_coupon_to_segment(
         staff=owner, segment_id=segment.pk, template_id=template.pk, batch_key="june"
     )
@@ -193,14 +193,14 @@ def test_coupons_go_to_exactly_the_members(people, owner):
 def test_coupon_hand_off_is_chunked_and_all_or_nothing(people, owner, monkeypatch):
     monkeypatch.setattr(segment_services, "MAX_TARGETED", 2)
     for i in range(3):
-        build.customer(people.merchant, nickname=f"w{i}", gender="female")
+        rows.customer(people.merchant, nickname=f"w{i}", gender="female")
     segment = svc.create_segment(staff=owner, name="Women", rule=FEMALE)  # 5 members: chunks of 2, 2, 1
-    plenty = build.template(people.merchant)
+    plenty = rows.template(people.merchant)
     result = svc.issue_coupon_to_segment(staff=owner, segment_id=segment.pk, template_id=plenty.pk)
     assert result == {"members": 5, "issued": 5, "replayed": 0, "skipped_customer_ids": []}
     chunks = AuditEntry.objects.filter(action="coupon.issue", object_id=str(plenty.pk)).order_by("id")
     assert [a.after["issued"] for a in chunks] == [2, 2, 1]
-    scarce = build.template(people.merchant, total_quantity=3)
+    scarce = rows.template(people.merchant, total_quantity=3)
     with pytest.raises(CouponSoldOut):
         svc.issue_coupon_to_segment(staff=owner, segment_id=segment.pk, template_id=scarce.pk)
     scarce.refresh_from_db()
@@ -211,7 +211,7 @@ def test_coupon_hand_off_refusals(people, owner, make_staff, monkeypatch):
     empty = svc.create_segment(
         staff=owner, name="Nobody", rule={"field": "city", "op": "eq", "value": "北京"}
     )
-    template = build.template(people.merchant)
+    template = rows.template(people.merchant)
     with pytest.raises(SegmentEmpty):
         svc.issue_coupon_to_segment(staff=owner, segment_id=empty.pk, template_id=template.pk)
     women = svc.create_segment(staff=owner, name="Women", rule=FEMALE)
@@ -223,7 +223,7 @@ def test_coupon_hand_off_refusals(people, owner, make_staff, monkeypatch):
         svc.issue_coupon_to_segment(
             staff=make_staff(Role.GUIDE), segment_id=women.pk, template_id=template.pk
         )
-    other_template = build.template(people.other)
+    other_template = rows.template(people.other)
     monkeypatch.setattr(segment_services, "MAX_SEGMENT_ISSUE", 100)
     with pytest.raises(NotFound):
         svc.issue_coupon_to_segment(staff=owner, segment_id=women.pk, template_id=other_template.pk)

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 
 from siyu.audience.models import Segment
-from siyu.conftest import ApiClient
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 
 ADM = "/api/v1/admin"
 FEMALE = {"field": "gender", "op": "eq", "value": "female"}

@@ -12,10 +12,10 @@ from siyu.audience import services as svc
 from siyu.audience.errors import DuplicateName, InvalidRule, TagHasRule, TagInUse, TagIsAutomatic
 from siyu.audience.models import CustomerTag, Tag, TagGroup, TagRule, TagSource
 from siyu.audience.services.tags import DEFAULT_GROUPS
-from siyu.audience.tests import build
-from siyu.audience.tests.build import NOW
 from siyu.core.errors import NotFound, PermissionDenied
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing import rows
+from siyu.testing.rows import NOW
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -157,7 +157,7 @@ def test_a_rule_keeps_its_tag_on_exactly_the_matching_customers(people, owner):
     rule.refresh_from_db()
     assert (rule.last_run_at, rule.last_matched) == (NOW, 2)
     # ann buys green tea: the next run takes the tag off her, and only her.
-    build.order(c["ann"], [people.products["green"]], paid_at=NOW - DAY)
+    rows.order(c["ann"], [people.products["green"]], paid_at=NOW - DAY)
     assert svc.recompute_tag_rules(now=NOW) == {"rules": 1, "added": 0, "removed": 1}
     assert carriers(tag) == {"cat": "rule", "bob": "manual"}
     # A week later the views are out of the 30-day window (cat's last one was 1 day before NOW).
@@ -185,9 +185,9 @@ def test_incremental_refresh_reaches_the_state_of_a_full_run(people, owner):
     assert (carriers(considering), carriers(repeat)) == ({"ann": "rule", "cat": "rule"}, {})
 
     # Orders are paid: cat buys green twice, dan once more; only they are refreshed.
-    build.order(c["cat"], [p["green"]], paid_at=NOW - DAY)
-    build.order(c["cat"], [p["longjing"]], paid_at=NOW - DAY)
-    build.order(c["dan"], [p["tea"]], paid_at=NOW - DAY)
+    rows.order(c["cat"], [p["green"]], paid_at=NOW - DAY)
+    rows.order(c["cat"], [p["longjing"]], paid_at=NOW - DAY)
+    rows.order(c["dan"], [p["tea"]], paid_at=NOW - DAY)
     assert svc.refresh_tags_for([c["cat"].pk, c["dan"].pk], now=NOW) == {"rules": 2, "added": 2, "removed": 1}
     incremental = (carriers(considering), carriers(repeat))
     assert incremental == ({"ann": "rule"}, {"cat": "rule", "dan": "rule"})

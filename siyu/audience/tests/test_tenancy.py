@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from siyu.api import api
-from siyu.api.tests.conftest import World, build_world
-from siyu.api.tests.test_tenant_isolation import ADMIN, _changed, id_inputs, tenant_rows
 from siyu.audience import services as svc
 from siyu.audience.models import Segment, Tag, TagGroup, TagRule
-from siyu.conftest import ApiClient
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.tenancy import ADMIN, id_inputs
+from siyu.testing.worlds import World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_another_merchants_ids_are_404_and_change_nothing(label, worlds):
 
     assert response.status_code == 404, (response.status_code, response.content[:300])
     assert response.json()["code"] == "not_found"
-    assert _changed(before, tenant_rows(b.world.merchant)) == []
+    assert changed(before, tenant_rows(b.world.merchant)) == []
     own = _call(client, label, a, a)
     assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
         own.status_code,
@@ -229,7 +230,7 @@ def test_ids_in_bodies_and_rules_do_not_reach_another_merchant(worlds):
             failures.append(
                 f"{probe.method} {probe.url} {probe.body}: {response.status_code} {response.content[:200]!r}"
             )
-        if _changed(before_b, tenant_rows(b.world.merchant)) or _changed(
+        if changed(before_b, tenant_rows(b.world.merchant)) or changed(
             before_a, tenant_rows(a.world.merchant)
         ):
             failures.append(f"{probe.method} {probe.url} {probe.body}: rows changed")

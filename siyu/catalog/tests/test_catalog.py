@@ -3,10 +3,10 @@ import pytest
 from siyu.catalog import selectors, services
 from siyu.catalog.errors import CategoryTooDeep, DuplicateSkuCode, ProductNotPublishable
 from siyu.catalog.models import Category, Product, Sku
-from siyu.conftest import make_merchant
 from siyu.core.errors import NotFound
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import AuditEntry
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

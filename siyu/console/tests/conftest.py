@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
 from siyu.members.models import Address, Customer
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay, place
-from siyu.tenancy.models import Merchant, Staff
+from siyu.tenancy.models import Staff
+from siyu.testing.clients import log_in
+from siyu.testing.flows import pay, place
 
-PASSWORD = "pw-123456"  # what siyu/conftest.py's make_staff gives everyone
 VENDOR = Path(settings.BASE_DIR) / "static" / "vendor"
 
 
@@ -29,17 +25,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-def log_in(staff: Staff, *, client: Client | None = None, language: str = "en") -> Client:
-    """A client logged in through the console's own login form, as ``staff``.
-
-    It asks for English, so that tests can read the page's words before and after translation.
-    """
-    client = client or Client(headers={"Accept-Language": language})
-    response = client.post("/console/login/", {"username": staff.user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:500]
-    return client
 
 
 @pytest.fixture
@@ -74,20 +59,3 @@ def vendor_static(settings) -> Iterator[None]:
     if static not in [Path(d) for d in settings.STATICFILES_DIRS]:
         settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, static]
     yield
-
-
-def tenant_rows(merchant) -> dict[str, Any]:
-    """Every row ``merchant`` owns, in every table, with its staff's logins: to prove nothing changed."""
-    rows: dict[str, Any] = {"merchant": list(Merchant.objects.filter(pk=merchant.pk).values())}
-    for model in apps.get_models():
-        if any(f.name == "merchant" for f in model._meta.get_fields()):
-            rows[model._meta.label] = list(
-                model._base_manager.filter(merchant=merchant).order_by("pk").values()
-            )
-    users = get_user_model().objects.filter(staff_roles__merchant=merchant).order_by("pk")
-    rows["users"] = list(users.values())
-    return json.loads(json.dumps(rows, default=str))
-
-
-def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [table for table in sorted(set(before) | set(after)) if before.get(table) != after.get(table)]

@@ -7,27 +7,17 @@ from __future__ import annotations
 import pytest
 
 from siyu.catalog.models import Product, ProductRoleAssignment
-from siyu.conftest import make_merchant
-from siyu.console.tests.conftest import changed, log_in, tenant_rows
 from siyu.inventory.models import StockLevel
 from siyu.inventory.services import set_stock
 from siyu.orders.models import AfterSale, Order
 from siyu.orders.services import aftersales
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import AuditEntry, Role, Staff
+from siyu.testing.clients import log_in
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
+from siyu.testing.snapshots import changed, refused, tenant_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(client, url: str, data: dict, merchant, status: int, code: str | None = None):
-    """POST and assert the refusal: its status, its code on the page, and no change to any row."""
-    before = tenant_rows(merchant)
-    response = client.post(url, data)
-    assert response.status_code == status, (response.status_code, response.content[:800])
-    if code:
-        assert f'data-code="{code}"' in response.content.decode()
-    assert changed(before, tenant_rows(merchant)) == []
-    return response
 
 
 # Shipping and cancelling -------------------------------------------------------------------------

@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from siyu.conftest import make_merchant
 from siyu.console.access import SESSION_MERCHANT
-from siyu.console.tests.conftest import PASSWORD, log_in
 from siyu.tenancy.models import Role, Staff
 from siyu.tenancy.services import create_staff
+from siyu.testing.clients import PASSWORD, log_in
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

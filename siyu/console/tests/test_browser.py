@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from siyu.inventory.services import set_stock
 from siyu.orders.models import Order
 from siyu.orders.services import aftersales
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import Role
+from siyu.testing.browser import log_in
+from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-123456"
-
-
-def log_in(page, base: str, staff) -> None:
-    page.goto(f"{base}/console/login/")
-    page.fill("input[name=username]", staff.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r".*/console/(?!login).*"))
 
 
 def test_an_operator_sees_a_new_order_on_the_overview_and_ships_it(

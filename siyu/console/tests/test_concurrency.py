@@ -7,10 +7,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from siyu.console.tests.conftest import log_in
 from siyu.orders.models import OrderEvent
 from siyu.orders.services import aftersales
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.clients import log_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -19,15 +19,16 @@ from django.utils import timezone
 
 from siyu.audience import services as audience
 from siyu.audience.models import CustomerTag, Segment, SegmentMember, Tag, TagGroup, TagRule
-from siyu.audience.tests import build
 from siyu.audience.values.models import CustomerValue
-from siyu.conftest import make_merchant
-from siyu.console.tests.conftest import changed, log_in, tenant_rows
 from siyu.members.loyalty.models import LoyaltySettings, Membership, MemberTier, PointsEntry
 from siyu.members.models import Customer
 from siyu.promotions import services as promotions
 from siyu.promotions.models import Coupon, CouponTemplate
 from siyu.tenancy.models import Merchant, Role, Staff
+from siyu.testing import rows
+from siyu.testing.clients import log_in
+from siyu.testing.factories import make_merchant
+from siyu.testing.snapshots import changed, tenant_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +50,14 @@ class World:
 def make_world(merchant: Merchant, owner: Staff, *, extra: int = 0) -> World:
     customers = []
     for i in range(5 + extra):
-        c = build.customer(
+        c = rows.customer(
             merchant,
             nickname=f"p{i}",
             city="杭州" if i < 3 else "上海",
             phone=f"1380000{i:04d}",
         )
         important = i < 3
-        build.value(
+        rows.value(
             c,
             rfm_class="important_value" if important else "general_retain",
             lifecycle_stage="maturity" if important else "churn",
@@ -489,7 +490,7 @@ def test_bulk_tagging_the_filter_result_and_removing_it(world):
 
 def test_refused_bulk_tagging_changes_nothing(world):
     client = log_in(world.owner)
-    stranger = build.customer(make_merchant("beta"), nickname="theirs")
+    stranger = rows.customer(make_merchant("beta"), nickname="theirs")
     before = tenant_rows(world.merchant)
     bodies = [
         # a tag kept by a rule is not set by hand
@@ -570,7 +571,7 @@ def test_the_360_page_loads_value_tags_membership_and_coupons(world):
 
 
 def test_a_customer_without_values_or_membership_still_shows(world):
-    bare = build.customer(world.merchant, nickname="new")
+    bare = rows.customer(world.merchant, nickname="new")
 
     panel = log_in(world.owner).get(f"/console/customers/{bare.pk}/data/", headers=HX).content.decode()
 
@@ -666,7 +667,7 @@ def test_pages_take_a_fixed_number_of_queries(merchant, owner, extra):
 def test_the_builder_updates_the_live_count_as_conditions_are_added(
     live_server, open_page, vendor_static, merchant, owner
 ):
-    from siyu.console.tests.test_browser import log_in as browser_log_in
+    from siyu.testing.browser import log_in as browser_log_in
 
     w = make_world(merchant, owner)
     page = open_page(locale="en-US")
@@ -731,7 +732,7 @@ def test_the_builder_updates_the_live_count_as_conditions_are_added(
 def test_the_customer_data_pages_run_without_script_errors(
     live_server, open_page, vendor_static, merchant, owner
 ):
-    from siyu.console.tests.test_browser import log_in as browser_log_in
+    from siyu.testing.browser import log_in as browser_log_in
 
     w = make_world(merchant, owner)
     _membership(w)

@@ -10,8 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from siyu.console.tests.marketing_world import activity_skus, add_activities
-from siyu.console.tests.test_actions import refused
 from siyu.promotions import services as svc
 from siyu.promotions.bargain.models import Bargain
 from siyu.promotions.campaigns.models import AssistCampaign, DrawCampaign, SplitCampaign
@@ -20,6 +18,9 @@ from siyu.promotions.groupbuy.models import GroupBuy
 from siyu.promotions.models import Coupon, CouponCode, CouponTemplate, PricingPolicy, Promotion
 from siyu.promotions.presale.models import Presale
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.factories import make_merchant
+from siyu.testing.snapshots import refused
+from siyu.testing.worlds import activity_skus, add_activities
 
 pytestmark = pytest.mark.django_db
 
@@ -242,9 +243,7 @@ def test_targeted_issue_gives_each_listed_customer_one_coupon(console, owner, cu
         == 302
     )
     assert Coupon.objects.filter(template=t).count() == 2
-    other = customer_login(
-        "stranger", m=__import__("siyu.conftest", fromlist=["make_merchant"]).make_merchant("x")
-    )[0]
+    other = customer_login("stranger", m=make_merchant("x"))[0]
     refused(
         console,
         f"/console/marketing/coupons/{t.pk}/issue/",

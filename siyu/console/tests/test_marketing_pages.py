@@ -10,9 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from siyu.console.playbooks import PLAYBOOKS
-from siyu.console.tests.conftest import log_in
-from siyu.console.tests.marketing_world import activity_skus, add_activities
-from siyu.orders.tests.flows import pay
 from siyu.promotions import selectors as promotion_selectors
 from siyu.promotions import services as svc
 from siyu.promotions.flashsale import selectors as flash_selectors
@@ -20,6 +17,9 @@ from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
 from siyu.promotions.flashsale.services.manage import ItemInput, create_flash_sale
 from siyu.promotions.models import PromotionKind
 from siyu.tenancy.models import Role
+from siyu.testing.clients import log_in
+from siyu.testing.flows import pay
+from siyu.testing.worlds import activity_skus, add_activities
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from siyu.console.tests.conftest import log_in
 from siyu.events.identity import merge_customers
 from siyu.members.models import Customer
+from siyu.testing.clients import log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from siyu.console.tests.conftest import log_in
 from siyu.members.models import Customer
 from siyu.orders.models import OrderEvent
 from siyu.orders.services import lifecycle
 from siyu.orders.services.timeline import EVENT_LABELS, REASON_LABELS
+from siyu.testing.clients import log_in
 
 
 def _timeline(html: str) -> list[str]:

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from siyu.conftest import make_merchant
 from siyu.console.selectors.overview import DayMetrics, Kpi, daily_metrics, fixed_offset, overview
-from siyu.console.tests.conftest import log_in
 from siyu.events.models import Event
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import Role
+from siyu.testing.clients import log_in
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 import pytest
 
 from siyu.catalog.services import create_category
-from siyu.conftest import make_merchant
-from siyu.console.tests.conftest import log_in
 from siyu.inventory.services import set_stock
 from siyu.members.models import Customer
 from siyu.members.services import bind_phone, save_address, set_contact_preference
 from siyu.orders.models import AfterSale, Order
 from siyu.orders.services import aftersales, lifecycle
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import Outlet, Role, Staff
+from siyu.testing.clients import log_in
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

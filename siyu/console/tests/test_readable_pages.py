@@ -23,7 +23,6 @@ from siyu.catalog.models import Product, Sku
 from siyu.console.playbooks import PLAYBOOKS as CONSOLE_PLAYBOOKS
 from siyu.members.models import Customer, CustomerIdentity
 from siyu.simulate.demo_data import DEMO_PASSWORD, PLAYBOOKS
-from siyu.simulate.tests.test_demo_data import demo  # noqa: F401 - the module-scoped demo fixture
 from siyu.tenancy.models import Merchant, Outlet, Staff
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +170,7 @@ def data_words() -> set[str]:
     return words
 
 
-def _owner(demo, language: str) -> Client:  # noqa: F811
+def _owner(demo, language: str) -> Client:
     client = Client(headers={"Accept-Language": language})
     owner = next(login for login in demo.logins if login.role == "owner")
     response = client.post("/console/login/", {"username": owner.username, "password": DEMO_PASSWORD})
@@ -180,7 +179,7 @@ def _owner(demo, language: str) -> Client:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def owner_client(demo) -> Client:  # noqa: F811
+def owner_client(demo) -> Client:
     return _owner(demo, "zh-hans")
 
 
@@ -243,7 +242,7 @@ def untranslated(text: list[str], blob: str) -> list[str]:
     ]
 
 
-def test_every_console_page_reads_as_english_too(demo):  # noqa: F811
+def test_every_console_page_reads_as_english_too(demo):
     """The same pages in English: Chinese is only the merchant's own data (names, titles...)."""
     pages = crawl(_owner(demo, "en"))
     blob = data_blob()

@@ -11,9 +11,9 @@ import re
 import pytest
 
 from siyu.console.readable import audit_action, config_rows, counts_text
-from siyu.console.tests.conftest import log_in
 from siyu.orders.services import aftersales, lifecycle
 from siyu.tenancy.models import Outlet
+from siyu.testing.clients import log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 
 from siyu.catalog.models import Category, Product, Sku
 from siyu.catalog.services import create_category
-from siyu.console.tests.conftest import log_in
-from siyu.console.tests.test_actions import refused
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Role, Staff
+from siyu.testing.clients import log_in
+from siyu.testing.snapshots import refused
 
 pytestmark = pytest.mark.django_db
 

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from django.urls import URLPattern
 
-from siyu.api.tests.conftest import World, build_world
 from siyu.audience import services as audience
 from siyu.console import urls
 from siyu.console.playbooks import PLAYBOOKS
-from siyu.console.tests.conftest import changed, log_in, tenant_rows
-from siyu.console.tests.marketing_world import add_activities
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Staff
+from siyu.testing.clients import log_in
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.worlds import World, add_activities, build_world
 
 pytestmark = pytest.mark.django_db
 

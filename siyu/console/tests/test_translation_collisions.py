@@ -10,10 +10,9 @@ from django.utils import translation
 
 from siyu.audience import services as audience
 from siyu.catalog.models import ProductRole
-from siyu.console.tests.conftest import log_in
 from siyu.members.services import save_address
-from siyu.orders.tests.flows import pay, place
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login, log_in
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from siyu.core.errors import InvalidInput
 from siyu.orders.gateways.sandbox import SandboxGateway
 from siyu.orders.models import OrderStatus, Payment, PaymentStatus
 from siyu.orders.services import payments
-from siyu.orders.tests.flows import place
+from siyu.testing.flows import place
 
 ROOT = Path(__file__).resolve().parents[3]
 STRONG_KEY = "k3Jq8v0Xw2mZr9TtY6pLs4HdN1cBf7GaE5uQoIiVxWzRyUeKjMnPb"  # 53 characters, not published

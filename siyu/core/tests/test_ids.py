@@ -3,7 +3,7 @@ from django.db import IntegrityError
 
 from siyu.core import ids
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import place
+from siyu.testing.flows import place
 
 pytestmark = pytest.mark.django_db
 

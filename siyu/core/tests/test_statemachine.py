@@ -24,7 +24,7 @@ def test_aftersale_transitions_table():
 
 @pytest.mark.django_db
 def test_advance_is_compare_and_set(customer, sku, address):
-    from siyu.orders.tests.flows import place
+    from siyu.testing.flows import place
 
     order = place(customer, [(sku.pk, 1)], address=address)
     stale = Order.objects.get(pk=order.pk)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from siyu.events.services import record_events
 from siyu.members.models import Customer, Source
 from siyu.orders.services import checkout
-from siyu.orders.tests.flows import place
+from siyu.testing.flows import place
 
 
 def touch(customer, *, days_ago: float, channel: str, campaign: str = "", kind: str = "visit") -> None:

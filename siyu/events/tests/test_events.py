@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from siyu.conftest import make_merchant
 from siyu.events.models import VALUE_KINDS, Event, EventKey, EventKind
 from siyu.events.services import record_events, record_server_event, server_event_id
 from siyu.members.models import Customer, Source
+from siyu.testing.factories import make_merchant
 
 NOW = datetime(2025, 5, 20, 20, 30, tzinfo=UTC)
 

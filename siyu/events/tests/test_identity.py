@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.events.errors import MergeConflict, MergeRefused
 from siyu.events.identity import _relations, merge_customers
 from siyu.events.models import Event, EventKind, IdentityLink
@@ -34,10 +33,12 @@ from siyu.members.services import (
 )
 from siyu.orders.models import CartItem, Order, OrderStatus
 from siyu.orders.services.cart import add_to_cart
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.models import Coupon, CouponHolding, CouponStatus
 from siyu.promotions.services import coupons
 from siyu.tenancy.models import AuditEntry
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 
 def visit(anonymous_id: str, *, days_ago: float = 0, source: str = "", campaign: str = "", kind="visit"):

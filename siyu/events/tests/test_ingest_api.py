@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.events.models import Event, EventKey
 from siyu.members.services import login_with_code
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 URL = "/api/v1/shop/tea/events"
 

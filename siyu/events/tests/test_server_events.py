@@ -10,9 +10,9 @@ from django.utils import timezone
 from siyu.events.models import Event, EventKind
 from siyu.events.services import server_event_id
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.errors import CouponLimitReached
 from siyu.promotions.services import coupons
+from siyu.testing.flows import pay, place
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.events.models import Event, IdentityLink
 from siyu.events.services import record_events
 from siyu.members.models import Customer
 from siyu.members.services import login_with_code
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 
 def visit(device: str) -> dict:

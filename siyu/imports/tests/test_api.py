@@ -11,10 +11,10 @@ from django.test import Client
 
 import siyu.api  # noqa: F401  (first: the API package mounts this router, importing it back)
 from siyu.api import imports as imports_api
-from siyu.imports.tests.conftest import counts
 from siyu.orders.models import Order
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.snapshots import import_counts
 
 pytestmark = pytest.mark.urls("siyu.imports.tests.urls")
 
@@ -64,7 +64,7 @@ def test_upload_with_a_mapping_returns_the_report(token, merchant):
 
 
 def test_bad_rows_are_a_400_with_the_report_and_write_nothing(token, merchant):
-    before = counts(merchant)
+    before = import_counts(merchant)
     response = _post(
         token, {"file": _csv("customer_id,date,amount\nc1,2024-01-05,1.00\nc2,2024-01-06,1.001\n")}
     )
@@ -74,7 +74,7 @@ def test_bad_rows_are_a_400_with_the_report_and_write_nothing(token, merchant):
     assert body["detail"]["errors"] == [
         {"line": 3, "column": "amount", "field": "amount", "reason": "More than two decimal places."}
     ]
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
 
 
 def test_skip_bad_rows_over_the_api(token, merchant):

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import CommandError
 
-from siyu.imports.tests.conftest import counts
 from siyu.orders.models import Order
+from siyu.testing.snapshots import import_counts
 
 
 def _call(*args: str) -> str:
@@ -50,12 +50,12 @@ def test_import_transactions_from_a_whitespace_file(tmp_path, merchant):
 def test_rejected_file_prints_the_report_and_fails(tmp_path, merchant):
     path = tmp_path / "bad.csv"
     path.write_text("cust,date,amount\nc1,2024-01-01,x\n")
-    before = counts(merchant)
+    before = import_counts(merchant)
     out = StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import", "transactions", str(path), "--merchant", merchant.slug, stdout=out)
     assert "line 2, column amount: Not a number." in out.getvalue()
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
 
 
 def test_json_report_and_no_header(tmp_path, merchant):

@@ -10,10 +10,10 @@ import pytest
 from siyu.catalog.models import Product, Sku
 from siyu.imports.errors import ImportRejected
 from siyu.imports.models import ExternalCustomerRef
-from siyu.imports.tests.conftest import counts
 from siyu.inventory.models import StockLevel
 from siyu.members.models import Customer, CustomerIdentity
 from siyu.members.services import bind_phone
+from siyu.testing.snapshots import import_counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -56,7 +56,7 @@ def test_customers_then_their_transactions_share_one_customer(run_import, mercha
 def test_customer_rerun_and_bad_rows(run_import, merchant, customer):
     bind_phone(customer=customer, phone="13700000000")
     run_import("customers", MEMBERS)
-    before = counts(merchant)
+    before = import_counts(merchant)
     bad = MEMBERS + "M4,,13700000000,,,,,\nM4,,,,,,,\nM5,,13900000000,?,1990-99-99,,,\n"
     with pytest.raises(ImportRejected) as err:
         run_import("customers", bad)
@@ -67,7 +67,7 @@ def test_customer_rerun_and_bad_rows(run_import, merchant, customer):
         (7, "手机号", "Duplicate of line 4."),
         (7, "生日", "Not a date or time that can be read; give a date format."),
     ]
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
     report = run_import("customers", bad, skip_bad_rows=True)
     assert (report.rows, report.imported, report.skipped, report.duplicates) == (6, 0, 3, 3)
 

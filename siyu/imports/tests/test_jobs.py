@@ -7,13 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 import siyu.api  # noqa: F401  (first: the API package mounts the imports router, importing it back)
-from siyu.conftest import make_merchant
 from siyu.imports.models import ImportBatch, ImportJob
 from siyu.imports.services import jobs
-from siyu.imports.tests.conftest import counts
 from siyu.orders.models import Order
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.factories import make_merchant
+from siyu.testing.snapshots import import_counts
 
 pytestmark = pytest.mark.urls("siyu.imports.tests.urls")
 
@@ -47,7 +47,7 @@ def _csv(text: str) -> SimpleUploadedFile:
 
 def test_a_file_over_the_row_cap_is_refused_with_413_and_nothing_kept(token, merchant, settings):
     settings.SIYU_IMPORT_MAX_ROWS = 2
-    before = counts(merchant)
+    before = import_counts(merchant)
     response = _post(token, {"file": _csv(GOOD)})
     assert response.status_code == 413
     assert response.json() == {
@@ -55,7 +55,7 @@ def test_a_file_over_the_row_cap_is_refused_with_413_and_nothing_kept(token, mer
         "message": "The file has too many rows for one import; split it into smaller files.",
         "detail": {"max_rows": 2},
     }
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
     response = _post(token, {"file": _csv(GOOD)}, language="zh-hans")
     assert (response.status_code, response.json()["message"]) == (
         413,
@@ -119,7 +119,7 @@ def test_a_large_upload_becomes_a_job_that_reports_progress_and_its_report(
 def test_a_background_job_with_bad_rows_fails_with_their_line_numbers(
     token, merchant, django_capture_on_commit_callbacks
 ):
-    before = counts(merchant)
+    before = import_counts(merchant)
     text = "customer_id,date,amount\nc1,2024-01-05,1.00\nc2,2024-01-06,1.001\nc3,someday,1\n"
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(token, {"file": _csv(text), "background": "true"})
@@ -130,7 +130,7 @@ def test_a_background_job_with_bad_rows_fails_with_their_line_numbers(
     assert polled["error"]["message"] == "部分行无效，因此未导入任何数据。请修正这些行，或选择跳过错误行。"
     assert [(e["line"], e["field"]) for e in polled["report"]["errors"]] == [(3, "amount"), (4, "date")]
     assert polled["rows_done"] == polled["rows_total"] == 3
-    after = counts(merchant)
+    after = import_counts(merchant)
     assert after == before
 
 
@@ -138,7 +138,7 @@ def test_a_background_job_over_the_row_cap_fails_with_too_many_rows(
     token, merchant, settings, django_capture_on_commit_callbacks
 ):
     settings.SIYU_IMPORT_MAX_ROWS = 2
-    before = counts(merchant)
+    before = import_counts(merchant)
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(token, {"file": _csv(GOOD), "background": "true"})
     polled = _get(token, f"/api/v1/admin/imports/jobs/{response.json()['id']}").json()
@@ -147,7 +147,7 @@ def test_a_background_job_over_the_row_cap_fails_with_too_many_rows(
         "too_many_rows",
         {"max_rows": 2},
     )
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
 
 
 def test_jobs_are_scoped_to_the_merchant_and_the_right_to_import(

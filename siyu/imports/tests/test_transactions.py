@@ -15,11 +15,11 @@ from siyu.core.errors import PermissionDenied
 from siyu.imports.errors import ImportRejected, MissingColumns
 from siyu.imports.models import ExternalCustomerRef, ExternalOrderRef, ImportBatch
 from siyu.imports.services.transactions import PLACEHOLDER_SKU_CODE, order_number
-from siyu.imports.tests.conftest import counts
 from siyu.inventory.models import StockMovement
 from siyu.members.models import Customer
 from siyu.orders.models import Order, OrderLine
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.snapshots import import_counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -135,7 +135,7 @@ c4,2024-01-08,1,3.00
 
 
 def test_bad_rows_reject_the_whole_file_with_line_column_and_reason(run_import, merchant):
-    before = counts(merchant)
+    before = import_counts(merchant)
     with pytest.raises(ImportRejected) as err:
         run_import("transactions", BAD)
 
@@ -153,7 +153,7 @@ def test_bad_rows_reject_the_whole_file_with_line_column_and_reason(run_import, 
         (4, "quantity", "Must be at least 1."),
         (5, "amount", "More than two decimal places."),
     ]
-    assert counts(merchant) == before  # nothing written, not even the batch or the placeholder SKU
+    assert import_counts(merchant) == before  # nothing written, not even the batch or the placeholder SKU
 
 
 def test_skip_bad_rows_imports_the_good_ones_and_lists_the_rest(run_import, merchant):
@@ -202,13 +202,13 @@ def test_unknown_sku_codes_are_bad_rows(run_import, merchant):
 def test_running_the_same_file_again_imports_nothing_twice(run_import, merchant):
     csv = SIMPLE + "c2,2024-01-07,2,0.01\n"  # the same purchase twice is two orders, both times
     first = run_import("transactions", csv)
-    after_first = counts(merchant)
+    after_first = import_counts(merchant)
     second = run_import("transactions", csv)
 
     assert (first.imported, first.duplicates) == (4, 0)
     assert (second.imported, second.duplicates) == (0, 4)
     assert second.created == {"customers": 0, "orders": 0, "order_lines": 0}
-    assert counts(merchant) | {"batches": 0, "audit": 0} == after_first | {"batches": 0, "audit": 0}
+    assert import_counts(merchant) | {"batches": 0, "audit": 0} == after_first | {"batches": 0, "audit": 0}
     assert Order.objects.filter(merchant=merchant).count() == 4
 
 
@@ -252,7 +252,7 @@ def test_sources_keep_ids_of_different_systems_apart(run_import, merchant):
 
 
 def test_merchants_are_kept_apart(run_import, merchant):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     other = make_merchant("oolong")
     run_import("transactions", SIMPLE)
@@ -265,19 +265,19 @@ def test_merchants_are_kept_apart(run_import, merchant):
 
 
 def test_dry_run_counts_everything_and_keeps_nothing(run_import, merchant):
-    before = counts(merchant)
+    before = import_counts(merchant)
     report = run_import("transactions", SIMPLE, dry_run=True)
     assert (report.status, report.imported, report.batch_id) == ("dry_run", 3, None)
     assert report.created == {"customers": 2, "orders": 3, "order_lines": 3}
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
 
 
 def test_staff_need_the_owner_or_operator_rights(run_import, merchant, make_staff):
     guide, operator = make_staff(Role.GUIDE), make_staff(Role.OPERATOR)
-    before = counts(merchant)
+    before = import_counts(merchant)
     with pytest.raises(PermissionDenied):
         run_import("transactions", SIMPLE, staff=guide)
-    assert counts(merchant) == before
+    assert import_counts(merchant) == before
     report = run_import("transactions", SIMPLE, staff=operator)
     assert report.imported == 3
 

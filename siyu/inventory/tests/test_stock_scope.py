@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from siyu.conftest import ApiClient
 from siyu.inventory.models import StockLevel
 from siyu.inventory.services import set_stock
 from siyu.tenancy.models import AuditEntry, Outlet, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.members.errors import LoginFailed, LoginProviderUnavailable
 from siyu.members.login import SandboxLoginAdapter, WeChatLoginAdapter
 from siyu.members.models import Customer, CustomerIdentity
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 APP_ID, SECRET = "wx1234567890abcdef", "s3cr3t"
 CODES = {

@@ -5,7 +5,7 @@ from siyu.orders.errors import AfterSaleNotAllowed, AfterSaleOpen, RefundExceeds
 from siyu.orders.models import AfterSaleStatus, OrderStatus, Refund
 from siyu.orders.services import aftersales, lifecycle
 from siyu.orders.services.aftersales import AfterSaleLineRequest as L
-from siyu.orders.tests.flows import pay, place
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

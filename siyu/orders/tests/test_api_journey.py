@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from siyu.conftest import ApiClient
 from siyu.inventory.models import StockLevel
 from siyu.orders.models import Order
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 SHOP = "/api/v1/shop/tea"

@@ -5,7 +5,7 @@ from siyu.inventory.errors import OutOfStock
 from siyu.inventory.models import StockLevel
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import checkout
-from siyu.orders.tests.flows import place
+from siyu.testing.flows import place
 
 pytestmark = pytest.mark.django_db
 

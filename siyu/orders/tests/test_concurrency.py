@@ -11,8 +11,8 @@ from siyu.members.services import login_with_code, save_address
 from siyu.orders.gateways.sandbox import SandboxGateway
 from siyu.orders.models import Order, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services import payments
-from siyu.orders.tests.flows import place
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
+from siyu.testing.flows import place
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

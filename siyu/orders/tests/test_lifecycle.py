@@ -9,8 +9,8 @@ from siyu.orders import tasks
 from siyu.orders.errors import PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Order, OrderEvent, OrderStatus
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import AuditEntry, Outlet, Role
+from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 

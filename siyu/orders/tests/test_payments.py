@@ -3,12 +3,12 @@ import time
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.inventory.models import StockLevel
 from siyu.orders.gateways.sandbox import SIGNATURE_HEADER, TIMESTAMP_HEADER, SandboxGateway, sign
 from siyu.orders.models import Order, OrderStatus, Payment, PaymentNotification, PaymentStatus, Refund
 from siyu.orders.services import payments
-from siyu.orders.tests.flows import pay, place
+from siyu.testing.clients import ApiClient
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 NOTIFY = "/api/v1/payments/sandbox/notify"

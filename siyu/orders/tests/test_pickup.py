@@ -7,12 +7,12 @@ from unittest import mock
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.inventory.services import set_stock
 from siyu.orders.models import Order, OrderStatus
-from siyu.orders.tests.flows import pay, place
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.flows import pay, place
 from siyu.testing.snapshots import changed, tenant_rows
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.models import Coupon, CouponTemplate
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 ADMIN = "/api/v1/admin"
@@ -90,7 +90,7 @@ def test_bad_template_is_refused_with_the_field_and_nothing_saved(staff_api):
 
 
 def test_sold_out_claim_says_so_in_chinese_by_default(staff_api, customer_login):
-    from siyu.conftest import ApiClient
+    from siyu.testing.clients import ApiClient
 
     template = _template(staff_api, total_quantity=1)
     first = ApiClient(customer_login("a")[1])
@@ -115,9 +115,9 @@ def test_targeted_issue_and_codes(staff_api, customer_login):
 
 
 def test_guides_cannot_create_promotions(make_staff, shop_api):
-    from siyu.conftest import ApiClient
     from siyu.tenancy.models import Role
     from siyu.tenancy.services import issue_staff_token
+    from siyu.testing.clients import ApiClient
 
     guide = ApiClient(issue_staff_token(staff=make_staff(role=Role.GUIDE)))
     response = guide.post(f"{ADMIN}/promotions", {"title": "x", "kind": "nth_item", "config": {}})

@@ -8,10 +8,10 @@ from django.utils import timezone
 from siyu.audience.models import Segment, SegmentMember
 from siyu.audience.services import segments as segment_services
 from siyu.audience.services import tags as tag_services
-from siyu.conftest import ApiClient
 from siyu.members.models import Customer
 from siyu.members.services import save_address
 from siyu.promotions import pricing, services
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 SHOP = "/api/v1/shop/tea"

@@ -13,11 +13,11 @@ from siyu.inventory.models import StockLevel
 from siyu.orders.errors import OrderOnHold
 from siyu.orders.models import Order, OrderLine
 from siyu.orders.services import checkout, lifecycle
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions import activities, services
 from siyu.promotions.engine import ActivityKind, ActivityPrice
 from siyu.promotions.errors import CouponUnavailable
 from siyu.promotions.models import Coupon, GiftStock, Redemption
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

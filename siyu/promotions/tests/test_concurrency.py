@@ -86,7 +86,7 @@ def test_one_coupon_on_five_concurrent_orders_is_used_once(owner, merchant, make
 
 @pytest.mark.parametrize("limit", [1, 3])
 def test_two_replays_of_one_claim_key_at_once_answer_the_same_coupon(owner, merchant, limit):
-    from siyu.conftest import ApiClient
+    from siyu.testing.clients import ApiClient
 
     template = _template(owner, per_customer_limit=limit, total_quantity=10)
     login = login_with_code(merchant=merchant, code="replayer")

@@ -95,7 +95,7 @@ def test_paused_template_cannot_be_claimed(make_template, customer, owner):
 
 
 def test_new_customers_only(make_template, customer, sku, address):
-    from siyu.orders.tests.flows import pay, place
+    from siyu.testing.flows import pay, place
 
     template = make_template(new_customers_only=True, per_customer_limit=3)
     services.claim_coupon(customer=customer, template_id=template.pk)
@@ -105,7 +105,7 @@ def test_new_customers_only(make_template, customer, sku, address):
 
 
 def test_another_merchants_template_is_not_found(make_template, customer_login):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     template = make_template()
     other = customer_login("bob", m=make_merchant("other"))[0]
@@ -191,7 +191,7 @@ def test_register_trigger_issues_on_first_login(make_template, merchant):
 
 
 def test_first_order_trigger_issues_once(make_template, customer, sku, address):
-    from siyu.orders.tests.flows import pay, place
+    from siyu.testing.flows import pay, place
 
     template = make_template(triggers=["first_order"], claimable=False, per_customer_limit=5)
     pay(customer, place(customer, [(sku.pk, 1)], address=address))
@@ -230,7 +230,7 @@ def test_targeted_issue_skips_customers_at_their_limit(make_template, owner, cus
 
 
 def test_targeted_issue_refuses_other_merchants_customers(make_template, owner, customer_login):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     stranger = customer_login("x", m=make_merchant("other"))[0]
     template = make_template()

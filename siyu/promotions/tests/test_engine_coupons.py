@@ -19,7 +19,7 @@ from siyu.promotions.engine import (
     Tier,
     TieredPromotion,
 )
-from siyu.promotions.tests import NOW, applied, item, run, verdict
+from siyu.testing.pricing import NOW, applied, item, run, verdict
 
 
 def amount(cid: str, off: int, threshold: int = 0, **kw: object) -> Coupon:

@@ -18,7 +18,7 @@ from siyu.promotions.engine import (
     Tier,
     TieredPromotion,
 )
-from siyu.promotions.tests import applied, item, line, refusal, run, verdict
+from siyu.testing.pricing import applied, item, line, refusal, run, verdict
 
 NEVER_BELOW_COST = FloorPolicy(min_cost_bp=10_000)
 

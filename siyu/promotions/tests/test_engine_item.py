@@ -17,7 +17,7 @@ from siyu.promotions.engine import (
     Tier,
     TieredPromotion,
 )
-from siyu.promotions.tests import applied, item, line, refusal, run
+from siyu.testing.pricing import applied, item, line, refusal, run
 
 ONLY_1 = Scope(sku_ids=frozenset({1}))
 

@@ -17,7 +17,7 @@ from siyu.promotions.engine import (
     Tier,
     TieredPromotion,
 )
-from siyu.promotions.tests import NOW, applied, item, line, refusal, run
+from siyu.testing.pricing import NOW, applied, item, line, refusal, run
 
 MJ = TieredPromotion(
     id="mj",

@@ -47,7 +47,7 @@ from siyu.promotions.engine import (
 )
 from siyu.promotions.engine.coupons import Option, best_set, compatibility
 from siyu.promotions.engine.floor import spread_within_rooms
-from siyu.promotions.tests import NOW, assert_consistent
+from siyu.testing.pricing import NOW, assert_consistent
 
 SKUS = [1, 2, 3, 4, 5]
 ROLES = ["flagship", "clearance", "traffic_driver"]

@@ -26,7 +26,7 @@ from siyu.promotions.engine import (
 )
 from siyu.promotions.engine.explain import percent_off, yuan, zhe
 from siyu.promotions.engine.floor import spread_within_rooms
-from siyu.promotions.tests import applied, item, line, run, verdict
+from siyu.testing.pricing import applied, item, line, run, verdict
 
 NEVER_BELOW_COST = FloorPolicy(min_cost_bp=10_000)
 

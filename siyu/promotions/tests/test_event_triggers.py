@@ -6,8 +6,8 @@ import uuid
 
 from django.utils import timezone
 
-from siyu.conftest import ApiClient
 from siyu.promotions.models import Coupon
+from siyu.testing.clients import ApiClient
 
 URL = "/api/v1/shop/tea/events"
 

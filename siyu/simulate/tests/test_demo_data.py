@@ -67,15 +67,6 @@ SEED_7_AFTER_SALES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Load once for the module (a load takes seconds), and flush afterwards so other tests start empty."""
-    with django_db_blocker.unblock():
-        summary = load_demo(seed=7)
-        yield summary
-        call_command("flush", interactive=False, verbosity=0)
-
-
 def _row_counts() -> dict[str, int]:
     models = [
         Merchant,

@@ -8,15 +8,7 @@ import pytest
 from django.test import Client
 
 from siyu.members.models import Customer
-from siyu.storefront.session import SESSION_KEY
-from siyu.tenancy.models import Merchant
-
-
-def h5_login(client: Client, merchant: Merchant, nickname: str = "alice") -> Customer:
-    """Log ``client`` in to ``merchant``'s shop through the login form; return the customer."""
-    response = client.post(f"/shop/{merchant.slug}/login/", {"nickname": nickname})
-    assert response.status_code == 302, response.content[:500]
-    return Customer.objects.get(pk=client.session[SESSION_KEY][merchant.slug]["customer"])
+from siyu.testing.clients import h5_login
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from siyu.conftest import make_merchant
 from siyu.members.models import Address, Customer, Source
 from siyu.members.services import save_address
-from siyu.orders.tests.flows import pay, place
 from siyu.storefront.session import SESSION_KEY
-from siyu.storefront.tests.conftest import h5_login
 from siyu.tenancy.models import LoginAdapter
+from siyu.testing.clients import h5_login
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from siyu.members.services import login_with_code
 from siyu.promotions.bargain.services.activities import BargainInput, create_bargain
 from siyu.promotions.bargain.services.records import help_bargain, start_bargain
 from siyu.promotions.flashsale.services import manage
-from siyu.storefront.tests.pages import texts
+from siyu.testing.pages import texts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from siyu.conftest import make_merchant
 from siyu.members.services import save_address
 from siyu.orders.models import Order, OrderStatus
-from siyu.orders.tests.flows import pay
 from siyu.promotions.bargain.models import BargainHelp, BargainRecord, RecordStatus
 from siyu.promotions.bargain.services.activities import BargainInput, create_bargain
 from siyu.promotions.bargain.services.records import help_bargain, start_bargain
@@ -21,7 +19,9 @@ from siyu.promotions.flashsale.services import manage
 from siyu.promotions.groupbuy.models import Team, TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services.activities import GroupBuyInput, GroupBuySkuInput, create_group_buy
 from siyu.promotions.groupbuy.services.teams import Delivery, open_team
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from siyu.members.models import Customer
 from siyu.members.services import save_address
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services.cart import add_to_cart
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.flashsale.services import manage
+from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,14 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from siyu.conftest import make_merchant
 from siyu.core.money import format_yuan
 from siyu.events.models import Event, EventKind
 from siyu.members.models import Customer, Source
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import checkout
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.models import (
     AssistHelp,
@@ -35,13 +33,14 @@ from siyu.promotions.campaigns.services.pools import PrizeInput
 from siyu.promotions.models import Coupon
 from siyu.promotions.presale.models import Presale, PresaleBooking
 from siyu.promotions.presale.services import admin as presale_admin
-from siyu.promotions.presale.tests.flows import at
-from siyu.promotions.presale.tests.flows import place as place_presale
 from siyu.promotions.services.coupons import create_template
-from siyu.storefront.tests.conftest import h5_login
-from siyu.storefront.tests.pages import form_token as _token
-from siyu.storefront.tests.pages import left as _left
 from siyu.tenancy.models import Merchant
+from siyu.testing.clients import h5_login
+from siyu.testing.clock import at
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place, place_activity
+from siyu.testing.pages import form_token as _token
+from siyu.testing.pages import left as _left
 
 pytestmark = pytest.mark.django_db
 
@@ -715,7 +714,7 @@ def test_presale_pages_have_a_query_ceiling(merchant, owner, make_product, shopp
     one = _queries(client, path)
     deposit = ActivityRef("presale_deposit", presale.pk)
     for buyer in (_customer("b1"), _customer("b2"), _customer("b3")):  # other customers' bookings
-        place_presale(buyer, presale.deposit_sku_id, 1, deposit, _address(buyer))
+        place_activity(buyer, presale.deposit_sku_id, 1, deposit, _address(buyer))
     client.post(f"/shop/tea/presales/{presale.pk}/deposit/", {"qty": 1, "token": "c" * 32})
     assert _queries(client, path) == one <= 7
     assert _html(client, path).count('data-testid="my-booking"') == 2

@@ -8,12 +8,12 @@ import uuid
 import pytest
 from django.test import Client
 
-from siyu.conftest import make_merchant
 from siyu.events.models import Event, EventKind
 from siyu.inventory.models import StockLevel
 from siyu.members.services import save_address
 from siyu.orders.models import CartItem, Order, OrderStatus, Payment
 from siyu.orders.services.cart import add_to_cart
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.test import Client
 
 from siyu.catalog.models import ProductRole
 from siyu.catalog.services import create_category
-from siyu.conftest import make_merchant
 from siyu.events.models import Event, EventKind
 from siyu.promotions.services import create_promotion
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from siyu.inventory.models import StockLevel
 from siyu.members.services import save_address
 from siyu.orders.models import Order, Payment
 from siyu.orders.services.cart import add_to_cart
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -9,13 +9,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from siyu.conftest import make_merchant
 from siyu.members.services import save_address
 from siyu.orders.models import Order
 from siyu.orders.services.cart import add_to_cart
 from siyu.promotions.models import Coupon, CouponHolding, CouponStatus, CouponTemplate
 from siyu.promotions.services import coupons as coupon_services
 from siyu.tenancy.models import Role
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

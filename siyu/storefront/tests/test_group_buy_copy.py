@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from siyu.members.services import save_address
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.groupbuy.models import Team, TeamStatus
 from siyu.promotions.groupbuy.services.activities import GroupBuyInput, GroupBuySkuInput, create_group_buy
 from siyu.promotions.groupbuy.services.teams import Delivery, join_team
-from siyu.storefront.tests.conftest import h5_login
-from siyu.storefront.tests.pages import texts
+from siyu.testing.clients import h5_login
+from siyu.testing.flows import pay
+from siyu.testing.pages import texts
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from siyu.members.services import save_address
 from siyu.orders.services.cart import add_to_cart
 from siyu.promotions.services import coupons as coupon_services
 from siyu.promotions.services import create_promotion
-from siyu.storefront.tests.pages import texts
+from siyu.testing.pages import texts
 
 pytestmark = pytest.mark.django_db
 

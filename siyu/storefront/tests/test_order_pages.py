@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from siyu.conftest import make_merchant
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus, Payment
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay, place
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 

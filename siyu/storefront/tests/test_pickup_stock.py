@@ -15,8 +15,8 @@ from siyu.inventory.models import StockLevel
 from siyu.orders.models import CartItem, Order
 from siyu.orders.services.cart import add_to_cart
 from siyu.promotions.groupbuy.services.activities import GroupBuyInput, GroupBuySkuInput, create_group_buy
-from siyu.storefront.tests.pages import form_token, texts
 from siyu.tenancy.models import Outlet
+from siyu.testing.pages import form_token, texts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.test import Client
 from siyu.members.services import save_address
 from siyu.orders.models import Order
 from siyu.orders.services.cart import add_to_cart
-from siyu.orders.tests.flows import pay
 from siyu.promotions.models import Redemption
 from siyu.promotions.services import coupons as coupon_services
 from siyu.promotions.services import create_promotion
-from siyu.storefront.tests.pages import form_token, texts
+from siyu.testing.flows import pay
+from siyu.testing.pages import form_token, texts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from siyu.conftest import make_merchant
 from siyu.promotions.flashsale.services import manage
-from siyu.storefront.tests.pages import texts
-from siyu.storefront.tests.playbooks import run_every_playbook
+from siyu.testing.factories import make_merchant
+from siyu.testing.pages import texts
+from siyu.testing.worlds import run_every_playbook
 
 pytestmark = pytest.mark.django_db
 

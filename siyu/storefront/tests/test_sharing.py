@@ -7,13 +7,13 @@ import re
 import pytest
 from django.test import Client
 
-from siyu.conftest import make_merchant
 from siyu.events.models import Event, EventKind
 from siyu.members.models import Customer, Source
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order
 from siyu.orders.services.cart import add_to_cart
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

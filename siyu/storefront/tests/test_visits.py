@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from siyu.console.tests.conftest import log_in
 from siyu.events.models import Event, EventKind, IdentityLink
 from siyu.members.services import save_address
-from siyu.orders.tests.flows import pay, place
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login, log_in
+from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 BEACON = 'data-testid="visit-beacon"'

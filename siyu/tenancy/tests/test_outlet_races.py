@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.tenancy.models import AuditEntry, Outlet
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.tenancy.models import AuditEntry, Outlet, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 

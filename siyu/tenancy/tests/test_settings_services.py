@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.conftest import make_merchant
 from siyu.core.errors import InvalidInput, NotFound, PermissionDenied
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_outlet, update_merchant, update_outlet, update_staff
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -61,10 +61,10 @@ def test_creating_staff_is_audited(make_staff, owner, merchant):
 
 
 def test_taken_username_is_refused_unless_linking(merchant, owner):
-    from siyu.conftest import make_merchant
     from siyu.core.errors import InvalidInput
     from siyu.tenancy.models import Staff
     from siyu.tenancy.services import create_staff
+    from siyu.testing.factories import make_merchant
 
     other = make_merchant("other")
     with pytest.raises(InvalidInput):

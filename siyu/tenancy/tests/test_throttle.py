@@ -18,10 +18,10 @@ from siyu.members.services import login_with_code
 from siyu.promotions.models import Coupon
 from siyu.promotions.services import coupons as coupon_services
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.clients import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "pw-123456"  # what siyu/conftest.py's make_staff gives everyone
 T0 = datetime(2028, 2, 29, 15, 50, tzinfo=UTC)  # 23:50 in Shanghai, the last day of February
 HOME, AWAY = "198.51.100.7", "203.0.113.9"
 

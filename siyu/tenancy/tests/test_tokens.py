@@ -8,13 +8,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.tenancy.models import AuditEntry, Role, StaffToken
 from siyu.tenancy.services import create_staff, issue_staff_token
+from siyu.testing.clients import PASSWORD, ApiClient
+from siyu.testing.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "pw-123456"  # what siyu/conftest.py's make_staff gives everyone
 T0 = datetime(2028, 2, 28, 15, 59, tzinfo=UTC)
 
 

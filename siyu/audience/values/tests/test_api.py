@@ -9,11 +9,12 @@ import pytest
 from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelSettings, ValueModelState
 from siyu.audience.values.selectors import value_for
-from siyu.audience.values.tests.build import Shop, fixed_now
-from siyu.audience.values.tests.test_models import EIGHT, build_eight
-from siyu.conftest import ApiClient, make_merchant
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
+from siyu.testing.rows import Shop, fixed_now
+from siyu.testing.worlds import EIGHT, build_eight
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/admin/values"

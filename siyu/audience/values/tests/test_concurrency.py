@@ -7,9 +7,9 @@ import pytest
 
 from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelState
-from siyu.audience.values.tests.build import Shop, fixed_now
-from siyu.audience.values.tests.test_models import build_eight
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
+from siyu.testing.rows import Shop, fixed_now
+from siyu.testing.worlds import build_eight
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

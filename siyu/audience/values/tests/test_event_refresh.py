@@ -10,7 +10,7 @@ import pytest
 
 from siyu.audience.values import services, tasks
 from siyu.audience.values.models import CustomerValue
-from siyu.conftest import ApiClient
+from siyu.testing.clients import ApiClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 # 00:30 in Shanghai, the UTC day before: the hour a real clock would get the local day wrong.

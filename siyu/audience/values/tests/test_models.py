@@ -11,9 +11,10 @@ import pytest
 
 from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelSettings
-from siyu.audience.values.tests.build import Shop, fixed_now
-from siyu.conftest import make_merchant
 from siyu.orders.models import OrderStatus
+from siyu.testing.factories import make_merchant
+from siyu.testing.rows import Shop, fixed_now
+from siyu.testing.worlds import EIGHT, build_eight
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
@@ -26,33 +27,6 @@ def shop(merchant) -> Shop:
 def values(shop: Shop) -> dict[str, CustomerValue]:
     rows = CustomerValue.objects.for_merchant(shop.merchant).select_related("customer")
     return {row.customer.nickname: row for row in rows}
-
-
-# (name, R high, F high, M high) -> class
-EIGHT = {
-    "rfm": "important_value",
-    "r_m": "important_develop",
-    "_fm": "important_keep",
-    "__m": "important_retain",
-    "rf_": "general_value",
-    "r__": "general_develop",
-    "_f_": "general_keep",
-    "___": "general_retain",
-}
-
-
-def build_eight(shop: Shop) -> None:
-    """Eight buyers, one per class: R high = last order 1-4 days ago (else 200-203), F high = 3
-    orders (else 1), M high = over 1,000 yuan (else under 60). Quintiles of 8 are 2,2,2,1,1 buyers:
-    scores 1,1,2,2,3,3,4,5, mean 2.625, so exactly the top four of each measure are high."""
-    for i, name in enumerate(EIGHT):
-        customer = shop.customer(name)
-        recent = 1 + i if name[0] == "r" else 200 + i
-        orders = 3 if name[1] == "f" else 1
-        total = 100_000 + 1_000 * i if name[2] == "m" else 3_000 + 100 * i
-        for k in range(orders):
-            amount = total // orders + (total % orders if k == 0 else 0)
-            shop.order(customer, recent + 30 * (orders - 1 - k), amount)
 
 
 def test_each_of_the_eight_rfm_classes(shop):

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelSettings, ValueModelState
-from siyu.audience.values.tests.build import Shop, fixed_now
-from siyu.audience.values.tests.test_models import build_eight
 from siyu.orders import hooks
 from siyu.orders.models import Order, OrderStatus
+from siyu.testing.rows import Shop, fixed_now
+from siyu.testing.worlds import build_eight
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 
@@ -127,7 +127,7 @@ def test_refresh_without_a_stored_state_recomputes_in_full(shop):
 
 
 def test_refresh_ignores_another_merchants_customers(shop):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     other = Shop(make_merchant("other"), shop.now)
     build_eight(shop)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.members.loyalty.models import CheckIn, LoyaltySettings, Membership, MemberTier, PointsEntry
-from siyu.members.loyalty.tests.conftest import balance, give_points
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.flows import give_points
+from siyu.testing.snapshots import balance
 
 pytestmark = pytest.mark.django_db
 

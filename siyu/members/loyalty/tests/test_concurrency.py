@@ -12,11 +12,11 @@ from django.db import transaction
 from siyu.members.loyalty.models import CheckIn, GrowthKind, Membership, PointsEntry
 from siyu.members.loyalty.services import admin, evaluation, ledger
 from siyu.members.loyalty.services.checkins import check_in
-from siyu.members.loyalty.tests.conftest import balance, ledger_sum
 from siyu.members.models import Customer
 from siyu.orders.models import Order
 from siyu.orders.services import checkout
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
+from siyu.testing.snapshots import balance, ledger_sum
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

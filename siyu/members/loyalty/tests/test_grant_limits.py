@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient
 from siyu.members.loyalty.models import PointsEntry
-from siyu.members.loyalty.tests.conftest import balance
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import balance
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 
 from siyu.members.loyalty.models import PointsEntry
 from siyu.members.loyalty.services import admin
-from siyu.members.loyalty.tests.conftest import balance
 from siyu.tenancy.models import Role
 from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
+from siyu.testing.snapshots import balance
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

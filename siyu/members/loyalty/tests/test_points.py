@@ -11,10 +11,11 @@ from django.utils import timezone
 from siyu.members.loyalty.errors import PointsInsufficient
 from siyu.members.loyalty.models import GrowthEntry, Membership, PointsEntry, PointsKind
 from siyu.members.loyalty.services import admin, expiry, ledger
-from siyu.members.loyalty.tests.conftest import balance, entries, give_points, ledger_sum
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import aftersales, checkout, lifecycle
 from siyu.orders.services.aftersales import AfterSaleLineRequest as L
+from siyu.testing.flows import give_points
+from siyu.testing.snapshots import balance, entries, ledger_sum
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # `make test-clock` runs it at fixed instants
 

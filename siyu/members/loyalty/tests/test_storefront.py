@@ -9,10 +9,11 @@ import pytest
 from django.test import Client
 
 from siyu.members.loyalty.models import CheckIn, Membership, PointsEntry
-from siyu.members.loyalty.tests.conftest import balance, give_points
 from siyu.members.services import save_address
 from siyu.orders.models import Order
-from siyu.storefront.tests.conftest import h5_login
+from siyu.testing.clients import h5_login
+from siyu.testing.flows import give_points
+from siyu.testing.snapshots import balance
 
 pytestmark = pytest.mark.django_db
 

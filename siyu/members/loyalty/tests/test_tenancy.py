@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from siyu.api.tests.conftest import World, build_world
-from siyu.api.tests.test_tenant_isolation import ADMIN, SCHEMA, SHOP, _changed, id_inputs, tenant_rows
-from siyu.conftest import ApiClient
 from siyu.members.loyalty.models import MemberTier
 from siyu.members.loyalty.services import admin
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.tenancy import ADMIN, SCHEMA, SHOP, id_inputs
+from siyu.testing.worlds import World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_another_merchants_ids_are_404_and_change_nothing(label, worlds):
 
     assert response.status_code == 404, (response.status_code, response.content[:300])
     assert response.json()["code"] == "not_found"
-    assert _changed(before, tenant_rows(b.world.merchant)) == []
+    assert changed(before, tenant_rows(b.world.merchant)) == []
     own = _call(client, label, a, a.world.slug)
     assert own.status_code < 300, (own.status_code, own.content)
 
@@ -134,7 +135,7 @@ def test_ids_in_bodies_do_not_reach_another_merchant(worlds):
         response = ApiClient(a.world.staff_token).request(method, url, body)
         if response.status_code != 404:
             failures.append(f"{covers}: {response.status_code} {response.content[:200]!r}")
-        if _changed(before_b, tenant_rows(b.world.merchant)) or _changed(
+        if changed(before_b, tenant_rows(b.world.merchant)) or changed(
             before_a, tenant_rows(a.world.merchant)
         ):
             failures.append(f"{covers}: rows changed")
@@ -154,7 +155,7 @@ def test_a_customer_token_is_no_login_in_another_shop(worlds):
             method, f"/api/v1/shop/{b.world.slug}/{path}", {} if method == "post" else None
         )
         assert response.status_code == 401, path
-    assert _changed(before, tenant_rows(b.world.merchant)) == []
+    assert changed(before, tenant_rows(b.world.merchant)) == []
 
 
 def test_lists_and_reads_show_only_the_callers_merchant(worlds):

@@ -9,7 +9,7 @@ import pytest
 from siyu.orders.models import Order
 from siyu.promotions.bargain.models import Bargain, BargainHelp, BargainRecord, RecordStatus
 from siyu.promotions.bargain.services import records
-from siyu.promotions.groupbuy.tests.threads import _postgres_only, run_together  # noqa: F401
+from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,12 +8,10 @@ from itertools import accumulate
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import make_merchant
 from siyu.core.errors import NotFound
 from siyu.members.services import login_with_code
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay
 from siyu.promotions.bargain import tasks
 from siyu.promotions.bargain.errors import (
     BargainAlreadyHelped,
@@ -27,6 +25,8 @@ from siyu.promotions.bargain.errors import (
 )
 from siyu.promotions.bargain.models import Bargain, BargainHelp, BargainRecord, RecordStatus
 from siyu.promotions.bargain.services import activities, records
+from siyu.testing.factories import make_merchant
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.campaigns.drawing import split_amounts
 from siyu.promotions.campaigns.models import AssistHelp, AssistRecord, Draw, DrawCampaign, SplitCampaign
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,7 @@ def test_blind_box_over_http(staff_api, shop_api, customer, box_sku, address, wi
 
 
 def test_permissions_and_other_merchants(make_staff, window, staff_api):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     body = {
         "name": "A",
@@ -246,7 +246,7 @@ def test_permissions_and_other_merchants(make_staff, window, staff_api):
 
 def test_shop_draw_of_someone_elses_chance_is_404(shop_api, customer_login, make_lottery, sku):
     from siyu.members.services import save_address
-    from siyu.orders.tests.flows import place
+    from siyu.testing.flows import place
 
     make_lottery()
     bob = customer_login("bob")[0]
@@ -261,7 +261,7 @@ def test_shop_draw_of_someone_elses_chance_is_404(shop_api, customer_login, make
 
 
 def test_chance_lapses_in_days(make_lottery, customer, sku, address, now):
-    from siyu.orders.tests.flows import place
+    from siyu.testing.flows import place
 
     make_lottery(chance_days=3)
     pay(customer, place(customer, [(sku.pk, 2)], address=address))

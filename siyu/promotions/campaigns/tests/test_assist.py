@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from siyu.core.errors import PermissionDenied
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.campaigns.errors import (
     AssistAlreadyHelped,
     AssistAlreadyStarted,
@@ -20,6 +19,7 @@ from siyu.promotions.campaigns.errors import (
 from siyu.promotions.campaigns.models import AssistCampaign, AssistHelp, AssistRecord, CampaignReward
 from siyu.promotions.campaigns.services import assist
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_new_customers_only_refuses_a_helper_who_has_paid(
 
 
 def test_another_merchants_customer_cannot_see_or_help(make_assist, customer, customer_login, now):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     record = assist.start_assist(customer=customer, campaign_id=make_assist().pk, now=now)
     stranger = customer_login("eve", m=make_merchant("other"))[0]

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 
 from siyu.members.services import login_with_code, save_address
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.models import (
     AssistHelp,
@@ -22,8 +21,8 @@ from siyu.promotions.campaigns.models import (
 )
 from siyu.promotions.campaigns.services import assist, draws, pools, split
 from siyu.promotions.campaigns.services.pools import PrizeInput
-from siyu.promotions.campaigns.tests.flows import place_activity
 from siyu.testing.concurrency import run_together
+from siyu.testing.flows import pay, place, place_activity
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

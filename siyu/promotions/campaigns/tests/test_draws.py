@@ -8,14 +8,13 @@ import pytest
 
 from siyu.orders.models import OrderEvent
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay, place
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.drawing import Pool, derive_seed, pick
 from siyu.promotions.campaigns.errors import BoxesSoldOut, BoxLimitReached, DrawUnavailable, PrizePoolLocked
 from siyu.promotions.campaigns.models import CampaignReward, Draw, DrawCampaign, Prize
 from siyu.promotions.campaigns.services import draws, pools
 from siyu.promotions.campaigns.services.pools import PrizeInput
-from siyu.promotions.campaigns.tests.flows import place_activity
+from siyu.testing.flows import pay, place, place_activity
 
 pytestmark = pytest.mark.django_db
 

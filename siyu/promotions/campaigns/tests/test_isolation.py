@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from siyu.api.tests.conftest import build_world
-from siyu.api.tests.test_tenant_isolation import ADMIN, SCHEMA, SHOP, _changed, id_inputs, tenant_rows
-from siyu.conftest import ApiClient
-from siyu.promotions.campaigns.tests.world import build_campaign_rows, campaign_probes
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.tenancy import ADMIN, SCHEMA, SHOP, campaign_probes, id_inputs
+from siyu.testing.worlds import build_campaign_rows, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_another_merchants_id_is_404_and_changes_nothing(label, worlds):
     response = _call(label, client, a.slug, b_rows)
 
     assert response.status_code == 404, (response.status_code, response.content[:300])
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
     own = _call(label, client, a.slug, a_rows)
     assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
         own.status_code,
@@ -96,6 +96,6 @@ def test_ids_in_bodies_do_not_reach_another_merchant(worlds):
         )
         if response.status_code not in probe.statuses:
             failures.append(f"{probe.covers}: {response.status_code} {response.content[:200]!r}")
-        if _changed(before_b, tenant_rows(b.merchant)) or _changed(before_a, tenant_rows(a.merchant)):
+        if changed(before_b, tenant_rows(b.merchant)) or changed(before_a, tenant_rows(a.merchant)):
             failures.append(f"{probe.covers}: rows changed")
     assert not failures, "\n".join(failures)

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from siyu.conftest import ApiClient
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.services import assist, split
-from siyu.promotions.campaigns.tests.flows import place_activity
+from siyu.testing.clients import ApiClient
+from siyu.testing.flows import place_activity
 
 pytestmark = pytest.mark.django_db
 

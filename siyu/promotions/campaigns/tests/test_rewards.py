@@ -72,9 +72,9 @@ def test_a_coupon_of_another_value_stays_pending(make_assist, template, customer
 
 
 def test_another_merchants_template_is_refused(make_assist, window):
-    from siyu.conftest import make_merchant
     from siyu.core.errors import NotFound
     from siyu.tenancy.services import create_staff
+    from siyu.testing.factories import make_merchant
 
     other = make_merchant("other")
     their = create_template(

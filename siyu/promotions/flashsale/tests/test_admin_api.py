@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.promotions.flashsale.models import FlashSale, FlashSaleItem, FlashSaleStatus
 from siyu.promotions.flashsale.services import manage
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 URL = "/api/v1/admin/flash-sales"
 

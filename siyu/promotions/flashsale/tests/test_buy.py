@@ -13,7 +13,6 @@ from siyu.inventory.services import set_stock
 from siyu.members.models import Customer
 from siyu.orders.models import LineKind, Order, OrderLine, OrderStatus
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay
 from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.models import (
     EntryStatus,
@@ -23,6 +22,7 @@ from siyu.promotions.flashsale.models import (
     FlashSalePurchase,
 )
 from siyu.promotions.flashsale.services import manage
+from siyu.testing.flows import pay
 
 BASE = "/api/v1/shop/tea"
 
@@ -286,7 +286,7 @@ def test_units_bought_through_plain_checkout_count_at_the_gate(
 
 
 def test_buying_needs_a_login(sale, sku, no_redis):
-    from siyu.conftest import ApiClient
+    from siyu.testing.clients import ApiClient
 
     resp = ApiClient().post(f"{BASE}/flash-sales/{sale.pk}/orders", {"sku_id": sku.pk})
     assert resp.status_code == 401

@@ -15,8 +15,8 @@ from django.db import connection
 
 from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.models import FlashSaleItem
-from siyu.promotions.flashsale.tests.conftest import REDIS_URL, redis_reachable
 from siyu.testing import crowd
+from siyu.testing.redis_gate import REDIS_URL, redis_reachable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from siyu.conftest import ApiClient, make_merchant
 from siyu.promotions.flashsale.models import FlashSaleItem, FlashSalePurchase
 from siyu.promotions.flashsale.services import manage
+from siyu.testing.clients import ApiClient
+from siyu.testing.factories import make_merchant
 
 BASE = "/api/v1/shop/tea"
 

@@ -7,9 +7,9 @@ import pytest
 from siyu.members.services import login_with_code, save_address
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay
 from siyu.promotions.flashsale.models import EntryStatus, FlashSaleEntry, FlashSaleItem
 from siyu.promotions.flashsale.services.buying import BuyRequest, buy_flash_sale
+from siyu.testing.flows import pay
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ from siyu.promotions.groupbuy.errors import ActivityConflict, GroupBuyLocked, Gr
 from siyu.promotions.groupbuy.models import GroupBuy, GroupBuySku
 from siyu.promotions.groupbuy.services import activities, teams
 from siyu.promotions.groupbuy.services.activities import GroupBuySkuInput
-from siyu.promotions.groupbuy.tests.conftest import delivery_to
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.testing.factories import delivery_to
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_invalid_settings_are_refused_and_nothing_is_saved(make_group_buy, sku, 
 
 
 def test_another_merchants_sku_is_not_found(make_group_buy, make_product):
-    from siyu.conftest import make_merchant
+    from siyu.testing.factories import make_merchant
 
     other = make_product(m=make_merchant("other")).skus.get()
     with pytest.raises(NotFound):

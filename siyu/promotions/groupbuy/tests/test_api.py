@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from siyu.conftest import ApiClient
 from siyu.orders.models import Order
 from siyu.promotions.groupbuy.models import GroupBuy, Team
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
 
 pytestmark = pytest.mark.django_db
 

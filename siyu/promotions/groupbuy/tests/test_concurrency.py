@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.groupbuy.models import Team, TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services import teams
-from siyu.promotions.groupbuy.tests.conftest import delivery_to
-from siyu.promotions.groupbuy.tests.threads import _postgres_only, run_together  # noqa: F401
+from siyu.testing.concurrency import postgres_only, run_together  # noqa: F401 - postgres_only is autouse
+from siyu.testing.factories import delivery_to
+from siyu.testing.flows import pay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

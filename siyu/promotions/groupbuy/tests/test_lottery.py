@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.groupbuy.lottery import draw_winners
 from siyu.promotions.groupbuy.models import ConsolationReward, TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services import rewards, teams
-from siyu.promotions.groupbuy.tests.conftest import delivery_to
+from siyu.testing.factories import delivery_to
+from siyu.testing.flows import pay
 
 
 def test_draw_is_a_pure_function_of_pool_and_seed():

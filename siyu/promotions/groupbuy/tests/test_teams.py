@@ -12,7 +12,6 @@ from siyu.inventory.services import set_stock
 from siyu.orders.errors import OrderOnHold
 from siyu.orders.models import Order, OrderStatus, Refund
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay
 from siyu.promotions.groupbuy import tasks
 from siyu.promotions.groupbuy.errors import (
     AlreadyInTeam,
@@ -25,8 +24,9 @@ from siyu.promotions.groupbuy.errors import (
 from siyu.promotions.groupbuy.models import MemberStatus, Team, TeamMember, TeamStatus
 from siyu.promotions.groupbuy.services import activities, teams
 from siyu.promotions.groupbuy.services.teams import Delivery
-from siyu.promotions.groupbuy.tests.conftest import delivery_to
 from siyu.tenancy.models import Role
+from siyu.testing.factories import delivery_to
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,11 @@ import pytest
 from django.utils import timezone
 
 from siyu.api import api
-from siyu.api.tests.conftest import World, build_world
-from siyu.api.tests.test_tenant_isolation import _changed, tenant_rows
-from siyu.conftest import ApiClient
 from siyu.members.services import login_with_code
 from siyu.promotions.bargain.services.records import help_bargain
-from siyu.promotions.groupbuy.tests.world import PlaybookRows, add_playbook_rows
+from siyu.testing.clients import ApiClient
+from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.worlds import PlaybookRows, World, add_playbook_rows, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,7 @@ def test_another_merchants_ids_are_404_and_change_nothing(label, worlds):
     response = _call(client, label, b, rows_b, a.slug)
 
     assert response.status_code == 404, (response.status_code, response.content[:300])
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
     own = _call(client, label, a, rows_a, a.slug)
     assert own.status_code < 500 and own.status_code not in (401, 403, 404, 422), (
         own.status_code,
@@ -102,7 +101,7 @@ def test_a_customer_token_is_no_login_in_another_shop(label, worlds):
     response = _call(ApiClient(a.customer_token), label, b, rows_b, b.slug, body={})
 
     assert response.status_code == 401
-    assert _changed(before, tenant_rows(b.merchant)) == []
+    assert changed(before, tenant_rows(b.merchant)) == []
 
 
 def _window() -> dict[str, str]:
@@ -193,6 +192,6 @@ def test_ids_in_bodies_do_not_reach_another_merchant(worlds):
         response = client.request(method, url, body)
         if response.status_code != status:
             failures.append(f"{method} {url} {body}: {response.status_code} {response.content[:200]!r}")
-        if _changed(before_b, tenant_rows(b.merchant)) or _changed(before_a, tenant_rows(a.merchant)):
+        if changed(before_b, tenant_rows(b.merchant)) or changed(before_a, tenant_rows(a.merchant)):
             failures.append(f"{method} {url} {body}: rows changed")
     assert not failures, "\n".join(failures)

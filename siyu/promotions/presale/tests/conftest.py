@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.utils import timezone
 
 from siyu.promotions.presale.models import Presale
-from siyu.promotions.presale.services import admin
+from siyu.testing import factories
 
 
 @pytest.fixture
@@ -30,21 +30,4 @@ def deposit_sku(make_product):
 @pytest.fixture
 def make_presale(owner, goods, deposit_sku, now) -> Callable[..., Presale]:
     """Deposits open now for a day; the balance window opens in two days for a day."""
-
-    def make(**kw) -> Presale:
-        values = {
-            "name": "Spring tea presale",
-            "sku_id": goods.pk,
-            "deposit_sku_id": deposit_sku.pk,
-            "deposit": 5000,
-            "deduction": 8000,
-            "deposit_starts_at": now - timedelta(hours=1),
-            "deposit_ends_at": now + timedelta(days=1),
-            "balance_starts_at": now + timedelta(days=2),
-            "balance_ends_at": now + timedelta(days=3),
-            "ship_date": (now + timedelta(days=5)).date(),
-            **kw,
-        }
-        return admin.create_presale(staff=owner, **values)
-
-    return make
+    return lambda **kw: factories.make_presale(owner, goods, deposit_sku, now, **kw)

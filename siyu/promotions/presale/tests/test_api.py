@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from siyu.conftest import ApiClient
 from siyu.orders.models import Order
-from siyu.orders.tests.flows import pay
 from siyu.promotions.presale.models import PresaleBooking
-from siyu.promotions.presale.tests.flows import at
 from siyu.tenancy.models import Role
 from siyu.tenancy.services import issue_staff_token
+from siyu.testing.clients import ApiClient
+from siyu.testing.clock import at
+from siyu.testing.flows import pay
 
 pytestmark = pytest.mark.django_db
 

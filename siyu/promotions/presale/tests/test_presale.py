@@ -10,7 +10,6 @@ from siyu.core.errors import InvalidInput
 from siyu.orders.errors import OrderOnHold
 from siyu.orders.models import Order
 from siyu.orders.services import lifecycle
-from siyu.orders.tests.flows import pay
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.errors import ActivityConflict
 from siyu.promotions.presale.errors import (
@@ -23,7 +22,8 @@ from siyu.promotions.presale.errors import (
 )
 from siyu.promotions.presale.models import Presale, PresaleBooking
 from siyu.promotions.presale.services import admin, bookings
-from siyu.promotions.presale.tests.flows import at, place
+from siyu.testing.clock import at
+from siyu.testing.flows import pay, place_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,14 @@ DEPOSIT_PAID = 5000
 
 
 def _deposit(customer, presale, address, quantity=1):
-    order = place(
+    order = place_activity(
         customer, presale.deposit_sku_id, quantity, ActivityRef("presale_deposit", presale.pk), address
     )
     return order, PresaleBooking.objects.get(deposit_order=order)
 
 
 def _balance(customer, presale, booking, address):
-    return place(
+    return place_activity(
         customer, presale.sku_id, booking.quantity, ActivityRef("presale_balance", booking.pk), address
     )
 
@@ -264,7 +264,7 @@ def test_deposits_only_in_the_window_and_on_the_deposit_sku(
 ):
     presale = make_presale()
     with pytest.raises(InvalidInput):
-        place(customer, goods.pk, 1, ActivityRef("presale_deposit", presale.pk), address)
+        place_activity(customer, goods.pk, 1, ActivityRef("presale_deposit", presale.pk), address)
     admin.set_presale_status(staff=owner, presale_id=presale.pk, action="end")
     with pytest.raises(DepositWindowClosed):
         _deposit(customer, presale, address)

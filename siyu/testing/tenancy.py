@@ -1,141 +1,116 @@
-"""Campaign and presale rows for the API-wide tenant isolation test (``siyu/api/tests``).
+"""The API's tenancy tests, driven by the published OpenAPI: which routes and inputs name rows, and
+``Probe``, one call on merchant A's routes that names merchant B's rows.
 
-``build_campaign_rows(world)`` adds to a world one row of every kind the campaign and presale routes
-name, each one the world's customer (or owner) could really act on, so a missing merchant check shows
-up as a change in the other merchant's rows.
+``siyu/api/tests/test_tenant_isolation.py`` aims every route at another merchant; the playbooks'
+own tenancy tests (``DELEGATED``) aim the routes whose worlds need activity rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
-from siyu.catalog.services import SkuInput, create_product
-from siyu.members.services import login_with_code
-from siyu.orders.services import checkout
-from siyu.orders.tests.flows import pay
-from siyu.promotions.activities import ActivityRef
-from siyu.promotions.campaigns.models import Draw
-from siyu.promotions.campaigns.services import assist, pools, split
-from siyu.promotions.campaigns.services.pools import PrizeInput
-from siyu.promotions.presale.models import PresaleBooking
-from siyu.promotions.presale.services import admin as presale_admin
+from siyu.api import api
+from siyu.testing.worlds import CampaignRows, World
+
+SCHEMA = api.get_openapi_schema(path_prefix="/api/v1/")
+ADMIN = "/api/v1/admin/"
+SHOP = "/api/v1/shop/{merchant}/"
+
+# Playbook apps aim their own routes at B in their own tenancy tests (their worlds need activity
+# rows): each module here owns the paths its pattern matches and fails when one is not aimed at B.
+DELEGATED: dict[str, str] = {
+    "siyu.promotions.groupbuy.tests.test_tenancy": (
+        r"/(group-buys|group-buy-teams|bargains|bargain-records)\b"
+    ),
+    "siyu.promotions.campaigns.tests.test_isolation": r"/(campaigns/|presales|presale-bookings)",
+    "siyu.promotions.flashsale.tests.test_tenancy": r"/flash-sales\b",
+    "siyu.audience.tests.test_tenancy": r"/(tag-groups|tags|tag-rules|segments)\b",
+    "siyu.members.loyalty.tests.test_tenancy": r"/(loyalty|membership)\b",
+}
+
+
+def is_delegated(path: str) -> bool:
+    return any(re.search(pattern, path) for pattern in DELEGATED.values())
+
+
+def operations(prefix: str, *, delegated: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(label, path, operation) of each route under ``prefix``, without the delegated ones unless asked."""
+    for path, item in SCHEMA["paths"].items():
+        if path.startswith(prefix.split("{")[0]) and (delegated or not is_delegated(path)):
+            for method, operation in item.items():
+                yield f"{method.upper()} {path}", path, operation
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _id_fields(schema: dict[str, Any], prefix: str) -> set[str]:
+    """Dotted names of the properties in a body schema that name rows (``*_id``, ``*_ids``)."""
+    schema = _resolve(schema)
+    found = set()
+    for option in [*schema.get("anyOf", []), *schema.get("allOf", [])]:
+        found |= _id_fields(option, prefix)
+    if "items" in schema:
+        found |= _id_fields(schema["items"], prefix + "[]")
+    for name, prop in schema.get("properties", {}).items():
+        dotted = f"{prefix}.{name}"
+        if name.endswith(("_id", "_ids")) or name == "id":
+            found.add(dotted)
+        found |= _id_fields(prop, dotted)
+    return found
+
+
+def id_inputs(prefix: str, *, delegated: bool = False) -> set[str]:
+    """Every query parameter or body field, on every route of the area, that names a row
+    (``delegated``: also on the routes a playbook's own tenancy test owns)."""
+    inputs = set()
+    for label, _path, operation in operations(prefix, delegated=delegated):
+        for param in operation.get("parameters", []):
+            if param["in"] == "query" and param["name"].endswith(("_id", "_ids")):
+                inputs.add(f"{label} query.{param['name']}")
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if "schema" in body:
+            inputs |= {f"{label} {name}" for name in _id_fields(body["schema"], "body")}
+    return inputs
 
 
 @dataclass
-class CampaignRows:
-    assist_id: int
-    assist_record_id: int  # started by another customer: the world's customer may help it
-    split_id: int
-    split_team_id: int  # opened by another customer: the world's customer may join it
-    lottery_id: int
-    blind_box_id: int
-    draw_id: int  # the world's customer's pending lottery chance
-    presale_id: int
-    presale_booking_id: int  # the world's customer's paid deposit
+class Probe:
+    """One call that names B's rows in a body or query, on a route of A's."""
+
+    covers: list[str]
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None
+    statuses: tuple[int, ...] = (404,)
+    staff: bool = True
+    empty_list: bool = False  # a list filtered by B's id holds none of A's rows and none of B's
+    then: Callable[[Any], None] | None = dataclasses.field(
+        default=None, repr=False
+    )  # more checks on the response
+
+    def __post_init__(self) -> None:
+        if self.empty_list:
+            self.statuses = (200,)
 
 
-def build_campaign_rows(world) -> CampaignRows:
-    staff, customer, slug = world.owner, world.customer, world.slug
-    now = timezone.now()
-    window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=7)}
-    friend = login_with_code(merchant=world.merchant, code=f"{slug}-friend").customer
-    campaign = assist.create_assist(
-        staff=staff,
-        name="Assist",
-        assists_needed=3,
-        hours=24,
-        reward_kind="points",
-        reward_value=100,
-        **window,
-    )
-    record = assist.start_assist(customer=friend, campaign_id=campaign.pk)
-    team_campaign = split.create_split(
-        staff=staff,
-        name="Split",
-        team_size=3,
-        pool_amount=3000,
-        min_share=100,
-        hours=24,
-        reward_kind="points",
-        **window,
-    )
-    team = split.start_team(customer=friend, campaign_id=team_campaign.pk)
-    lottery = pools.create_lottery(
-        staff=staff,
-        name="Lottery",
-        min_order_amount=0,
-        prizes=[PrizeInput(name="Points", kind="points", value=10, weight_bp=5000)],
-        **window,
-    )
-    chance = Draw.objects.create(
-        merchant=world.merchant,
-        campaign=lottery,
-        customer=customer,
-        order=world.paid_order,
-        expires_at=now + timedelta(days=7),
-    )
-    box_sku, goods, deposit_sku = (
-        create_product(
-            merchant=world.merchant,
-            name=name,
-            skus=[SkuInput(code=f"{slug}-{name}", price=price, cost=price // 2, stock=50)],
-            status="on_sale",
-            acting_staff=None,
-        ).skus.get()
-        for name, price in (("box", 3000), ("goods", 20_000), ("deposit", 5000))
-    )
-    box = pools.create_blind_box(
-        staff=staff,
-        name="Box",
-        sku_id=box_sku.pk,
-        box_price=2000,
-        prizes=[PrizeInput(name="Figure", kind="item", weight_bp=10_000, stock=10)],
-        **window,
-    )
-    presale = presale_admin.create_presale(
-        staff=staff,
-        name="Presale",
-        sku_id=goods.pk,
-        deposit_sku_id=deposit_sku.pk,
-        deposit=5000,
-        deduction=8000,
-        deposit_starts_at=now - timedelta(hours=1),
-        deposit_ends_at=now + timedelta(days=1),
-        balance_starts_at=now + timedelta(days=2),
-        balance_ends_at=now + timedelta(days=3),
-        ship_date=(now + timedelta(days=5)).date(),
-    )
-    deposit, _ = checkout.place_order(
-        customer=customer,
-        request=checkout.CheckoutRequest(
-            lines=[checkout.LineRequest(deposit_sku.pk, 1, ActivityRef("presale_deposit", presale.pk))],
-            address_id=world.address.pk,
-        ),
-    )
-    pay(customer, deposit)
-    return CampaignRows(
-        assist_id=campaign.pk,
-        assist_record_id=record.pk,
-        split_id=team_campaign.pk,
-        split_team_id=team.pk,
-        lottery_id=lottery.pk,
-        blind_box_id=box.pk,
-        draw_id=chance.pk,
-        presale_id=presale.pk,
-        presale_booking_id=PresaleBooking.objects.get(deposit_order=deposit).pk,
-    )
-
-
-def campaign_probes(a, b, a_rows: CampaignRows) -> list:
+def campaign_probes(a: World, b: World, a_rows: CampaignRows) -> list[Probe]:
     """Calls on A's routes that name B's rows in the body: each a 404 that changes nothing of B's.
 
-    For ``probes()`` in siyu/api/tests/test_tenant_isolation.py (``a_rows`` are A's campaign rows).
+    For the campaigns' tenancy test, as ``probes()`` in siyu/api/tests/test_tenant_isolation.py is for
+    the API's (``a_rows`` are A's campaign rows).
     """
-    from siyu.api.tests.test_tenant_isolation import ADMIN, SHOP, Probe
-
     adm, shop = "/api/v1/admin", f"/api/v1/shop/{a.slug}"
     now = timezone.now()
     window = {

@@ -1,4 +1,4 @@
-"""Helpers for reading storefront pages in tests."""
+"""Reading rendered pages in tests: what a person reads in an element, the count it shows, a form's token."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A slow, obvious evaluation of the rule language over plain Python data: the property test's oracle.
+"""A slow, obvious evaluation of the audience rules over plain Python data: the property test's oracle.
 
 Written from docs/segments.md, independently of the compiler: it reads the raw JSON (defaults
 included), loops over customers and their rows, and compares local calendar dates rather than
@@ -108,7 +108,7 @@ def _field(p: P, name: str, op: str, v: Any, now: dt.datetime) -> bool:
         present = x not in (None, "")
         return present if op == "is_set" else not present
     if op == "contains":
-        return v.lower() in x.lower()
+        return x is not None and v.lower() in x.lower()
     if op == "month_in":
         return x is not None and x.month in v
     if op == "within_days":
