@@ -122,8 +122,8 @@ def _detail(
         "title": book.title(row),
         "facts": _facts(book, row),
         "stats": stat_rows(stats),
-        "items": stats.get("items") or [],
-        "prizes": stats.get("prizes") or [],
+        "items": stats.extra.get("items") or [],
+        "prizes": stats.extra.get("prizes") or [],
         "actions": book.actions_for(row) if can(staff, Perm.PROMOTIONS_EDIT) else [],
         "error": error,
     }
@@ -144,10 +144,10 @@ def activity_action(request: HttpRequest, playbook: str, activity_id: int, actio
     staff = request.staff  # type: ignore[attr-defined]
     book = PLAYBOOKS[playbook]
     row = _row(book, staff.merchant_id, activity_id)
-    if action not in book.actions:
+    if not book.offers(action):
         raise NotFound(detail={"action": action})
     try:
-        book.actions[action](staff, row.pk)
+        book.act(action, staff, row.pk)
     except SiyuError as exc:
         return _detail(request, book, activity_id, error=exc)
     messages.success(

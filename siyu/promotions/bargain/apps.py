@@ -10,10 +10,12 @@ class BargainConfig(AppConfig):
     def ready(self) -> None:
         from siyu.orders import signals
         from siyu.orders.models import Order
-        from siyu.promotions.activities import register
+        from siyu.promotions.activities import register, register_conflicts
         from siyu.promotions.bargain.provider import BargainProvider
+        from siyu.promotions.bargain.selectors import live_on_skus
         from siyu.promotions.bargain.services import records
 
+        register_conflicts("groupbuy", live_on_skus)  # the group-buy family: they refuse each other
         register(BargainProvider())
         signals.order_cancelled.connect(
             records.on_order_cancelled, sender=Order, dispatch_uid="bargain.cancelled"

@@ -11,11 +11,11 @@ class GroupBuyConfig(AppConfig):
         from siyu.orders import signals
         from siyu.orders.models import Order
         from siyu.promotions.activities import register, register_conflicts
-        from siyu.promotions.groupbuy.conflicts import live_on_skus
         from siyu.promotions.groupbuy.provider import GroupBuyProvider
+        from siyu.promotions.groupbuy.selectors import live_on_skus
         from siyu.promotions.groupbuy.services import teams
 
-        register_conflicts("groupbuy", live_on_skus)  # group buys and bargains
+        register_conflicts("groupbuy", live_on_skus)  # a family with bargains
 
         register(GroupBuyProvider())
         signals.order_paid.connect(teams.on_order_paid, sender=Order, dispatch_uid="groupbuy.paid")
