@@ -1,8 +1,9 @@
 """The playbooks the marketing pages manage: for each, its list (with numbers), its stats, the
-status actions its own services offer, and its create form.
+status actions its state machine offers, and its create form.
 
-Every action calls the playbook app's service (which checks the permission and the status machine,
-and writes the audit row); nothing here changes a row by itself.
+Every action goes through the activity kit's status service (which checks the permission and the
+status machine, and writes the audit row); nothing here changes a row by itself. Stats are the
+playbook's typed ``ActivityStats``: each figure carries its own label.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from siyu.console import forms_activities as f
 from siyu.console.readable import counts_text
 from siyu.console.readable import label as value_label
 from siyu.console.selectors import marketing as sel
-from siyu.promotions.bargain import selectors as bargain_selectors
-from siyu.promotions.bargain.services import activities as bargain_services
+from siyu.promotions.bargain.playbook import BARGAINS
 from siyu.promotions.campaigns import selectors as campaign_selectors
 from siyu.promotions.campaigns.models import DrawKind
 from siyu.promotions.campaigns.services import assist as assist_services
 from siyu.promotions.campaigns.services import pools
 from siyu.promotions.campaigns.services import split as split_services
-from siyu.promotions.flashsale import selectors as flash_selectors
-from siyu.promotions.flashsale.services import manage as flash_services
-from siyu.promotions.groupbuy import selectors as groupbuy_selectors
-from siyu.promotions.groupbuy.services import activities as groupbuy_services
+from siyu.promotions.flashsale.playbook import FLASH_SALES
+from siyu.promotions.groupbuy.playbook import GROUP_BUYS
+from siyu.promotions.kit.playbook import Playbook as Kit
+from siyu.promotions.kit.services import set_status
+from siyu.promotions.kit.stats import ActivityStats, Figure
 from siyu.promotions.presale import selectors as presale_selectors
 from siyu.promotions.presale.services import admin as presale_services
 from siyu.tenancy.models import Staff
@@ -59,17 +60,23 @@ class Fact:
 
 @dataclass(frozen=True)
 class Playbook:
+    """One playbook's pages: ``kit`` is the playbook as the activity kit knows it (its model, stats
+    and status verbs); the rest is how the console lists, describes and creates its activities."""
+
     key: str
     slug: str  # the URL segment under /console/marketing/
     label: str | Promise
     rows: Callable[[int], QuerySet]  # merchant id -> the annotated list
-    stats: Callable[[Any], dict[str, Any]]
-    actions: dict[str, Action]
     allowed: Mapping[str, tuple[str, ...]]
     form: type[f.ActivityForm]
+    kit: Kit | None = None
     title_field: str = "name"
     window: tuple[str, str] = ("starts_at", "ends_at")
     facts: tuple[Fact, ...] = field(default_factory=tuple)
+    # Interim, for presale and the campaigns until they are on the kit: their own status setters and
+    # stats dicts. A playbook on the kit leaves both empty.
+    interim_actions: Mapping[str, Action] = field(default_factory=dict)
+    interim_stats: Callable[[Any], dict[str, Any]] | None = None
 
     def title(self, row: Any) -> str:
         return str(getattr(row, self.title_field))
@@ -77,18 +84,26 @@ class Playbook:
     def actions_for(self, row: Any) -> list[tuple[str, str | Promise]]:
         return [(a, ACTION_LABELS[a]) for a in self.allowed.get(row.status, ())]
 
+    @property
+    def actions(self) -> frozenset[str]:
+        """The status actions this playbook offers in some status."""
+        return frozenset(action for actions in self.allowed.values() for action in actions)
 
-def _flash(action: str) -> Action:
-    return partial(_call, getattr(flash_services, f"{action}_flash_sale"), "flash_sale_id", {})
+    def act(self, action: str, staff: Staff, pk: int) -> Any:
+        """Run one status action on activity ``pk`` of the staff member's merchant."""
+        if self.kit is not None:
+            return set_status(self.kit, action, staff=staff, activity_id=pk)
+        return self.interim_actions[action](staff, pk)
+
+    def stats(self, row: Any) -> ActivityStats:
+        if self.kit is not None:
+            return self.kit.stats(row)
+        assert self.interim_stats is not None
+        return _interim_stats(self.interim_stats(row))
 
 
 def _call(setter: Callable[..., Any], id_name: str, extra: dict[str, Any], staff: Staff, pk: int) -> Any:
     return setter(staff=staff, **{id_name: pk}, **extra)
-
-
-def _simple(setter: Callable[..., Any], id_name: str) -> dict[str, Action]:
-    status = {"pause": "paused", "resume": "active", "end": "ended"}
-    return {action: partial(_call, setter, id_name, {"status": s}) for action, s in status.items()}
 
 
 def _campaign(setter: Callable[..., Any], **extra: Any) -> dict[str, Action]:
@@ -117,8 +132,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="flash-sales",
             label=_("Flash sales"),
             rows=sel.flash_sales,
-            stats=flash_selectors.flash_sale_stats,
-            actions={a: _flash(a) for a in ("publish", "pause", "resume", "end")},
+            kit=FLASH_SALES,
             allowed={
                 "draft": ("publish", "end"),
                 "scheduled": ("pause", "end"),
@@ -138,8 +152,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="group-buys",
             label=_("Group buys"),
             rows=sel.group_buys,
-            stats=groupbuy_selectors.group_buy_stats,
-            actions=_simple(groupbuy_services.set_group_buy_status, "group_buy_id"),
+            kit=GROUP_BUYS,
             allowed=SIMPLE,
             form=f.GroupBuyForm,
             facts=(
@@ -157,8 +170,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="bargains",
             label=_("Bargains"),
             rows=sel.bargains,
-            stats=bargain_selectors.bargain_stats,
-            actions=_simple(bargain_services.set_bargain_status, "bargain_id"),
+            kit=BARGAINS,
             allowed=SIMPLE,
             form=f.BargainForm,
             facts=(
@@ -178,8 +190,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="presales",
             label=_("Presales"),
             rows=sel.presales,
-            stats=presale_selectors.presale_stats,
-            actions=_presale_actions(),
+            interim_stats=presale_selectors.presale_stats,
+            interim_actions=_presale_actions(),
             allowed={
                 "active": ("pause", "end", "cancel"),
                 "paused": ("resume", "end", "cancel"),
@@ -206,8 +218,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="assists",
             label=_("Assist campaigns"),
             rows=sel.assists,
-            stats=campaign_selectors.assist_stats,
-            actions=_campaign(assist_services.set_assist_status),
+            interim_stats=campaign_selectors.assist_stats,
+            interim_actions=_campaign(assist_services.set_assist_status),
             allowed=SIMPLE,
             form=f.AssistForm,
             facts=(
@@ -225,8 +237,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="splits",
             label=_("Split campaigns"),
             rows=sel.splits,
-            stats=campaign_selectors.split_stats,
-            actions=_campaign(split_services.set_split_status),
+            interim_stats=campaign_selectors.split_stats,
+            interim_actions=_campaign(split_services.set_split_status),
             allowed=SIMPLE,
             form=f.SplitForm,
             facts=(
@@ -243,8 +255,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="lotteries",
             label=_("Pay-and-draw lotteries"),
             rows=lambda merchant_id: sel.draw_campaigns(merchant_id, DrawKind.PAY_LOTTERY),
-            stats=campaign_selectors.draw_stats,
-            actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.PAY_LOTTERY),
+            interim_stats=campaign_selectors.draw_stats,
+            interim_actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.PAY_LOTTERY),
             allowed=SIMPLE,
             form=f.LotteryForm,
             facts=(
@@ -258,8 +270,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="blind-boxes",
             label=_("Blind boxes"),
             rows=lambda merchant_id: sel.draw_campaigns(merchant_id, DrawKind.BLIND_BOX),
-            stats=campaign_selectors.draw_stats,
-            actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.BLIND_BOX),
+            interim_stats=campaign_selectors.draw_stats,
+            interim_actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.BLIND_BOX),
             allowed=SIMPLE,
             form=f.BlindBoxForm,
             facts=(
@@ -275,65 +287,57 @@ PLAYBOOKS: dict[str, Playbook] = {
     )
 }
 
-# How the stats selectors' keys read, and which are money. Unknown keys show with their own name.
-STAT_LABELS: dict[str, tuple[str | Promise, str]] = {
-    "participants": (_("Participants"), ""),
-    "orders": (_("Paid orders"), ""),
-    "orders_paid": (_("Paid orders"), ""),
-    "orders_pending": (_("Orders awaiting payment"), ""),
-    "orders_cancelled": (_("Cancelled orders"), ""),
-    "orders_refunded": (_("Refunded orders"), ""),
-    "gmv": (_("GMV"), "yuan"),
-    "discount_cost": (_("Discount cost"), "yuan"),
-    "refunded_amount": (_("Refunded"), "yuan"),
-    "refunded": (_("Refunded"), "yuan"),
-    "quota": (_("Quota"), ""),
-    "units_sold": (_("Units sold"), ""),
-    "units_reserved": (_("Units held by unpaid orders"), ""),
-    "members_paid": (_("Members who paid"), ""),
-    "members_refunded": (_("Members refunded"), ""),
-    "teams_opened": (_("Teams opened"), ""),
-    "teams_forming": (_("Teams forming"), ""),
-    "teams_formed": (_("Teams formed"), ""),
-    "teams_failed": (_("Teams failed"), ""),
-    "virtual_members": (_("Virtual members"), ""),
-    "records": (_("Records"), ""),
-    "helps": (_("Helps"), ""),
-    "helpers": (_("Helpers"), ""),
-    "initiators": (_("Initiators"), ""),
-    "ongoing": (_("Ongoing"), ""),
-    "reached_floor": (_("Reached the lowest price"), ""),
-    "expired": (_("Expired"), ""),
-    "ordered": (_("Ordered"), ""),
-    "sold": (_("Sold"), ""),
-    "bookings": (_("Bookings"), ""),
-    "units": (_("Units"), ""),
-    "deposits": (_("Deposits"), "yuan"),
-    "forfeited": (_("Deposits forfeited"), "yuan"),
-    "balances": (_("Balances"), "yuan"),
-    "rewards": (_("Rewards given"), ""),
-    "reward_kind": (_("Reward"), ""),
-    "reward_cost": (_("Reward cost (fen or points)"), ""),
-    "teams": (_("Teams"), ""),
-    "draws": (_("Draws"), ""),
-    "prize_cost": (_("Prize cost (fen; points in points)"), ""),
-    "units_boxes": (_("Boxes sold"), ""),
+# Interim, until presale and the campaigns return ActivityStats: how their stats dicts' keys read,
+# and which are money. Unknown keys show with their own name.
+INTERIM_STAT_LABELS: dict[str, tuple[str | Promise, bool]] = {
+    "participants": (_("Participants"), False),
+    "orders": (_("Paid orders"), False),
+    "gmv": (_("GMV"), True),
+    "discount_cost": (_("Discount cost"), True),
+    "refunded": (_("Refunded"), True),
+    "records": (_("Records"), False),
+    "helps": (_("Helps"), False),
+    "helpers": (_("Helpers"), False),
+    "initiators": (_("Initiators"), False),
+    "ongoing": (_("Ongoing"), False),
+    "expired": (_("Expired"), False),
+    "bookings": (_("Bookings"), False),
+    "units": (_("Units"), False),
+    "deposits": (_("Deposits"), True),
+    "forfeited": (_("Deposits forfeited"), True),
+    "balances": (_("Balances"), True),
+    "rewards": (_("Rewards given"), False),
+    "reward_kind": (_("Reward"), False),
+    "reward_cost": (_("Reward cost (fen or points)"), False),
+    "teams": (_("Teams"), False),
+    "draws": (_("Draws"), False),
+    "prize_cost": (_("Prize cost (fen; points in points)"), False),
+    "units_boxes": (_("Boxes sold"), False),
 }
-HIDDEN_STATS = {"flash_sale_id", "group_buy_id", "bargain_id", "status", "items", "prizes"}
+INTERIM_HIDDEN = {"presale_id", "campaign_id", "status", "items", "prizes"}
 
 
-def stat_rows(stats: dict[str, Any]) -> list[tuple[str | Promise, Any, str]]:
-    """A stats dict as (label, value, format) rows; nested counts read "key: n, key: n"."""
+def _interim_stats(stats: dict[str, Any]) -> ActivityStats:
+    figures = tuple(_figure(key, value) for key, value in stats.items() if key not in INTERIM_HIDDEN)
+    extra = {key: value for key, value in stats.items() if key in INTERIM_HIDDEN}
+    return ActivityStats("id", 0, figures, extra=extra)
+
+
+def _figure(key: str, value: Any) -> Figure:
+    label, money = INTERIM_STAT_LABELS.get(key, (key, False))
+    return Figure(key, label, value, money=money)
+
+
+def stat_rows(stats: ActivityStats) -> list[tuple[str | Promise, Any, str]]:
+    """An activity's figures as (label, value, format) rows; nested counts read "key: n, key: n"."""
     rows = []
-    for key, value in stats.items():
-        if key in HIDDEN_STATS:
-            continue
-        label, fmt = STAT_LABELS.get(key, (key, ""))
+    for figure in stats.figures:
+        value, fmt = figure.value, "yuan" if figure.money else ""
         if isinstance(value, dict):
             value, fmt = counts_text(value), "text"
         elif isinstance(value, str):
             value = value_label(value)
-        rows.append((label, value, fmt))
+        rows.append((figure.label, value, fmt))
     return rows
 
 

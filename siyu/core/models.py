@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.db import models
+
+from siyu.core.errors import NotFound
 
 if TYPE_CHECKING:
     from siyu.tenancy.models import Merchant
@@ -16,6 +19,20 @@ class TenantQuerySet(models.QuerySet):
         merchant_id = merchant if isinstance(merchant, int) else merchant.pk
         return self.filter(merchant_id=merchant_id)
 
+    def get_owned(self, pk: int, *, lock: bool = False) -> Any:
+        """The row ``pk`` of this (merchant-scoped) queryset, locked ``FOR UPDATE`` when ``lock``.
+
+        Refused with the model's ``not_found`` error (``NotFound`` unless it names its own), whose
+        detail names the id the caller sent (``{"group_buy_id": 7}``): a row of another merchant
+        is as absent as one that never existed.
+        """
+        qs = self.select_for_update() if lock else self
+        row = qs.filter(pk=pk).first()
+        if row is None:
+            model: Any = self.model  # a TenantModel
+            raise model.not_found(detail={model.id_name(): pk})
+        return row
+
 
 class TenantModel(models.Model):
     """A row owned by one merchant. ``merchant_id`` is on every such row, indexed first."""
@@ -23,9 +40,17 @@ class TenantModel(models.Model):
     merchant = models.ForeignKey("tenancy.Merchant", on_delete=models.CASCADE, related_name="+")
 
     objects: Any = TenantQuerySet.as_manager()
+    # What ``get_owned`` raises when the row is not the merchant's, and the id its detail names
+    # (default: the class name in snake case + ``_id``, e.g. ``flash_sale_id``).
+    not_found: ClassVar[type[NotFound]] = NotFound
+    owned_id_name: ClassVar[str] = ""
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def id_name(cls) -> str:
+        return cls.owned_id_name or re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower() + "_id"
 
 
 class WorkerLease(models.Model):

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 
-from siyu.core.errors import InvalidInput
+from siyu.catalog.models import Sku
+from siyu.core.errors import InvalidInput, SiyuError
 from siyu.promotions.engine import ActivityPrice
+from siyu.promotions.errors import ActivityConflict
 
 if TYPE_CHECKING:
-    from siyu.catalog.models import Sku
     from siyu.members.models import Customer
     from siyu.orders.models import Order
 
@@ -99,15 +100,29 @@ def registered_kinds() -> list[str]:
 # ---- one SKU, one price-setting activity at a time ---------------------------------------------
 
 # finder(merchant_id=, sku_ids=, starts_at=, ends_at=) -> [{"kind", "id", "sku_id"}, ...]: the live
-# activities of one family (an app's own kinds) that hold any of the SKUs in an overlapping window.
+# activities of one playbook that hold any of the SKUs in a window overlapping [starts_at, ends_at).
 ConflictFinder = Callable[..., list[dict[str, Any]]]
-_CONFLICT_FINDERS: dict[str, ConflictFinder] = {}
+_CONFLICT_FINDERS: dict[str, list[ConflictFinder]] = {}
 
 
 def register_conflicts(family: str, finder: ConflictFinder) -> None:
-    """Register how a family of activities (``flashsale``, ``groupbuy`` with bargains, ``campaigns``
-    with blind boxes and presales) finds its live activities on some SKUs."""
-    _CONFLICT_FINDERS[family] = finder
+    """Register how a playbook finds its live activities on some SKUs (from its ``AppConfig.ready``).
+
+    A family is the playbooks that refuse each other with one error and check each other while
+    the SKU rows are locked: ``flashsale``, ``groupbuy`` (group buys and bargains), ``campaigns``
+    (blind boxes, presales); each of its playbooks registers its own finder under that name.
+    """
+    _CONFLICT_FINDERS.setdefault(family, []).append(finder)
+
+
+def _found(
+    families: Iterable[str], *, merchant_id: int, ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for name in families:
+        for finder in _CONFLICT_FINDERS.get(name, []):
+            found += finder(merchant_id=merchant_id, sku_ids=ids, starts_at=starts_at, ends_at=ends_at)
+    return found
 
 
 def conflicts_elsewhere(
@@ -122,8 +137,36 @@ def conflicts_elsewhere(
     if not getattr(settings, "SIYU_ONE_ACTIVITY_PER_SKU", True):
         return []
     ids = sorted(set(sku_ids))
-    found: list[dict[str, Any]] = []
-    for name, finder in sorted(_CONFLICT_FINDERS.items()):
-        if name != family and ids:
-            found += finder(merchant_id=merchant_id, sku_ids=ids, starts_at=starts_at, ends_at=ends_at)
-    return found
+    if not ids:
+        return []
+    others = [name for name in sorted(_CONFLICT_FINDERS) if name != family]
+    return _found(others, merchant_id=merchant_id, ids=ids, starts_at=starts_at, ends_at=ends_at)
+
+
+def check_skus_free(
+    *,
+    family: str,
+    merchant_id: int,
+    sku_ids: Iterable[int],
+    starts_at: datetime,
+    ends_at: datetime,
+    exclude: tuple[str, int] | None = None,
+    error: type[SiyuError] = ActivityConflict,
+) -> None:
+    """Refuse with ``error`` when one of ``sku_ids`` is in another activity overlapping the window:
+    one of the family's own (always) or of another family (see :func:`conflicts_elsewhere`).
+
+    It first locks the SKU rows in primary-key order, so two staff members saving activities on the
+    same SKUs queue up instead of deadlocking; the lock is held until the caller commits, so two
+    concurrent saves cannot both pass. ``exclude`` is ``(kind, id)`` of the activity being edited.
+    """
+    ids = sorted(set(sku_ids))
+    list(Sku.objects.for_merchant(merchant_id).select_for_update().filter(pk__in=ids).order_by("pk"))
+    own = _found([family], merchant_id=merchant_id, ids=ids, starts_at=starts_at, ends_at=ends_at)
+    if exclude is not None:
+        own = [row for row in own if (row["kind"], row["id"]) != exclude]
+    found = own + conflicts_elsewhere(
+        family=family, merchant_id=merchant_id, sku_ids=ids, starts_at=starts_at, ends_at=ends_at
+    )
+    if found:
+        raise error(detail={"conflicts": found})

@@ -61,6 +61,13 @@ class ActivityConflict(SiyuError):
     message = _("This product is already in another activity at that time.")
 
 
+class ItemInAnotherActivity(ActivityConflict):
+    """Raised when a group buy or bargain would put a SKU in two overlapping activities (the same
+    code; the wording those two playbooks have always answered with)."""
+
+    message = _("This item is already in another activity at that time.")
+
+
 class CouponQuantityShort(CouponSoldOut):
     """Raised when a targeted issue asks for more coupons than the template has left (some are left);
     ``detail`` is ``{"requested": n, "remaining": m}`` so the caller can offer to issue to the first m."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
 
@@ -14,13 +14,16 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
-from siyu.core.errors import NotFound
 from siyu.orders.models import Order, OrderLine
 from siyu.promotions.bargain import selectors
-from siyu.promotions.bargain.models import ActivityStatus, Bargain, BargainHelp, BargainRecord, RecordStatus
+from siyu.promotions.bargain.models import Bargain, BargainHelp, BargainRecord, RecordStatus
+from siyu.promotions.bargain.playbook import BARGAINS
 from siyu.promotions.bargain.services import activities, records
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -213,10 +216,7 @@ def record_dict(
 
 
 def _record(merchant_id: int, record_id: int) -> BargainRecord:
-    record = selectors.records(merchant_id).filter(pk=record_id).first()
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
-    return record
+    return selectors.records(merchant_id).get_owned(record_id)
 
 
 # ---- shop ---------------------------------------------------------------------------------------
@@ -230,10 +230,7 @@ def shop_list_bargains(request: ShopRequest, merchant: MerchantSlug, page: Query
 
 @shop_router.get("/bargains/{bargain_id}", response={200: BargainOut, 404: ErrorOut}, auth=ShopVisitor())
 def shop_get_bargain(request: ShopRequest, merchant: MerchantSlug, bargain_id: ObjectId):
-    bargain = selectors.live_bargains(request.merchant.pk, timezone.now()).filter(pk=bargain_id).first()
-    if bargain is None:
-        raise NotFound(detail={"bargain_id": bargain_id})
-    return bargain_dict(bargain)
+    return bargain_dict(selectors.live_bargains(request.merchant.pk, timezone.now()).get_owned(bargain_id))
 
 
 @shop_router.post("/bargains/{bargain_id}/records", response={201: RecordOut, **ERRORS})
@@ -294,71 +291,54 @@ def shop_buy(
 # ---- admin --------------------------------------------------------------------------------------
 
 
-def _staff_bargain(request: StaffRequest, bargain_id: int) -> dict[str, Any]:
-    bargain = selectors.bargains(request.staff.merchant_id).filter(pk=bargain_id).first()
-    if bargain is None:
-        raise NotFound(detail={"bargain_id": bargain_id})
-    return bargain_dict(bargain)
+def _create(staff: Staff, payload: BargainIn) -> Bargain:
+    return activities.create_bargain(staff=staff, data=activities.BargainInput(**payload.dict()))
 
 
-@admin_router.post("/bargains", response={201: BargainOut, **ERRORS})
-def admin_create_bargain(request: StaffRequest, payload: BargainIn):
-    bargain = activities.create_bargain(staff=request.staff, data=activities.BargainInput(**payload.dict()))
-    return 201, _staff_bargain(request, bargain.pk)
+def _update(staff: Staff, bargain_id: int, payload: BargainPatch) -> None:
+    activities.update_bargain(staff=staff, bargain_id=bargain_id, changes=payload.dict(exclude_unset=True))
 
 
-@admin_router.get("/bargains", response={200: Page[BargainOut], 403: ErrorOut})
-def admin_list_bargains(request: StaffRequest, filters: Query[BargainFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = selectors.bargains(request.staff.merchant_id).order_by("-pk")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page, bargain_dict)
+def _listed(qs: QuerySet[Bargain], filters: BargainFilter) -> QuerySet[Bargain]:
+    qs = qs.order_by("-pk")
+    return qs.filter(status=filters.status) if filters.status else qs
 
 
-@admin_router.get("/bargains/{bargain_id}", response={200: BargainOut, 403: ErrorOut, 404: ErrorOut})
-def admin_get_bargain(request: StaffRequest, bargain_id: ObjectId):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    return _staff_bargain(request, bargain_id)
-
-
-@admin_router.patch("/bargains/{bargain_id}", response={200: BargainOut, **ERRORS})
-def admin_update_bargain(request: StaffRequest, bargain_id: ObjectId, payload: BargainPatch):
-    """Change the fields sent. The SKU, floor price and helpers are fixed once a record has started."""
-    activities.update_bargain(
-        staff=request.staff, bargain_id=bargain_id, changes=payload.dict(exclude_unset=True)
-    )
-    return _staff_bargain(request, bargain_id)
-
-
-def _set_status(request: StaffRequest, bargain_id: int, status: str) -> dict[str, Any]:
-    activities.set_bargain_status(staff=request.staff, bargain_id=bargain_id, status=status)
-    return _staff_bargain(request, bargain_id)
-
-
-@admin_router.post("/bargains/{bargain_id}/pause", response={200: BargainOut, **ERRORS})
-def admin_pause_bargain(request: StaffRequest, bargain_id: ObjectId):
-    """No new records and no helps; records at their floor can still be bought until their deadline."""
-    return _set_status(request, bargain_id, ActivityStatus.PAUSED)
-
-
-@admin_router.post("/bargains/{bargain_id}/resume", response={200: BargainOut, **ERRORS})
-def admin_resume_bargain(request: StaffRequest, bargain_id: ObjectId):
-    return _set_status(request, bargain_id, ActivityStatus.ACTIVE)
-
-
-@admin_router.post("/bargains/{bargain_id}/end", response={200: BargainOut, **ERRORS})
-def admin_end_bargain(request: StaffRequest, bargain_id: ObjectId):
-    return _set_status(request, bargain_id, ActivityStatus.ENDED)
-
-
-@admin_router.get(
-    "/bargains/{bargain_id}/stats", response={200: BargainStatsOut, 403: ErrorOut, 404: ErrorOut}
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=BARGAINS,
+        path="/bargains",
+        id_name="bargain_id",
+        out=BargainOut,
+        create_in=BargainIn,
+        patch_in=BargainPatch,
+        filters=BargainFilter,
+        stats_out=BargainStatsOut,
+        staff_rows=selectors.bargains,
+        render=lambda bargain, now: bargain_dict(bargain),
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "create": "admin_create_bargain",
+            "list": "admin_list_bargains",
+            "get": "admin_get_bargain",
+            "update": "admin_update_bargain",
+            "pause": "admin_pause_bargain",
+            "resume": "admin_resume_bargain",
+            "end": "admin_end_bargain",
+            "stats": "admin_bargain_stats",
+        },
+        docs={
+            "update": "Change the fields sent. The SKU, floor price and helpers are fixed once a record has "
+            "started.",
+            "pause": "No new records and no helps; records at their floor can still be bought until their "
+            "deadline.",
+        },
+    ),
+    module=__name__,
 )
-def admin_bargain_stats(request: StaffRequest, bargain_id: ObjectId):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    bargain = activities.get_bargain(merchant_id=request.staff.merchant_id, bargain_id=bargain_id)
-    return selectors.bargain_stats(bargain)
 
 
 @admin_router.get(
@@ -368,7 +348,7 @@ def admin_list_records(
     request: StaffRequest, bargain_id: ObjectId, filters: Query[RecordFilter], page: Query[PageParams]
 ):
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    bargain = activities.get_bargain(merchant_id=request.staff.merchant_id, bargain_id=bargain_id)
+    bargain = Bargain.objects.for_merchant(request.staff.merchant_id).get_owned(bargain_id)
     qs = selectors.records(request.staff.merchant_id).filter(bargain=bargain).order_by("-pk")
     if filters.status:
         qs = qs.filter(status=filters.status)

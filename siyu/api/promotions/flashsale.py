@@ -6,30 +6,29 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from ninja import Field, Header, Query, Router, Schema
 
 from siyu.api import auth as api_auth
-from siyu.api.auth import ShopRequest, ShopVisitor, StaffRequest, staff_auth
+from siyu.api.auth import ShopRequest, ShopVisitor, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
-from siyu.core.errors import NotFound
 from siyu.core.ids import token_digest
 from siyu.members.models import Customer, CustomerToken
 from siyu.orders.models import Order, OrderLine
 from siyu.promotions.flashsale import selectors
 from siyu.promotions.flashsale.errors import FlashSaleNotFound
-from siyu.promotions.flashsale.models import FlashSaleStatus
+from siyu.promotions.flashsale.models import FlashSale, FlashSaleStatus
+from siyu.promotions.flashsale.playbook import FLASH_SALES
 from siyu.promotions.flashsale.services import buying, manage
-from siyu.tenancy.models import Merchant
-from siyu.tenancy.permissions import Perm
-from siyu.tenancy.services import require
+from siyu.tenancy.models import Merchant, Staff
 
 
 def _buyer_sql() -> str:
@@ -250,29 +249,13 @@ class FlashSaleStatsOut(Schema):
     items: list[FlashItemStatsOut]
 
 
-def _staff_sale(request: StaffRequest, flash_sale_id: int) -> dict:
-    sale = selectors.staff_sales(merchant_id=request.staff.merchant_id).filter(pk=flash_sale_id).first()
-    if sale is None:
-        raise NotFound(detail={"flash_sale_id": flash_sale_id})
-    return selectors.staff_sale_dict(sale)
-
-
 def _items(rows: list[FlashItemIn] | None) -> list[manage.ItemInput] | None:
     return None if rows is None else [manage.ItemInput(r.sku_id, r.price, r.quota) for r in rows]
 
 
-@admin_router.get("/flash-sales", response={200: Page[StaffFlashSaleOut], 403: ErrorOut})
-def list_flash_sales(request: StaffRequest, filters: Query[FlashSaleFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    now = timezone.now()
-    qs = selectors.staff_sales(merchant_id=request.staff.merchant_id, status=filters.status)
-    return paginate(qs, page, lambda s: selectors.staff_sale_dict(s, now=now))
-
-
-@admin_router.post("/flash-sales", response={201: StaffFlashSaleOut, **ERRORS})
-def create_flash_sale(request: StaffRequest, payload: FlashSaleIn):
-    sale = manage.create_flash_sale(
-        staff=request.staff,
+def _create(staff: Staff, payload: FlashSaleIn) -> FlashSale:
+    return manage.create_flash_sale(
+        staff=staff,
         title=payload.title,
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
@@ -281,24 +264,12 @@ def create_flash_sale(request: StaffRequest, payload: FlashSaleIn):
         publish=payload.publish,
         items=_items(payload.items) or [],
     )
-    return 201, _staff_sale(request, sale.pk)
 
 
-@admin_router.get(
-    "/flash-sales/{flash_sale_id}", response={200: StaffFlashSaleOut, 403: ErrorOut, 404: ErrorOut}
-)
-def get_flash_sale(request: StaffRequest, flash_sale_id: ObjectId):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    return _staff_sale(request, flash_sale_id)
-
-
-@admin_router.patch("/flash-sales/{flash_sale_id}", response={200: StaffFlashSaleOut, **ERRORS})
-def update_flash_sale(request: StaffRequest, flash_sale_id: ObjectId, payload: FlashSalePatch):
-    """Change a sale: anything before it starts; afterwards its title, end, limit, payment window
-    and quotas (items must list the same SKUs at the same prices)."""
+def _update(staff: Staff, flash_sale_id: int, payload: FlashSalePatch) -> None:
     given = payload.model_fields_set
     manage.update_flash_sale(
-        staff=request.staff,
+        staff=staff,
         flash_sale_id=flash_sale_id,
         title=payload.title,
         starts_at=payload.starts_at,
@@ -307,38 +278,45 @@ def update_flash_sale(request: StaffRequest, flash_sale_id: ObjectId, payload: F
         payment_minutes=payload.payment_minutes if "payment_minutes" in given else manage.UNSET,
         items=_items(payload.items),
     )
-    return _staff_sale(request, flash_sale_id)
 
 
-@admin_router.post("/flash-sales/{flash_sale_id}/publish", response={200: StaffFlashSaleOut, **ERRORS})
-def publish_flash_sale(request: StaffRequest, flash_sale_id: ObjectId):
-    manage.publish_flash_sale(staff=request.staff, flash_sale_id=flash_sale_id)
-    return _staff_sale(request, flash_sale_id)
+def _listed(qs: QuerySet[FlashSale], filters: FlashSaleFilter) -> QuerySet[FlashSale]:
+    return qs.filter(status=filters.status) if filters.status else qs
 
 
-@admin_router.post("/flash-sales/{flash_sale_id}/pause", response={200: StaffFlashSaleOut, **ERRORS})
-def pause_flash_sale(request: StaffRequest, flash_sale_id: ObjectId):
-    manage.pause_flash_sale(staff=request.staff, flash_sale_id=flash_sale_id)
-    return _staff_sale(request, flash_sale_id)
-
-
-@admin_router.post("/flash-sales/{flash_sale_id}/resume", response={200: StaffFlashSaleOut, **ERRORS})
-def resume_flash_sale(request: StaffRequest, flash_sale_id: ObjectId):
-    manage.resume_flash_sale(staff=request.staff, flash_sale_id=flash_sale_id)
-    return _staff_sale(request, flash_sale_id)
-
-
-@admin_router.post("/flash-sales/{flash_sale_id}/end", response={200: StaffFlashSaleOut, **ERRORS})
-def end_flash_sale(request: StaffRequest, flash_sale_id: ObjectId):
-    manage.end_flash_sale(staff=request.staff, flash_sale_id=flash_sale_id)
-    return _staff_sale(request, flash_sale_id)
-
-
-@admin_router.get(
-    "/flash-sales/{flash_sale_id}/stats", response={200: FlashSaleStatsOut, 403: ErrorOut, 404: ErrorOut}
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=FLASH_SALES,
+        path="/flash-sales",
+        id_name="flash_sale_id",
+        out=StaffFlashSaleOut,
+        create_in=FlashSaleIn,
+        patch_in=FlashSalePatch,
+        filters=FlashSaleFilter,
+        stats_out=FlashSaleStatsOut,
+        staff_rows=lambda merchant_id: selectors.staff_sales(merchant_id=merchant_id),
+        render=lambda sale, now: selectors.staff_sale_dict(sale, now=now),
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "list": "list_flash_sales",
+            "create": "create_flash_sale",
+            "get": "get_flash_sale",
+            "update": "update_flash_sale",
+            "publish": "publish_flash_sale",
+            "pause": "pause_flash_sale",
+            "resume": "resume_flash_sale",
+            "end": "end_flash_sale",
+            "stats": "flash_sale_stats",
+        },
+        order=("list", "create", "get", "update", "publish", "pause", "resume", "end", "stats"),
+        docs={
+            "update": "Change a sale: anything before it starts; afterwards its title, end, limit, "
+            "payment window\nand quotas (items must list the same SKUs at the same prices).",
+            "stats": "Participants, orders, units, GMV and discount cost, in total and per item.",
+        },
+    ),
+    module=__name__,
 )
-def flash_sale_stats(request: StaffRequest, flash_sale_id: ObjectId):
-    """Participants, orders, units, GMV and discount cost, in total and per item."""
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    sale = manage.get_flash_sale(merchant_id=request.staff.merchant_id, flash_sale_id=flash_sale_id)
-    return selectors.flash_sale_stats(sale)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
 
@@ -14,20 +14,22 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
-from siyu.core.errors import NotFound
 from siyu.orders.models import Order, OrderLine
 from siyu.promotions.groupbuy import selectors
 from siyu.promotions.groupbuy.models import (
     LIVE_MEMBER,
-    ActivityStatus,
     GroupBuy,
     Team,
     TeamMember,
     TeamStatus,
 )
+from siyu.promotions.groupbuy.playbook import GROUP_BUYS
 from siyu.promotions.groupbuy.services import activities, teams
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -270,10 +272,7 @@ def _member_dict(member: TeamMember, viewer_id: int | None, staff: bool) -> dict
 
 
 def _team(merchant_id: int, team_id: int) -> Team:
-    team = selectors.teams(merchant_id).filter(pk=team_id).first()
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
-    return team
+    return selectors.teams(merchant_id).get_owned(team_id)
 
 
 def _seat_out(request: ShopRequest, member: TeamMember) -> dict[str, Any]:
@@ -311,9 +310,7 @@ def shop_list_group_buys(request: ShopRequest, merchant: MerchantSlug, page: Que
 def shop_get_group_buy(request: ShopRequest, merchant: MerchantSlug, group_buy_id: ObjectId):
     """A running group buy with the teams one can join now, the closest to forming first."""
     now = timezone.now()
-    group_buy = selectors.live_group_buys(request.merchant.pk, now).filter(pk=group_buy_id).first()
-    if group_buy is None:
-        raise NotFound(detail={"group_buy_id": group_buy_id})
+    group_buy = selectors.live_group_buys(request.merchant.pk, now).get_owned(group_buy_id)
     viewer = request.customer.pk if request.customer else None
     return {
         **group_buy_dict(group_buy),
@@ -389,79 +386,63 @@ def shop_join_team(
 # ---- admin --------------------------------------------------------------------------------------
 
 
-def _staff_group_buy(request: StaffRequest, group_buy_id: int) -> dict[str, Any]:
-    group_buy = selectors.group_buys(request.staff.merchant_id).filter(pk=group_buy_id).first()
-    if group_buy is None:
-        raise NotFound(detail={"group_buy_id": group_buy_id})
-    return group_buy_dict(group_buy)
-
-
 def _sku_inputs(rows: list[GroupBuySkuIn]) -> list[activities.GroupBuySkuInput]:
     return [activities.GroupBuySkuInput(r.sku_id, r.group_price, r.leader_price) for r in rows]
 
 
-@admin_router.post("/group-buys", response={201: GroupBuyOut, **ERRORS})
-def admin_create_group_buy(request: StaffRequest, payload: GroupBuyIn):
+def _create(staff: Staff, payload: GroupBuyIn) -> GroupBuy:
     data = payload.dict()
     data["skus"] = _sku_inputs(payload.skus)
-    group_buy = activities.create_group_buy(staff=request.staff, data=activities.GroupBuyInput(**data))
-    return 201, _staff_group_buy(request, group_buy.pk)
+    return activities.create_group_buy(staff=staff, data=activities.GroupBuyInput(**data))
 
 
-@admin_router.get("/group-buys", response={200: Page[GroupBuyOut], 403: ErrorOut})
-def admin_list_group_buys(request: StaffRequest, filters: Query[GroupBuyFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = selectors.group_buys(request.staff.merchant_id).order_by("-pk")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page, group_buy_dict)
-
-
-@admin_router.get("/group-buys/{group_buy_id}", response={200: GroupBuyOut, 403: ErrorOut, 404: ErrorOut})
-def admin_get_group_buy(request: StaffRequest, group_buy_id: ObjectId):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    return _staff_group_buy(request, group_buy_id)
-
-
-@admin_router.patch("/group-buys/{group_buy_id}", response={200: GroupBuyOut, **ERRORS})
-def admin_update_group_buy(request: StaffRequest, group_buy_id: ObjectId, payload: GroupBuyPatch):
-    """Change the fields sent. Size, SKUs, prices and the lottery are fixed once a team has opened."""
+def _update(staff: Staff, group_buy_id: int, payload: GroupBuyPatch) -> None:
     changes = payload.dict(exclude_unset=True)
     if "skus" in changes:
         changes["skus"] = _sku_inputs(payload.skus or [])
-    activities.update_group_buy(staff=request.staff, group_buy_id=group_buy_id, changes=changes)
-    return _staff_group_buy(request, group_buy_id)
+    activities.update_group_buy(staff=staff, group_buy_id=group_buy_id, changes=changes)
 
 
-def _set_status(request: StaffRequest, group_buy_id: int, status: str) -> dict[str, Any]:
-    activities.set_group_buy_status(staff=request.staff, group_buy_id=group_buy_id, status=status)
-    return _staff_group_buy(request, group_buy_id)
+def _listed(qs: QuerySet[GroupBuy], filters: GroupBuyFilter) -> QuerySet[GroupBuy]:
+    qs = qs.order_by("-pk")
+    return qs.filter(status=filters.status) if filters.status else qs
 
 
-@admin_router.post("/group-buys/{group_buy_id}/pause", response={200: GroupBuyOut, **ERRORS})
-def admin_pause_group_buy(request: StaffRequest, group_buy_id: ObjectId):
-    """No new teams or joins; open teams still form or fail at their deadline."""
-    return _set_status(request, group_buy_id, ActivityStatus.PAUSED)
-
-
-@admin_router.post("/group-buys/{group_buy_id}/resume", response={200: GroupBuyOut, **ERRORS})
-def admin_resume_group_buy(request: StaffRequest, group_buy_id: ObjectId):
-    return _set_status(request, group_buy_id, ActivityStatus.ACTIVE)
-
-
-@admin_router.post("/group-buys/{group_buy_id}/end", response={200: GroupBuyOut, **ERRORS})
-def admin_end_group_buy(request: StaffRequest, group_buy_id: ObjectId):
-    """End for good; open teams still form or fail at their deadline."""
-    return _set_status(request, group_buy_id, ActivityStatus.ENDED)
-
-
-@admin_router.get(
-    "/group-buys/{group_buy_id}/stats", response={200: GroupBuyStatsOut, 403: ErrorOut, 404: ErrorOut}
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=GROUP_BUYS,
+        path="/group-buys",
+        id_name="group_buy_id",
+        out=GroupBuyOut,
+        create_in=GroupBuyIn,
+        patch_in=GroupBuyPatch,
+        filters=GroupBuyFilter,
+        stats_out=GroupBuyStatsOut,
+        staff_rows=selectors.group_buys,
+        render=lambda group_buy, now: group_buy_dict(group_buy),
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "create": "admin_create_group_buy",
+            "list": "admin_list_group_buys",
+            "get": "admin_get_group_buy",
+            "update": "admin_update_group_buy",
+            "pause": "admin_pause_group_buy",
+            "resume": "admin_resume_group_buy",
+            "end": "admin_end_group_buy",
+            "stats": "admin_group_buy_stats",
+        },
+        docs={
+            "update": "Change the fields sent. Size, SKUs, prices and the lottery are fixed once a team "
+            "has opened.",
+            "pause": "No new teams or joins; open teams still form or fail at their deadline.",
+            "end": "End for good; open teams still form or fail at their deadline.",
+        },
+    ),
+    module=__name__,
 )
-def admin_group_buy_stats(request: StaffRequest, group_buy_id: ObjectId):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    group_buy = activities.get_group_buy(merchant_id=request.staff.merchant_id, group_buy_id=group_buy_id)
-    return selectors.group_buy_stats(group_buy)
 
 
 @admin_router.get(
@@ -471,7 +452,7 @@ def admin_list_teams(
     request: StaffRequest, group_buy_id: ObjectId, filters: Query[TeamFilter], page: Query[PageParams]
 ):
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    group_buy = activities.get_group_buy(merchant_id=request.staff.merchant_id, group_buy_id=group_buy_id)
+    group_buy = GroupBuy.objects.for_merchant(request.staff.merchant_id).get_owned(group_buy_id)
     qs = selectors.teams(request.staff.merchant_id).filter(group_buy=group_buy).order_by("-pk")
     if filters.status:
         qs = qs.filter(status=filters.status)

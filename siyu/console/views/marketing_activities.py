@@ -122,8 +122,8 @@ def _detail(
         "title": book.title(row),
         "facts": _facts(book, row),
         "stats": stat_rows(stats),
-        "items": stats.get("items") or [],
-        "prizes": stats.get("prizes") or [],
+        "items": stats.extra.get("items") or [],
+        "prizes": stats.extra.get("prizes") or [],
         "actions": book.actions_for(row) if can(staff, Perm.PROMOTIONS_EDIT) else [],
         "error": error,
     }
@@ -147,7 +147,7 @@ def activity_action(request: ConsoleRequest, playbook: str, activity_id: int, ac
     if action not in book.actions:
         raise NotFound(detail={"action": action})
     try:
-        book.actions[action](staff, row.pk)
+        book.act(action, staff, row.pk)
     except SiyuError as exc:
         return _detail(request, book, activity_id, error=exc)
     messages.success(

@@ -9,9 +9,11 @@ class BargainConfig(AppConfig):
 
     def ready(self) -> None:
         from siyu.orders import hooks
-        from siyu.promotions.activities import register
+        from siyu.promotions.activities import register, register_conflicts
         from siyu.promotions.bargain.hooks import BargainHooks
         from siyu.promotions.bargain.provider import BargainProvider
+        from siyu.promotions.bargain.selectors import live_on_skus
 
+        register_conflicts("groupbuy", live_on_skus)  # the group-buy family: they refuse each other
         register(BargainProvider())
         hooks.register(BargainHooks(), order=70)

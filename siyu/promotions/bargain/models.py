@@ -13,26 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
 from siyu.core.statemachine import StateMachine
+from siyu.promotions.kit.models import Activity
 
 
-class ActivityStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    ENDED = "ended", _("Ended")
-
-
-A = ActivityStatus
-ACTIVITY_MACHINE = StateMachine({A.ACTIVE: {A.PAUSED, A.ENDED}, A.PAUSED: {A.ACTIVE, A.ENDED}})
-
-
-class Bargain(TenantModel):
+class Bargain(Activity):
     """One 砍价 activity on one SKU: friends cut the price from ``start_price`` to ``floor_price``
     (0 for 0元购) in exactly ``helpers_needed`` helps, within ``hours_to_finish``."""
 
-    name = models.CharField(max_length=64)
-    status = models.CharField(max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.ACTIVE)
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(help_text="No bargain starts and no help counts after this time")
     start_price = models.PositiveIntegerField(help_text="fen; the SKU's price when the activity was made")
     floor_price = models.PositiveIntegerField(help_text="fen; what the customer pays in the end (0 = 0元购)")
@@ -48,10 +36,6 @@ class Bargain(TenantModel):
     created_by = models.ForeignKey(
         "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    machine = ACTIVITY_MACHINE
 
     class Meta:
         ordering = ["-id"]
@@ -66,12 +50,6 @@ class Bargain(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["merchant", "status", "ends_at"])]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def is_live(self, now) -> bool:
-        return self.status == ActivityStatus.ACTIVE and self.starts_at <= now < self.ends_at
 
 
 class RecordStatus(models.TextChoices):
@@ -114,6 +92,8 @@ class BargainRecord(TenantModel):
     ordered_at = models.DateTimeField(null=True, blank=True)
 
     machine = RECORD_MACHINE
+
+    owned_id_name = "record_id"
 
     class Meta:
         ordering = ["-id"]

@@ -10,12 +10,15 @@ of these rows (``redis_gate.py``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
 from siyu.core.statemachine import StateMachine
+from siyu.promotions.kit.models import Activity
 
 
 class FlashSaleStatus(models.TextChoices):
@@ -42,23 +45,25 @@ SELLING = (S.SCHEDULED, S.RUNNING)
 PUBLISHED = (S.SCHEDULED, S.RUNNING, S.PAUSED)
 
 
-class FlashSale(TenantModel):
+class FlashSale(Activity):
+    """One 秒杀: SKUs at a flash price inside a window. Drafts are published (scheduled), the
+    periodic task moves them to running and ended, staff pause, resume and end them."""
+
     title = models.CharField(max_length=60)
     status = models.CharField(max_length=12, choices=FlashSaleStatus.choices, default=FlashSaleStatus.DRAFT)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
     per_customer_limit = models.PositiveSmallIntegerField(
         default=1, help_text="units of each item one customer may hold or buy"
     )
     payment_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="unpaid orders are cancelled after this (default: the merchant's)"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     machine = FLASH_SALE_MACHINE
+    verbs = {"publish": S.SCHEDULED, "pause": S.PAUSED, "end": S.ENDED}  # resume: by the clock
+    stamps = {"publish": "published_at", "end": "ended_at"}
+    live_statuses = SELLING
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -68,8 +73,16 @@ class FlashSale(TenantModel):
         ]
         indexes = [models.Index(fields=["merchant", "status", "ends_at"])]
 
-    def __str__(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """A sale's name is its title (the column flash sales have always had)."""
         return self.title
+
+    def status_after(self, verb: str, now: datetime) -> str:
+        """A resumed sale runs if its window has begun, else it waits (scheduled)."""
+        if verb == "resume":
+            return S.RUNNING if self.starts_at <= now else S.SCHEDULED
+        return super().status_after(verb, now)
 
 
 class FlashSaleItem(TenantModel):

@@ -10,7 +10,10 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from siyu.core.models import TenantQuerySet
 from siyu.members.models import Customer
 from siyu.orders.models import OrderLine
 from siyu.promotions.engine import ActivityKind
@@ -24,6 +27,7 @@ from siyu.promotions.flashsale.models import (
     FlashSalePurchase,
     FlashSaleStatus,
 )
+from siyu.promotions.kit.stats import ActivityStats, Figure
 
 KIND = ActivityKind.FLASH_SALE.value
 
@@ -39,7 +43,7 @@ def phase(sale: FlashSale, now: datetime) -> str:
     return "running" if now >= sale.starts_at else "upcoming"
 
 
-def _with_items(qs: QuerySet) -> QuerySet:
+def _with_items(qs: TenantQuerySet) -> TenantQuerySet:
     items = FlashSaleItem.objects.select_related("sku__product").order_by("sort_order", "id")
     return qs.prefetch_related(Prefetch("items", queryset=items))
 
@@ -108,7 +112,7 @@ def units_held(*, customer: Customer, flash_sale_id: int) -> dict[int, int]:
     )
 
 
-def staff_sales(*, merchant_id: int, status: str | None = None) -> QuerySet:
+def staff_sales(*, merchant_id: int, status: str | None = None) -> TenantQuerySet:
     qs = FlashSale.objects.for_merchant(merchant_id).order_by("-starts_at", "-id")
     if status:
         qs = qs.filter(status=status)
@@ -148,22 +152,26 @@ def staff_sale_dict(sale: FlashSale, *, now: datetime | None = None) -> dict[str
     }
 
 
+# The totals of a sale (and of each item), in the order pages show them: key -> (label, in fen).
+FIGURES: dict[str, tuple[str | Promise, bool]] = {
+    "participants": (_("Participants"), False),
+    "orders_paid": (_("Paid orders"), False),
+    "orders_pending": (_("Orders awaiting payment"), False),
+    "orders_cancelled": (_("Cancelled orders"), False),
+    "orders_refunded": (_("Refunded orders"), False),
+    "units_sold": (_("Units sold"), False),
+    "units_reserved": (_("Units held by unpaid orders"), False),
+    "gmv": (_("GMV"), True),
+    "discount_cost": (_("Discount cost"), True),
+    "refunded_amount": (_("Refunded"), True),
+}
+
+
 def _zero() -> dict[str, int]:
-    return {
-        "participants": 0,
-        "orders_paid": 0,
-        "orders_pending": 0,
-        "orders_cancelled": 0,
-        "orders_refunded": 0,
-        "units_sold": 0,
-        "units_reserved": 0,
-        "gmv": 0,
-        "discount_cost": 0,
-        "refunded_amount": 0,
-    }
+    return dict.fromkeys(FIGURES, 0)
 
 
-def flash_sale_stats(sale: FlashSale) -> dict[str, Any]:
+def flash_sale_stats(sale: FlashSale) -> ActivityStats:
     """Participants, orders, units, GMV and discount cost, per item and in total.
 
     Paid means paid at some point (a later refund included): ``gmv`` is what those activity lines
@@ -216,10 +224,8 @@ def flash_sale_stats(sale: FlashSale) -> dict[str, Any]:
             {"sku_id": item.sku_id, "product_name": item.sku.product.name, "quota": item.quota, **row}
         )
     total.update(entries.aggregate(**counters))
-    return {
-        "flash_sale_id": sale.pk,
-        "status": sale.status,
-        "quota": sum(i.quota for i in items),
-        **total,
-        "items": rows,
-    }
+    figures = (
+        Figure("quota", _("Quota"), sum(i.quota for i in items)),
+        *(Figure(key, label, total[key], money=money) for key, (label, money) in FIGURES.items()),
+    )
+    return ActivityStats("flash_sale_id", sale.pk, figures, extra={"status": sale.status, "items": rows})

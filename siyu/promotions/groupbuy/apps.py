@@ -10,11 +10,11 @@ class GroupBuyConfig(AppConfig):
     def ready(self) -> None:
         from siyu.orders import hooks
         from siyu.promotions.activities import register, register_conflicts
-        from siyu.promotions.groupbuy.conflicts import live_on_skus
         from siyu.promotions.groupbuy.hooks import GroupBuyHooks
         from siyu.promotions.groupbuy.provider import GroupBuyProvider
+        from siyu.promotions.groupbuy.selectors import live_on_skus
 
-        register_conflicts("groupbuy", live_on_skus)  # group buys and bargains
+        register_conflicts("groupbuy", live_on_skus)  # a family with bargains
 
         register(GroupBuyProvider())
         hooks.register(GroupBuyHooks(), order=60)

@@ -56,14 +56,6 @@ class AlreadyInTeam(SiyuError):
     message = _("You are already in an open group of this group buy.")
 
 
-class ActivityConflict(SiyuError):
-    """Raised when a SKU would be in two conflicting activities (group buy, bargain) at the same time."""
-
-    code = "activity_conflict"
-    status = 409
-    message = _("This item is already in another activity at that time.")
-
-
 class GroupBuyPriceInvalid(SiyuError):
     """Raised when a group price is not below the SKU's price or a leader price is above the group price."""
 

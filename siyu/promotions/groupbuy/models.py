@@ -13,24 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
 from siyu.core.statemachine import StateMachine
+from siyu.promotions.kit.models import Activity
 
 
-class ActivityStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    ENDED = "ended", _("Ended")
-
-
-A = ActivityStatus
-ACTIVITY_MACHINE = StateMachine({A.ACTIVE: {A.PAUSED, A.ENDED}, A.PAUSED: {A.ACTIVE, A.ENDED}})
-
-
-class GroupBuy(TenantModel):
+class GroupBuy(Activity):
     """One 拼团 activity: N-person teams at a group price (the leader may pay less), within a time limit."""
 
-    name = models.CharField(max_length=64)
-    status = models.CharField(max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.ACTIVE)
-    starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(help_text="No team opens or is joined after this time")
     group_size = models.PositiveSmallIntegerField(help_text="Members a team needs, the leader included")
     time_limit_hours = models.PositiveSmallIntegerField(help_text="A team fails if unfilled this long")
@@ -46,10 +34,6 @@ class GroupBuy(TenantModel):
     created_by = models.ForeignKey(
         "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    machine = ACTIVITY_MACHINE
 
     class Meta:
         ordering = ["-id"]
@@ -62,12 +46,6 @@ class GroupBuy(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["merchant", "status", "ends_at"])]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def is_live(self, now) -> bool:
-        return self.status == ActivityStatus.ACTIVE and self.starts_at <= now < self.ends_at
 
 
 class GroupBuySku(TenantModel):

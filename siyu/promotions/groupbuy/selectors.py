@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, Prefetch, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
-from siyu.orders.models import OrderLine
+from siyu.core.models import TenantQuerySet
 from siyu.promotions.groupbuy.models import (
-    ActivityStatus,
     GroupBuy,
     GroupBuySku,
     MemberStatus,
@@ -20,15 +18,19 @@ from siyu.promotions.groupbuy.models import (
     TeamStatus,
 )
 from siyu.promotions.groupbuy.services.teams import KIND
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.promotions.kit.stats import ActivityStats, Figure, sales_figures
+
+LIVE = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED)  # holds its SKUs against other activities
 
 
-def group_buys(merchant_id: int) -> QuerySet[GroupBuy]:
+def group_buys(merchant_id: int) -> TenantQuerySet:
     return GroupBuy.objects.for_merchant(merchant_id).prefetch_related(
         Prefetch("skus", queryset=GroupBuySku.objects.select_related("sku__product").order_by("sku_id"))
     )
 
 
-def live_group_buys(merchant_id: int, now: datetime) -> QuerySet[GroupBuy]:
+def live_group_buys(merchant_id: int, now: datetime) -> TenantQuerySet:
     """Group buys a customer can open or join a team of right now, ending soonest first."""
     return (
         group_buys(merchant_id)
@@ -37,7 +39,7 @@ def live_group_buys(merchant_id: int, now: datetime) -> QuerySet[GroupBuy]:
     )
 
 
-def teams(merchant_id: int) -> QuerySet[Team]:
+def teams(merchant_id: int) -> TenantQuerySet:
     return (
         Team.objects.for_merchant(merchant_id)
         .select_related("leader")
@@ -66,51 +68,47 @@ def customer_memberships(merchant_id: int, customer_id: int) -> QuerySet[TeamMem
     )
 
 
-def activity_sales(merchant_id: int, kind: str, activity_ids: Iterable[int] | QuerySet) -> dict[str, int]:
-    """What the activity lines of paid orders brought: orders, GMV (paid less refunded), and the
-    discount given on the units that were kept (each line's discount, pro rata to units not refunded)."""
-    lines = OrderLine.objects.filter(
-        merchant_id=merchant_id,
-        activity_kind=kind,
-        activity_id__in=activity_ids,
-        order__paid_at__isnull=False,
-    )
-    big = BigIntegerField()
-    totals = lines.aggregate(
-        orders=Count("order_id", distinct=True),
-        paid=Coalesce(Sum(Cast("paid_amount", big)), 0),
-        refunded=Coalesce(Sum(Cast("refunded_amount", big)), 0),
-        discount=Coalesce(
-            Sum(
-                Cast("discount_amount", big)
-                * (Cast("quantity", big) - Cast("refunded_quantity", big))
-                / Cast("quantity", big)
-            ),
-            0,
-        ),
-    )
-    return {
-        "orders": totals["orders"],
-        "gmv": totals["paid"] - totals["refunded"],
-        "discount_cost": totals["discount"],
-    }
-
-
-def group_buy_stats(group_buy: GroupBuy) -> dict[str, Any]:
+def group_buy_stats(group_buy: GroupBuy) -> ActivityStats:
     """Participants, teams by outcome, orders, GMV and discount cost of one group buy."""
     team_rows = Team.objects.filter(group_buy=group_buy)
     by_status = dict(team_rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     members = TeamMember.objects.filter(team__group_buy=group_buy)
     virtual = team_rows.aggregate(v=Coalesce(Sum("virtual_members"), 0))["v"]
-    return {
-        "group_buy_id": group_buy.pk,
-        "participants": members.filter(paid_at__isnull=False).values("customer_id").distinct().count(),
-        "members_paid": members.filter(paid_at__isnull=False).count(),
-        "members_refunded": members.filter(status=MemberStatus.REFUNDED).count(),
-        "teams_opened": sum(by_status.values()),
-        "teams_forming": by_status.get(TeamStatus.OPENING, 0) + by_status.get(TeamStatus.FORMING, 0),
-        "teams_formed": by_status.get(TeamStatus.FORMED, 0),
-        "teams_failed": by_status.get(TeamStatus.FAILED, 0),
-        "virtual_members": virtual,
-        **activity_sales(group_buy.merchant_id, KIND, team_rows.values("pk")),
-    }
+    paid = members.filter(paid_at__isnull=False)
+    return ActivityStats(
+        "group_buy_id",
+        group_buy.pk,
+        (
+            Figure("participants", _("Participants"), paid.values("customer_id").distinct().count()),
+            Figure("members_paid", _("Members who paid"), paid.count()),
+            Figure(
+                "members_refunded",
+                _("Members refunded"),
+                members.filter(status=MemberStatus.REFUNDED).count(),
+            ),
+            Figure("teams_opened", _("Teams opened"), sum(by_status.values())),
+            Figure(
+                "teams_forming",
+                _("Teams forming"),
+                by_status.get(TeamStatus.OPENING, 0) + by_status.get(TeamStatus.FORMING, 0),
+            ),
+            Figure("teams_formed", _("Teams formed"), by_status.get(TeamStatus.FORMED, 0)),
+            Figure("teams_failed", _("Teams failed"), by_status.get(TeamStatus.FAILED, 0)),
+            Figure("virtual_members", _("Virtual members"), virtual),
+            *sales_figures(group_buy.merchant_id, KIND, team_rows.values("pk")),
+        ),
+    )
+
+
+def live_on_skus(
+    *, merchant_id: int, sku_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict]:
+    """Live (active or paused) group buys holding these SKUs in a window overlapping [starts_at, ends_at)."""
+    rows = GroupBuySku.objects.filter(
+        merchant_id=merchant_id,
+        sku_id__in=sku_ids,
+        group_buy__status__in=LIVE,
+        group_buy__starts_at__lt=ends_at,
+        group_buy__ends_at__gt=starts_at,
+    ).order_by("group_buy_id", "sku_id")
+    return [{"kind": KIND, "id": i, "sku_id": s} for i, s in rows.values_list("group_buy_id", "sku_id")]

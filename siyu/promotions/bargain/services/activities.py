@@ -1,4 +1,4 @@
-"""Staff use cases of bargains: create, edit, pause, resume, end."""
+"""Staff use cases of bargains: create and edit (pause, resume, end: ``siyu.promotions.kit.services``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
+from siyu.promotions.activities import check_skus_free
 from siyu.promotions.bargain.errors import BargainLocked, BargainRangeInvalid
-from siyu.promotions.bargain.models import ActivityStatus, Bargain, BargainRecord
+from siyu.promotions.bargain.models import Bargain, BargainRecord
 from siyu.promotions.engine.types import ActivityKind
-from siyu.promotions.groupbuy.conflicts import check_sku_free
+from siyu.promotions.errors import ItemInAnotherActivity
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
@@ -38,11 +40,6 @@ AUDIT_FIELDS = [
     "quota",
     "per_customer_limit",
 ]
-STATUS_ACTIONS: dict[str, str] = {
-    ActivityStatus.ACTIVE: "resume",
-    ActivityStatus.PAUSED: "pause",
-    ActivityStatus.ENDED: "end",
-}
 
 
 @dataclass(frozen=True)
@@ -58,16 +55,6 @@ class BargainInput:
     hours_to_finish: int
     quota: int | None = None
     per_customer_limit: int = 1
-
-
-def get_bargain(*, merchant_id: int, bargain_id: int, lock: bool = False) -> Bargain:
-    qs = Bargain.objects.for_merchant(merchant_id).filter(pk=bargain_id)
-    if lock:
-        qs = qs.select_for_update()
-    bargain = qs.first()
-    if bargain is None:
-        raise NotFound(detail={"bargain_id": bargain_id})
-    return bargain
 
 
 def _validate(
@@ -102,8 +89,13 @@ def create_bargain(*, staff: Staff, data: BargainInput) -> Bargain:
     """Create a running bargain; refused if its SKU is in an overlapping group buy or bargain."""
     require(staff, Perm.PROMOTIONS_EDIT)
     sku = _validate(staff.merchant_id, data, now=timezone.now())
-    check_sku_free(
-        merchant_id=staff.merchant_id, sku_ids=[sku.pk], starts_at=data.starts_at, ends_at=data.ends_at
+    check_skus_free(
+        family="groupbuy",
+        error=ItemInAnotherActivity,
+        merchant_id=staff.merchant_id,
+        sku_ids=[sku.pk],
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
     )
     bargain = Bargain.objects.create(
         merchant_id=staff.merchant_id,
@@ -135,7 +127,7 @@ def update_bargain(*, staff: Staff, bargain_id: int, changes: dict[str, Any]) ->
     floor price and helpers are fixed once a record has started. A new SKU or floor restarts the
     price from the SKU's current price."""
     require(staff, Perm.PROMOTIONS_EDIT)
-    bargain = get_bargain(merchant_id=staff.merchant_id, bargain_id=bargain_id, lock=True)
+    bargain = Bargain.objects.for_merchant(staff.merchant_id).get_owned(bargain_id, lock=True)
     if bargain.status == ActivityStatus.ENDED:
         raise InvalidTransition(detail={"from": bargain.status, "to": "edited"})
     unknown = set(changes) - set(BargainInput.__dataclass_fields__)
@@ -157,7 +149,9 @@ def update_bargain(*, staff: Staff, bargain_id: int, changes: dict[str, Any]) ->
     if locked and BargainRecord.objects.filter(bargain=bargain).exists():
         raise BargainLocked(detail={"fields": locked})
     if {"starts_at", "ends_at", "sku_id"} & set(changes):
-        check_sku_free(
+        check_skus_free(
+            family="groupbuy",
+            error=ItemInAnotherActivity,
             merchant_id=staff.merchant_id,
             sku_ids=[sku.pk],
             starts_at=merged.starts_at,
@@ -179,24 +173,5 @@ def update_bargain(*, staff: Staff, bargain_id: int, changes: dict[str, Any]) ->
         obj=bargain,
         before=before,
         after=snapshot(bargain, AUDIT_FIELDS),
-    )
-    return bargain
-
-
-@transaction.atomic
-def set_bargain_status(*, staff: Staff, bargain_id: int, status: str) -> Bargain:
-    """Pause (no new records, no helps), resume, or end a bargain. A record that already reached
-    its floor can still be bought until its own deadline."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    bargain = get_bargain(merchant_id=staff.merchant_id, bargain_id=bargain_id, lock=True)
-    before = bargain.status
-    Bargain.machine.advance(bargain, status, updated_at=timezone.now())
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"bargain.{STATUS_ACTIONS[status]}",
-        obj=bargain,
-        before={"status": before},
-        after={"status": bargain.status},
     )
     return bargain

@@ -37,17 +37,12 @@ from siyu.promotions.engine.types import ActivityKind, ActivityPrice
 KIND = ActivityKind.BARGAIN.value
 
 
-def get_record(*, merchant_id: int, record_id: int) -> BargainRecord:
-    record = (
-        BargainRecord.objects.for_merchant(merchant_id).select_related("bargain").filter(pk=record_id).first()
-    )
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
-    return record
+def _record(merchant_id: int, record_id: int) -> BargainRecord:
+    return BargainRecord.objects.for_merchant(merchant_id).select_related("bargain").get_owned(record_id)
 
 
 def _own_record(customer: Customer, record_id: int) -> BargainRecord:
-    record = get_record(merchant_id=customer.merchant_id, record_id=record_id)
+    record = _record(customer.merchant_id, record_id)
     if record.customer_id != customer.pk:
         raise NotFound(detail={"record_id": record_id})
     return record
@@ -56,9 +51,7 @@ def _own_record(customer: Customer, record_id: int) -> BargainRecord:
 @transaction.atomic
 def start_bargain(*, customer: Customer, bargain_id: int) -> BargainRecord:
     """发起砍价: start a record at the SKU's price with its cuts planned from a fresh seed."""
-    bargain = Bargain.objects.for_merchant(customer.merchant_id).filter(pk=bargain_id).first()
-    if bargain is None:
-        raise NotFound(detail={"bargain_id": bargain_id})
+    bargain = Bargain.objects.for_merchant(customer.merchant_id).get_owned(bargain_id)
     now = timezone.now()
     if not bargain.is_live(now):
         raise BargainNotLive(detail={"bargain_id": bargain.pk, "status": bargain.status})
@@ -97,7 +90,7 @@ def help_bargain(*, helper: Customer, record_id: int) -> BargainHelp:
     """帮砍: take the record's next planned cut. Concurrent helps each take a different cut: the
     record moves from ``helps_done = k`` to ``k + 1`` only if it is still at ``k``; a helper who
     lost that race tries again at the new step."""
-    record = get_record(merchant_id=helper.merchant_id, record_id=record_id)
+    record = _record(helper.merchant_id, record_id)
     for _attempt in range(record.helpers_needed + 1):
         help_ = _try_help(helper, record_id)
         if help_ is not None:
@@ -107,7 +100,7 @@ def help_bargain(*, helper: Customer, record_id: int) -> BargainHelp:
 
 @transaction.atomic
 def _try_help(helper: Customer, record_id: int) -> BargainHelp | None:
-    record = get_record(merchant_id=helper.merchant_id, record_id=record_id)
+    record = _record(helper.merchant_id, record_id)
     if record.customer_id == helper.pk:
         raise BargainSelfHelp()
     if BargainHelp.objects.filter(record=record, helper=helper).exists():

@@ -10,8 +10,10 @@ from django.utils import timezone
 from siyu.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from siyu.promotions.bargain.errors import BargainLocked, BargainRangeInvalid
 from siyu.promotions.bargain.models import Bargain
+from siyu.promotions.bargain.playbook import BARGAINS
 from siyu.promotions.bargain.services import activities, records
-from siyu.promotions.groupbuy.errors import ActivityConflict
+from siyu.promotions.errors import ItemInAnotherActivity
+from siyu.promotions.kit.services import set_status
 from siyu.tenancy.models import AuditEntry, Role
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,7 @@ def test_a_floor_exactly_one_fen_per_helper_below_is_allowed(make_bargain):
 
 def test_an_overlapping_bargain_on_the_same_sku_conflicts(make_bargain, make_product):
     first = make_bargain()
-    with pytest.raises(ActivityConflict) as refused:
+    with pytest.raises(ItemInAnotherActivity) as refused:
         make_bargain()
     assert refused.value.detail["conflicts"] == [{"kind": "bargain", "id": first.pk, "sku_id": first.sku_id}]
     other_sku = make_product(name="Oolong").skus.get()
@@ -92,9 +94,9 @@ def test_edit_locks_the_price_shape_once_a_record_started(make_bargain, owner, c
 
 def test_status_changes_follow_the_state_machine(make_bargain, owner):
     bargain = make_bargain()
-    activities.set_bargain_status(staff=owner, bargain_id=bargain.pk, status="ended")
+    set_status(BARGAINS, "end", staff=owner, activity_id=bargain.pk)
     with pytest.raises(InvalidTransition):
-        activities.set_bargain_status(staff=owner, bargain_id=bargain.pk, status="paused")
+        set_status(BARGAINS, "pause", staff=owner, activity_id=bargain.pk)
     with pytest.raises(InvalidTransition):
         activities.update_bargain(staff=owner, bargain_id=bargain.pk, changes={"name": "again"})
     assert Bargain.objects.get().status == "ended"

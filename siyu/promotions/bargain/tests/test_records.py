@@ -24,7 +24,9 @@ from siyu.promotions.bargain.errors import (
     BargainSoldOut,
 )
 from siyu.promotions.bargain.models import Bargain, BargainHelp, BargainRecord, RecordStatus
-from siyu.promotions.bargain.services import activities, records
+from siyu.promotions.bargain.playbook import BARGAINS
+from siyu.promotions.bargain.services import records
+from siyu.promotions.kit.services import set_status
 from siyu.testing.factories import make_merchant
 from siyu.testing.flows import pay
 
@@ -195,7 +197,7 @@ def test_a_paused_bargain_takes_no_new_records_or_helps(make_bargain, shopper, o
     bargain = make_bargain()
     a, _addr, _ = shopper("a")
     record = records.start_bargain(customer=a, bargain_id=bargain.pk)
-    activities.set_bargain_status(staff=owner, bargain_id=bargain.pk, status="paused")
+    set_status(BARGAINS, "pause", staff=owner, activity_id=bargain.pk)
 
     with pytest.raises(BargainNotLive):
         records.help_bargain(helper=shopper("f")[0], record_id=record.pk)

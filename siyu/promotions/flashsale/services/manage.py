@@ -1,4 +1,5 @@
-"""Staff use cases: create, edit, publish, pause, resume and end flash sales; the periodic sweep.
+"""Staff use cases: create and edit flash sales, what their status verbs check and do (the verbs
+themselves: ``siyu.promotions.kit.services``); the periodic sweep.
 
 One SKU is in at most one published flash sale at a time: creating, publishing or re-timing a sale
 locks its SKU rows (``FOR NO KEY UPDATE``, ascending ids, so order lines can still reference them)
@@ -65,16 +66,6 @@ def _snapshot(sale: FlashSale) -> dict[str, Any]:
             for i in FlashSaleItem.objects.filter(flash_sale=sale).order_by("sort_order", "id")
         ],
     }
-
-
-def get_flash_sale(*, merchant_id: int, flash_sale_id: int, lock: bool = False) -> FlashSale:
-    qs = FlashSale.objects.for_merchant(merchant_id).filter(pk=flash_sale_id)
-    if lock:
-        qs = qs.select_for_update()
-    sale = qs.first()
-    if sale is None:
-        raise NotFound(detail={"flash_sale_id": flash_sale_id})
-    return sale
 
 
 def conflicting_flash_sales(
@@ -307,7 +298,7 @@ def update_flash_sale(
     title, the end, the limit, the payment window and the quotas (never below what was taken)."""
     require(staff, Perm.PROMOTIONS_EDIT)
     now = timezone.now()
-    sale = get_flash_sale(merchant_id=staff.merchant_id, flash_sale_id=flash_sale_id, lock=True)
+    sale = FlashSale.objects.for_merchant(staff.merchant_id).get_owned(flash_sale_id, lock=True)
     if sale.status == FlashSaleStatus.ENDED:
         raise FlashSaleLocked(detail={"status": sale.status})
     before = _snapshot(sale)
@@ -352,62 +343,22 @@ def update_flash_sale(
     return sale
 
 
-def _move(
-    staff: Staff, flash_sale_id: int, action: str, target_for: Any, *, stamp: str | None = None
-) -> FlashSale:
-    require(staff, Perm.PROMOTIONS_EDIT)
-    sale = get_flash_sale(merchant_id=staff.merchant_id, flash_sale_id=flash_sale_id, lock=True)
-    source = sale.status
-    target = target_for(sale)
-    FlashSale.machine.advance(sale, target, stamp=stamp)
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"flash_sale.{action}",
-        obj=sale,
-        before={"status": source},
-        after={"status": sale.status},
-    )
-    _after_commit_sync(sale)
-    return sale
-
-
-@transaction.atomic
-def publish_flash_sale(*, staff: Staff, flash_sale_id: int) -> FlashSale:
-    """A draft goes live (scheduled): its SKUs must not be in an overlapping published sale."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    sale = get_flash_sale(merchant_id=staff.merchant_id, flash_sale_id=flash_sale_id, lock=True)
-    if sale.status == FlashSaleStatus.DRAFT:
+def check_status(sale: FlashSale, verb: str) -> None:
+    """Before a draft is published (scheduled): its settings and items must hold, and its SKUs
+    (locked) must not be in an overlapping published sale or another activity."""
+    if verb == "publish" and sale.status == FlashSaleStatus.DRAFT:
         _check_settings(sale, timezone.now())
         sku_ids = list(FlashSaleItem.objects.filter(flash_sale=sale).values_list("sku_id", flat=True))
         if not sku_ids:
             raise FlashSaleInvalid(detail={"items": 0})
-        _lock_skus(staff.merchant_id, sku_ids)
+        _lock_skus(sale.merchant_id, sku_ids)
         _check_conflicts(sale, sku_ids)
-    return _move(staff, flash_sale_id, "publish", lambda s: FlashSaleStatus.SCHEDULED, stamp="published_at")
 
 
-@transaction.atomic
-def pause_flash_sale(*, staff: Staff, flash_sale_id: int) -> FlashSale:
-    """Stop taking orders until resumed (orders already placed keep their units)."""
-    return _move(staff, flash_sale_id, "pause", lambda s: FlashSaleStatus.PAUSED)
-
-
-@transaction.atomic
-def resume_flash_sale(*, staff: Staff, flash_sale_id: int) -> FlashSale:
-    now = timezone.now()
-    return _move(
-        staff,
-        flash_sale_id,
-        "resume",
-        lambda s: FlashSaleStatus.RUNNING if s.starts_at <= now else FlashSaleStatus.SCHEDULED,
-    )
-
-
-@transaction.atomic
-def end_flash_sale(*, staff: Staff, flash_sale_id: int) -> FlashSale:
-    """End now: no more orders (unpaid orders may still be paid within their window)."""
-    return _move(staff, flash_sale_id, "end", lambda s: FlashSaleStatus.ENDED, stamp="ended_at")
+def status_changed(sale: FlashSale) -> None:
+    """After a status verb: the gate follows the sale once the move commits (paused and ended
+    sales stop taking units at the gate too)."""
+    _after_commit_sync(sale)
 
 
 def advance_flash_sales(*, now: datetime | None = None) -> dict[str, int]:

@@ -21,7 +21,8 @@ from siyu.promotions.flashsale.models import (
     FlashSaleItem,
     FlashSalePurchase,
 )
-from siyu.promotions.flashsale.services import manage
+from siyu.promotions.flashsale.playbook import FLASH_SALES
+from siyu.promotions.kit.services import set_status
 from siyu.testing.flows import pay
 
 BASE = "/api/v1/shop/tea"
@@ -207,13 +208,13 @@ def test_paused_ended_and_draft_sales_refuse(
     sale = make_flash_sale([(sku, 1990, 5)])
     client, _customer_id, address_id = make_buyer("alice")
     with django_capture_on_commit_callbacks(execute=True):
-        manage.pause_flash_sale(staff=owner, flash_sale_id=sale.pk)
+        set_status(FLASH_SALES, "pause", staff=owner, activity_id=sale.pk)
     paused = buy(client, sale.pk, sku.pk, address_id)
     with django_capture_on_commit_callbacks(execute=True):
-        manage.resume_flash_sale(staff=owner, flash_sale_id=sale.pk)
+        set_status(FLASH_SALES, "resume", staff=owner, activity_id=sale.pk)
     resumed = buy(client, sale.pk, sku.pk, address_id, key="r")
     with django_capture_on_commit_callbacks(execute=True):
-        manage.end_flash_sale(staff=owner, flash_sale_id=sale.pk)
+        set_status(FLASH_SALES, "end", staff=owner, activity_id=sale.pk)
     ended = buy(client, sale.pk, sku.pk, address_id)
 
     assert (paused.status_code, paused.json()["code"]) == (409, "flash_sale_paused")

@@ -12,7 +12,9 @@ from django.utils import timezone
 from siyu.orders.models import Order
 from siyu.promotions.flashsale import redis_gate as gate
 from siyu.promotions.flashsale.models import FlashSaleItem, FlashSalePurchase
+from siyu.promotions.flashsale.playbook import FLASH_SALES
 from siyu.promotions.flashsale.services import manage, quota
+from siyu.promotions.kit.services import set_status
 
 BASE = "/api/v1/shop/tea"
 NOW = int(time.time() * 1000)  # keys expire on Redis's clock, so the tests use the real one
@@ -125,14 +127,14 @@ def test_staff_changes_reach_the_gate(
     assert (meta["left"], meta["limit"]) == ("8", "3")
 
     with django_capture_on_commit_callbacks(execute=True):
-        manage.pause_flash_sale(staff=owner, flash_sale_id=sale.pk)
+        set_status(FLASH_SALES, "pause", staff=owner, activity_id=sale.pk)
     assert gate.read(quota.gate_item(item))[0]["open"] == "0"
     client, _customer_id, address_id = make_buyer("alice")
     paused = client.post(f"{BASE}/flash-sales/{sale.pk}/orders", {"sku_id": sku.pk, "address_id": address_id})
     assert paused.json()["code"] == "flash_sale_paused"
 
     with django_capture_on_commit_callbacks(execute=True):
-        manage.resume_flash_sale(staff=owner, flash_sale_id=sale.pk)
+        set_status(FLASH_SALES, "resume", staff=owner, activity_id=sale.pk)
     assert gate.read(quota.gate_item(item))[0]["open"] == "1"
 
 

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from siyu.promotions.flashsale.models import FlashSaleItem, FlashSalePurchase
-from siyu.promotions.flashsale.services import manage
+from siyu.promotions.flashsale.playbook import FLASH_SALES
+from siyu.promotions.kit.services import set_status
 from siyu.testing.clients import ApiClient
 from siyu.testing.factories import make_merchant
 
@@ -26,7 +27,7 @@ def test_list_shows_published_sales_soonest_first_with_countdowns(make_flash_sal
     upcoming = make_flash_sale([(b, 2990, 3)], starts_in=timedelta(hours=2), lasts=timedelta(hours=1))
     make_flash_sale([(c, 990, 5)], publish=False)
     ended = make_flash_sale([(d, 990, 5)])
-    manage.end_flash_sale(staff=owner, flash_sale_id=ended.pk)
+    set_status(FLASH_SALES, "end", staff=owner, activity_id=ended.pk)
     FlashSaleItem.objects.filter(flash_sale=running).update(reserved=2, sold=5)
 
     before = timezone.now()

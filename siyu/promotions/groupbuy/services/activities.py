@@ -1,4 +1,4 @@
-"""Staff use cases of group buys: create, edit, pause, resume, end."""
+"""Staff use cases of group buys: create and edit (pause, resume, end: ``siyu.promotions.kit.services``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
+from siyu.promotions.activities import check_skus_free
 from siyu.promotions.engine.types import ActivityKind
-from siyu.promotions.groupbuy.conflicts import check_sku_free
+from siyu.promotions.errors import ItemInAnotherActivity
 from siyu.promotions.groupbuy.errors import GroupBuyLocked, GroupBuyPriceInvalid
-from siyu.promotions.groupbuy.models import ActivityStatus, GroupBuy, GroupBuySku, Team
+from siyu.promotions.groupbuy.models import GroupBuy, GroupBuySku, Team
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
@@ -27,11 +29,6 @@ MAX_PER_MEMBER = 99
 
 # Fields that shape teams and prices: fixed once the first team has opened.
 LOCKED_FIELDS = {"group_size", "max_per_member", "lottery", "lottery_winners", "skus"}
-STATUS_ACTIONS: dict[str, str] = {
-    ActivityStatus.ACTIVE: "resume",
-    ActivityStatus.PAUSED: "pause",
-    ActivityStatus.ENDED: "end",
-}
 AUDIT_FIELDS = [
     "name",
     "status",
@@ -77,16 +74,6 @@ def _audit(group_buy: GroupBuy) -> dict[str, Any]:
         [row.sku_id, row.group_price, row.leader_price] for row in group_buy.skus.order_by("sku_id")
     ]
     return data
-
-
-def get_group_buy(*, merchant_id: int, group_buy_id: int, lock: bool = False) -> GroupBuy:
-    qs = GroupBuy.objects.for_merchant(merchant_id).filter(pk=group_buy_id)
-    if lock:
-        qs = qs.select_for_update()
-    group_buy = qs.first()
-    if group_buy is None:
-        raise NotFound(detail={"group_buy_id": group_buy_id})
-    return group_buy
 
 
 def _validate(merchant_id: int, data: GroupBuyInput, *, now: datetime) -> dict[int, Sku]:
@@ -145,7 +132,9 @@ def create_group_buy(*, staff: Staff, data: GroupBuyInput) -> GroupBuy:
     require(staff, Perm.PROMOTIONS_EDIT)
     merchant_id = staff.merchant_id
     _validate(merchant_id, data, now=timezone.now())
-    check_sku_free(
+    check_skus_free(
+        family="groupbuy",
+        error=ItemInAnotherActivity,
         merchant_id=merchant_id,
         sku_ids=[row.sku_id for row in data.skus],
         starts_at=data.starts_at,
@@ -199,7 +188,7 @@ def update_group_buy(*, staff: Staff, group_buy_id: int, changes: dict[str, Any]
     (``skus`` as a list of :class:`GroupBuySkuInput`); size, SKUs, prices and lottery settings are
     fixed once a team has opened."""
     require(staff, Perm.PROMOTIONS_EDIT)
-    group_buy = get_group_buy(merchant_id=staff.merchant_id, group_buy_id=group_buy_id, lock=True)
+    group_buy = GroupBuy.objects.for_merchant(staff.merchant_id).get_owned(group_buy_id, lock=True)
     if group_buy.status == ActivityStatus.ENDED:
         raise InvalidTransition(detail={"from": group_buy.status, "to": "edited"})
     unknown = set(changes) - set(GroupBuyInput.__dataclass_fields__)
@@ -220,7 +209,9 @@ def update_group_buy(*, staff: Staff, group_buy_id: int, changes: dict[str, Any]
     if locked and Team.objects.filter(group_buy=group_buy).exists():
         raise GroupBuyLocked(detail={"fields": locked})
     if {"starts_at", "ends_at", "skus"} & set(changes):
-        check_sku_free(
+        check_skus_free(
+            family="groupbuy",
+            error=ItemInAnotherActivity,
             merchant_id=staff.merchant_id,
             sku_ids=[row.sku_id for row in merged.skus],
             starts_at=merged.starts_at,
@@ -245,24 +236,5 @@ def update_group_buy(*, staff: Staff, group_buy_id: int, changes: dict[str, Any]
         obj=group_buy,
         before=before,
         after=_audit(group_buy),
-    )
-    return group_buy
-
-
-@transaction.atomic
-def set_group_buy_status(*, staff: Staff, group_buy_id: int, status: str) -> GroupBuy:
-    """Pause (no new teams or joins), resume, or end a group buy. Teams already open run to their
-    own deadline: they still form when their last member pays, or fail and are refunded."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    group_buy = get_group_buy(merchant_id=staff.merchant_id, group_buy_id=group_buy_id, lock=True)
-    before = group_buy.status
-    GroupBuy.machine.advance(group_buy, status, updated_at=timezone.now())
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"group_buy.{STATUS_ACTIONS[status]}",
-        obj=group_buy,
-        before={"status": before},
-        after={"status": group_buy.status},
     )
     return group_buy

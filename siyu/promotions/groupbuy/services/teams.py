@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound, SiyuError
+from siyu.core.errors import IdempotencyConflict, InvalidInput, SiyuError
 from siyu.events.models import EventKind
 from siyu.events.services import record_server_event
 from siyu.members.models import Customer
@@ -118,13 +118,6 @@ def _check_no_other_open_team(customer: Customer, group_buy: GroupBuy, team: Tea
         raise AlreadyInTeam(detail={"team_id": other})
 
 
-def get_team(*, merchant_id: int, team_id: int) -> Team:
-    team = Team.objects.for_merchant(merchant_id).select_related("group_buy").filter(pk=team_id).first()
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
-    return team
-
-
 # ---- the activity provider's two calls ----------------------------------------------------------
 
 
@@ -132,7 +125,7 @@ def quote_seat(
     *, customer: Customer, ref: ActivityRef, sku: Sku, quantity: int, now: datetime
 ) -> ActivityQuote:
     """Price a seat in team ``ref.id``: the leader price for the leader opening it, else the group price."""
-    team = get_team(merchant_id=customer.merchant_id, team_id=ref.id)
+    team = Team.objects.for_merchant(customer.merchant_id).select_related("group_buy").get_owned(ref.id)
     group_buy = team.group_buy
     _check_live(group_buy, now)
     _check_quantity(group_buy, quantity)
@@ -160,11 +153,8 @@ def reserve_seat(*, customer: Customer, ref: ActivityRef, order: Order, sku: Sku
         Team.objects.for_merchant(order.merchant_id)
         .select_for_update(of=("self",))
         .select_related("group_buy")
-        .filter(pk=ref.id)
-        .first()
+        .get_owned(ref.id)
     )
-    if team is None:
-        raise NotFound(detail={"team_id": ref.id})
     group_buy = team.group_buy
     _check_live(group_buy, now)
     _check_quantity(group_buy, quantity)
@@ -261,9 +251,7 @@ def open_team(
     try:
         with transaction.atomic():
             now = timezone.now()
-            group_buy = GroupBuy.objects.for_merchant(customer.merchant_id).filter(pk=group_buy_id).first()
-            if group_buy is None:
-                raise NotFound(detail={"group_buy_id": group_buy_id})
+            group_buy = GroupBuy.objects.for_merchant(customer.merchant_id).get_owned(group_buy_id)
             _check_live(group_buy, now)
             _check_quantity(group_buy, quantity)
             _group_sku(group_buy, sku_id)
@@ -299,7 +287,7 @@ def join_team(
     found = _replay(customer, idempotency_key, matches=lambda m: m.team_id == team_id)
     if found is not None:
         return found
-    team = get_team(merchant_id=customer.merchant_id, team_id=team_id)
+    team = Team.objects.for_merchant(customer.merchant_id).select_related("group_buy").get_owned(team_id)
     now = timezone.now()
     _check_live(team.group_buy, now)
     _check_joinable(team, customer, now)

@@ -9,10 +9,13 @@ from django.utils import timezone
 
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from siyu.promotions.bargain.services.activities import BargainInput, create_bargain
-from siyu.promotions.groupbuy.errors import ActivityConflict, GroupBuyLocked, GroupBuyPriceInvalid
+from siyu.promotions.errors import ItemInAnotherActivity
+from siyu.promotions.groupbuy.errors import GroupBuyLocked, GroupBuyPriceInvalid
 from siyu.promotions.groupbuy.models import GroupBuy, GroupBuySku
+from siyu.promotions.groupbuy.playbook import GROUP_BUYS
 from siyu.promotions.groupbuy.services import activities, teams
 from siyu.promotions.groupbuy.services.activities import GroupBuySkuInput
+from siyu.promotions.kit.services import set_status
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing.factories import delivery_to
 
@@ -83,10 +86,10 @@ def test_a_guide_may_not_create_group_buys(make_group_buy, make_staff):
 
 def test_overlapping_activities_on_one_sku_conflict(make_group_buy, sku, owner):
     first = make_group_buy()
-    with pytest.raises(ActivityConflict) as refused:
+    with pytest.raises(ItemInAnotherActivity) as refused:
         make_group_buy()
     assert refused.value.detail == {"conflicts": [{"kind": "group_buy", "id": first.pk, "sku_id": sku.pk}]}
-    with pytest.raises(ActivityConflict):  # nor a bargain on the same SKU at the same time
+    with pytest.raises(ItemInAnotherActivity):  # nor a bargain on the same SKU at the same time
         create_bargain(
             staff=owner,
             data=BargainInput(
@@ -101,7 +104,7 @@ def test_overlapping_activities_on_one_sku_conflict(make_group_buy, sku, owner):
         )
     # After the first one's window: no conflict. Ended activities do not conflict either.
     later = make_group_buy(starts_at=first.ends_at, ends_at=first.ends_at + timedelta(days=1))
-    activities.set_group_buy_status(staff=owner, group_buy_id=first.pk, status="ended")
+    set_status(GROUP_BUYS, "end", staff=owner, activity_id=first.pk)
     again = make_group_buy(ends_at=first.ends_at - timedelta(hours=1))
     assert GroupBuy.objects.count() == 3 and {later.status, again.status} == {"active"}
 
@@ -131,10 +134,10 @@ def test_edit_changes_free_fields_but_locks_structure_once_a_team_opened(make_gr
 
 def test_status_changes_follow_the_state_machine(make_group_buy, owner):
     group_buy = make_group_buy()
-    activities.set_group_buy_status(staff=owner, group_buy_id=group_buy.pk, status="paused")
-    activities.set_group_buy_status(staff=owner, group_buy_id=group_buy.pk, status="ended")
+    set_status(GROUP_BUYS, "pause", staff=owner, activity_id=group_buy.pk)
+    set_status(GROUP_BUYS, "end", staff=owner, activity_id=group_buy.pk)
     with pytest.raises(InvalidTransition):
-        activities.set_group_buy_status(staff=owner, group_buy_id=group_buy.pk, status="active")
+        set_status(GROUP_BUYS, "resume", staff=owner, activity_id=group_buy.pk)
     with pytest.raises(InvalidTransition):
         activities.update_group_buy(staff=owner, group_buy_id=group_buy.pk, changes={"name": "x"})
     group_buy.refresh_from_db()

@@ -22,8 +22,10 @@ from siyu.promotions.groupbuy.errors import (
     TeamNotJoinable,
 )
 from siyu.promotions.groupbuy.models import MemberStatus, Team, TeamMember, TeamStatus
-from siyu.promotions.groupbuy.services import activities, teams
+from siyu.promotions.groupbuy.playbook import GROUP_BUYS
+from siyu.promotions.groupbuy.services import teams
 from siyu.promotions.groupbuy.services.teams import Delivery
+from siyu.promotions.kit.services import set_status
 from siyu.tenancy.models import Role
 from siyu.testing.factories import delivery_to
 from siyu.testing.flows import pay
@@ -272,12 +274,12 @@ def test_quantity_window_and_pause_are_enforced(make_group_buy, shopper, sku, ow
         teams.open_team(
             customer=a, group_buy_id=group_buy.pk, sku_id=sku.pk, quantity=3, delivery=delivery_to(a_addr)
         )
-    activities.set_group_buy_status(staff=owner, group_buy_id=group_buy.pk, status="paused")
+    set_status(GROUP_BUYS, "pause", staff=owner, activity_id=group_buy.pk)
     with pytest.raises(GroupBuyNotLive):
         _open(a, a_addr, group_buy, sku)
     assert Team.objects.count() == 0 and Order.objects.count() == 0
 
-    activities.set_group_buy_status(staff=owner, group_buy_id=group_buy.pk, status="active")
+    set_status(GROUP_BUYS, "resume", staff=owner, activity_id=group_buy.pk)
     member = teams.open_team(
         customer=a, group_buy_id=group_buy.pk, sku_id=sku.pk, quantity=2, delivery=delivery_to(a_addr)
     )

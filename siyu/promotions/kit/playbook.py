@@ -1,0 +1,25 @@
+"""What the kit knows of one playbook, declared once in the playbook's own ``playbook.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from siyu.promotions.kit.stats import ActivityStats
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """One kind of activity: its model, how it counts, and what its status verbs check and do.
+
+    ``key`` names it in audit actions (``group_buy.pause``) and in the console. ``check_status``
+    runs before a verb moves an activity (a flash sale's publish checks its items and conflicts)
+    and ``status_changed`` after, in the same transaction (a flash sale re-syncs its gate on commit).
+    """
+
+    key: str
+    model: type[Any]  # a subclass of ``siyu.promotions.kit.models.Activity``
+    stats: Callable[[Any], ActivityStats]
+    check_status: Callable[[Any, str], None] | None = None
+    status_changed: Callable[[Any], None] | None = None
