@@ -6,6 +6,7 @@ in paths, in bodies and inside rules (a rule naming B's tag is an ``invalid_rule
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from siyu.api.tests.test_tenant_isolation import ADMIN, _changed, id_inputs, ten
 from siyu.audience import services as svc
 from siyu.audience.models import Segment, Tag, TagGroup, TagRule
 from siyu.conftest import ApiClient
+from siyu.testing.once import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +48,17 @@ def add_audience(w: World) -> Audience:
     return Audience(w, group, tag, auto_tag, rule, segment)
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(
+        django_db_blocker, lambda: (add_audience(build_world("alpha")), add_audience(build_world("beta")))
+    )
+
+
 @pytest.fixture
-def worlds() -> tuple[Audience, Audience]:
-    return add_audience(build_world("alpha")), add_audience(build_world("beta"))
+def worlds(db, module_worlds) -> tuple[Audience, Audience]:
+    return copy.deepcopy(module_worlds)
 
 
 PATH_IDS: dict[str, Callable[[Audience], int]] = {

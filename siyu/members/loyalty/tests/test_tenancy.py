@@ -6,6 +6,7 @@ have no membership programme, tiers or points).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from siyu.api.tests.test_tenant_isolation import ADMIN, SCHEMA, SHOP, _changed, 
 from siyu.conftest import ApiClient
 from siyu.members.loyalty.models import MemberTier
 from siyu.members.loyalty.services import admin
+from siyu.testing.once import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +49,17 @@ def build_rows(world: World) -> Rows:
     return Rows(world, tier, spare)
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(
+        django_db_blocker, lambda: (build_rows(build_world("alpha")), build_rows(build_world("beta")))
+    )
+
+
 @pytest.fixture
-def worlds() -> tuple[Rows, Rows]:
-    return build_rows(build_world("alpha")), build_rows(build_world("beta"))
+def worlds(db, module_worlds) -> tuple[Rows, Rows]:
+    return copy.deepcopy(module_worlds)
 
 
 def _routes() -> list[str]:

@@ -4,6 +4,7 @@ same for every route once these rows are in its world: see world.py.)"""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from siyu.api.tests.conftest import build_world
 from siyu.api.tests.test_tenant_isolation import ADMIN, SCHEMA, SHOP, _changed, id_inputs, tenant_rows
 from siyu.conftest import ApiClient
 from siyu.promotions.campaigns.tests.world import build_campaign_rows, campaign_probes
+from siyu.testing.once import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +40,20 @@ def _routes() -> list[str]:
     )
 
 
-@pytest.fixture
-def worlds():
+def _build():
     a, b = build_world("alpha"), build_world("beta")
     return (a, build_campaign_rows(a)), (b, build_campaign_rows(b))
+
+
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, _build)
+
+
+@pytest.fixture
+def worlds(db, module_worlds):
+    return copy.deepcopy(module_worlds)
 
 
 def _call(label: str, client: ApiClient, slug: str, rows) -> object:
