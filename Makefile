@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres fuzz bench messages clean
+.PHONY: demo test install install-dev assets screenshots lint test-sqlite test-clock test-postgres coverage fuzz bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ test-postgres: install-dev
 $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements/bench.txt
 	$(BIN)/pip install -q -r requirements/bench.txt
 	touch $@
+
+## coverage: the suite on SQLite with line coverage of siyu/ (pytest-cov): a table per file and the
+## TOTAL line in the terminal, the annotated pages in var/coverage/index.html.
+coverage: install-dev
+	mkdir -p var
+	$(BIN)/pytest siyu -n $(TEST_WORKERS) --cov=siyu --cov-report=term --cov-report=html
 
 ## fuzz: the nightly API fuzz: 50 schemathesis cases per operation plus stateful sequences along the
 ## inferred links (CI runs 5 cases per operation inside `make test`). Override with SIYU_FUZZ_EXAMPLES,

@@ -17,6 +17,7 @@ Two depths (CONTRIBUTING.md, "Fuzzing"):
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from typing import Any
@@ -39,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 
 from siyu.api import api
 from siyu.orders.models import OrderLine
+from siyu.testing.once import built_once
 from siyu.testing.worlds import World, build_world
 
 APP = WSGIHandler()
@@ -170,9 +172,15 @@ def _has_inputs(operation: APIOperation) -> bool:
     return any(True for _ in operation.iter_parameters()) or bool(operation.body)
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, lambda: [build_world("tea"), build_world("oolong")])
+
+
 @pytest.fixture
-def worlds(db, wsgi_in_test_transaction) -> list[World]:
-    return [build_world("tea"), build_world("oolong")]
+def worlds(db, wsgi_in_test_transaction, module_worlds) -> list[World]:
+    return copy.deepcopy(module_worlds)
 
 
 def test_every_route_is_in_the_schema():

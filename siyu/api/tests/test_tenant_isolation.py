@@ -8,8 +8,9 @@ route or field fails here until this file says how to aim it at B.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from siyu.members.models import Customer
 from siyu.orders.models import OrderLine
 from siyu.tenancy.models import StaffToken
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.tenancy import ADMIN, DELEGATED, SCHEMA, SHOP, Probe, id_inputs, operations
 from siyu.testing.worlds import World, build_world
@@ -128,14 +130,20 @@ def _world(slug: str) -> World:
     return world
 
 
-@pytest.fixture
-def a() -> World:
-    return _world("alpha")
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker) -> Iterator[tuple[World, World]]:
+    """A and B, built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, lambda: (_world("alpha"), _world("beta")))
 
 
 @pytest.fixture
-def b() -> World:
-    return _world("beta")
+def a(db, worlds) -> World:
+    return copy.deepcopy(worlds[0])
+
+
+@pytest.fixture
+def b(db, worlds) -> World:
+    return copy.deepcopy(worlds[1])
 
 
 def _url(label: str, target: World, slug: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ in paths, in bodies and inside rules (a rule naming B's tag is an ``invalid_rule
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from siyu.api import api
 from siyu.audience import services as svc
 from siyu.audience.models import Segment, Tag, TagGroup, TagRule
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.tenancy import ADMIN, id_inputs
 from siyu.testing.worlds import World, build_world
@@ -47,9 +49,17 @@ def add_audience(w: World) -> Audience:
     return Audience(w, group, tag, auto_tag, rule, segment)
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(
+        django_db_blocker, lambda: (add_audience(build_world("alpha")), add_audience(build_world("beta")))
+    )
+
+
 @pytest.fixture
-def worlds() -> tuple[Audience, Audience]:
-    return add_audience(build_world("alpha")), add_audience(build_world("beta"))
+def worlds(db, module_worlds) -> tuple[Audience, Audience]:
+    return copy.deepcopy(module_worlds)
 
 
 PATH_IDS: dict[str, Callable[[Audience], int]] = {

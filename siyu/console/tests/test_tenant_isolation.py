@@ -7,8 +7,9 @@ come from siyu/console/urls.py, so a new route with an id fails here until ROUTE
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,6 +22,7 @@ from siyu.console.playbooks import PLAYBOOKS
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
 
@@ -146,14 +148,20 @@ def _world(slug: str) -> World:
     return world
 
 
-@pytest.fixture
-def a() -> World:
-    return _world("alpha")
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker) -> Iterator[tuple[World, World]]:
+    """A and B, built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, lambda: (_world("alpha"), _world("beta")))
 
 
 @pytest.fixture
-def b() -> World:
-    return _world("beta")
+def a(db, worlds) -> World:
+    return copy.deepcopy(worlds[0])
+
+
+@pytest.fixture
+def b(db, worlds) -> World:
+    return copy.deepcopy(worlds[1])
 
 
 def _url(name: str, world: World, **override: Any) -> str:

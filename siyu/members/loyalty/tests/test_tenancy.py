@@ -6,6 +6,7 @@ have no membership programme, tiers or points).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import pytest
 from siyu.members.loyalty.models import MemberTier
 from siyu.members.loyalty.services import admin
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.tenancy import ADMIN, SCHEMA, SHOP, id_inputs
 from siyu.testing.worlds import World, build_world
@@ -48,9 +50,17 @@ def build_rows(world: World) -> Rows:
     return Rows(world, tier, spare)
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(
+        django_db_blocker, lambda: (build_rows(build_world("alpha")), build_rows(build_world("beta")))
+    )
+
+
 @pytest.fixture
-def worlds() -> tuple[Rows, Rows]:
-    return build_rows(build_world("alpha")), build_rows(build_world("beta"))
+def worlds(db, module_worlds) -> tuple[Rows, Rows]:
+    return copy.deepcopy(module_worlds)
 
 
 def _routes() -> list[str]:

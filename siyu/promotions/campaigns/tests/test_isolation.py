@@ -4,11 +4,13 @@ same for every route once these rows are in its world: see world.py.)"""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
 
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.tenancy import ADMIN, SCHEMA, SHOP, campaign_probes, id_inputs
 from siyu.testing.worlds import build_campaign_rows, build_world
@@ -38,10 +40,20 @@ def _routes() -> list[str]:
     )
 
 
-@pytest.fixture
-def worlds():
+def _build():
     a, b = build_world("alpha"), build_world("beta")
     return (a, build_campaign_rows(a)), (b, build_campaign_rows(b))
+
+
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, _build)
+
+
+@pytest.fixture
+def worlds(db, module_worlds):
+    return copy.deepcopy(module_worlds)
 
 
 def _call(label: str, client: ApiClient, slug: str, rows) -> object:

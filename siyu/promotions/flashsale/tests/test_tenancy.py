@@ -5,18 +5,21 @@ The API-wide tenancy test delegates the ``/flash-sales`` paths here (its worlds 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from siyu.api import api
 from siyu.promotions.flashsale.models import FlashSale
 from siyu.promotions.flashsale.services import manage
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, build_world
 
@@ -50,10 +53,21 @@ def add_flash_sale(world: World) -> FlashSale:
     )
 
 
+def _build() -> tuple[tuple[World, FlashSale], tuple[World, FlashSale]]:
+    with override_settings(REDIS_URL=""):  # as ``no_redis`` does for each test
+        a, b = build_world("alpha"), build_world("beta")
+        return (a, add_flash_sale(a)), (b, add_flash_sale(b))
+
+
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, _build)
+
+
 @pytest.fixture
-def worlds() -> tuple[tuple[World, FlashSale], tuple[World, FlashSale]]:
-    a, b = build_world("alpha"), build_world("beta")
-    return (a, add_flash_sale(a)), (b, add_flash_sale(b))
+def worlds(db, module_worlds) -> tuple[tuple[World, FlashSale], tuple[World, FlashSale]]:
+    return copy.deepcopy(module_worlds)
 
 
 def _routes(prefix: str) -> list[str]:

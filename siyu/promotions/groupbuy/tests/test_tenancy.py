@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from siyu.api import api
 from siyu.members.services import login_with_code
 from siyu.promotions.bargain.services.records import help_bargain
 from siyu.testing.clients import ApiClient
+from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import PlaybookRows, World, add_playbook_rows, build_world
 
@@ -55,10 +57,20 @@ def _call(client: ApiClient, label: str, world: World, rows: PlaybookRows, slug:
     )
 
 
-@pytest.fixture
-def worlds():
+def _build() -> tuple[tuple[World, PlaybookRows], tuple[World, PlaybookRows]]:
     a, b = build_world("alpha"), build_world("beta")
     return (a, add_playbook_rows(a)), (b, add_playbook_rows(b))
+
+
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """Built once for the module; each test's changes are rolled back after it."""
+    yield from built_once(django_db_blocker, _build)
+
+
+@pytest.fixture
+def worlds(db, module_worlds):
+    return copy.deepcopy(module_worlds)
 
 
 def test_the_playbook_routes_are_all_here():
