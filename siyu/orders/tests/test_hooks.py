@@ -12,7 +12,7 @@ from siyu.orders import hooks
 from siyu.orders.gateways.sandbox import SandboxGateway
 from siyu.orders.models import AfterSale, Order, OrderStatus, Payment, PaymentNotification, PaymentStatus
 from siyu.orders.services import lifecycle, payments
-from siyu.orders.tests.flows import pay, place
+from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
 
