@@ -7,6 +7,7 @@ campaign, not caused by it (docs/playbooks-campaigns.md).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -16,6 +17,7 @@ from siyu.promotions.campaigns.models import (
     AssistCampaign,
     AssistHelp,
     AssistRecord,
+    CampaignStatus,
     Draw,
     DrawCampaign,
     DrawKind,
@@ -123,3 +125,15 @@ def draw_stats(campaign: DrawCampaign) -> dict[str, Any]:
         ],
         "prize_cost": cost,
     }
+
+
+def blind_boxes_on_skus(
+    *, merchant_id: int, sku_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict[str, Any]]:
+    """Blind boxes not ended that sell any of ``sku_ids`` in a window overlapping [starts_at, ends_at)."""
+    boxes = (
+        DrawCampaign.objects.for_merchant(merchant_id)
+        .filter(kind=DrawKind.BLIND_BOX, sku_id__in=sku_ids, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(status=CampaignStatus.ENDED)
+    )
+    return [{"kind": "blind_box", "id": pk, "sku_id": sku} for pk, sku in boxes.values_list("pk", "sku_id")]

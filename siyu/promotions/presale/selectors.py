@@ -1,14 +1,15 @@
-"""Reads of presales: a presale's stats."""
+"""Reads of presales: a presale's stats, and the presales holding some SKUs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from siyu.orders.models import Order
-from siyu.promotions.presale.models import BookingStatus, Presale, PresaleBooking
+from siyu.promotions.presale.models import BookingStatus, Presale, PresaleBooking, PresaleStatus
 
 B = BookingStatus
 PAID = ["paid", "shipped", "delivered", "completed"]
@@ -49,3 +50,21 @@ def presale_stats(presale: Presale) -> dict[str, Any]:
         "gmv": deposits + balances,
         "discount_cost": total([B.COMPLETED], "deduction") - total([B.COMPLETED], "deposit"),
     }
+
+
+def live_on_skus(
+    *, merchant_id: int, sku_ids: list[int], starts_at: datetime, ends_at: datetime
+) -> list[dict[str, Any]]:
+    """Presales not cancelled whose goods or deposit SKU is one of ``sku_ids``, with a window
+    (first deposit to last balance) overlapping [starts_at, ends_at): an ended presale still takes
+    its balances."""
+    presales = (
+        Presale.objects.for_merchant(merchant_id)
+        .filter(Q(sku_id__in=sku_ids) | Q(deposit_sku_id__in=sku_ids))
+        .filter(deposit_starts_at__lt=ends_at, balance_ends_at__gt=starts_at)
+        .exclude(status=PresaleStatus.CANCELLED)
+    )
+    return [
+        {"kind": "presale", "id": pk, "sku_id": sku if sku in sku_ids else deposit}
+        for pk, sku, deposit in presales.values_list("pk", "sku_id", "deposit_sku_id")
+    ]

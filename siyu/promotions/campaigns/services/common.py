@@ -1,5 +1,5 @@
 """What the playbooks' services share: loading a campaign of the caller's merchant, the time window,
-status changes with their audit row, who counts as a new customer, and the SKU conflict check."""
+status changes with their audit row, and who counts as a new customer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from django.db import models
-from django.db.models import Q
 
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.members.models import Customer
@@ -127,66 +126,3 @@ def is_new_customer(customer: Customer) -> bool:
 def require_new_customer(customer: Customer) -> None:
     if not is_new_customer(customer):
         raise NewCustomersOnly(detail={"customer_id": customer.pk})
-
-
-def sku_conflicts(
-    *,
-    merchant_id: int,
-    sku_ids: list[int],
-    starts_at: datetime,
-    ends_at: datetime,
-    exclude: tuple[str, int] | None = None,
-) -> list[dict[str, Any]]:
-    """Blind boxes and presales on any of ``sku_ids`` whose window overlaps [starts_at, ends_at)
-    and that are not ended: one SKU sells through one of these activities at a time."""
-    from siyu.promotions.campaigns.models import DrawCampaign, DrawKind
-    from siyu.promotions.presale.models import Presale, PresaleStatus
-
-    found: list[dict[str, Any]] = []
-    boxes = (
-        DrawCampaign.objects.for_merchant(merchant_id)
-        .filter(kind=DrawKind.BLIND_BOX, sku_id__in=sku_ids, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(status=CampaignStatus.ENDED)
-    )
-    if exclude and exclude[0] == "blind_box":
-        boxes = boxes.exclude(pk=exclude[1])
-    found += [{"kind": "blind_box", "id": pk, "sku_id": sku} for pk, sku in boxes.values_list("pk", "sku_id")]
-    presales = (
-        Presale.objects.for_merchant(merchant_id)
-        .filter(Q(sku_id__in=sku_ids) | Q(deposit_sku_id__in=sku_ids))
-        .filter(deposit_starts_at__lt=ends_at, balance_ends_at__gt=starts_at)
-        .exclude(status=PresaleStatus.CANCELLED)  # an ended presale still takes its balances
-    )
-    if exclude and exclude[0] == "presale":
-        presales = presales.exclude(pk=exclude[1])
-    found += [
-        {"kind": "presale", "id": pk, "sku_id": sku if sku in sku_ids else deposit}
-        for pk, sku, deposit in presales.values_list("pk", "sku_id", "deposit_sku_id")
-    ]
-    return found
-
-
-def refuse_conflicts(**kwargs: Any) -> None:
-    """Refuse (409 ``activity_conflict``) when a SKU is in an overlapping blind box or presale.
-
-    The SKU rows are locked first, in id order, until the caller commits: two staff members saving
-    activities on the same SKU queue up, so they cannot both pass the check.
-    """
-    from siyu.catalog.models import Sku
-    from siyu.promotions.activities import conflicts_elsewhere
-    from siyu.promotions.errors import ActivityConflict
-
-    ids = sorted(set(kwargs["sku_ids"]))
-    list(
-        Sku.objects.for_merchant(kwargs["merchant_id"]).select_for_update().filter(pk__in=ids).order_by("pk")
-    )
-    conflicts = sku_conflicts(**kwargs)
-    conflicts += conflicts_elsewhere(
-        family="campaigns",
-        merchant_id=kwargs["merchant_id"],
-        sku_ids=ids,
-        starts_at=kwargs["starts_at"],
-        ends_at=kwargs["ends_at"],
-    )
-    if conflicts:
-        raise ActivityConflict(detail={"conflicts": conflicts})

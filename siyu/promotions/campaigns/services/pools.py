@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import InvalidInput, NotFound
+from siyu.promotions.activities import check_skus_free
 from siyu.promotions.campaigns.drawing import FULL_BP
 from siyu.promotions.campaigns.errors import PrizePoolLocked
 from siyu.promotions.campaigns.models import Draw, DrawCampaign, DrawKind, DrawStatus, Prize, PrizeKind
@@ -26,7 +27,6 @@ from siyu.promotions.campaigns.services.common import (
     check_coupon_template,
     check_window,
     get_campaign,
-    refuse_conflicts,
     require_editable,
     set_status,
 )
@@ -192,7 +192,13 @@ def create_blind_box(
     if box_price > sku.price:
         raise InvalidInput(detail={"box_price": f"at most the SKU's price {sku.price}"})
     _check_prizes(staff.merchant_id, DrawKind.BLIND_BOX, prizes)
-    refuse_conflicts(merchant_id=staff.merchant_id, sku_ids=[sku.pk], starts_at=starts_at, ends_at=ends_at)
+    check_skus_free(
+        family="campaigns",
+        merchant_id=staff.merchant_id,
+        sku_ids=[sku.pk],
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     campaign = DrawCampaign.objects.create(
         merchant_id=staff.merchant_id,
         kind=DrawKind.BLIND_BOX,
@@ -259,7 +265,8 @@ def update_draw_campaign(
     if limit is not None and limit < 1:
         raise InvalidInput(detail={"per_customer_limit": "at least 1, or none"})
     if kind == DrawKind.BLIND_BOX and ("starts_at" in changes or "ends_at" in changes):
-        refuse_conflicts(
+        check_skus_free(
+            family="campaigns",
             merchant_id=staff.merchant_id,
             sku_ids=[campaign.sku_id],
             starts_at=starts_at,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from siyu.catalog.models import Sku
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
-from siyu.promotions.campaigns.services.common import refuse_conflicts
+from siyu.promotions.activities import check_skus_free
 from siyu.promotions.presale.models import Presale, PresaleBooking, PresaleStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
@@ -115,7 +115,8 @@ def create_presale(
         "quota": quota,
     }
     _check(values, sku, deposit_sku)
-    refuse_conflicts(
+    check_skus_free(
+        family="campaigns",
         merchant_id=staff.merchant_id,
         sku_ids=[sku.pk, deposit_sku.pk],
         starts_at=deposit_starts_at,
@@ -158,7 +159,8 @@ def update_presale(*, staff: Staff, presale_id: int, changes: dict[str, Any]) ->
     if merged["quota"] is not None and merged["quota"] < presale.units_booked:
         raise InvalidInput(detail={"quota": f"at least the {presale.units_booked} units booked"})
     if {"deposit_starts_at", "balance_ends_at"} & set(changes):
-        refuse_conflicts(
+        check_skus_free(
+            family="campaigns",
             merchant_id=staff.merchant_id,
             sku_ids=[presale.sku_id, presale.deposit_sku_id],
             starts_at=merged["deposit_starts_at"],
