@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from siyu.orders.models import Order
+from siyu.promotions.kit.stats import ActivityStats, Figure
 from siyu.promotions.presale.models import BookingStatus, Presale, PresaleBooking, PresaleStatus
 
 B = BookingStatus
@@ -16,7 +18,7 @@ PAID = ["paid", "shipped", "delivered", "completed"]
 DEPOSIT_KEPT = [B.DEPOSIT_PAID, B.BALANCE_PENDING, B.COMPLETED, B.FORFEITED]
 
 
-def presale_stats(presale: Presale) -> dict[str, Any]:
+def presale_stats(presale: Presale) -> ActivityStats:
     rows = list(
         PresaleBooking.objects.filter(presale=presale)
         .values("status")
@@ -39,17 +41,26 @@ def presale_stats(presale: Presale) -> dict[str, Any]:
     deposits_paid = total(DEPOSIT_KEPT, "n")
     deposits = total(DEPOSIT_KEPT, "deposit")
     balances = balance["paid"] or 0
-    return {
-        "participants": bookings.values("customer_id").distinct().count(),
-        "bookings": {s: by[s]["n"] if s in by else 0 for s in B.values},
-        "units": {s: by[s]["units"] if s in by else 0 for s in B.values},
-        "orders": deposits_paid + balance["n"],
-        "deposits": deposits,
-        "forfeited": total([B.FORFEITED], "deposit"),
-        "balances": balances,
-        "gmv": deposits + balances,
-        "discount_cost": total([B.COMPLETED], "deduction") - total([B.COMPLETED], "deposit"),
-    }
+    return ActivityStats(
+        "presale_id",
+        presale.pk,
+        (
+            Figure("participants", _("Participants"), bookings.values("customer_id").distinct().count()),
+            Figure("bookings", _("Bookings"), {s: by[s]["n"] if s in by else 0 for s in B.values}),
+            Figure("units", _("Units"), {s: by[s]["units"] if s in by else 0 for s in B.values}),
+            Figure("orders", _("Paid orders"), deposits_paid + balance["n"]),
+            Figure("deposits", _("Deposits"), deposits, money=True),
+            Figure("forfeited", _("Deposits forfeited"), total([B.FORFEITED], "deposit"), money=True),
+            Figure("balances", _("Balances"), balances, money=True),
+            Figure("gmv", _("GMV"), deposits + balances, money=True),
+            Figure(
+                "discount_cost",
+                _("Discount cost"),
+                total([B.COMPLETED], "deduction") - total([B.COMPLETED], "deposit"),
+                money=True,
+            ),
+        ),
+    )
 
 
 def live_on_skus(

@@ -1,5 +1,6 @@
-"""What the playbooks' services share: loading a campaign of the caller's merchant, the time window,
-status changes with their audit row, and who counts as a new customer."""
+"""What the campaigns' services share: a running campaign of the customer's merchant, the time
+window, the edit with its audit row, and who counts as a new customer (status verbs:
+``siyu.promotions.kit.services``)."""
 
 from __future__ import annotations
 
@@ -11,33 +12,20 @@ from django.db import models
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.errors import CampaignNotRunning, NewCustomersOnly
-from siyu.promotions.campaigns.models import CampaignStatus
 from siyu.promotions.campaigns.models.common import Campaign
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
-from siyu.tenancy.permissions import Perm
-from siyu.tenancy.services import record_audit, require, snapshot
+from siyu.tenancy.services import record_audit, snapshot
 
 C = TypeVar("C", bound=Campaign)
 
 MAX_CAMPAIGN_DAYS = 366
-ACTIONS = {"pause": CampaignStatus.PAUSED, "resume": CampaignStatus.ACTIVE, "end": CampaignStatus.ENDED}
 
 
-def get_campaign(model: type[C], *, merchant_id: int, campaign_id: int, lock: bool = False, **filters) -> C:
-    """One campaign of ``merchant_id``, or NotFound (also for another merchant's id)."""
-    qs = model.objects.for_merchant(merchant_id).filter(pk=campaign_id, **filters)
-    if lock:
-        qs = qs.select_for_update()
-    found = cast("C | None", qs.first())
-    if found is None:
-        raise NotFound(detail={"campaign_id": campaign_id})
-    return found
-
-
-def running(model: type[C], *, merchant_id: int, campaign_id: int, now: datetime, **filters) -> C:
+def running(model: type[C], *, merchant_id: int, campaign_id: int, now: datetime, **filters: Any) -> C:
     """A campaign the customer may act on now; NotFound for another shop's, 409 when not running."""
-    found = get_campaign(model, merchant_id=merchant_id, campaign_id=campaign_id, **filters)
-    if not found.is_running(now):
+    found = cast("C", model.objects.for_merchant(merchant_id).filter(**filters).get_owned(campaign_id))
+    if not found.is_live(now):
         raise CampaignNotRunning(detail={"campaign_id": campaign_id, "status": found.status})
     return found
 
@@ -65,26 +53,6 @@ def check_coupon_template(merchant_id: int, template_id: int | None, reward_kind
         raise NotFound(detail={"coupon_template_id": template_id})
 
 
-def set_status(model: type[C], *, staff: Staff, campaign_id: int, action: str, audit: str) -> C:
-    """Pause, resume or end a campaign (compare-and-set on its status), with an audit row.
-    Call inside the caller's transaction."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    if action not in ACTIONS:
-        raise InvalidInput(detail={"action": action})
-    campaign = get_campaign(model, merchant_id=staff.merchant_id, campaign_id=campaign_id)
-    before = campaign.status
-    model.machine.advance(campaign, ACTIONS[action])
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"{audit}.{action}",
-        obj=campaign,
-        before={"status": before},
-        after={"status": campaign.status},
-    )
-    return campaign
-
-
 def apply_changes(
     campaign: models.Model, *, staff: Staff, changes: dict[str, Any], editable: set[str], audit: str
 ) -> None:
@@ -110,7 +78,7 @@ def apply_changes(
 
 def require_editable(campaign: Campaign) -> None:
     """An ended campaign is history: it is not edited any more."""
-    if campaign.status == CampaignStatus.ENDED:
+    if campaign.status == ActivityStatus.ENDED:
         raise InvalidTransition(detail={"from": campaign.status, "to": "edited"})
 
 

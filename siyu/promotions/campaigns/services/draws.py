@@ -21,7 +21,6 @@ from siyu.members.models import Customer
 from siyu.promotions.campaigns.drawing import FULL_BP, Pool, PoolEntry, derive_seed, pick
 from siyu.promotions.campaigns.errors import CampaignNotRunning, DrawUnavailable
 from siyu.promotions.campaigns.models import (
-    CampaignStatus,
     Draw,
     DrawCampaign,
     DrawKind,
@@ -31,6 +30,7 @@ from siyu.promotions.campaigns.models import (
     RewardSource,
 )
 from siyu.promotions.campaigns.services.rewards import cancel_reward, grant_reward
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
@@ -100,7 +100,7 @@ def grant_chances(*, order, now: datetime | None = None) -> list[Draw]:
     now = now or timezone.now()
     campaigns = DrawCampaign.objects.for_merchant(order.merchant_id).filter(
         kind=DrawKind.PAY_LOTTERY,
-        status=CampaignStatus.ACTIVE,
+        status=ActivityStatus.ACTIVE,
         starts_at__lte=now,
         ends_at__gt=now,
         min_order_amount__lte=order.paid_amount,
@@ -137,7 +137,7 @@ def draw_lottery(*, customer: Customer, draw_id: int, now: datetime | None = Non
     if draw.status != DrawStatus.PENDING or (draw.expires_at is not None and draw.expires_at <= now):
         raise DrawUnavailable(detail={"status": draw.status})
     campaign = DrawCampaign.objects.get(pk=draw.campaign_id)
-    if campaign.status == CampaignStatus.PAUSED:
+    if campaign.status == ActivityStatus.PAUSED:
         raise CampaignNotRunning(detail={"campaign_id": campaign.pk, "status": campaign.status})
     return run_draw(draw, campaign)
 

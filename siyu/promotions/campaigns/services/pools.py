@@ -1,5 +1,5 @@
 """Staff side of 支付抽奖 and 盲盒: the campaign, its prize pool (weights in basis points, stock),
-edits, pause/resume/end.
+edits (pause, resume, end: ``siyu.promotions.kit.services``).
 
 A lottery's weights may sum to less than 10000: the rest is the chance of "no prize". A blind box's
 weights sum to exactly 10000 and every prize has a finite stock: each box sold is one unit of some
@@ -26,9 +26,7 @@ from siyu.promotions.campaigns.services.common import (
     apply_changes,
     check_coupon_template,
     check_window,
-    get_campaign,
     require_editable,
-    set_status,
 )
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
@@ -239,8 +237,10 @@ def update_draw_campaign(
     (lottery) or the first box sold (blind box): afterwards the odds customers played are fixed."""
     require(staff, Perm.PROMOTIONS_EDIT)
     now = now or timezone.now()
-    campaign = get_campaign(
-        DrawCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, kind=kind, lock=True
+    campaign = (
+        DrawCampaign.objects.for_merchant(staff.merchant_id)
+        .filter(kind=kind)
+        .get_owned(campaign_id, lock=True)
     )
     require_editable(campaign)
     if "starts_at" in changes and changes["starts_at"] != campaign.starts_at and campaign.starts_at <= now:
@@ -290,12 +290,3 @@ def update_draw_campaign(
             after={"prizes": _prize_rows(campaign)},
         )
     return campaign
-
-
-@transaction.atomic
-def set_draw_campaign_status(*, staff: Staff, campaign_id: int, kind: str, action: str) -> DrawCampaign:
-    """pause, resume or end. Chances already earned may still be drawn after the end (they were
-    paid for); a paused lottery holds every draw until it resumes."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    get_campaign(DrawCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, kind=kind)
-    return set_status(DrawCampaign, staff=staff, campaign_id=campaign_id, action=action, audit=kind)
