@@ -113,6 +113,7 @@ B = BookingStatus
 class PresaleBooking(TenantModel):
     """One customer's deposit for ``quantity`` units, and the balance order that completes it."""
 
+    owned_id_name = "booking_id"
     presale = models.ForeignKey(Presale, on_delete=models.CASCADE, related_name="bookings")
     customer = models.ForeignKey("members.Customer", on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()

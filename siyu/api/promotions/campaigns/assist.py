@@ -23,7 +23,6 @@ from siyu.api.promotions.campaigns.schemas import (
     person,
 )
 from siyu.api.schemas import MerchantSlug, ObjectId
-from siyu.core.errors import NotFound
 from siyu.core.models import TenantQuerySet
 from siyu.promotions.campaigns.models import AssistCampaign, AssistRecord
 from siyu.promotions.campaigns.playbook import ASSISTS
@@ -152,11 +151,8 @@ def _record(merchant_id: int, record_id: int, me) -> dict[str, Any]:
         AssistRecord.objects.for_merchant(merchant_id)
         .select_related("campaign", "initiator")
         .prefetch_related("helps__helper")
-        .filter(pk=record_id)
-        .first()
+        .get_owned(record_id)
     )
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
     return _record_out(record, me)
 
 

@@ -23,7 +23,6 @@ from siyu.api.promotions.campaigns.schemas import (
     person,
 )
 from siyu.api.schemas import MerchantSlug, ObjectId
-from siyu.core.errors import NotFound
 from siyu.core.models import TenantQuerySet
 from siyu.promotions.campaigns.models import SplitCampaign, SplitTeam
 from siyu.promotions.campaigns.playbook import SPLITS
@@ -155,11 +154,8 @@ def _team(merchant_id: int, team_id: int, me) -> dict[str, Any]:
         SplitTeam.objects.for_merchant(merchant_id)
         .select_related("campaign")
         .prefetch_related("members__customer")
-        .filter(pk=team_id)
-        .first()
+        .get_owned(team_id)
     )
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
     return _team_out(team, me)
 
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.errors import (
     AssistAlreadyHelped,
@@ -163,15 +163,11 @@ def start_assist(*, customer: Customer, campaign_id: int, now: datetime | None =
 
 
 def get_record(*, merchant_id: int, record_id: int) -> AssistRecord:
-    record = (
+    return (
         AssistRecord.objects.for_merchant(merchant_id)
         .select_related("campaign", "initiator")
-        .filter(pk=record_id)
-        .first()
+        .get_owned(record_id)
     )
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
-    return record
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from siyu.core.errors import InvalidTransition, NotFound
+from siyu.core.errors import InvalidTransition
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.drawing import FULL_BP, Pool, PoolEntry, derive_seed, pick
 from siyu.promotions.campaigns.errors import CampaignNotRunning, DrawUnavailable
@@ -129,11 +129,9 @@ def draw_lottery(*, customer: Customer, draw_id: int, now: datetime | None = Non
     draw = (
         Draw.objects.for_merchant(customer.merchant_id)
         .select_for_update(of=("self",))
-        .filter(pk=draw_id, customer=customer, campaign__kind=DrawKind.PAY_LOTTERY)
-        .first()
+        .filter(customer=customer, campaign__kind=DrawKind.PAY_LOTTERY)
+        .get_owned(draw_id)
     )
-    if draw is None:
-        raise NotFound(detail={"draw_id": draw_id})
     if draw.status != DrawStatus.PENDING or (draw.expires_at is not None and draw.expires_at <= now):
         raise DrawUnavailable(detail={"status": draw.status})
     campaign = DrawCampaign.objects.get(pk=draw.campaign_id)
@@ -242,9 +240,7 @@ def audit(draw: Draw, campaign: DrawCampaign) -> DrawAudit:
 
 def audit_draw(*, staff: Staff, draw_id: int) -> DrawAudit:
     require(staff, Perm.PROMOTIONS_VIEW)
-    draw = Draw.objects.for_merchant(staff.merchant_id).filter(pk=draw_id).first()
-    if draw is None:
-        raise NotFound(detail={"draw_id": draw_id})
+    draw = Draw.objects.for_merchant(staff.merchant_id).get_owned(draw_id)
     return audit(draw, DrawCampaign.objects.get(pk=draw.campaign_id))
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
 from siyu.promotions.activities import check_skus_free
 from siyu.promotions.campaigns.drawing import FULL_BP
 from siyu.promotions.campaigns.errors import PrizePoolLocked
@@ -66,10 +66,7 @@ class PrizeInput:
 def _sku(merchant_id: int, sku_id: int | None) -> Sku | None:
     if sku_id is None:
         return None
-    sku = Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).first()
-    if sku is None:
-        raise NotFound(detail={"sku_id": sku_id})
-    return sku
+    return Sku.objects.for_merchant(merchant_id).get_owned(sku_id)
 
 
 def _check_prizes(merchant_id: int, kind: str, prizes: list[PrizeInput]) -> None:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.drawing import derive_seed, split_amounts
 from siyu.promotions.campaigns.errors import (
@@ -184,10 +184,7 @@ def start_team(*, customer: Customer, campaign_id: int, now: datetime | None = N
 
 
 def get_team(*, merchant_id: int, team_id: int) -> SplitTeam:
-    team = SplitTeam.objects.for_merchant(merchant_id).select_related("campaign").filter(pk=team_id).first()
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
-    return team
+    return SplitTeam.objects.for_merchant(merchant_id).select_related("campaign").get_owned(team_id)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
+from siyu.core.errors import InvalidInput, InvalidTransition
 from siyu.promotions.activities import check_skus_free
 from siyu.promotions.kit.services import set_status
 from siyu.promotions.presale.models import Presale, PresaleBooking, PresaleStatus
@@ -39,10 +39,7 @@ FIELDS = [*sorted(EDITABLE), "sku", "deposit_sku", "status"]
 
 
 def _sku(merchant_id: int, sku_id: int) -> Sku:
-    sku = Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).first()
-    if sku is None:
-        raise NotFound(detail={"sku_id": sku_id})
-    return sku
+    return Sku.objects.for_merchant(merchant_id).get_owned(sku_id)
 
 
 def _check(values: dict[str, Any], sku: Sku, deposit_sku: Sku) -> None:
