@@ -80,9 +80,10 @@ class Playbook:
     def actions_for(self, row: Any) -> list[tuple[str, str | Promise]]:
         return [(a, ACTION_LABELS[a]) for a in self.allowed.get(row.status, ())]
 
-    def offers(self, action: str) -> bool:
-        """Whether ``action`` is one of this playbook's actions in some status."""
-        return any(action in actions for actions in self.allowed.values())
+    @property
+    def actions(self) -> frozenset[str]:
+        """The status actions this playbook offers in some status."""
+        return frozenset(action for actions in self.allowed.values() for action in actions)
 
     def act(self, action: str, staff: Staff, pk: int) -> Any:
         """Run one status action on activity ``pk`` of the staff member's merchant."""

@@ -6,8 +6,9 @@ A playbook's API module writes its schemas and an :class:`ActivityRoutes`, then 
 keeps the function name (so the operation id), docstring and documented responses the playbook
 published, so the OpenAPI and the clients generated from it do not change.
 
-Who may do what: list, get and stats ask for ``promotions.view`` here; create, patch and the
-verbs go through the playbook's services, which ask for ``promotions.edit`` and write the audit row.
+Who may do what: list, get and stats ask for ``promotions.view`` here; create and patch go through
+the playbook's services and the verbs through the kit's ``set_status``, which ask for
+``promotions.edit`` and write the audit row.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class ActivityRoutes:
     create: Callable[[Staff, Any], Any]
     update: Callable[[Staff, int, Any], Any]
     names: Mapping[str, str]
-    verbs: tuple[str, ...] = ("pause", "resume", "end")
+    # the routes, in the order they are registered; any name but create/list/get/update/stats is a verb
     order: tuple[str, ...] = ("create", "list", "get", "update", "pause", "resume", "end", "stats")
     docs: Mapping[str, str] = field(default_factory=dict)
 

@@ -311,7 +311,6 @@ activity_routes(
             "end": "end_flash_sale",
             "stats": "flash_sale_stats",
         },
-        verbs=("publish", "pause", "resume", "end"),
         order=("list", "create", "get", "update", "publish", "pause", "resume", "end", "stats"),
         docs={
             "update": "Change a sale: anything before it starts; afterwards its title, end, limit, "

@@ -144,7 +144,7 @@ def activity_action(request: HttpRequest, playbook: str, activity_id: int, actio
     staff = request.staff  # type: ignore[attr-defined]
     book = PLAYBOOKS[playbook]
     row = _row(book, staff.merchant_id, activity_id)
-    if not book.offers(action):
+    if action not in book.actions:
         raise NotFound(detail={"action": action})
     try:
         book.act(action, staff, row.pk)
