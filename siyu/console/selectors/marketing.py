@@ -106,7 +106,7 @@ def _one(qs: QuerySet, value: Expression) -> Coalesce:
 
 
 def _line_money(lines: QuerySet) -> dict[str, Coalesce]:
-    """Orders, GMV (paid less refunded) and the discount on the units kept, as activity_sales counts."""
+    """Orders, GMV (paid less refunded) and the discount on the units kept, as ``sales_figures`` counts."""
     kept = Cast("discount_amount", BIG) * (Cast("quantity", BIG) - Cast("refunded_quantity", BIG))
     return {
         "stat_orders": _one(lines, Count("order_id", distinct=True)),

@@ -7,7 +7,7 @@
 - ``services.set_status``: the one status service (publish/pause/resume/end), permission,
   merchant-scoped lookup and audit row included;
 - ``stats``: ``ActivityStats``, the typed numbers every playbook's stats selector returns, and
-  ``activity_sales``, the order-line figures they share.
+  ``sales_figures``, the order-line figures they share.
 
 The admin routes (create/list/get/patch/verbs/stats) come from ``siyu.api.promotions.activity_routes``
 (an entry point, so it lives in the API layer). ``docs/architecture.md`` ("Adding a playbook") walks
