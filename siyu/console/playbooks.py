@@ -2,7 +2,8 @@
 status actions its state machine offers, and its create form.
 
 Every action goes through the activity kit's status service (which checks the permission and the
-status machine, and writes the audit row); nothing here changes a row by itself. Stats are the
+status machine, and writes the audit row), or the playbook's own service when it does more than
+move the status (a presale's cancel); nothing here changes a row by itself. Stats are the
 playbook's typed ``ActivityStats``: each figure carries its own label.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,17 +22,14 @@ from siyu.console.readable import counts_text
 from siyu.console.readable import label as value_label
 from siyu.console.selectors import marketing as sel
 from siyu.promotions.bargain.playbook import BARGAINS
-from siyu.promotions.campaigns import selectors as campaign_selectors
 from siyu.promotions.campaigns.models import DrawKind
-from siyu.promotions.campaigns.services import assist as assist_services
-from siyu.promotions.campaigns.services import pools
-from siyu.promotions.campaigns.services import split as split_services
+from siyu.promotions.campaigns.playbook import ASSISTS, BLIND_BOXES, LOTTERIES, SPLITS
 from siyu.promotions.flashsale.playbook import FLASH_SALES
 from siyu.promotions.groupbuy.playbook import GROUP_BUYS
 from siyu.promotions.kit.playbook import Playbook as Kit
 from siyu.promotions.kit.services import set_status
-from siyu.promotions.kit.stats import ActivityStats, Figure
-from siyu.promotions.presale import selectors as presale_selectors
+from siyu.promotions.kit.stats import ActivityStats
+from siyu.promotions.presale.playbook import PRESALES
 from siyu.promotions.presale.services import admin as presale_services
 from siyu.tenancy.models import Staff
 
@@ -69,14 +66,13 @@ class Playbook:
     rows: Callable[[int], QuerySet]  # merchant id -> the annotated list
     allowed: Mapping[str, tuple[str, ...]]
     form: type[f.ActivityForm]
-    kit: Kit | None = None
+    kit: Kit
     title_field: str = "name"
     window: tuple[str, str] = ("starts_at", "ends_at")
     facts: tuple[Fact, ...] = field(default_factory=tuple)
-    # Interim, for presale and the campaigns until they are on the kit: their own status setters and
-    # stats dicts. A playbook on the kit leaves both empty.
-    interim_actions: Mapping[str, Action] = field(default_factory=dict)
-    interim_stats: Callable[[Any], dict[str, Any]] | None = None
+    # Actions that are more than a status move, run by the playbook's own service (a presale's
+    # cancel refunds its deposits after the move).
+    use_cases: Mapping[str, Action] = field(default_factory=dict)
 
     def title(self, row: Any) -> str:
         return str(getattr(row, self.title_field))
@@ -91,35 +87,16 @@ class Playbook:
 
     def act(self, action: str, staff: Staff, pk: int) -> Any:
         """Run one status action on activity ``pk`` of the staff member's merchant."""
-        if self.kit is not None:
-            return set_status(self.kit, action, staff=staff, activity_id=pk)
-        return self.interim_actions[action](staff, pk)
+        if action in self.use_cases:
+            return self.use_cases[action](staff, pk)
+        return set_status(self.kit, action, staff=staff, activity_id=pk)
 
     def stats(self, row: Any) -> ActivityStats:
-        if self.kit is not None:
-            return self.kit.stats(row)
-        assert self.interim_stats is not None
-        return _interim_stats(self.interim_stats(row))
+        return self.kit.stats(row)
 
 
-def _call(setter: Callable[..., Any], id_name: str, extra: dict[str, Any], staff: Staff, pk: int) -> Any:
-    return setter(staff=staff, **{id_name: pk}, **extra)
-
-
-def _campaign(setter: Callable[..., Any], **extra: Any) -> dict[str, Action]:
-    return {
-        action: partial(_call, setter, "campaign_id", {"action": action, **extra})
-        for action in ("pause", "resume", "end")
-    }
-
-
-def _presale_actions() -> dict[str, Action]:
-    actions: dict[str, Action] = {
-        a: partial(_call, presale_services.set_presale_status, "presale_id", {"action": a})
-        for a in ("pause", "resume", "end")
-    }
-    actions["cancel"] = partial(_call, presale_services.cancel_presale, "presale_id", {})
-    return actions
+def _cancel_presale(staff: Staff, pk: int) -> Any:
+    return presale_services.cancel_presale(staff=staff, presale_id=pk)
 
 
 WINDOW = (Fact(_("Starts"), "starts_at", "datetime"), Fact(_("Ends"), "ends_at", "datetime"))
@@ -190,8 +167,8 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="presales",
             label=_("Presales"),
             rows=sel.presales,
-            interim_stats=presale_selectors.presale_stats,
-            interim_actions=_presale_actions(),
+            kit=PRESALES,
+            use_cases={"cancel": _cancel_presale},
             allowed={
                 "active": ("pause", "end", "cancel"),
                 "paused": ("resume", "end", "cancel"),
@@ -218,8 +195,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="assists",
             label=_("Assist campaigns"),
             rows=sel.assists,
-            interim_stats=campaign_selectors.assist_stats,
-            interim_actions=_campaign(assist_services.set_assist_status),
+            kit=ASSISTS,
             allowed=SIMPLE,
             form=f.AssistForm,
             facts=(
@@ -237,8 +213,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="splits",
             label=_("Split campaigns"),
             rows=sel.splits,
-            interim_stats=campaign_selectors.split_stats,
-            interim_actions=_campaign(split_services.set_split_status),
+            kit=SPLITS,
             allowed=SIMPLE,
             form=f.SplitForm,
             facts=(
@@ -255,8 +230,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="lotteries",
             label=_("Pay-and-draw lotteries"),
             rows=lambda merchant_id: sel.draw_campaigns(merchant_id, DrawKind.PAY_LOTTERY),
-            interim_stats=campaign_selectors.draw_stats,
-            interim_actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.PAY_LOTTERY),
+            kit=LOTTERIES,
             allowed=SIMPLE,
             form=f.LotteryForm,
             facts=(
@@ -270,8 +244,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             slug="blind-boxes",
             label=_("Blind boxes"),
             rows=lambda merchant_id: sel.draw_campaigns(merchant_id, DrawKind.BLIND_BOX),
-            interim_stats=campaign_selectors.draw_stats,
-            interim_actions=_campaign(pools.set_draw_campaign_status, kind=DrawKind.BLIND_BOX),
+            kit=BLIND_BOXES,
             allowed=SIMPLE,
             form=f.BlindBoxForm,
             facts=(
@@ -286,46 +259,6 @@ PLAYBOOKS: dict[str, Playbook] = {
         ),
     )
 }
-
-# Interim, until presale and the campaigns return ActivityStats: how their stats dicts' keys read,
-# and which are money. Unknown keys show with their own name.
-INTERIM_STAT_LABELS: dict[str, tuple[str | Promise, bool]] = {
-    "participants": (_("Participants"), False),
-    "orders": (_("Paid orders"), False),
-    "gmv": (_("GMV"), True),
-    "discount_cost": (_("Discount cost"), True),
-    "refunded": (_("Refunded"), True),
-    "records": (_("Records"), False),
-    "helps": (_("Helps"), False),
-    "helpers": (_("Helpers"), False),
-    "initiators": (_("Initiators"), False),
-    "ongoing": (_("Ongoing"), False),
-    "expired": (_("Expired"), False),
-    "bookings": (_("Bookings"), False),
-    "units": (_("Units"), False),
-    "deposits": (_("Deposits"), True),
-    "forfeited": (_("Deposits forfeited"), True),
-    "balances": (_("Balances"), True),
-    "rewards": (_("Rewards given"), False),
-    "reward_kind": (_("Reward"), False),
-    "reward_cost": (_("Reward cost (fen or points)"), False),
-    "teams": (_("Teams"), False),
-    "draws": (_("Draws"), False),
-    "prize_cost": (_("Prize cost (fen; points in points)"), False),
-    "units_boxes": (_("Boxes sold"), False),
-}
-INTERIM_HIDDEN = {"presale_id", "campaign_id", "status", "items", "prizes"}
-
-
-def _interim_stats(stats: dict[str, Any]) -> ActivityStats:
-    figures = tuple(_figure(key, value) for key, value in stats.items() if key not in INTERIM_HIDDEN)
-    extra = {key: value for key, value in stats.items() if key in INTERIM_HIDDEN}
-    return ActivityStats("id", 0, figures, extra=extra)
-
-
-def _figure(key: str, value: Any) -> Figure:
-    label, money = INTERIM_STAT_LABELS.get(key, (key, False))
-    return Figure(key, label, value, money=money)
 
 
 def stat_rows(stats: ActivityStats) -> list[tuple[str | Promise, Any, str]]:

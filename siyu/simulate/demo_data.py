@@ -36,9 +36,10 @@ from siyu.orders.models import (
     OrderStatus,
 )
 from siyu.promotions.bargain.models import Bargain
-from siyu.promotions.campaigns.models import AssistCampaign, CampaignStatus, DrawCampaign, SplitCampaign
+from siyu.promotions.campaigns.models import AssistCampaign, DrawCampaign, SplitCampaign
 from siyu.promotions.flashsale.models import FlashSale, FlashSaleStatus
 from siyu.promotions.groupbuy.models import GroupBuy
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.promotions.models import Coupon, CouponStatus, CouponTemplate
 from siyu.promotions.presale.models import Presale, PresaleStatus
 from siyu.simulate.demo_builder import DemoBuilder
@@ -201,7 +202,7 @@ def running_activities(merchant: Merchant, now: datetime | None = None) -> dict[
     """How many activities of each playbook customers can take part in now."""
     now = now or timezone.now()
     live = {"status": "active", "starts_at__lte": now, "ends_at__gt": now}
-    campaigns = {"status": CampaignStatus.ACTIVE, "starts_at__lte": now, "ends_at__gt": now}
+    campaigns = {"status": ActivityStatus.ACTIVE, "starts_at__lte": now, "ends_at__gt": now}
     counts = {
         "flash_sale": FlashSale.objects.for_merchant(merchant).filter(
             status=FlashSaleStatus.RUNNING, starts_at__lte=now, ends_at__gt=now

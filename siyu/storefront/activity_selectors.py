@@ -21,13 +21,13 @@ from django.utils.translation import pgettext_lazy
 from siyu.promotions.bargain import selectors as bargain_selectors
 from siyu.promotions.campaigns.models import (
     AssistCampaign,
-    CampaignStatus,
     DrawCampaign,
     DrawKind,
     SplitCampaign,
 )
 from siyu.promotions.flashsale.models import SELLING, FlashSale
 from siyu.promotions.groupbuy import selectors as group_selectors
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.promotions.presale.models import Presale, PresaleStatus
 from siyu.tenancy.models import Merchant
 
@@ -49,7 +49,7 @@ class Entry:
 def _campaigns(model: Any, merchant: Merchant, now: datetime, **filters: Any) -> QuerySet:
     return (
         model.objects.for_merchant(merchant)
-        .filter(status=CampaignStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now, **filters)
+        .filter(status=ActivityStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now, **filters)
         .order_by("ends_at", "pk")
     )
 

@@ -122,8 +122,7 @@ def activity_routes(router: Router, spec: ActivityRoutes, *, module: str) -> Non
 
     def stats(request: StaffRequest, **ids: int) -> dict[str, Any]:
         require(request.staff, Perm.PROMOTIONS_VIEW)
-        model = spec.playbook.model
-        activity = model.objects.for_merchant(request.staff.merchant_id).get_owned(ids[spec.id_name])
+        activity = spec.playbook.owned(request.staff.merchant_id).get_owned(ids[spec.id_name])
         return spec.playbook.stats(activity).as_dict()
 
     filters: Any = Query[spec.filters]  # type: ignore[name-defined,misc]

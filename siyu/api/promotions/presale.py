@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -13,15 +14,18 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
+from siyu.core.models import TenantQuerySet
 from siyu.orders.models import Order
 from siyu.orders.services import checkout
 from siyu.promotions.activities import ActivityRef
-from siyu.promotions.presale import selectors
 from siyu.promotions.presale.models import Presale, PresaleBooking, PresaleStatus
+from siyu.promotions.presale.playbook import PRESALES
 from siyu.promotions.presale.providers import BALANCE, DEPOSIT
 from siyu.promotions.presale.services import admin, bookings
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -158,65 +162,63 @@ def _booking_out(b: PresaleBooking) -> dict[str, Any]:
     }
 
 
-def _presales(merchant_id: int):
+def _presales(merchant_id: int) -> TenantQuerySet:
     return Presale.objects.for_merchant(merchant_id).select_related("sku")
 
 
 def _get(request: StaffRequest, presale_id: int) -> Presale:
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    admin.get_presale(merchant_id=request.staff.merchant_id, presale_id=presale_id)
-    return _presales(request.staff.merchant_id).get(pk=presale_id)
+    return _presales(request.staff.merchant_id).get_owned(presale_id)
 
 
 # ---- staff ----------------------------------------------------------------------------------------
 
 
-@admin_router.post("/presales", response={201: PresaleOut, **ERRORS})
-def create_presale(request: StaffRequest, payload: PresaleIn):
-    presale = admin.create_presale(staff=request.staff, **payload.dict())
-    return 201, _presale_out(presale)
+def _create(staff: Staff, payload: PresaleIn) -> Presale:
+    return admin.create_presale(staff=staff, **payload.dict())
 
 
-@admin_router.get("/presales", response={200: Page[PresaleOut], 403: ErrorOut})
-def list_presales(request: StaffRequest, filters: Query[PresaleFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = _presales(request.staff.merchant_id)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page, _presale_out)
+def _update(staff: Staff, presale_id: int, payload: PresalePatch) -> None:
+    admin.update_presale(staff=staff, presale_id=presale_id, changes=payload.dict(exclude_unset=True))
 
 
-@admin_router.get("/presales/{presale_id}", response={200: PresaleOut, 403: ErrorOut, 404: ErrorOut})
-def get_presale(request: StaffRequest, presale_id: ObjectId):
-    return _presale_out(_get(request, presale_id))
+def _listed(qs: QuerySet[Presale], filters: PresaleFilter) -> QuerySet[Presale]:
+    return qs.filter(status=filters.status) if filters.status else qs
 
 
-@admin_router.patch("/presales/{presale_id}", response={200: PresaleOut, **ERRORS})
-def update_presale(request: StaffRequest, presale_id: ObjectId, payload: PresalePatch):
-    admin.update_presale(staff=request.staff, presale_id=presale_id, changes=payload.dict(exclude_unset=True))
-    return _presale_out(_get(request, presale_id))
-
-
-def _status(request: StaffRequest, presale_id: int, action: str) -> dict[str, Any]:
-    admin.set_presale_status(staff=request.staff, presale_id=presale_id, action=action)
-    return _presale_out(_get(request, presale_id))
-
-
-@admin_router.post("/presales/{presale_id}/pause", response={200: PresaleOut, **ERRORS})
-def pause_presale(request: StaffRequest, presale_id: ObjectId):
-    """Stop taking deposits for now."""
-    return _status(request, presale_id, "pause")
-
-
-@admin_router.post("/presales/{presale_id}/resume", response={200: PresaleOut, **ERRORS})
-def resume_presale(request: StaffRequest, presale_id: ObjectId):
-    return _status(request, presale_id, "resume")
-
-
-@admin_router.post("/presales/{presale_id}/end", response={200: PresaleOut, **ERRORS})
-def end_presale(request: StaffRequest, presale_id: ObjectId):
-    """Take no more deposits; balances are still paid in their window."""
-    return _status(request, presale_id, "end")
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=PRESALES,
+        path="/presales",
+        id_name="presale_id",
+        out=PresaleOut,
+        create_in=PresaleIn,
+        patch_in=PresalePatch,
+        filters=PresaleFilter,
+        stats_out=PresaleStatsOut,
+        staff_rows=_presales,
+        render=lambda presale, now: _presale_out(presale),
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "create": "create_presale",
+            "list": "list_presales",
+            "get": "get_presale",
+            "update": "update_presale",
+            "pause": "pause_presale",
+            "resume": "resume_presale",
+            "end": "end_presale",
+            "stats": "presale_stats",
+        },
+        docs={
+            "pause": "Stop taking deposits for now.",
+            "end": "Take no more deposits; balances are still paid in their window.",
+        },
+    ),
+    module=__name__,
+)
 
 
 @admin_router.post("/presales/{presale_id}/cancel", response={200: PresaleOut, **ERRORS})
@@ -224,13 +226,6 @@ def cancel_presale(request: StaffRequest, presale_id: ObjectId):
     """Call the presale off: deposits not completed by a paid balance are refunded."""
     admin.cancel_presale(staff=request.staff, presale_id=presale_id)
     return _presale_out(_get(request, presale_id))
-
-
-@admin_router.get(
-    "/presales/{presale_id}/stats", response={200: PresaleStatsOut, 403: ErrorOut, 404: ErrorOut}
-)
-def presale_stats(request: StaffRequest, presale_id: ObjectId):
-    return {"presale_id": presale_id, **selectors.presale_stats(_get(request, presale_id))}
 
 
 @admin_router.get(
@@ -267,8 +262,7 @@ def open_presales(request: ShopRequest, merchant: MerchantSlug):
 
 @shop_router.get("/presales/{presale_id}", response={200: PresaleOut, 404: ErrorOut}, auth=ShopVisitor())
 def get_shop_presale(request: ShopRequest, merchant: MerchantSlug, presale_id: ObjectId):
-    admin.get_presale(merchant_id=request.merchant.pk, presale_id=presale_id)
-    return _presale_out(_presales(request.merchant.pk).get(pk=presale_id))
+    return _presale_out(_presales(request.merchant.pk).get_owned(presale_id))
 
 
 def _place(
@@ -299,7 +293,7 @@ def pay_deposit(
 ):
     """Order the deposit (pay it through the order's payment routes). The address or outlet chosen
     here is only for this order; the goods ship with the balance order."""
-    presale = admin.get_presale(merchant_id=request.customer.merchant_id, presale_id=presale_id)
+    presale = Presale.objects.for_merchant(request.customer.merchant_id).get_owned(presale_id)
     order = _place(
         request, presale.deposit_sku_id, payload.quantity, ActivityRef(DEPOSIT, presale.pk), payload
     )

@@ -10,17 +10,15 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from siyu.catalog import carriers
         from siyu.orders import hooks
-        from siyu.promotions.activities import register
+        from siyu.promotions.activities import register, register_conflicts
         from siyu.promotions.campaigns.hooks import CampaignHooks
         from siyu.promotions.campaigns.models import DrawCampaign, DrawKind
         from siyu.promotions.campaigns.providers import BlindBoxProvider
+        from siyu.promotions.campaigns.selectors import blind_boxes_on_skus
 
         carriers.register(
             "blind_box", lambda: DrawCampaign.objects.filter(kind=DrawKind.BLIND_BOX).values("sku_id")
         )
         register(BlindBoxProvider())
-        from siyu.promotions.activities import register_conflicts
-        from siyu.promotions.campaigns.services.common import sku_conflicts
-
-        register_conflicts("campaigns", sku_conflicts)  # blind boxes and presales
+        register_conflicts("campaigns", blind_boxes_on_skus)  # a family with presales
         hooks.register(CampaignHooks(), order=80)

@@ -19,9 +19,10 @@ from siyu.members.models import Customer
 from siyu.orders.models import Order
 from siyu.promotions.activities import ActivityQuote, ActivityRef
 from siyu.promotions.campaigns.errors import BoxesSoldOut, BoxLimitReached, CampaignNotRunning
-from siyu.promotions.campaigns.models import CampaignStatus, Draw, DrawCampaign, DrawKind, DrawStatus
+from siyu.promotions.campaigns.models import Draw, DrawCampaign, DrawKind, DrawStatus
 from siyu.promotions.campaigns.services.common import running
 from siyu.promotions.engine import ActivityKind, ActivityPrice
+from siyu.promotions.kit.models import ActivityStatus
 
 BLIND_BOX = "blind_box"
 # The engine has no blind-box kind yet; its label is the flash-sale one until it does.
@@ -76,14 +77,14 @@ class BlindBoxProvider:
             merchant_id=customer.merchant_id,
             kind=DrawKind.BLIND_BOX,
             sku_id=sku.pk,
-            status=CampaignStatus.ACTIVE,
+            status=ActivityStatus.ACTIVE,
             starts_at__lte=now,
             ends_at__gt=now,
             boxes_taken__lte=F("box_quota") - quantity,
         ).update(boxes_taken=F("boxes_taken") + quantity)
         if taken != 1:
             campaign = DrawCampaign.objects.filter(pk=ref.id).first()
-            if campaign is None or not campaign.is_running(now):
+            if campaign is None or not campaign.is_live(now):
                 raise CampaignNotRunning(detail={"campaign_id": ref.id})
             raise BoxesSoldOut(detail={"left": campaign.box_quota - campaign.boxes_taken})
         # The UPDATE holds the campaign row until commit, so the customer's count below is exact.

@@ -24,7 +24,7 @@ def set_status(playbook: Playbook, verb: str, *, staff: Staff, activity_id: int)
     current status does not allow (``invalid_state``), and another merchant's id is ``not_found``.
     """
     require(staff, Perm.PROMOTIONS_EDIT)
-    activity = playbook.model.objects.for_merchant(staff.merchant_id).get_owned(activity_id, lock=True)
+    activity = playbook.owned(staff.merchant_id).get_owned(activity_id, lock=True)
     now = timezone.now()
     target = activity.status_after(verb, now)
     if playbook.check_status is not None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
 from siyu.core.statemachine import StateMachine
+from siyu.promotions.kit.models import Activity
 
 
 class PresaleStatus(models.TextChoices):
@@ -25,8 +26,11 @@ class PresaleStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")  # the merchant called it off: deposits refunded
 
 
-class Presale(TenantModel):
-    name = models.CharField(max_length=64)
+class Presale(Activity):
+    """One presale. Its window as an activity runs from the first deposit to the last balance
+    (``starts_at``/``ends_at`` read those columns); pausing or ending it stops deposits only, and
+    cancelling it (from any status but cancelled) refunds them."""
+
     status = models.CharField(max_length=10, choices=PresaleStatus.choices, default=PresaleStatus.ACTIVE)
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
     deposit_sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
@@ -47,8 +51,6 @@ class Presale(TenantModel):
         null=True, blank=True, help_text="units; None = the deposit SKU's stock"
     )
     units_booked = models.PositiveIntegerField(default=0, help_text="units in live bookings")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     machine = StateMachine(
         {
@@ -57,6 +59,12 @@ class Presale(TenantModel):
             PresaleStatus.ENDED: {PresaleStatus.CANCELLED},
         }
     )
+    verbs = {
+        "pause": PresaleStatus.PAUSED,
+        "resume": PresaleStatus.ACTIVE,
+        "end": PresaleStatus.ENDED,
+        "cancel": PresaleStatus.CANCELLED,
+    }
 
     class Meta:
         ordering = ["-id"]
@@ -70,8 +78,13 @@ class Presale(TenantModel):
         ]
         indexes = [models.Index(fields=["merchant", "status"])]
 
-    def __str__(self) -> str:
-        return self.name
+    @property
+    def starts_at(self) -> datetime:  # type: ignore[override]
+        return self.deposit_starts_at
+
+    @property
+    def ends_at(self) -> datetime:  # type: ignore[override]
+        return self.balance_ends_at
 
     def taking_deposits(self, now: datetime) -> bool:
         return self.status == PresaleStatus.ACTIVE and self.deposit_starts_at <= now < self.deposit_ends_at
@@ -100,6 +113,7 @@ B = BookingStatus
 class PresaleBooking(TenantModel):
     """One customer's deposit for ``quantity`` units, and the balance order that completes it."""
 
+    owned_id_name = "booking_id"
     presale = models.ForeignKey(Presale, on_delete=models.CASCADE, related_name="bookings")
     customer = models.ForeignKey("members.Customer", on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
+from siyu.core.errors import InvalidInput, InvalidTransition
 from siyu.members.models import Customer
 from siyu.orders.models import Order
 from siyu.promotions.activities import ActivityQuote, ActivityRef
@@ -35,10 +35,7 @@ BALANCE = "presale_balance"
 
 
 def _presale(customer: Customer, presale_id: int) -> Presale:
-    presale = Presale.objects.for_merchant(customer.merchant_id).filter(pk=presale_id).first()
-    if presale is None:
-        raise NotFound(detail={"presale_id": presale_id})
-    return presale
+    return Presale.objects.for_merchant(customer.merchant_id).get_owned(presale_id)
 
 
 def _check_limits(presale: Presale, customer: Customer, quantity: int) -> None:

@@ -28,10 +28,13 @@ from siyu.promotions.campaigns.models import (
     SplitMember,
     SplitTeam,
 )
+from siyu.promotions.campaigns.playbook import ASSISTS, LOTTERIES
 from siyu.promotions.campaigns.services import assist, pools, split
 from siyu.promotions.campaigns.services.pools import PrizeInput
+from siyu.promotions.kit.services import set_status
 from siyu.promotions.models import Coupon
 from siyu.promotions.presale.models import Presale, PresaleBooking
+from siyu.promotions.presale.playbook import PRESALES
 from siyu.promotions.presale.services import admin as presale_admin
 from siyu.promotions.services.coupons import create_template
 from siyu.tenancy.models import Merchant
@@ -181,7 +184,7 @@ def test_self_help_and_a_paused_campaign_are_refused(merchant, owner, assist_cam
     record = assist.start_assist(customer=customer, campaign_id=assist_campaign.pk)
     own = client.post(f"/shop/tea/assist-records/{record.pk}/help/")
     assert own.status_code == 409 and b'data-code="assist_self_help"' in own.content
-    assist.set_assist_status(staff=owner, campaign_id=assist_campaign.pk, action="pause")
+    set_status(ASSISTS, "pause", staff=owner, activity_id=assist_campaign.pk)
     friend = Client()
     h5_login(friend, merchant, "friend")
     page = _html(friend, f"/shop/tea/assist-records/{record.pk}/")
@@ -412,7 +415,7 @@ def test_a_paused_lottery_holds_the_draw_and_others_cannot_see_or_use_a_chance(
     client, customer = shopper
     _paid_order(customer, make_product("Tea", price=6000).skus.get())
     chance = Draw.objects.get()
-    pools.set_draw_campaign_status(staff=owner, campaign_id=campaign.pk, kind="pay_lottery", action="pause")
+    set_status(LOTTERIES, "pause", staff=owner, activity_id=campaign.pk)
     page = _html(client, f"/shop/tea/lottery-draws/{chance.pk}/")
     assert 'data-testid="draw-held"' in page and 'data-testid="draw"' not in page
     held = client.post(f"/shop/tea/lottery-draws/{chance.pk}/draw/")
@@ -647,7 +650,7 @@ def test_refused_deposits_change_nothing(merchant, presale, owner, shopper):
     assert other.post(path, {"qty": 2}).status_code == 302
     sold_out = client.post(path, {"qty": 2})  # one unit of the quota of 3 is left
     assert sold_out.status_code == 409 and b'data-code="presale_sold_out"' in sold_out.content
-    presale_admin.set_presale_status(staff=owner, presale_id=presale.pk, action="pause")
+    set_status(PRESALES, "pause", staff=owner, activity_id=presale.pk)
     assert 'data-phase="paused"' in _html(client, f"/shop/tea/presales/{presale.pk}/")
     paused = client.post(path, {"qty": 1})
     assert paused.status_code == 409 and b'data-code="deposit_window_closed"' in paused.content
@@ -729,7 +732,7 @@ def test_campaign_list_links_what_is_open_in_this_shop(
     merchant, owner, window, presale, box, assist_campaign, split_campaign, coffee
 ):
     lottery = _lottery(owner, window, [PrizeInput(name="积分", kind="points", weight_bp=5000, value=5)])
-    assist.set_assist_status(staff=owner, campaign_id=assist_campaign.pk, action="end")
+    set_status(ASSISTS, "end", staff=owner, activity_id=assist_campaign.pk)
     assert _queries(Client(), "/shop/tea/campaigns/") <= 9  # the merchant, then one per playbook (8)
     html = _html(Client(), "/shop/tea/campaigns/")
     kinds = re.findall(r'data-testid="campaign-card" data-kind="([a-z_]+)"', html)

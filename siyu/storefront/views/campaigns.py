@@ -35,7 +35,6 @@ from siyu.promotions.campaigns.models import (
     AssistRecord,
     AssistStatus,
     CampaignReward,
-    CampaignStatus,
     Draw,
     DrawCampaign,
     DrawKind,
@@ -53,6 +52,7 @@ from siyu.promotions.campaigns.providers import BLIND_BOX
 from siyu.promotions.campaigns.services import assist as assists
 from siyu.promotions.campaigns.services import draws
 from siyu.promotions.campaigns.services import split as splits
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.storefront import activity_selectors, selectors
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, ShopPageRequest, SignedInShop, page, shop_page
@@ -66,9 +66,9 @@ MAX_BOXES = 99  # per order, as the shop API's BlindBoxOrderIn allows
 
 def phase(campaign: Campaign, now: datetime) -> str:
     """``upcoming``, ``running``, ``paused`` or ``ended``: what the page says about the window."""
-    if campaign.status == CampaignStatus.ENDED or now >= campaign.ends_at:
+    if campaign.status == ActivityStatus.ENDED or now >= campaign.ends_at:
         return "ended"
-    if campaign.status == CampaignStatus.PAUSED:
+    if campaign.status == ActivityStatus.PAUSED:
         return "paused"
     return "upcoming" if now < campaign.starts_at else "running"
 
@@ -244,7 +244,7 @@ def assist_record(request: ShopPageRequest, shop: Shop, record_id: int) -> HttpR
             "owner": owner,
             "helped": helped,
             "can_help": state == AssistStatus.ONGOING
-            and record.campaign.is_running(now)
+            and record.campaign.is_live(now)
             and not owner
             and not helped,
             "helps_left": record.assists_needed - record.assists_count,
@@ -349,7 +349,7 @@ def split_team(request: ShopPageRequest, shop: Shop, team_id: int) -> HttpRespon
             if state == TeamStatus.FORMING
             else (),
             "seats_left": team.team_size - team.member_count,
-            "joinable": state == TeamStatus.FORMING and team.campaign.is_running(now) and mine is None,
+            "joinable": state == TeamStatus.FORMING and team.campaign.is_live(now) and mine is None,
             "shares": share_links(request, shop),
         },
     )
@@ -469,7 +469,7 @@ def lottery_draw(request: ShopPageRequest, shop: SignedInShop, draw_id: int) -> 
             "chance": chance,
             "campaign": chance.campaign,
             "state": state,
-            "can_draw": state == DrawStatus.PENDING and chance.campaign.status != CampaignStatus.PAUSED,
+            "can_draw": state == DrawStatus.PENDING and chance.campaign.status != ActivityStatus.PAUSED,
             "won": chance.prize is not None and chance.prize.kind != PrizeKind.NOTHING,
             "shares": share_links(request, shop, path=shop.url("lottery", chance.campaign_id)),
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -12,8 +13,8 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.promotions.campaigns.schemas import (
-    ERRORS,
     MAX_FEN,
     REWARD_KIND,
     SHOP_ERRORS,
@@ -22,11 +23,12 @@ from siyu.api.promotions.campaigns.schemas import (
     person,
 )
 from siyu.api.schemas import MerchantSlug, ObjectId
-from siyu.core.errors import NotFound
-from siyu.promotions.campaigns import selectors
-from siyu.promotions.campaigns.models import AssistCampaign, AssistRecord, CampaignStatus
+from siyu.core.models import TenantQuerySet
+from siyu.promotions.campaigns.models import AssistCampaign, AssistRecord
+from siyu.promotions.campaigns.playbook import ASSISTS
 from siyu.promotions.campaigns.services import assist
-from siyu.promotions.campaigns.services.common import get_campaign
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -149,67 +151,64 @@ def _record(merchant_id: int, record_id: int, me) -> dict[str, Any]:
         AssistRecord.objects.for_merchant(merchant_id)
         .select_related("campaign", "initiator")
         .prefetch_related("helps__helper")
-        .filter(pk=record_id)
-        .first()
+        .get_owned(record_id)
     )
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
     return _record_out(record, me)
 
 
 # ---- staff ----------------------------------------------------------------------------------------
 
 
-@admin_router.post("/campaigns/assists", response={201: AssistOut, **ERRORS})
-def create_assist(request: StaffRequest, payload: AssistIn):
-    return 201, assist.create_assist(staff=request.staff, **payload.dict())
+def _create(staff: Staff, payload: AssistIn) -> AssistCampaign:
+    return assist.create_assist(staff=staff, **payload.dict())
 
 
-@admin_router.get("/campaigns/assists", response={200: Page[AssistOut], 403: ErrorOut})
-def list_assists(request: StaffRequest, filters: Query[CampaignStatusFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = AssistCampaign.objects.for_merchant(request.staff.merchant_id)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page)
+def _update(staff: Staff, assist_id: int, payload: AssistPatch) -> None:
+    assist.update_assist(staff=staff, campaign_id=assist_id, changes=payload.dict(exclude_unset=True))
+
+
+def _listed(qs: QuerySet[AssistCampaign], filters: CampaignStatusFilter) -> QuerySet[AssistCampaign]:
+    return qs.filter(status=filters.status) if filters.status else qs
+
+
+def _rows(merchant_id: int) -> TenantQuerySet:
+    return AssistCampaign.objects.for_merchant(merchant_id)
+
+
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=ASSISTS,
+        path="/campaigns/assists",
+        id_name="assist_id",
+        out=AssistOut,
+        create_in=AssistIn,
+        patch_in=AssistPatch,
+        filters=CampaignStatusFilter,
+        stats_out=AssistStatsOut,
+        staff_rows=_rows,
+        render=lambda campaign, now: campaign,
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "create": "create_assist",
+            "list": "list_assists",
+            "get": "get_assist",
+            "update": "update_assist",
+            "pause": "pause_assist",
+            "resume": "resume_assist",
+            "end": "end_assist",
+            "stats": "assist_stats",
+        },
+    ),
+    module=__name__,
+)
 
 
 def _get(request: StaffRequest, assist_id: int) -> AssistCampaign:
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    return get_campaign(AssistCampaign, merchant_id=request.staff.merchant_id, campaign_id=assist_id)
-
-
-@admin_router.get("/campaigns/assists/{assist_id}", response={200: AssistOut, 403: ErrorOut, 404: ErrorOut})
-def get_assist(request: StaffRequest, assist_id: ObjectId):
-    return _get(request, assist_id)
-
-
-@admin_router.patch("/campaigns/assists/{assist_id}", response={200: AssistOut, **ERRORS})
-def update_assist(request: StaffRequest, assist_id: ObjectId, payload: AssistPatch):
-    changes = payload.dict(exclude_unset=True)
-    return assist.update_assist(staff=request.staff, campaign_id=assist_id, changes=changes)
-
-
-@admin_router.post("/campaigns/assists/{assist_id}/pause", response={200: AssistOut, **ERRORS})
-def pause_assist(request: StaffRequest, assist_id: ObjectId):
-    return assist.set_assist_status(staff=request.staff, campaign_id=assist_id, action="pause")
-
-
-@admin_router.post("/campaigns/assists/{assist_id}/resume", response={200: AssistOut, **ERRORS})
-def resume_assist(request: StaffRequest, assist_id: ObjectId):
-    return assist.set_assist_status(staff=request.staff, campaign_id=assist_id, action="resume")
-
-
-@admin_router.post("/campaigns/assists/{assist_id}/end", response={200: AssistOut, **ERRORS})
-def end_assist(request: StaffRequest, assist_id: ObjectId):
-    return assist.set_assist_status(staff=request.staff, campaign_id=assist_id, action="end")
-
-
-@admin_router.get(
-    "/campaigns/assists/{assist_id}/stats", response={200: AssistStatsOut, 403: ErrorOut, 404: ErrorOut}
-)
-def assist_stats(request: StaffRequest, assist_id: ObjectId):
-    return {"assist_id": assist_id, **selectors.assist_stats(_get(request, assist_id))}
+    return _rows(request.staff.merchant_id).get_owned(assist_id)
 
 
 @admin_router.get(
@@ -246,7 +245,7 @@ def running_assists(request: ShopRequest, merchant: MerchantSlug):
     now = timezone.now()
     return list(
         AssistCampaign.objects.for_merchant(request.merchant).filter(
-            status=CampaignStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
+            status=ActivityStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
         )
     )
 

@@ -4,8 +4,10 @@ see the odds and buy boxes through checkout."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -13,6 +15,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.promotions.campaigns.schemas import (
     ERRORS,
     MAX_FEN,
@@ -23,15 +26,18 @@ from siyu.api.promotions.campaigns.schemas import (
 )
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
+from siyu.core.models import TenantQuerySet
 from siyu.orders.models import Order
 from siyu.orders.services import checkout
 from siyu.promotions.activities import ActivityRef
-from siyu.promotions.campaigns import selectors
-from siyu.promotions.campaigns.models import CampaignStatus, Draw, DrawCampaign, DrawKind
+from siyu.promotions.campaigns.models import Draw, DrawCampaign, DrawKind
+from siyu.promotions.campaigns.playbook import BLIND_BOXES, LOTTERIES
 from siyu.promotions.campaigns.providers import BLIND_BOX
 from siyu.promotions.campaigns.services import draws, pools
-from siyu.promotions.campaigns.services.common import get_campaign
 from siyu.promotions.campaigns.services.pools import PrizeInput
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.promotions.kit.playbook import Playbook
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -188,7 +194,7 @@ def _campaign_out(campaign: DrawCampaign) -> dict[str, Any]:
         },
         "miss_bp": max(10_000 - weights, 0) if campaign.kind == DrawKind.PAY_LOTTERY else 0,
         "prizes": prizes,
-        "secret": campaign.secret if campaign.status == CampaignStatus.ENDED else "",
+        "secret": campaign.secret if campaign.status == ActivityStatus.ENDED else "",
     }
 
 
@@ -212,30 +218,13 @@ def _draw_out(draw: Draw, *, staff: bool = False) -> dict[str, Any]:
     return data
 
 
-def _campaigns(merchant_id: int, kind: str):
+def _campaigns(merchant_id: int, kind: str) -> TenantQuerySet:
     return DrawCampaign.objects.for_merchant(merchant_id).filter(kind=kind).prefetch_related("prizes")
 
 
 def _get(request: StaffRequest, campaign_id: int, kind: str) -> DrawCampaign:
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    get_campaign(DrawCampaign, merchant_id=request.staff.merchant_id, campaign_id=campaign_id, kind=kind)
-    return _campaigns(request.staff.merchant_id, kind).get(pk=campaign_id)
-
-
-def _stats(campaign: DrawCampaign) -> dict[str, Any]:
-    return {
-        "campaign_id": campaign.pk,
-        **selectors.draw_stats(campaign),
-        "stock_audit": [{**a.__dict__, "ok": a.ok} for a in draws.audit_stock(campaign)],
-    }
-
-
-def _list(request: StaffRequest, kind: str, filters: CampaignStatusFilter, page: PageParams):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = _campaigns(request.staff.merchant_id, kind)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page, _campaign_out)
+    return _campaigns(request.staff.merchant_id, kind).get_owned(campaign_id)
 
 
 def _draws(request: StaffRequest, campaign_id: int, kind: str, filters: CampaignDrawFilter, page: PageParams):
@@ -250,72 +239,70 @@ def _draws(request: StaffRequest, campaign_id: int, kind: str, filters: Campaign
     return paginate(qs.order_by("-id"), page, lambda d: _draw_out(d, staff=True))
 
 
-def _status(request: StaffRequest, campaign_id: int, kind: str, action: str) -> dict[str, Any]:
-    pools.set_draw_campaign_status(staff=request.staff, campaign_id=campaign_id, kind=kind, action=action)
-    return _campaign_out(_campaigns(request.staff.merchant_id, kind).get(pk=campaign_id))
+def _listed(qs: QuerySet[DrawCampaign], filters: CampaignStatusFilter) -> QuerySet[DrawCampaign]:
+    return qs.filter(status=filters.status) if filters.status else qs
 
 
-def _update(request: StaffRequest, campaign_id: int, kind: str, payload: Schema) -> dict[str, Any]:
+def _update(kind: str, staff: Staff, campaign_id: int, payload: Schema) -> None:
     changes = payload.dict(exclude_unset=True)
     prizes = changes.pop("prizes", None)
     pools.update_draw_campaign(
-        staff=request.staff,
+        staff=staff,
         campaign_id=campaign_id,
         kind=kind,
         changes=changes,
         prizes=None if prizes is None else [PrizeInput(**p) for p in prizes],
     )
-    return _campaign_out(_campaigns(request.staff.merchant_id, kind).get(pk=campaign_id))
+
+
+def _routes(kind: str, playbook: Playbook, **spec: Any) -> ActivityRoutes:
+    """A lottery's or a blind box's admin routes: the same bodies, the kind told apart."""
+    return ActivityRoutes(
+        playbook=playbook,
+        out=DrawCampaignOut,
+        filters=CampaignStatusFilter,
+        stats_out=DrawStatsOut,
+        staff_rows=partial(_campaigns, kind=kind),
+        render=lambda campaign, now: _campaign_out(campaign),
+        listed=_listed,
+        update=partial(_update, kind),
+        **spec,
+    )
 
 
 # ---- staff: lotteries -----------------------------------------------------------------------------
 
 LOTTERY = DrawKind.PAY_LOTTERY
-ONE = {200: DrawCampaignOut, 403: ErrorOut, 404: ErrorOut}
 
 
-@admin_router.post("/campaigns/lotteries", response={201: DrawCampaignOut, **ERRORS})
-def create_lottery(request: StaffRequest, payload: LotteryIn):
+def _create_lottery(staff: Staff, payload: LotteryIn) -> DrawCampaign:
     data = payload.dict(exclude={"prizes"})
-    campaign = pools.create_lottery(staff=request.staff, prizes=[p.input() for p in payload.prizes], **data)
-    return 201, _campaign_out(_campaigns(request.staff.merchant_id, LOTTERY).get(pk=campaign.pk))
+    return pools.create_lottery(staff=staff, prizes=[p.input() for p in payload.prizes], **data)
 
 
-@admin_router.get("/campaigns/lotteries", response={200: Page[DrawCampaignOut], 403: ErrorOut})
-def list_lotteries(request: StaffRequest, filters: Query[CampaignStatusFilter], page: Query[PageParams]):
-    return _list(request, LOTTERY, filters, page)
-
-
-@admin_router.get("/campaigns/lotteries/{lottery_id}", response=ONE)
-def get_lottery(request: StaffRequest, lottery_id: ObjectId):
-    return _campaign_out(_get(request, lottery_id, LOTTERY))
-
-
-@admin_router.patch("/campaigns/lotteries/{lottery_id}", response={200: DrawCampaignOut, **ERRORS})
-def update_lottery(request: StaffRequest, lottery_id: ObjectId, payload: LotteryPatch):
-    return _update(request, lottery_id, LOTTERY, payload)
-
-
-@admin_router.post("/campaigns/lotteries/{lottery_id}/pause", response={200: DrawCampaignOut, **ERRORS})
-def pause_lottery(request: StaffRequest, lottery_id: ObjectId):
-    return _status(request, lottery_id, LOTTERY, "pause")
-
-
-@admin_router.post("/campaigns/lotteries/{lottery_id}/resume", response={200: DrawCampaignOut, **ERRORS})
-def resume_lottery(request: StaffRequest, lottery_id: ObjectId):
-    return _status(request, lottery_id, LOTTERY, "resume")
-
-
-@admin_router.post("/campaigns/lotteries/{lottery_id}/end", response={200: DrawCampaignOut, **ERRORS})
-def end_lottery(request: StaffRequest, lottery_id: ObjectId):
-    return _status(request, lottery_id, LOTTERY, "end")
-
-
-@admin_router.get(
-    "/campaigns/lotteries/{lottery_id}/stats", response={200: DrawStatsOut, 403: ErrorOut, 404: ErrorOut}
+activity_routes(
+    admin_router,
+    _routes(
+        LOTTERY,
+        LOTTERIES,
+        path="/campaigns/lotteries",
+        id_name="lottery_id",
+        create_in=LotteryIn,
+        patch_in=LotteryPatch,
+        create=_create_lottery,
+        names={
+            "create": "create_lottery",
+            "list": "list_lotteries",
+            "get": "get_lottery",
+            "update": "update_lottery",
+            "pause": "pause_lottery",
+            "resume": "resume_lottery",
+            "end": "end_lottery",
+            "stats": "lottery_stats",
+        },
+    ),
+    module=__name__,
 )
-def lottery_stats(request: StaffRequest, lottery_id: ObjectId):
-    return _stats(_get(request, lottery_id, LOTTERY))
 
 
 @admin_router.get(
@@ -333,48 +320,34 @@ def lottery_draws(
 BOX = DrawKind.BLIND_BOX
 
 
-@admin_router.post("/campaigns/blind-boxes", response={201: DrawCampaignOut, **ERRORS})
-def create_blind_box(request: StaffRequest, payload: BlindBoxIn):
+def _create_blind_box(staff: Staff, payload: BlindBoxIn) -> DrawCampaign:
     data = payload.dict(exclude={"prizes"})
-    campaign = pools.create_blind_box(staff=request.staff, prizes=[p.input() for p in payload.prizes], **data)
-    return 201, _campaign_out(_campaigns(request.staff.merchant_id, BOX).get(pk=campaign.pk))
+    return pools.create_blind_box(staff=staff, prizes=[p.input() for p in payload.prizes], **data)
 
 
-@admin_router.get("/campaigns/blind-boxes", response={200: Page[DrawCampaignOut], 403: ErrorOut})
-def list_blind_boxes(request: StaffRequest, filters: Query[CampaignStatusFilter], page: Query[PageParams]):
-    return _list(request, BOX, filters, page)
-
-
-@admin_router.get("/campaigns/blind-boxes/{blind_box_id}", response=ONE)
-def get_blind_box(request: StaffRequest, blind_box_id: ObjectId):
-    return _campaign_out(_get(request, blind_box_id, BOX))
-
-
-@admin_router.patch("/campaigns/blind-boxes/{blind_box_id}", response={200: DrawCampaignOut, **ERRORS})
-def update_blind_box(request: StaffRequest, blind_box_id: ObjectId, payload: BlindBoxPatch):
-    return _update(request, blind_box_id, BOX, payload)
-
-
-@admin_router.post("/campaigns/blind-boxes/{blind_box_id}/pause", response={200: DrawCampaignOut, **ERRORS})
-def pause_blind_box(request: StaffRequest, blind_box_id: ObjectId):
-    return _status(request, blind_box_id, BOX, "pause")
-
-
-@admin_router.post("/campaigns/blind-boxes/{blind_box_id}/resume", response={200: DrawCampaignOut, **ERRORS})
-def resume_blind_box(request: StaffRequest, blind_box_id: ObjectId):
-    return _status(request, blind_box_id, BOX, "resume")
-
-
-@admin_router.post("/campaigns/blind-boxes/{blind_box_id}/end", response={200: DrawCampaignOut, **ERRORS})
-def end_blind_box(request: StaffRequest, blind_box_id: ObjectId):
-    return _status(request, blind_box_id, BOX, "end")
-
-
-@admin_router.get(
-    "/campaigns/blind-boxes/{blind_box_id}/stats", response={200: DrawStatsOut, 403: ErrorOut, 404: ErrorOut}
+activity_routes(
+    admin_router,
+    _routes(
+        BOX,
+        BLIND_BOXES,
+        path="/campaigns/blind-boxes",
+        id_name="blind_box_id",
+        create_in=BlindBoxIn,
+        patch_in=BlindBoxPatch,
+        create=_create_blind_box,
+        names={
+            "create": "create_blind_box",
+            "list": "list_blind_boxes",
+            "get": "get_blind_box",
+            "update": "update_blind_box",
+            "pause": "pause_blind_box",
+            "resume": "resume_blind_box",
+            "end": "end_blind_box",
+            "stats": "blind_box_stats",
+        },
+    ),
+    module=__name__,
 )
-def blind_box_stats(request: StaffRequest, blind_box_id: ObjectId):
-    return _stats(_get(request, blind_box_id, BOX))
 
 
 @admin_router.get(
@@ -400,7 +373,7 @@ def audit_draw(request: StaffRequest, draw_id: ObjectId):
 def _running(merchant, kind: str) -> list[dict[str, Any]]:
     now = timezone.now()
     qs = _campaigns(merchant.pk, kind).filter(
-        status=CampaignStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
+        status=ActivityStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
     )
     return [_campaign_out(c) for c in qs]
 
@@ -423,8 +396,7 @@ def running_blind_boxes(request: ShopRequest, merchant: MerchantSlug):
     auth=ShopVisitor(),
 )
 def get_box(request: ShopRequest, merchant: MerchantSlug, blind_box_id: ObjectId):
-    get_campaign(DrawCampaign, merchant_id=request.merchant.pk, campaign_id=blind_box_id, kind=BOX)
-    return _campaign_out(_campaigns(request.merchant.pk, BOX).get(pk=blind_box_id))
+    return _campaign_out(_campaigns(request.merchant.pk, BOX).get_owned(blind_box_id))
 
 
 @shop_router.post(
@@ -438,9 +410,7 @@ def buy_boxes(
     idempotency_key: str | None = IdempotencyKey,
 ):
     """Order boxes at the box price; the prizes are drawn when the order is paid."""
-    campaign = get_campaign(
-        DrawCampaign, merchant_id=request.customer.merchant_id, campaign_id=blind_box_id, kind=BOX
-    )
+    campaign = _campaigns(request.customer.merchant_id, BOX).get_owned(blind_box_id)
     assert campaign.sku_id is not None
     order, created = checkout.place_order(
         customer=request.customer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -12,8 +13,8 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
 from siyu.api.promotions.campaigns.schemas import (
-    ERRORS,
     MAX_FEN,
     REWARD_KIND,
     SHOP_ERRORS,
@@ -22,11 +23,12 @@ from siyu.api.promotions.campaigns.schemas import (
     person,
 )
 from siyu.api.schemas import MerchantSlug, ObjectId
-from siyu.core.errors import NotFound
-from siyu.promotions.campaigns import selectors
-from siyu.promotions.campaigns.models import CampaignStatus, SplitCampaign, SplitTeam
+from siyu.core.models import TenantQuerySet
+from siyu.promotions.campaigns.models import SplitCampaign, SplitTeam
+from siyu.promotions.campaigns.playbook import SPLITS
 from siyu.promotions.campaigns.services import split
-from siyu.promotions.campaigns.services.common import get_campaign
+from siyu.promotions.kit.models import ActivityStatus
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
 
@@ -152,68 +154,64 @@ def _team(merchant_id: int, team_id: int, me) -> dict[str, Any]:
         SplitTeam.objects.for_merchant(merchant_id)
         .select_related("campaign")
         .prefetch_related("members__customer")
-        .filter(pk=team_id)
-        .first()
+        .get_owned(team_id)
     )
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
     return _team_out(team, me)
 
 
 # ---- staff ----------------------------------------------------------------------------------------
 
 
-@admin_router.post("/campaigns/splits", response={201: SplitOut, **ERRORS})
-def create_split(request: StaffRequest, payload: SplitIn):
-    return 201, split.create_split(staff=request.staff, **payload.dict())
+def _create(staff: Staff, payload: SplitIn) -> SplitCampaign:
+    return split.create_split(staff=staff, **payload.dict())
 
 
-@admin_router.get("/campaigns/splits", response={200: Page[SplitOut], 403: ErrorOut})
-def list_splits(request: StaffRequest, filters: Query[CampaignStatusFilter], page: Query[PageParams]):
-    require(request.staff, Perm.PROMOTIONS_VIEW)
-    qs = SplitCampaign.objects.for_merchant(request.staff.merchant_id)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, page)
+def _update(staff: Staff, split_id: int, payload: SplitPatch) -> None:
+    split.update_split(staff=staff, campaign_id=split_id, changes=payload.dict(exclude_unset=True))
+
+
+def _listed(qs: QuerySet[SplitCampaign], filters: CampaignStatusFilter) -> QuerySet[SplitCampaign]:
+    return qs.filter(status=filters.status) if filters.status else qs
+
+
+def _rows(merchant_id: int) -> TenantQuerySet:
+    return SplitCampaign.objects.for_merchant(merchant_id)
+
+
+activity_routes(
+    admin_router,
+    ActivityRoutes(
+        playbook=SPLITS,
+        path="/campaigns/splits",
+        id_name="split_id",
+        out=SplitOut,
+        create_in=SplitIn,
+        patch_in=SplitPatch,
+        filters=CampaignStatusFilter,
+        stats_out=SplitStatsOut,
+        staff_rows=_rows,
+        render=lambda campaign, now: campaign,
+        listed=_listed,
+        create=_create,
+        update=_update,
+        names={
+            "create": "create_split",
+            "list": "list_splits",
+            "get": "get_split",
+            "update": "update_split",
+            "pause": "pause_split",
+            "resume": "resume_split",
+            "end": "end_split",
+            "stats": "split_stats",
+        },
+    ),
+    module=__name__,
+)
 
 
 def _get(request: StaffRequest, split_id: int) -> SplitCampaign:
     require(request.staff, Perm.PROMOTIONS_VIEW)
-    return get_campaign(SplitCampaign, merchant_id=request.staff.merchant_id, campaign_id=split_id)
-
-
-@admin_router.get("/campaigns/splits/{split_id}", response={200: SplitOut, 403: ErrorOut, 404: ErrorOut})
-def get_split(request: StaffRequest, split_id: ObjectId):
-    return _get(request, split_id)
-
-
-@admin_router.patch("/campaigns/splits/{split_id}", response={200: SplitOut, **ERRORS})
-def update_split(request: StaffRequest, split_id: ObjectId, payload: SplitPatch):
-    return split.update_split(
-        staff=request.staff, campaign_id=split_id, changes=payload.dict(exclude_unset=True)
-    )
-
-
-@admin_router.post("/campaigns/splits/{split_id}/pause", response={200: SplitOut, **ERRORS})
-def pause_split(request: StaffRequest, split_id: ObjectId):
-    return split.set_split_status(staff=request.staff, campaign_id=split_id, action="pause")
-
-
-@admin_router.post("/campaigns/splits/{split_id}/resume", response={200: SplitOut, **ERRORS})
-def resume_split(request: StaffRequest, split_id: ObjectId):
-    return split.set_split_status(staff=request.staff, campaign_id=split_id, action="resume")
-
-
-@admin_router.post("/campaigns/splits/{split_id}/end", response={200: SplitOut, **ERRORS})
-def end_split(request: StaffRequest, split_id: ObjectId):
-    return split.set_split_status(staff=request.staff, campaign_id=split_id, action="end")
-
-
-@admin_router.get(
-    "/campaigns/splits/{split_id}/stats", response={200: SplitStatsOut, 403: ErrorOut, 404: ErrorOut}
-)
-def split_stats(request: StaffRequest, split_id: ObjectId):
-    return {"split_id": split_id, **selectors.split_stats(_get(request, split_id))}
+    return _rows(request.staff.merchant_id).get_owned(split_id)
 
 
 @admin_router.get(
@@ -251,7 +249,7 @@ def running_splits(request: ShopRequest, merchant: MerchantSlug):
     now = timezone.now()
     return list(
         SplitCampaign.objects.for_merchant(request.merchant).filter(
-            status=CampaignStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
+            status=ActivityStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
         )
     )
 

@@ -1,5 +1,5 @@
 from siyu.promotions.campaigns.models.assist import AssistCampaign, AssistHelp, AssistRecord, AssistStatus
-from siyu.promotions.campaigns.models.common import CampaignStatus, RewardKind
+from siyu.promotions.campaigns.models.common import RewardKind
 from siyu.promotions.campaigns.models.draws import Draw, DrawCampaign, DrawKind, DrawStatus, Prize, PrizeKind
 from siyu.promotions.campaigns.models.rewards import CampaignReward, RewardSource, RewardStatus
 from siyu.promotions.campaigns.models.split import SplitCampaign, SplitMember, SplitTeam, TeamStatus
@@ -10,7 +10,6 @@ __all__ = [
     "AssistRecord",
     "AssistStatus",
     "CampaignReward",
-    "CampaignStatus",
     "Draw",
     "DrawCampaign",
     "DrawKind",

@@ -42,6 +42,7 @@ class AssistStatus(models.TextChoices):
 class AssistRecord(TenantModel):
     """One customer's attempt. ``assists_count`` only grows by a conditional UPDATE below the goal."""
 
+    owned_id_name = "record_id"
     campaign = models.ForeignKey(AssistCampaign, on_delete=models.CASCADE, related_name="records")
     initiator = models.ForeignKey("members.Customer", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=8, choices=AssistStatus.choices, default=AssistStatus.ONGOING)

@@ -1,28 +1,11 @@
-"""What every campaign of this app shares: a status machine, a time window, reward kinds."""
+"""What every campaign of this app shares: the activity kit's model (a shorter status column); rewards."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from siyu.core.models import TenantModel
-from siyu.core.statemachine import StateMachine
-
-
-class CampaignStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    ENDED = "ended", _("Ended")
-
-
-CAMPAIGN_MACHINE = StateMachine(
-    {
-        CampaignStatus.ACTIVE: {CampaignStatus.PAUSED, CampaignStatus.ENDED},
-        CampaignStatus.PAUSED: {CampaignStatus.ACTIVE, CampaignStatus.ENDED},
-    }
-)
+from siyu.promotions.kit.models import Activity, ActivityStatus
 
 
 class RewardKind(models.TextChoices):
@@ -30,23 +13,13 @@ class RewardKind(models.TextChoices):
     POINTS = "points", _("Points")
 
 
-class Campaign(TenantModel):
-    """A staff-made campaign: running while ``active`` and ``starts_at <= now < ends_at``."""
+class Campaign(Activity):
+    """A staff-made campaign: live (customers take part) while ``active`` and inside its window."""
 
-    name = models.CharField(max_length=64)
-    status = models.CharField(max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=8, choices=ActivityStatus.choices, default=ActivityStatus.ACTIVE)
 
-    machine = CAMPAIGN_MACHINE
+    # Every campaign's routes have answered a missing id as ``{"campaign_id": id}``.
+    owned_id_name = "campaign_id"
 
     class Meta:
         abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    def is_running(self, now: datetime) -> bool:
-        return self.status == CampaignStatus.ACTIVE and self.starts_at <= now < self.ends_at

@@ -41,6 +41,8 @@ class TeamStatus(models.TextChoices):
 
 
 class SplitTeam(TenantModel):
+    owned_id_name = "team_id"
+
     campaign = models.ForeignKey(SplitCampaign, on_delete=models.CASCADE, related_name="teams")
     leader = models.ForeignKey("members.Customer", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=8, choices=TeamStatus.choices, default=TeamStatus.FORMING)

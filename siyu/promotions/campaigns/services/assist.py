@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.errors import (
     AssistAlreadyHelped,
@@ -29,7 +29,6 @@ from siyu.promotions.campaigns.models import (
     AssistHelp,
     AssistRecord,
     AssistStatus,
-    CampaignStatus,
     RewardKind,
     RewardSource,
 )
@@ -37,13 +36,12 @@ from siyu.promotions.campaigns.services.common import (
     apply_changes,
     check_coupon_template,
     check_window,
-    get_campaign,
     require_editable,
     require_new_customer,
     running,
-    set_status,
 )
 from siyu.promotions.campaigns.services.rewards import grant_reward
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
@@ -114,7 +112,7 @@ def update_assist(
     """Edit a campaign. A new goal or duration applies to records started afterwards."""
     require(staff, Perm.PROMOTIONS_EDIT)
     now = now or timezone.now()
-    campaign = get_campaign(AssistCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, lock=True)
+    campaign = AssistCampaign.objects.for_merchant(staff.merchant_id).get_owned(campaign_id, lock=True)
     require_editable(campaign)
     if "starts_at" in changes and changes["starts_at"] != campaign.starts_at and campaign.starts_at <= now:
         raise InvalidInput(detail={"starts_at": "the campaign has started"})
@@ -132,12 +130,6 @@ def update_assist(
 
 
 @transaction.atomic
-def set_assist_status(*, staff: Staff, campaign_id: int, action: str) -> AssistCampaign:
-    """pause, resume or end."""
-    return set_status(AssistCampaign, staff=staff, campaign_id=campaign_id, action=action, audit="assist")
-
-
-@transaction.atomic
 def start_assist(*, customer: Customer, campaign_id: int, now: datetime | None = None) -> AssistRecord:
     """The customer starts collecting helps; the reward is set aside for them until the record expires."""
     now = now or timezone.now()
@@ -151,7 +143,7 @@ def start_assist(*, customer: Customer, campaign_id: int, now: datetime | None =
         else:
             raise AssistAlreadyStarted(detail={"record_id": live.pk})
     taken = (
-        AssistCampaign.objects.filter(pk=campaign.pk, status=CampaignStatus.ACTIVE)
+        AssistCampaign.objects.filter(pk=campaign.pk, status=ActivityStatus.ACTIVE)
         .filter(Q(reward_stock__isnull=True) | Q(records_started__lt=F("reward_stock")))
         .update(records_started=F("records_started") + 1)
     )
@@ -171,15 +163,11 @@ def start_assist(*, customer: Customer, campaign_id: int, now: datetime | None =
 
 
 def get_record(*, merchant_id: int, record_id: int) -> AssistRecord:
-    record = (
+    return (
         AssistRecord.objects.for_merchant(merchant_id)
         .select_related("campaign", "initiator")
-        .filter(pk=record_id)
-        .first()
+        .get_owned(record_id)
     )
-    if record is None:
-        raise NotFound(detail={"record_id": record_id})
-    return record
 
 
 @transaction.atomic
@@ -190,7 +178,7 @@ def help_assist(*, helper: Customer, record_id: int, now: datetime | None = None
     campaign = record.campaign
     if record.initiator_id == helper.pk:
         raise AssistSelfHelp()
-    if not campaign.is_running(now):
+    if not campaign.is_live(now):
         raise CampaignNotRunning(detail={"campaign_id": campaign.pk, "status": campaign.status})
     if record.status != AssistStatus.ONGOING or record.expires_at <= now:
         raise AssistClosed(detail={"status": record.status})
@@ -230,7 +218,7 @@ def expire_assists(*, now: datetime | None = None, batch: int = 500) -> int:
     the campaign's stock. Safe to run on many workers: each record moves by compare-and-set."""
     now = now or timezone.now()
     due = AssistRecord.objects.filter(status=AssistStatus.ONGOING).filter(
-        Q(expires_at__lte=now) | Q(campaign__status=CampaignStatus.ENDED)
+        Q(expires_at__lte=now) | Q(campaign__status=ActivityStatus.ENDED)
     )
     expired = 0
     for pk, campaign_id in due.values_list("pk", "campaign_id")[:batch]:

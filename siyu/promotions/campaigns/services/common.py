@@ -1,5 +1,6 @@
-"""What the playbooks' services share: loading a campaign of the caller's merchant, the time window,
-status changes with their audit row, who counts as a new customer, and the SKU conflict check."""
+"""What the campaigns' services share: a running campaign of the customer's merchant, the time
+window, the edit with its audit row, and who counts as a new customer (status verbs:
+``siyu.promotions.kit.services``)."""
 
 from __future__ import annotations
 
@@ -7,38 +8,24 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from django.db import models
-from django.db.models import Q
 
 from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.errors import CampaignNotRunning, NewCustomersOnly
-from siyu.promotions.campaigns.models import CampaignStatus
 from siyu.promotions.campaigns.models.common import Campaign
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
-from siyu.tenancy.permissions import Perm
-from siyu.tenancy.services import record_audit, require, snapshot
+from siyu.tenancy.services import record_audit, snapshot
 
 C = TypeVar("C", bound=Campaign)
 
 MAX_CAMPAIGN_DAYS = 366
-ACTIONS = {"pause": CampaignStatus.PAUSED, "resume": CampaignStatus.ACTIVE, "end": CampaignStatus.ENDED}
 
 
-def get_campaign(model: type[C], *, merchant_id: int, campaign_id: int, lock: bool = False, **filters) -> C:
-    """One campaign of ``merchant_id``, or NotFound (also for another merchant's id)."""
-    qs = model.objects.for_merchant(merchant_id).filter(pk=campaign_id, **filters)
-    if lock:
-        qs = qs.select_for_update()
-    found = cast("C | None", qs.first())
-    if found is None:
-        raise NotFound(detail={"campaign_id": campaign_id})
-    return found
-
-
-def running(model: type[C], *, merchant_id: int, campaign_id: int, now: datetime, **filters) -> C:
+def running(model: type[C], *, merchant_id: int, campaign_id: int, now: datetime, **filters: Any) -> C:
     """A campaign the customer may act on now; NotFound for another shop's, 409 when not running."""
-    found = get_campaign(model, merchant_id=merchant_id, campaign_id=campaign_id, **filters)
-    if not found.is_running(now):
+    found = cast("C", model.objects.for_merchant(merchant_id).filter(**filters).get_owned(campaign_id))
+    if not found.is_live(now):
         raise CampaignNotRunning(detail={"campaign_id": campaign_id, "status": found.status})
     return found
 
@@ -66,26 +53,6 @@ def check_coupon_template(merchant_id: int, template_id: int | None, reward_kind
         raise NotFound(detail={"coupon_template_id": template_id})
 
 
-def set_status(model: type[C], *, staff: Staff, campaign_id: int, action: str, audit: str) -> C:
-    """Pause, resume or end a campaign (compare-and-set on its status), with an audit row.
-    Call inside the caller's transaction."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    if action not in ACTIONS:
-        raise InvalidInput(detail={"action": action})
-    campaign = get_campaign(model, merchant_id=staff.merchant_id, campaign_id=campaign_id)
-    before = campaign.status
-    model.machine.advance(campaign, ACTIONS[action])
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"{audit}.{action}",
-        obj=campaign,
-        before={"status": before},
-        after={"status": campaign.status},
-    )
-    return campaign
-
-
 def apply_changes(
     campaign: models.Model, *, staff: Staff, changes: dict[str, Any], editable: set[str], audit: str
 ) -> None:
@@ -111,7 +78,7 @@ def apply_changes(
 
 def require_editable(campaign: Campaign) -> None:
     """An ended campaign is history: it is not edited any more."""
-    if campaign.status == CampaignStatus.ENDED:
+    if campaign.status == ActivityStatus.ENDED:
         raise InvalidTransition(detail={"from": campaign.status, "to": "edited"})
 
 
@@ -127,66 +94,3 @@ def is_new_customer(customer: Customer) -> bool:
 def require_new_customer(customer: Customer) -> None:
     if not is_new_customer(customer):
         raise NewCustomersOnly(detail={"customer_id": customer.pk})
-
-
-def sku_conflicts(
-    *,
-    merchant_id: int,
-    sku_ids: list[int],
-    starts_at: datetime,
-    ends_at: datetime,
-    exclude: tuple[str, int] | None = None,
-) -> list[dict[str, Any]]:
-    """Blind boxes and presales on any of ``sku_ids`` whose window overlaps [starts_at, ends_at)
-    and that are not ended: one SKU sells through one of these activities at a time."""
-    from siyu.promotions.campaigns.models import DrawCampaign, DrawKind
-    from siyu.promotions.presale.models import Presale, PresaleStatus
-
-    found: list[dict[str, Any]] = []
-    boxes = (
-        DrawCampaign.objects.for_merchant(merchant_id)
-        .filter(kind=DrawKind.BLIND_BOX, sku_id__in=sku_ids, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(status=CampaignStatus.ENDED)
-    )
-    if exclude and exclude[0] == "blind_box":
-        boxes = boxes.exclude(pk=exclude[1])
-    found += [{"kind": "blind_box", "id": pk, "sku_id": sku} for pk, sku in boxes.values_list("pk", "sku_id")]
-    presales = (
-        Presale.objects.for_merchant(merchant_id)
-        .filter(Q(sku_id__in=sku_ids) | Q(deposit_sku_id__in=sku_ids))
-        .filter(deposit_starts_at__lt=ends_at, balance_ends_at__gt=starts_at)
-        .exclude(status=PresaleStatus.CANCELLED)  # an ended presale still takes its balances
-    )
-    if exclude and exclude[0] == "presale":
-        presales = presales.exclude(pk=exclude[1])
-    found += [
-        {"kind": "presale", "id": pk, "sku_id": sku if sku in sku_ids else deposit}
-        for pk, sku, deposit in presales.values_list("pk", "sku_id", "deposit_sku_id")
-    ]
-    return found
-
-
-def refuse_conflicts(**kwargs: Any) -> None:
-    """Refuse (409 ``activity_conflict``) when a SKU is in an overlapping blind box or presale.
-
-    The SKU rows are locked first, in id order, until the caller commits: two staff members saving
-    activities on the same SKU queue up, so they cannot both pass the check.
-    """
-    from siyu.catalog.models import Sku
-    from siyu.promotions.activities import conflicts_elsewhere
-    from siyu.promotions.errors import ActivityConflict
-
-    ids = sorted(set(kwargs["sku_ids"]))
-    list(
-        Sku.objects.for_merchant(kwargs["merchant_id"]).select_for_update().filter(pk__in=ids).order_by("pk")
-    )
-    conflicts = sku_conflicts(**kwargs)
-    conflicts += conflicts_elsewhere(
-        family="campaigns",
-        merchant_id=kwargs["merchant_id"],
-        sku_ids=ids,
-        starts_at=kwargs["starts_at"],
-        ends_at=kwargs["ends_at"],
-    )
-    if conflicts:
-        raise ActivityConflict(detail={"conflicts": conflicts})

@@ -16,12 +16,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from siyu.core.errors import InvalidTransition, NotFound
+from siyu.core.errors import InvalidTransition
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.drawing import FULL_BP, Pool, PoolEntry, derive_seed, pick
 from siyu.promotions.campaigns.errors import CampaignNotRunning, DrawUnavailable
 from siyu.promotions.campaigns.models import (
-    CampaignStatus,
     Draw,
     DrawCampaign,
     DrawKind,
@@ -31,6 +30,7 @@ from siyu.promotions.campaigns.models import (
     RewardSource,
 )
 from siyu.promotions.campaigns.services.rewards import cancel_reward, grant_reward
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
@@ -100,7 +100,7 @@ def grant_chances(*, order, now: datetime | None = None) -> list[Draw]:
     now = now or timezone.now()
     campaigns = DrawCampaign.objects.for_merchant(order.merchant_id).filter(
         kind=DrawKind.PAY_LOTTERY,
-        status=CampaignStatus.ACTIVE,
+        status=ActivityStatus.ACTIVE,
         starts_at__lte=now,
         ends_at__gt=now,
         min_order_amount__lte=order.paid_amount,
@@ -129,15 +129,13 @@ def draw_lottery(*, customer: Customer, draw_id: int, now: datetime | None = Non
     draw = (
         Draw.objects.for_merchant(customer.merchant_id)
         .select_for_update(of=("self",))
-        .filter(pk=draw_id, customer=customer, campaign__kind=DrawKind.PAY_LOTTERY)
-        .first()
+        .filter(customer=customer, campaign__kind=DrawKind.PAY_LOTTERY)
+        .get_owned(draw_id)
     )
-    if draw is None:
-        raise NotFound(detail={"draw_id": draw_id})
     if draw.status != DrawStatus.PENDING or (draw.expires_at is not None and draw.expires_at <= now):
         raise DrawUnavailable(detail={"status": draw.status})
     campaign = DrawCampaign.objects.get(pk=draw.campaign_id)
-    if campaign.status == CampaignStatus.PAUSED:
+    if campaign.status == ActivityStatus.PAUSED:
         raise CampaignNotRunning(detail={"campaign_id": campaign.pk, "status": campaign.status})
     return run_draw(draw, campaign)
 
@@ -242,9 +240,7 @@ def audit(draw: Draw, campaign: DrawCampaign) -> DrawAudit:
 
 def audit_draw(*, staff: Staff, draw_id: int) -> DrawAudit:
     require(staff, Perm.PROMOTIONS_VIEW)
-    draw = Draw.objects.for_merchant(staff.merchant_id).filter(pk=draw_id).first()
-    if draw is None:
-        raise NotFound(detail={"draw_id": draw_id})
+    draw = Draw.objects.for_merchant(staff.merchant_id).get_owned(draw_id)
     return audit(draw, DrawCampaign.objects.get(pk=draw.campaign_id))
 
 

@@ -1,5 +1,5 @@
 """Staff side of 支付抽奖 and 盲盒: the campaign, its prize pool (weights in basis points, stock),
-edits, pause/resume/end.
+edits (pause, resume, end: ``siyu.promotions.kit.services``).
 
 A lottery's weights may sum to less than 10000: the rest is the chance of "no prize". A blind box's
 weights sum to exactly 10000 and every prize has a finite stock: each box sold is one unit of some
@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
+from siyu.promotions.activities import check_skus_free
 from siyu.promotions.campaigns.drawing import FULL_BP
 from siyu.promotions.campaigns.errors import PrizePoolLocked
 from siyu.promotions.campaigns.models import Draw, DrawCampaign, DrawKind, DrawStatus, Prize, PrizeKind
@@ -25,10 +26,7 @@ from siyu.promotions.campaigns.services.common import (
     apply_changes,
     check_coupon_template,
     check_window,
-    get_campaign,
-    refuse_conflicts,
     require_editable,
-    set_status,
 )
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
@@ -68,10 +66,7 @@ class PrizeInput:
 def _sku(merchant_id: int, sku_id: int | None) -> Sku | None:
     if sku_id is None:
         return None
-    sku = Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).first()
-    if sku is None:
-        raise NotFound(detail={"sku_id": sku_id})
-    return sku
+    return Sku.objects.for_merchant(merchant_id).get_owned(sku_id)
 
 
 def _check_prizes(merchant_id: int, kind: str, prizes: list[PrizeInput]) -> None:
@@ -192,7 +187,13 @@ def create_blind_box(
     if box_price > sku.price:
         raise InvalidInput(detail={"box_price": f"at most the SKU's price {sku.price}"})
     _check_prizes(staff.merchant_id, DrawKind.BLIND_BOX, prizes)
-    refuse_conflicts(merchant_id=staff.merchant_id, sku_ids=[sku.pk], starts_at=starts_at, ends_at=ends_at)
+    check_skus_free(
+        family="campaigns",
+        merchant_id=staff.merchant_id,
+        sku_ids=[sku.pk],
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     campaign = DrawCampaign.objects.create(
         merchant_id=staff.merchant_id,
         kind=DrawKind.BLIND_BOX,
@@ -233,8 +234,10 @@ def update_draw_campaign(
     (lottery) or the first box sold (blind box): afterwards the odds customers played are fixed."""
     require(staff, Perm.PROMOTIONS_EDIT)
     now = now or timezone.now()
-    campaign = get_campaign(
-        DrawCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, kind=kind, lock=True
+    campaign = (
+        DrawCampaign.objects.for_merchant(staff.merchant_id)
+        .filter(kind=kind)
+        .get_owned(campaign_id, lock=True)
     )
     require_editable(campaign)
     if "starts_at" in changes and changes["starts_at"] != campaign.starts_at and campaign.starts_at <= now:
@@ -259,7 +262,8 @@ def update_draw_campaign(
     if limit is not None and limit < 1:
         raise InvalidInput(detail={"per_customer_limit": "at least 1, or none"})
     if kind == DrawKind.BLIND_BOX and ("starts_at" in changes or "ends_at" in changes):
-        refuse_conflicts(
+        check_skus_free(
+            family="campaigns",
             merchant_id=staff.merchant_id,
             sku_ids=[campaign.sku_id],
             starts_at=starts_at,
@@ -283,12 +287,3 @@ def update_draw_campaign(
             after={"prizes": _prize_rows(campaign)},
         )
     return campaign
-
-
-@transaction.atomic
-def set_draw_campaign_status(*, staff: Staff, campaign_id: int, kind: str, action: str) -> DrawCampaign:
-    """pause, resume or end. Chances already earned may still be drawn after the end (they were
-    paid for); a paused lottery holds every draw until it resumes."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    get_campaign(DrawCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, kind=kind)
-    return set_status(DrawCampaign, staff=staff, campaign_id=campaign_id, action=action, audit=kind)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from siyu.core.errors import InvalidInput, NotFound
+from siyu.core.errors import InvalidInput
 from siyu.members.models import Customer
 from siyu.promotions.campaigns.drawing import derive_seed, split_amounts
 from siyu.promotions.campaigns.errors import (
@@ -25,7 +25,6 @@ from siyu.promotions.campaigns.errors import (
     TeamClosed,
 )
 from siyu.promotions.campaigns.models import (
-    CampaignStatus,
     RewardKind,
     RewardSource,
     SplitCampaign,
@@ -37,12 +36,11 @@ from siyu.promotions.campaigns.services.common import (
     apply_changes,
     check_coupon_template,
     check_window,
-    get_campaign,
     require_editable,
     running,
-    set_status,
 )
 from siyu.promotions.campaigns.services.rewards import grant_reward
+from siyu.promotions.kit.models import ActivityStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
@@ -119,7 +117,7 @@ def update_split(
     """Edit a campaign. Team size and pool apply to teams opened afterwards."""
     require(staff, Perm.PROMOTIONS_EDIT)
     now = now or timezone.now()
-    campaign = get_campaign(SplitCampaign, merchant_id=staff.merchant_id, campaign_id=campaign_id, lock=True)
+    campaign = SplitCampaign.objects.for_merchant(staff.merchant_id).get_owned(campaign_id, lock=True)
     require_editable(campaign)
     if "starts_at" in changes and changes["starts_at"] != campaign.starts_at and campaign.starts_at <= now:
         raise InvalidInput(detail={"starts_at": "the campaign has started"})
@@ -130,12 +128,6 @@ def update_split(
         raise InvalidInput(detail={"team_stock": f"at least the {campaign.teams_started} already started"})
     apply_changes(campaign, staff=staff, changes=changes, editable=EDITABLE, audit="split")
     return campaign
-
-
-@transaction.atomic
-def set_split_status(*, staff: Staff, campaign_id: int, action: str) -> SplitCampaign:
-    """pause, resume or end."""
-    return set_status(SplitCampaign, staff=staff, campaign_id=campaign_id, action=action, audit="split")
 
 
 def _join(team: SplitTeam, customer: Customer, position: int) -> SplitMember:
@@ -158,7 +150,7 @@ def _already_in(campaign: SplitCampaign, customer: Customer, now: datetime) -> N
     )
     for member in live:
         team = member.team
-        if team.status == TeamStatus.FORMING and (team.expires_at <= now or not campaign.is_running(now)):
+        if team.status == TeamStatus.FORMING and (team.expires_at <= now or not campaign.is_live(now)):
             expire_team(team_id=team.pk, campaign_id=campaign.pk)  # lapsed, not swept yet
             continue
         raise TeamAlreadyJoined(detail={"team_id": team.pk})
@@ -171,7 +163,7 @@ def start_team(*, customer: Customer, campaign_id: int, now: datetime | None = N
     campaign = running(SplitCampaign, merchant_id=customer.merchant_id, campaign_id=campaign_id, now=now)
     _already_in(campaign, customer, now)
     taken = (
-        SplitCampaign.objects.filter(pk=campaign.pk, status=CampaignStatus.ACTIVE)
+        SplitCampaign.objects.filter(pk=campaign.pk, status=ActivityStatus.ACTIVE)
         .filter(Q(team_stock__isnull=True) | Q(teams_started__lt=F("team_stock")))
         .update(teams_started=F("teams_started") + 1)
     )
@@ -192,10 +184,7 @@ def start_team(*, customer: Customer, campaign_id: int, now: datetime | None = N
 
 
 def get_team(*, merchant_id: int, team_id: int) -> SplitTeam:
-    team = SplitTeam.objects.for_merchant(merchant_id).select_related("campaign").filter(pk=team_id).first()
-    if team is None:
-        raise NotFound(detail={"team_id": team_id})
-    return team
+    return SplitTeam.objects.for_merchant(merchant_id).select_related("campaign").get_owned(team_id)
 
 
 @transaction.atomic
@@ -204,7 +193,7 @@ def join_team(*, customer: Customer, team_id: int, now: datetime | None = None) 
     now = now or timezone.now()
     team = get_team(merchant_id=customer.merchant_id, team_id=team_id)
     campaign = team.campaign
-    if not campaign.is_running(now):
+    if not campaign.is_live(now):
         raise CampaignNotRunning(detail={"campaign_id": campaign.pk, "status": campaign.status})
     if team.status != TeamStatus.FORMING or team.expires_at <= now:
         raise TeamClosed(detail={"status": team.status})
@@ -244,7 +233,7 @@ def expire_teams(*, now: datetime | None = None, batch: int = 500) -> int:
     start or join another team, and the pool goes back to the campaign's stock."""
     now = now or timezone.now()
     due = SplitTeam.objects.filter(status=TeamStatus.FORMING).filter(
-        Q(expires_at__lte=now) | Q(campaign__status=CampaignStatus.ENDED)
+        Q(expires_at__lte=now) | Q(campaign__status=ActivityStatus.ENDED)
     )
     expired = 0
     for pk, campaign_id in due.values_list("pk", "campaign_id")[:batch]:

@@ -17,7 +17,9 @@ from siyu.promotions.campaigns.errors import (
     NewCustomersOnly,
 )
 from siyu.promotions.campaigns.models import AssistCampaign, AssistHelp, AssistRecord, CampaignReward
+from siyu.promotions.campaigns.playbook import ASSISTS
 from siyu.promotions.campaigns.services import assist
+from siyu.promotions.kit.services import set_status
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing.flows import pay, place
 
@@ -143,7 +145,7 @@ def test_record_deadline_is_capped_by_the_campaign_end(make_assist, customer, no
 def test_paused_campaign_refuses_starts_and_helps(make_assist, owner, customer, customer_login, now):
     campaign = make_assist()
     record = assist.start_assist(customer=customer, campaign_id=campaign.pk, now=now)
-    assist.set_assist_status(staff=owner, campaign_id=campaign.pk, action="pause")
+    set_status(ASSISTS, "pause", staff=owner, activity_id=campaign.pk)
 
     with pytest.raises(CampaignNotRunning):
         assist.help_assist(helper=customer_login("x")[0], record_id=record.pk, now=now)

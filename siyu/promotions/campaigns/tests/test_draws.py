@@ -12,8 +12,10 @@ from siyu.promotions.activities import ActivityRef
 from siyu.promotions.campaigns.drawing import Pool, derive_seed, pick
 from siyu.promotions.campaigns.errors import BoxesSoldOut, BoxLimitReached, DrawUnavailable, PrizePoolLocked
 from siyu.promotions.campaigns.models import CampaignReward, Draw, DrawCampaign, Prize
+from siyu.promotions.campaigns.playbook import LOTTERIES
 from siyu.promotions.campaigns.services import draws, pools
 from siyu.promotions.campaigns.services.pools import PrizeInput
+from siyu.promotions.kit.services import set_status
 from siyu.testing.flows import pay, place, place_activity
 
 pytestmark = pytest.mark.django_db
@@ -97,12 +99,12 @@ def test_chances_lapse_and_paused_lotteries_hold_draws(make_lottery, owner, cust
     lottery = make_lottery(chance_days=1)
     order = pay(customer, place(customer, [(sku.pk, 2)], address=address))
     chance = Draw.objects.get(order=order)
-    pools.set_draw_campaign_status(staff=owner, campaign_id=lottery.pk, kind="pay_lottery", action="pause")
+    set_status(LOTTERIES, "pause", staff=owner, activity_id=lottery.pk)
     from siyu.promotions.campaigns.errors import CampaignNotRunning
 
     with pytest.raises(CampaignNotRunning):
         draws.draw_lottery(customer=customer, draw_id=chance.pk)
-    pools.set_draw_campaign_status(staff=owner, campaign_id=lottery.pk, kind="pay_lottery", action="resume")
+    set_status(LOTTERIES, "resume", staff=owner, activity_id=lottery.pk)
     with pytest.raises(DrawUnavailable):
         draws.draw_lottery(customer=customer, draw_id=chance.pk, now=now + timedelta(days=2))
     assert draws.void_lapsed_chances(now=now + timedelta(days=2)) == 1

@@ -1,4 +1,5 @@
-"""Staff side of presales: create, edit, pause/resume/end, and cancel (which refunds every deposit)."""
+"""Staff side of presales: create, edit, and cancel (which refunds every deposit); pause, resume
+and end: ``siyu.promotions.kit.services``."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from siyu.catalog.models import Sku
-from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
-from siyu.promotions.campaigns.services.common import refuse_conflicts
+from siyu.core.errors import InvalidInput, InvalidTransition
+from siyu.promotions.activities import check_skus_free
+from siyu.promotions.kit.services import set_status
 from siyu.promotions.presale.models import Presale, PresaleBooking, PresaleStatus
+from siyu.promotions.presale.playbook import PRESALES
+from siyu.promotions.presale.services.bookings import settle_presale
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
 
 MAX_DAYS = 366
-ACTIONS = {"pause": PresaleStatus.PAUSED, "resume": PresaleStatus.ACTIVE, "end": PresaleStatus.ENDED}
 WINDOWS = ["deposit_starts_at", "deposit_ends_at", "balance_starts_at", "balance_ends_at"]
 EDITABLE = {
     "name",
@@ -35,21 +38,8 @@ FIXED_ONCE_BOOKED = {"deposit", "deduction", "deposit_starts_at", "balance_start
 FIELDS = [*sorted(EDITABLE), "sku", "deposit_sku", "status"]
 
 
-def get_presale(*, merchant_id: int, presale_id: int, lock: bool = False) -> Presale:
-    qs = Presale.objects.for_merchant(merchant_id).filter(pk=presale_id)
-    if lock:
-        qs = qs.select_for_update()
-    presale = qs.first()
-    if presale is None:
-        raise NotFound(detail={"presale_id": presale_id})
-    return presale
-
-
 def _sku(merchant_id: int, sku_id: int) -> Sku:
-    sku = Sku.objects.for_merchant(merchant_id).filter(pk=sku_id).first()
-    if sku is None:
-        raise NotFound(detail={"sku_id": sku_id})
-    return sku
+    return Sku.objects.for_merchant(merchant_id).get_owned(sku_id)
 
 
 def _check(values: dict[str, Any], sku: Sku, deposit_sku: Sku) -> None:
@@ -115,7 +105,8 @@ def create_presale(
         "quota": quota,
     }
     _check(values, sku, deposit_sku)
-    refuse_conflicts(
+    check_skus_free(
+        family="campaigns",
         merchant_id=staff.merchant_id,
         sku_ids=[sku.pk, deposit_sku.pk],
         starts_at=deposit_starts_at,
@@ -137,7 +128,7 @@ def create_presale(
 @transaction.atomic
 def update_presale(*, staff: Staff, presale_id: int, changes: dict[str, Any]) -> Presale:
     require(staff, Perm.PROMOTIONS_EDIT)
-    presale = get_presale(merchant_id=staff.merchant_id, presale_id=presale_id, lock=True)
+    presale = Presale.objects.for_merchant(staff.merchant_id).get_owned(presale_id, lock=True)
     if presale.status == PresaleStatus.CANCELLED:
         raise InvalidTransition(detail={"from": presale.status, "to": "edited"})
     unknown = set(changes) - EDITABLE
@@ -158,7 +149,8 @@ def update_presale(*, staff: Staff, presale_id: int, changes: dict[str, Any]) ->
     if merged["quota"] is not None and merged["quota"] < presale.units_booked:
         raise InvalidInput(detail={"quota": f"at least the {presale.units_booked} units booked"})
     if {"deposit_starts_at", "balance_ends_at"} & set(changes):
-        refuse_conflicts(
+        check_skus_free(
+            family="campaigns",
             merchant_id=staff.merchant_id,
             sku_ids=[presale.sku_id, presale.deposit_sku_id],
             starts_at=merged["deposit_starts_at"],
@@ -182,44 +174,10 @@ def update_presale(*, staff: Staff, presale_id: int, changes: dict[str, Any]) ->
     return presale
 
 
-@transaction.atomic
-def set_presale_status(*, staff: Staff, presale_id: int, action: str) -> Presale:
-    """pause or resume deposits, or end them (balances go on in their window)."""
-    require(staff, Perm.PROMOTIONS_EDIT)
-    if action not in ACTIONS:
-        raise InvalidInput(detail={"action": action})
-    presale = get_presale(merchant_id=staff.merchant_id, presale_id=presale_id)
-    before = presale.status
-    Presale.machine.advance(presale, ACTIONS[action])
-    record_audit(
-        staff=staff,
-        merchant=staff.merchant,
-        action=f"presale.{action}",
-        obj=presale,
-        before={"status": before},
-        after={"status": presale.status},
-    )
-    return presale
-
-
 def cancel_presale(*, staff: Staff, presale_id: int, now: datetime | None = None) -> Presale:
     """Call the presale off: every deposit not yet completed by its balance is refunded and unpaid
     deposit and balance orders are cancelled. Completed bookings ship as sold."""
-    from siyu.promotions.presale.services.bookings import settle_presale
-
-    with transaction.atomic():
-        require(staff, Perm.PROMOTIONS_EDIT)
-        presale = get_presale(merchant_id=staff.merchant_id, presale_id=presale_id)
-        before = presale.status
-        Presale.machine.advance(presale, PresaleStatus.CANCELLED)
-        record_audit(
-            staff=staff,
-            merchant=staff.merchant,
-            action="presale.cancel",
-            obj=presale,
-            before={"status": before},
-            after={"status": presale.status},
-        )
+    presale = set_status(PRESALES, "cancel", staff=staff, activity_id=presale_id)
     # One transaction per booking: a crash part-way is finished by the periodic settle_presales.
     settle_presale(presale=presale, now=now)
     presale.refresh_from_db()

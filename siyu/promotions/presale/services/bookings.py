@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from siyu.core.errors import InvalidTransition, NotFound
+from siyu.core.errors import InvalidTransition
 from siyu.members.models import Customer
 from siyu.orders.models import Order, OrderStatus
 from siyu.orders.services import lifecycle
@@ -28,13 +28,10 @@ DEPOSIT_HOLD = "presale_deposit"
 
 
 def get_booking(*, customer: Customer, booking_id: int, lock: bool = False) -> PresaleBooking:
-    qs = PresaleBooking.objects.for_merchant(customer.merchant_id).filter(pk=booking_id, customer=customer)
+    qs = PresaleBooking.objects.for_merchant(customer.merchant_id).filter(customer=customer)
     if lock:
         qs = qs.select_for_update(of=("self",))
-    booking = qs.select_related("presale").first()
-    if booking is None:
-        raise NotFound(detail={"booking_id": booking_id})
-    return booking
+    return qs.select_related("presale").get_owned(booking_id)
 
 
 def units_held(presale_id: int, customer_id: int) -> int:

@@ -12,6 +12,7 @@ from siyu.orders.models import Order
 from siyu.orders.services import lifecycle
 from siyu.promotions.activities import ActivityRef
 from siyu.promotions.errors import ActivityConflict
+from siyu.promotions.kit.services import set_status
 from siyu.promotions.presale.errors import (
     BalanceWindowClosed,
     BookingNotPayable,
@@ -21,6 +22,7 @@ from siyu.promotions.presale.errors import (
     PresaleSoldOut,
 )
 from siyu.promotions.presale.models import Presale, PresaleBooking
+from siyu.promotions.presale.playbook import PRESALES
 from siyu.promotions.presale.services import admin, bookings
 from siyu.testing.clock import at
 from siyu.testing.flows import pay, place_activity
@@ -265,7 +267,7 @@ def test_deposits_only_in_the_window_and_on_the_deposit_sku(
     presale = make_presale()
     with pytest.raises(InvalidInput):
         place_activity(customer, goods.pk, 1, ActivityRef("presale_deposit", presale.pk), address)
-    admin.set_presale_status(staff=owner, presale_id=presale.pk, action="end")
+    set_status(PRESALES, "end", staff=owner, activity_id=presale.pk)
     with pytest.raises(DepositWindowClosed):
         _deposit(customer, presale, address)
     assert PresaleBooking.objects.count() == 0
@@ -309,7 +311,7 @@ def test_pausing_stops_deposits_but_not_balances(make_presale, owner, customer, 
     presale = make_presale()
     deposit_order, booking = _deposit(customer, presale, address)
     pay(customer, deposit_order)
-    admin.set_presale_status(staff=owner, presale_id=presale.pk, action="pause")
+    set_status(PRESALES, "pause", staff=owner, activity_id=presale.pk)
 
     with pytest.raises(DepositWindowClosed):
         _deposit(customer, presale, address)
