@@ -19,6 +19,8 @@ from typing import Protocol
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
+from siyu.audience.models import CustomerTag, Segment, SegmentKind, SegmentMember
+from siyu.audience.rules import customers_matching, parse_rule
 from siyu.catalog import carriers
 from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import Category, ProductStatus, Sku
@@ -26,7 +28,7 @@ from siyu.core.errors import InvalidInput, NotFound
 from siyu.members.loyalty import benefits
 from siyu.members.loyalty.models import Membership
 from siyu.members.models import Customer
-from siyu.orders.models import OrderStatus
+from siyu.orders.models import Order, OrderStatus
 from siyu.promotions import engine as e
 from siyu.promotions.activities import ActivityQuote, ActivityRef, get_provider
 from siyu.promotions.models import (
@@ -252,7 +254,6 @@ def customer_context(
     """Who is buying: orders so far, units bought under per-customer limits, and (when the merchant
     runs a membership programme) the tier's code and the points balance, capped at ``points_wanted``
     so the engine spends no more than the customer asked to."""
-    from siyu.orders.models import Order
 
     orders = Order.objects.filter(
         merchant_id=customer.merchant_id, customer=customer, status__in=PAID_STATUSES
@@ -296,8 +297,6 @@ def _ids(keys: frozenset[str]) -> list[int]:
 def audience_memberships(customer: Customer, book: RuleBook) -> tuple[frozenset[str], frozenset[str]]:
     """The segments and tags, among those the rules in force aim at, that ``customer`` belongs to
     (as the rules name them: ids as text). No query unless some rule names a segment or a tag."""
-    from siyu.audience.models import CustomerTag, Segment, SegmentKind, SegmentMember
-    from siyu.audience.rules import customers_matching, parse_rule
 
     wanted_segments = _ids(frozenset().union(*(r.audience.segments for r in book.rules)))
     wanted_tags = _ids(frozenset().union(*(r.audience.tags for r in book.rules)))

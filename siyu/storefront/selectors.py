@@ -17,6 +17,10 @@ from siyu.catalog.models import Category, Product, ProductRole, ProductRoleAssig
 from siyu.inventory.models import StockLevel
 from siyu.members.models import Address, Customer
 from siyu.orders.models import AfterSale, CartItem, Order, OrderLine, OrderStatus
+from siyu.promotions.bargain import selectors as bargain_selectors
+from siyu.promotions.flashsale import selectors as flash_selectors
+from siyu.promotions.flashsale.models import SELLING, FlashSaleItem
+from siyu.promotions.groupbuy import selectors as group_selectors
 from siyu.tenancy.models import Merchant, Outlet
 
 PAGE_SIZE = 20
@@ -61,7 +65,6 @@ class ProductCard:
 
 def flash_prices(*, merchant: Merchant, product_ids: Iterable[int], now: datetime) -> dict[int, FlashPrice]:
     """SKU id -> its lowest price in the flash sales selling now with units left, in 1 query."""
-    from siyu.promotions.flashsale.models import SELLING, FlashSaleItem
 
     rows = (
         FlashSaleItem.objects.for_merchant(merchant)
@@ -344,10 +347,6 @@ class Activities:
 
 
 def home_activities(*, merchant: Merchant, now: datetime) -> Activities:
-    from siyu.promotions.bargain import selectors as bargain_selectors
-    from siyu.promotions.flashsale import selectors as flash_selectors
-    from siyu.promotions.groupbuy import selectors as group_selectors
-
     sales = flash_selectors.shop_sales(merchant_id=merchant.pk, now=now)[:3]
     return Activities(
         flash_sales=[flash_selectors.shop_sale_dict(s, now=now) for s in sales],

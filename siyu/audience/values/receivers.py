@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from siyu.audience.values.services import schedule_refresh
+from siyu.events import signals as event_signals
 from siyu.events.ingest import EventRow
-from siyu.events.models import VALUE_KINDS
+from siyu.events.models import VALUE_KINDS, Event
 
 
 def on_events_stored(sender: Any, merchant_id: int, events: list[EventRow], **kwargs: Any) -> None:
@@ -30,9 +31,6 @@ def on_customers_merged(sender: Any, merge: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from siyu.events import signals as event_signals
-    from siyu.events.models import Event
-
     event_signals.events_stored.connect(on_events_stored, sender=Event, dispatch_uid="values.events_stored")
     event_signals.visitor_linked.connect(on_visitor_linked, dispatch_uid="values.visitor_linked")
     event_signals.customers_merged.connect(on_customers_merged, dispatch_uid="values.customers_merged")

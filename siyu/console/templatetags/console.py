@@ -6,6 +6,9 @@ from typing import Any
 
 from django import template
 
+from siyu.console.readable import GATEWAY_LABELS, PERM_LABELS, punct
+from siyu.orders.models import AFTER_SALE_REASONS
+
 register = template.Library()
 
 
@@ -89,7 +92,6 @@ def show(value: Any, fmt: str) -> Any:
 @register.filter
 def perm_label(value: Any) -> str:
     """``orders.view`` -> 查看订单."""
-    from siyu.console.readable import PERM_LABELS
 
     found = PERM_LABELS.get(str(value))
     return str(found) if found is not None else str(value)
@@ -98,7 +100,6 @@ def perm_label(value: Any) -> str:
 @register.filter
 def gateway_label(value: Any) -> str:
     """``sandbox`` -> 沙箱支付."""
-    from siyu.console.readable import GATEWAY_LABELS
 
     found = GATEWAY_LABELS.get(str(value))
     return str(found) if found is not None else str(value)
@@ -107,7 +108,6 @@ def gateway_label(value: Any) -> str:
 @register.filter
 def after_sale_reason(value: Any) -> str:
     """A reason code the shop stores (``quality``) as words; a reason typed as text stays as typed."""
-    from siyu.orders.models import AFTER_SALE_REASONS
 
     found = AFTER_SALE_REASONS.get(str(value))
     return str(found) if found is not None else str(value)
@@ -116,6 +116,5 @@ def after_sale_reason(value: Any) -> str:
 @register.simple_tag
 def colon() -> str:
     """ "：" in Chinese, ": " otherwise: between a label and its value."""
-    from siyu.console.readable import punct
 
     return punct().colon

@@ -32,7 +32,7 @@ from siyu.console.selectors.marketing import (
 from siyu.core.errors import NotFound, SiyuError
 from siyu.promotions import selectors as promotion_selectors
 from siyu.promotions import services as svc
-from siyu.promotions.models import CouponCode, CouponTemplate, CouponTrigger
+from siyu.promotions.models import CouponCode, CouponTemplate, CouponTrigger, TemplateStatus
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 
@@ -181,8 +181,6 @@ def coupon_status(request: ConsoleRequest, template_id: int) -> HttpResponse:
 
 
 def _status_label(status: str) -> str:
-    from siyu.promotions.models import TemplateStatus
-
     return str(dict(TemplateStatus.choices).get(status, status))
 
 

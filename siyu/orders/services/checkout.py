@@ -23,6 +23,7 @@ from siyu.core.ids import create_numbered, fingerprint
 from siyu.events.attribution import order_source
 from siyu.events.ingest import CHANNELS
 from siyu.inventory import services as stock
+from siyu.members.loyalty.services.orders import redeem_for_order
 from siyu.members.models import Customer
 from siyu.members.services import get_address
 from siyu.orders import hooks
@@ -37,8 +38,10 @@ from siyu.orders.errors import (
 from siyu.orders.models import CartItem, Fulfilment, LineKind, Order, OrderLine
 from siyu.orders.services.cart import MAX_QUANTITY
 from siyu.orders.services.timeline import log_event
+from siyu.orders.tasks import schedule_expiry  # tasks import services; import here to avoid a cycle
 from siyu.promotions import engine as e
 from siyu.promotions import pricing as promo
+from siyu.promotions import services as promotions  # promotions imports orders; import here
 from siyu.promotions.activities import ActivityQuote, ActivityRef, get_provider
 from siyu.promotions.errors import CouponUnavailable
 from siyu.tenancy.models import Outlet
@@ -330,12 +333,9 @@ def _create_order(
         outlet_id=outlet.pk if outlet else None,
         order_id=order.pk,
     )
-    from siyu.promotions import services as promotions  # promotions imports orders; import here
 
     promotions.record_order_promotions(order=order, quote=priced)
     if priced.result.points_used:  # spent in this transaction: a concurrent spend refuses the order
-        from siyu.members.loyalty.services.orders import redeem_for_order
-
         redeem_for_order(order=order, points=priced.result.points_used)
     for ref, q in priced.activities.values():
         get_provider(ref.kind).reserve(
@@ -345,7 +345,6 @@ def _create_order(
         CartItem.objects.filter(customer=customer, sku_id__in=list(skus)).delete()
     log_event(order, "created", actor=customer, dst=order.status, payable=order.payable_amount)
     hooks.order_placed(order)
-    from siyu.orders.tasks import schedule_expiry  # tasks import services; import here to avoid a cycle
 
     transaction.on_commit(partial(schedule_expiry, order.pk, order.expires_at))
     return order

@@ -16,6 +16,8 @@ from siyu.members.models import Customer
 from siyu.orders import hooks
 from siyu.orders.errors import OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
+from siyu.orders.services.aftersales import OPEN_STATUSES
+from siyu.orders.services.payments import refund_order_payment
 from siyu.orders.services.timeline import SYSTEM, log_event, stock_outlet, stock_requests
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
@@ -223,7 +225,6 @@ def _advance_due(
     status: str, target: str, stamp_field: str, days_field: str, kind: str, now, merchant: Merchant | None
 ) -> int:
     """Move orders that have waited longer than their merchant's policy; one transaction each."""
-    from siyu.orders.services.aftersales import OPEN_STATUSES
 
     moved = 0
     merchants = Merchant.objects.filter(is_active=True)
@@ -319,7 +320,6 @@ def refund_and_close(*, order: Order, actor: Staff | None, reason: str) -> Order
 
     Idempotent: an order already closed is returned unchanged.
     """
-    from siyu.orders.services.payments import refund_order_payment
 
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == OrderStatus.CLOSED:

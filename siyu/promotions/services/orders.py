@@ -21,6 +21,7 @@ from siyu.orders.models import Order, OrderStatus
 from siyu.promotions import engine as e
 from siyu.promotions.errors import CouponUnavailable, GiftOutOfStock
 from siyu.promotions.models import Coupon, CouponStatus, CouponTemplate, CouponTrigger, GiftStock, Redemption
+from siyu.promotions.services.coupons import issue_for_trigger
 
 if TYPE_CHECKING:
     from siyu.orders.services.checkout import Quote
@@ -122,8 +123,6 @@ def use_coupons(order: Order) -> None:
             )
     earlier = Order.objects.filter(customer_id=order.customer_id, paid_at__isnull=False).exclude(pk=order.pk)
     if not earlier.exists():
-        from siyu.promotions.services.coupons import issue_for_trigger
-
         issue_for_trigger(customer=order.customer, trigger=CouponTrigger.FIRST_ORDER)
 
 
