@@ -48,13 +48,14 @@ $(VENDOR_STAMP): package.json package-lock.json scripts/build_assets.py
 demo: install assets
 	$(BIN)/siyu demo
 
-## test: lint, type-check, migrations check, then the suite on SQLite, the clock sweep, and the suite on PostgreSQL.
+## test: lint, type-check, layer contracts (import-linter), migrations check, then the suite on SQLite, the clock sweep, and the suite on PostgreSQL.
 test: install-dev assets lint test-sqlite test-clock test-postgres
 
 lint: install-dev
 	$(BIN)/ruff check siyu bench
 	$(BIN)/ruff format --check siyu bench
 	$(BIN)/mypy siyu
+	$(BIN)/lint-imports
 	$(BIN)/siyu makemigrations --check --dry-run
 
 test-sqlite: install-dev
