@@ -67,6 +67,16 @@ class ActivityRoutes:
     docs: Mapping[str, str] = field(default_factory=dict)
 
 
+def route_names(noun: str, *, plural: str = "", prefix: str = "") -> dict[str, str]:
+    """The function names a playbook published its admin routes under: ``create_<noun>``,
+    ``list_<plural>``, ``get_<noun>``, ``update_<noun>``, ``<verb>_<noun>`` and ``<noun>_stats``, each
+    after ``prefix`` (``route_names("group_buy", prefix="admin_")`` gives ``admin_list_group_buys``).
+    """
+    verbs = ("create", "get", "update", "publish", "pause", "resume", "end")
+    names = {verb: f"{prefix}{verb}_{noun}" for verb in verbs}
+    return {**names, "list": f"{prefix}list_{plural or noun + 's'}", "stats": f"{prefix}{noun}_stats"}
+
+
 def _param(name: str, annotation: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation)
 

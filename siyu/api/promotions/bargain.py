@@ -14,7 +14,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.orders.models import Order, OrderLine
@@ -320,16 +320,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "create": "admin_create_bargain",
-            "list": "admin_list_bargains",
-            "get": "admin_get_bargain",
-            "update": "admin_update_bargain",
-            "pause": "admin_pause_bargain",
-            "resume": "admin_resume_bargain",
-            "end": "admin_end_bargain",
-            "stats": "admin_bargain_stats",
-        },
+        names=route_names("bargain", prefix="admin_"),
         docs={
             "update": "Change the fields sent. The SKU, floor price and helpers are fixed once a record has "
             "started.",

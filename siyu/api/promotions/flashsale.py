@@ -17,7 +17,7 @@ from siyu.api.auth import ShopRequest, ShopVisitor, staff_auth
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.core.ids import token_digest
@@ -300,17 +300,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "list": "list_flash_sales",
-            "create": "create_flash_sale",
-            "get": "get_flash_sale",
-            "update": "update_flash_sale",
-            "publish": "publish_flash_sale",
-            "pause": "pause_flash_sale",
-            "resume": "resume_flash_sale",
-            "end": "end_flash_sale",
-            "stats": "flash_sale_stats",
-        },
+        names=route_names("flash_sale"),
         order=("list", "create", "get", "update", "publish", "pause", "resume", "end", "stats"),
         docs={
             "update": "Change a sale: anything before it starts; afterwards its title, end, limit, "

@@ -14,7 +14,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.orders.models import Order, OrderLine
@@ -424,16 +424,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "create": "admin_create_group_buy",
-            "list": "admin_list_group_buys",
-            "get": "admin_get_group_buy",
-            "update": "admin_update_group_buy",
-            "pause": "admin_pause_group_buy",
-            "resume": "admin_resume_group_buy",
-            "end": "admin_end_group_buy",
-            "stats": "admin_group_buy_stats",
-        },
+        names=route_names("group_buy", prefix="admin_"),
         docs={
             "update": "Change the fields sent. Size, SKUs, prices and the lottery are fixed once a team "
             "has opened.",

@@ -14,7 +14,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.schemas import MerchantSlug, ObjectId, OrderOut
 from siyu.api.serializers import order_dict
 from siyu.core.models import TenantQuerySet
@@ -202,16 +202,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "create": "create_presale",
-            "list": "list_presales",
-            "get": "get_presale",
-            "update": "update_presale",
-            "pause": "pause_presale",
-            "resume": "resume_presale",
-            "end": "end_presale",
-            "stats": "presale_stats",
-        },
+        names=route_names("presale"),
         docs={
             "pause": "Stop taking deposits for now.",
             "end": "Take no more deposits; balances are still paid in their window.",

@@ -13,7 +13,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.promotions.campaigns.schemas import (
     MAX_FEN,
     REWARD_KIND,
@@ -191,16 +191,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "create": "create_assist",
-            "list": "list_assists",
-            "get": "get_assist",
-            "update": "update_assist",
-            "pause": "pause_assist",
-            "resume": "resume_assist",
-            "end": "end_assist",
-            "stats": "assist_stats",
-        },
+        names=route_names("assist"),
     ),
     module=__name__,
 )

@@ -15,7 +15,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.promotions.campaigns.schemas import (
     ERRORS,
     MAX_FEN,
@@ -290,16 +290,7 @@ activity_routes(
         create_in=LotteryIn,
         patch_in=LotteryPatch,
         create=_create_lottery,
-        names={
-            "create": "create_lottery",
-            "list": "list_lotteries",
-            "get": "get_lottery",
-            "update": "update_lottery",
-            "pause": "pause_lottery",
-            "resume": "resume_lottery",
-            "end": "end_lottery",
-            "stats": "lottery_stats",
-        },
+        names=route_names("lottery", plural="lotteries"),
     ),
     module=__name__,
 )
@@ -335,16 +326,7 @@ activity_routes(
         create_in=BlindBoxIn,
         patch_in=BlindBoxPatch,
         create=_create_blind_box,
-        names={
-            "create": "create_blind_box",
-            "list": "list_blind_boxes",
-            "get": "get_blind_box",
-            "update": "update_blind_box",
-            "pause": "pause_blind_box",
-            "resume": "resume_blind_box",
-            "end": "end_blind_box",
-            "stats": "blind_box_stats",
-        },
+        names=route_names("blind_box", plural="blind_boxes"),
     ),
     module=__name__,
 )

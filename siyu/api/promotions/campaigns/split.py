@@ -13,7 +13,7 @@ from siyu.api.auth import CustomerBearer, ShopRequest, ShopVisitor, StaffRequest
 from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.patches import PatchIn
-from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes
+from siyu.api.promotions.activity_routes import ActivityRoutes, activity_routes, route_names
 from siyu.api.promotions.campaigns.schemas import (
     MAX_FEN,
     REWARD_KIND,
@@ -194,16 +194,7 @@ activity_routes(
         listed=_listed,
         create=_create,
         update=_update,
-        names={
-            "create": "create_split",
-            "list": "list_splits",
-            "get": "get_split",
-            "update": "update_split",
-            "pause": "pause_split",
-            "resume": "resume_split",
-            "end": "end_split",
-            "stats": "split_stats",
-        },
+        names=route_names("split"),
     ),
     module=__name__,
 )
