@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -18,15 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from siyu.audience import services as audience
-from siyu.audience.models import CustomerTag, Segment, SegmentMember, Tag, TagGroup, TagRule
+from siyu.audience.models import Segment, SegmentMember, Tag, TagGroup, TagRule
 from siyu.audience.values.models import CustomerValue
-from siyu.members.loyalty.models import LoyaltySettings, Membership, MemberTier, PointsEntry
-from siyu.members.models import Customer
 from siyu.promotions import services as promotions
-from siyu.promotions.models import Coupon, CouponTemplate
-from siyu.tenancy.models import Merchant, Role, Staff
+from siyu.promotions.models import Coupon
+from siyu.tenancy.models import Role
 from siyu.testing import rows
 from siyu.testing.clients import log_in
+from siyu.testing.customer_data import World, carriers, make_world, membership
 from siyu.testing.factories import make_merchant
 from siyu.testing.snapshots import changed, tenant_rows
 
@@ -35,68 +33,9 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 
-@dataclass
-class World:
-    merchant: Merchant
-    owner: Staff
-    customers: list[Customer]  # oldest first; [0..2] important_value in 杭州, [3..4] general_retain
-    group: TagGroup
-    vip: Tag  # manual, carried by customers[0] and [1]
-    auto: Tag  # kept by a rule (rfm_class important_value)
-    rule: TagRule
-    template: CouponTemplate
-
-
-def make_world(merchant: Merchant, owner: Staff, *, extra: int = 0) -> World:
-    customers = []
-    for i in range(5 + extra):
-        c = rows.customer(
-            merchant,
-            nickname=f"p{i}",
-            city="杭州" if i < 3 else "上海",
-            phone=f"1380000{i:04d}",
-        )
-        important = i < 3
-        rows.value(
-            c,
-            rfm_class="important_value" if important else "general_retain",
-            lifecycle_stage="maturity" if important else "churn",
-            value_tier="die_hard" if important else "ordinary",
-            loyalty_rung=3 if important else 1,
-            order_count=5 if important else 1,
-            paid_total=50000 if important else 2000,
-            r_score=5 if important else 1,
-            f_score=4 if important else 1,
-            m_score=5 if important else 2,
-            discount_order_share_bp=2500,
-            preferred_hour=20,
-        )
-        customers.append(c)
-    group = TagGroup.objects.create(merchant=merchant, kind="manual", name="运营", sort_order=1)
-    vip = audience.create_tag(staff=owner, group_id=group.pk, name="VIP")
-    auto = audience.create_tag(staff=owner, group_id=group.pk, name="高价值")
-    rule = audience.create_tag_rule(staff=owner, tag_id=auto.pk, rule={"rfm_class": ["important_value"]})
-    audience.tag_customers(staff=owner, tag_id=vip.pk, customer_ids=[customers[0].pk, customers[1].pk])
-    template = promotions.create_template(
-        staff=owner,
-        title="回购券",
-        kind="amount",
-        amount=500,
-        threshold=0,
-        total_quantity=1000,
-        per_customer_limit=5,
-        valid_until=timezone.now() + timedelta(days=30),
-    )
-    return World(merchant, owner, customers, group, vip, auto, rule, template)
-
-
 @pytest.fixture
 def world(merchant, owner) -> World:
     return make_world(merchant, owner)
-
-
-def carriers(tag: Tag) -> set[int]:
-    return set(CustomerTag.objects.filter(tag=tag).values_list("customer_id", flat=True))
 
 
 # ---- who may open what -------------------------------------------------------------------------------
@@ -521,35 +460,8 @@ def test_refused_bulk_tagging_changes_nothing(world):
 # ---- the customer 360 page ---------------------------------------------------------------------------
 
 
-def _membership(world: World) -> Membership:
-    LoyaltySettings.objects.create(merchant=world.merchant, enabled=True)
-    silver = MemberTier.objects.create(
-        merchant=world.merchant, code="silver", name="白银", rank=1, growth_threshold=0
-    )
-    MemberTier.objects.create(
-        merchant=world.merchant, code="gold", name="黄金", rank=2, growth_threshold=1000
-    )
-    person = world.customers[0]
-    row = Membership.objects.create(
-        merchant=world.merchant, customer=person, tier=silver, tier_since=timezone.now(), growth_value=400
-    )
-    balance = 0
-    for i in range(12):
-        balance += 10 + i
-        PointsEntry.objects.create(
-            merchant=world.merchant,
-            customer=person,
-            kind="earn",
-            delta=10 + i,
-            balance_after=balance,
-            idempotency_key=f"k{i}",
-        )
-    Membership.objects.filter(pk=row.pk).update(points_balance=balance)
-    return row
-
-
 def test_the_360_page_loads_value_tags_membership_and_coupons(world):
-    _membership(world)
+    membership(world)
     person = world.customers[0]
     promotions.issue_to_customers(staff=world.owner, template_id=world.template.pk, customer_ids=[person.pk])
     client = log_in(world.owner)
@@ -640,7 +552,7 @@ def _pages(w: World, segment: Segment) -> dict[str, tuple[str, str, int]]:
 @pytest.mark.parametrize("extra", [0, 30])
 def test_pages_take_a_fixed_number_of_queries(merchant, owner, extra):
     w = make_world(merchant, owner, extra=extra)
-    _membership(w)
+    membership(w)
     audience.run_tag_rule(staff=owner, rule_id=w.rule.pk)
     for i in range(extra):
         audience.create_tag(staff=owner, group_id=w.group.pk, name=f"t{i}")
@@ -660,119 +572,6 @@ def test_pages_take_a_fixed_number_of_queries(merchant, owner, extra):
 
 
 # ---- in Chromium -------------------------------------------------------------------------------------
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_builder_updates_the_live_count_as_conditions_are_added(
-    live_server, open_page, vendor_static, merchant, owner
-):
-    from siyu.testing.browser import log_in as browser_log_in
-
-    w = make_world(merchant, owner)
-    page = open_page(locale="en-US")
-    browser_log_in(page, live_server.url, owner)
-    page.goto(f"{live_server.url}/console/customers/segments/new/")
-
-    page.select_option("[data-testid=builder-type]", "rfm_class")
-    page.click("[data-testid=builder-add]")
-    page.wait_for_selector("[data-testid=preview-count]")
-    assert page.text_content("[data-testid=preview-count]") == "3"
-
-    page.select_option("[data-testid=builder-type]", "tag")
-    page.click("[data-testid=builder-add]")  # the first tag offered is VIP: customers 0 and 1
-    page.wait_for_function("document.querySelector('[data-testid=preview-count]').textContent === '2'")
-
-    page.select_option("[data-role=match]", "any")  # important_value OR VIP: still 3
-    page.wait_for_function("document.querySelector('[data-testid=preview-count]').textContent === '3'")
-    # Every kind of condition the builder offers writes JSON the rule language accepts.
-    for kind in (
-        "lifecycle_stage",
-        "value_tier",
-        "semi_private",
-        "loyalty_rung",
-        "event",
-        "orders",
-        "coupons",
-        "reachable",
-        "field",
-    ):
-        page.select_option("[data-testid=builder-type]", kind)
-        with page.expect_response(lambda r: "/segments/preview/" in r.url) as answer:
-            page.click("[data-testid=builder-add]")
-        assert answer.value.status == 200, (kind, answer.value.text()[:300])
-    # A field row: a number left blank is refused with its path; filled in, it counts again.
-    row = page.locator("[data-type=field]").last
-    row.locator("select[data-key=field]").select_option("age")
-    page.wait_for_selector("[data-testid=preview-error]")
-    assert page.get_attribute("[data-testid=preview-error]", "data-path") == "rule.any[10].value"
-    row.locator("input[data-key=value]").fill("30")
-    page.wait_for_selector("[data-testid=preview-count]")
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/builder.png", full_page=True)
-    page.click("li[data-row='10'] [data-remove]")  # back to the two conditions of the check below
-    for _ in range(8):
-        with page.expect_response(lambda r: "/segments/preview/" in r.url):
-            page.click("li[data-row='2'] [data-remove]")
-    page.wait_for_function("document.querySelector('[data-testid=preview-count]').textContent === '3'")
-    page.fill("input[name=name]", "重要或VIP")
-    page.click("[data-testid=save-segment]")
-    page.wait_for_selector("[data-testid=segment-members]")
-
-    segment = Segment.objects.get(name="重要或VIP")
-    assert segment.rule == {"any": [{"rfm_class": ["important_value"]}, {"tag": w.vip.pk, "has": True}]}
-    assert page.text_content("[data-testid=segment-members]") == "3"
-    # The one refused preview above (a blank number) is a 400 that Chromium logs; nothing else is.
-    assert [e for e in page.js_errors if "status of 400" not in e] == []
-    assert len(page.js_errors) == 1
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_customer_data_pages_run_without_script_errors(
-    live_server, open_page, vendor_static, merchant, owner
-):
-    from siyu.testing.browser import log_in as browser_log_in
-
-    w = make_world(merchant, owner)
-    _membership(w)
-    segment = audience.create_segment(staff=owner, name="重要", rule={"rfm_class": ["important_value"]})
-    page = open_page()
-    base = live_server.url
-    browser_log_in(page, base, owner)
-    for url in (
-        "/console/customers/",
-        f"/console/customers/{w.customers[0].pk}/",
-        "/console/customers/tags/",
-        "/console/customers/segments/",
-        "/console/customers/segments/new/",
-        f"/console/customers/segments/{segment.pk}/",
-        f"/console/customers/segments/{segment.pk}/edit/",
-        "/console/customers/values/",
-    ):
-        response = page.goto(f"{base}{url}")
-        assert response.status == 200, url
-        page.wait_for_load_state("networkidle")
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/{url.strip('/').replace('/', '_')}.png", full_page=True)
-        assert page.js_errors == [], url
-
-    # The 360 page loads its customer data, and a tag is added in place.
-    page.goto(f"{base}/console/customers/{w.customers[4].pk}/")
-    page.wait_for_selector("[data-testid=c360-value]")
-    page.wait_for_selector(f"[data-testid=tag-add] option[value='{w.vip.pk}']", state="attached")
-    page.select_option("[data-testid=tag-add] select", str(w.vip.pk))
-    page.click("[data-testid=tag-add] button[type=submit]")
-    page.wait_for_selector(f"[data-testid=c360-tags] [data-tag='{w.vip.pk}']")
-    assert w.customers[4].pk in carriers(w.vip)
-    # The value page draws its four bar charts.
-    page.goto(f"{base}/console/customers/values/")
-    page.wait_for_selector("[data-bars] canvas")
-    assert page.locator("[data-bars] canvas").count() == 4
-    assert page.js_errors == []
-
-
-SHOTS = ""  # a folder to save screenshots into while working on these pages
 
 
 def test_too_few_coupons_for_a_segment_offers_the_first_n_or_cancel(world):
