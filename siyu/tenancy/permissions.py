@@ -14,10 +14,12 @@ class Perm(StrEnum):
     INVENTORY_EDIT = "inventory.edit"
     ORDERS_VIEW = "orders.view"
     ORDERS_FULFIL = "orders.fulfil"
+    ORDERS_ADJUST_PRICE = "orders.adjust_price"  # 改价 before payment, within the floor
     PICKUP_VERIFY = "orders.verify_pickup"
     AFTERSALES_HANDLE = "aftersales.handle"
     CUSTOMERS_VIEW = "customers.view"
     CUSTOMERS_EDIT = "customers.edit"
+    CUSTOMERS_VIEW_PHONE = "customers.view_phone"  # full phone numbers; everyone else sees 138****1234
     OUTLETS_VIEW = "outlets.view"
     OUTLETS_EDIT = "outlets.edit"
     STAFF_MANAGE = "staff.manage"
@@ -26,6 +28,9 @@ class Perm(StrEnum):
     PROMOTIONS_VIEW = "promotions.view"
     PROMOTIONS_EDIT = "promotions.edit"  # coupons, promotions and activities: create, issue, pause, end
     MERCHANT_EDIT = "merchant.edit"
+    MEMBERS_EDIT = "members.edit"  # membership settings, tiers, points and growth rules, adjustments
+    STOREFRONT_EDIT = "storefront.edit"  # shop decoration: home and custom pages
+    FREIGHT_EDIT = "freight.edit"  # freight templates
 
 
 _VIEW_ALL = {p for p in Perm if p.value.endswith(".view")}
@@ -43,6 +48,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CUSTOMERS_EDIT,
             Perm.OUTLETS_EDIT,
             Perm.PROMOTIONS_EDIT,
+            Perm.CUSTOMERS_VIEW_PHONE,
+            Perm.ORDERS_ADJUST_PRICE,
+            Perm.MEMBERS_EDIT,
+            Perm.STOREFRONT_EDIT,
+            Perm.FREIGHT_EDIT,
         }
     ),
     Role.GUIDE: frozenset({Perm.CATALOG_VIEW, Perm.ORDERS_VIEW, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT}),

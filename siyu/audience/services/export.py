@@ -1,7 +1,7 @@
 """A segment's members as CSV, streamed: the rows are read in chunks, never held in memory at once.
 
-Phone numbers are masked (138****1234) unless the staff member may edit customers
-(``customers.edit``): a file leaves the system, so it carries no more than its reader may change.
+Phone numbers are masked (138****1234) unless the staff member may see them
+(``customers.view_phone``, ``siyu/members/privacy.py``).
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 """
 
@@ -17,8 +17,9 @@ from django.utils import timezone
 from siyu.audience.models import Segment
 from siyu.audience.rules import spec
 from siyu.audience.selectors import get_segment, segment_customers
+from siyu.members.privacy import mask_phone, phone_visible
 from siyu.tenancy.models import Staff
-from siyu.tenancy.permissions import Perm, role_has
+from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
 
 HEADER = (
@@ -47,17 +48,6 @@ COLUMNS = (
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
-
-
-def mask_phone(phone: str | None) -> str:
-    """``13812345678`` -> ``138****5678``; short or missing numbers show nothing of themselves."""
-    if not phone:
-        return ""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
-
-
-def phone_visible(staff: Staff) -> bool:
-    return staff.is_active and role_has(staff.role, Perm.CUSTOMERS_EDIT)
 
 
 def _cell(value: str) -> str:
