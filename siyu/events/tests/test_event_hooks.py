@@ -47,7 +47,7 @@ class Recorder(event_hooks.EventHooks):
         mine = Event.objects.filter(customer=customer, anonymous_id=anonymous_id).count()
         self.calls.append((self.name, "linked", customer.pk, anonymous_id, attached, mine))
 
-    def on_customers_merged(self, merge) -> None:
+    def on_customers_merged(self, merge: CustomerMerge) -> None:
         merged_into = Customer.objects.get(pk=merge.merged_id).merged_into_id
         self.calls.append((self.name, "merged", merge.survivor_id, merge.merged_id, merged_into))
 
@@ -63,7 +63,7 @@ class FailsOnLinked(event_hooks.EventHooks):
 
 
 class FailsOnMerged(event_hooks.EventHooks):
-    def on_customers_merged(self, merge) -> None:
+    def on_customers_merged(self, merge: CustomerMerge) -> None:
         raise RuntimeError("hook failed")
 
 
