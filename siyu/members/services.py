@@ -19,7 +19,7 @@ from siyu.core.ids import new_token, token_digest
 from siyu.events import identity
 from siyu.events.errors import MergeConflict
 from siyu.events.models import LinkVia
-from siyu.members import signals
+from siyu.members import hooks
 from siyu.members.errors import CustomerBlocked, PhoneInUse
 from siyu.members.login import exchanger_for
 from siyu.members.models import (
@@ -143,7 +143,7 @@ def _log_in(
                 if customer.is_blocked:
                     raise CustomerBlocked()
                 if created:
-                    signals.customer_registered.send(sender=Customer, customer=customer)
+                    hooks.customer_registered(customer)
                 if anonymous_id:
                     identity.link_visitor(customer=customer, anonymous_id=anonymous_id, via=LinkVia.LOGIN)
                 return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
