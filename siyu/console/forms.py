@@ -213,7 +213,7 @@ class ZheField(forms.DecimalField):
     cleaned to basis points of the price paid (8500). 0 is free (the Nth item of 第二件0元)."""
 
     def __init__(self, *, low: float = 0.1, high: float = 9.99, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", _("In 折: 8.5 = the customer pays 85%."))
+        kwargs.setdefault("help_text", _("8.5 zhe = the customer pays 85%."))
         super().__init__(min_value=low, max_value=high, max_digits=4, decimal_places=2, **kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def zhe_to_bp(text: str, where: str, *, low: int = 0, high: int = 9_990) -> int:
         bp = -1
     if not low <= bp <= high:
         raise forms.ValidationError(
-            _("%(where)s: %(value)s is not a discount in 折 from %(low)s to %(high)s.")
+            _("%(where)s: %(value)s is not a discount from %(low)s to %(high)s zhe.")
             % {"where": where, "value": text, "low": f"{low / 1000:g}", "high": f"{high / 1000:g}"}
         )
     return bp

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.console.forms import (
     DateInput,
@@ -327,10 +328,10 @@ class SplitForm(WindowMixin, ActivityForm):
 
 
 PRIZE_KIND_CHOICES = (
-    ("item", _("Goods")),
-    ("coupon", _("Coupon")),
-    ("points", _("Points")),
-    ("nothing", _("Nothing")),
+    ("item", pgettext_lazy("reward", "Goods")),
+    ("coupon", pgettext_lazy("reward", "Coupon")),
+    ("points", pgettext_lazy("reward", "Points")),
+    ("nothing", pgettext_lazy("reward", "Nothing")),
 )
 
 

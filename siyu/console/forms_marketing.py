@@ -107,7 +107,7 @@ class CouponTemplateForm(ScopeMixin):
     title = forms.CharField(label=_("Title"), max_length=64)
     kind = forms.ChoiceField(label=_("Kind"), choices=CouponKindChoice.choices)
     amount = YuanField(label=_("Amount off (yuan; shipping: 0 = the whole fee)"), required=False)
-    rate = ZheField(label=_("Discount (折)"), required=False)
+    rate = ZheField(label=_("Discount (zhe)"), required=False)
     max_discount = YuanField(label=_("At most off (yuan)"), required=False, min_value=0.01)
     threshold = YuanField(label=_("Minimum spend (yuan)"), required=False)
     new_customers_only = forms.BooleanField(label=_("New customers only"), required=False)
@@ -372,7 +372,7 @@ class PromotionForm(ScopeMixin):
 
 class LimitedTimeDiscountForm(PromotionForm):
     kind = PromotionKind.LIMITED_TIME_DISCOUNT
-    rate = ZheField(label=_("Discount (折)"), required=False)
+    rate = ZheField(label=_("Discount (zhe)"), required=False)
     fixed_price = YuanField(label=_("Or a fixed price (yuan)"), required=False)
     per_customer_limit = forms.IntegerField(
         label=_("Discounted units per customer (empty = no limit)"),
@@ -410,7 +410,7 @@ class MemberPriceForm(PromotionForm):
         label=_("A discount per member tier"),
         columns=(
             Col("tier", _("Member tier"), kind="choice", source="tiers"),
-            Col("rate", _("Discount (折)"), hint="9.5"),
+            Col("rate", _("Discount (zhe)"), hint="9.5"),
         ),
         keyed=False,
         most=20,
@@ -434,7 +434,7 @@ class MemberPriceForm(PromotionForm):
 class NthItemForm(PromotionForm):
     kind = PromotionKind.NTH_ITEM
     nth = forms.IntegerField(label=_("Every Nth item"), min_value=2, max_value=10, initial=2)
-    rate = ZheField(label=_("The Nth item's discount (折; 0 = free)"), low=0, initial=5000)
+    rate = ZheField(label=_("The Nth item's discount (zhe; 0 = free)"), low=0, initial=5000)
     per_sku = forms.BooleanField(label=_("Count each item on its own"), required=False, initial=True)
     config_field = "nth"
 
@@ -501,7 +501,7 @@ class TieredForm(PromotionForm):
         columns=(
             Col("threshold", _("Threshold (yuan, or items)"), hint="100"),
             Col("reduce", _("Off (yuan)"), hint="20"),
-            Col("rate", _("Discount (折)"), hint="9"),
+            Col("rate", _("Discount (zhe)"), hint="9"),
             Col("gift", _("Gift SKU"), kind="sku"),
             Col("gift_units", _("Gift units"), step="1", hint="1"),
         ),
