@@ -365,6 +365,11 @@ PERM_LABELS: dict[str, Any] = {
     "promotions.view": pgettext_lazy("permission", "View marketing"),
     "promotions.edit": pgettext_lazy("permission", "Run marketing"),
     "merchant.edit": pgettext_lazy("permission", "Edit merchant settings"),
+    "customers.view_phone": pgettext_lazy("permission", "See full phone numbers"),
+    "orders.adjust_price": pgettext_lazy("permission", "Adjust prices of unpaid orders"),
+    "members.edit": pgettext_lazy("permission", "Edit membership"),
+    "storefront.edit": pgettext_lazy("permission", "Decorate the shop"),
+    "freight.edit": pgettext_lazy("permission", "Edit freight templates"),
 }
 
 GATEWAY_LABELS: dict[str, Any] = {
