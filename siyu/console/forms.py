@@ -309,6 +309,7 @@ def zhe_to_bp(text: str, where: str, *, low: int = 0, high: int = 9_990) -> int:
     except InvalidOperation:
         zhe = Decimal(-1)
     bp = int(zhe * 1000) if zhe.is_finite() else -1
+    # A finite Decimal's exponent is an int; typeshed also allows the "n"/"N"/"F" of NaN and infinity.
     if zhe.is_finite() and zhe.as_tuple().exponent < -2:  # type: ignore[operator]
         bp = -1
     if not low <= bp <= high:

@@ -145,6 +145,7 @@ class CouponTemplateForm(ScopeMixin):
     ) -> None:
         super().__init__(*args, **kw)
         self.set_categories(categories)
+        self.order_fields([f for f in self.fields if not f.startswith("scope_")])  # the goods last
         self.locked = self.FROZEN if locked else ()
         for name in self.locked:
             self.fields[name].disabled = True
@@ -299,6 +300,7 @@ class PromotionForm(ScopeMixin):
     def __init__(self, *args: Any, categories: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.set_categories(categories)
+        self.order_fields([f for f in self.fields if not f.startswith("scope_")])  # the goods last
         tiers = self.fields["audience_tiers"]
         assert isinstance(tiers, forms.MultipleChoiceField)
         tiers.choices = self.picks.tiers()
@@ -480,7 +482,7 @@ class BundleForm(PromotionForm):
         parts = []
         for row in self.cleaned_data["components"]:
             card = self.card("sku", row["sku"])
-            where = card.code if card else _("SKU")
+            where = card.code if card else str(_("SKU"))
             units = whole(row["units"], where, low=1, high=20) if row["units"] else 1
             parts.append({"sku_id": row["sku"], "units": units})
         return {"components": parts, "price": self.cleaned_data["price"]}

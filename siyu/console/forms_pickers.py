@@ -35,10 +35,14 @@ URLS = {
     "segment": "console:pick_segments",
 }
 ADD_LABELS = {
-    "sku": _("Choose SKUs"),
-    "product": _("Choose products"),
-    "customer": _("Choose customers"),
-    "segment": _("Choose a segment"),
+    ("sku", True): _("Choose SKUs"),
+    ("sku", False): _("Choose a SKU"),
+    ("product", True): _("Choose products"),
+    ("product", False): _("Choose a product"),
+    ("customer", True): _("Choose customers"),
+    ("customer", False): _("Choose a customer"),
+    ("segment", True): _("Choose segments"),
+    ("segment", False): _("Choose a segment"),
 }
 
 
@@ -145,7 +149,7 @@ class PickerWidget(forms.Widget):
             multiple=self.multiple,
             url=reverse(URLS[self.kind]),
             chips=[(i, cards.get(i)) for i in ids],
-            add_label=ADD_LABELS[self.kind],
+            add_label=ADD_LABELS[self.kind, self.multiple],
         )
         return context
 
@@ -245,9 +249,12 @@ class RowsWidget(forms.Widget):
             found = cards.get(int(value)) if col.kind == "sku" and value.isdigit() else None
             return {"col": col, "value": value, "card": found, "options": options.get(col.name)}
 
+        filled = [[cell(c, r) for c in self.columns] for r in rows if isinstance(r, dict)]
+        if not filled and not self.keyed:
+            filled = [[cell(c, {}) for c in self.columns]]  # a first line to fill in
         context["widget"].update(
             columns=self.columns,
-            rows=[[cell(c, r) for c in self.columns] for r in rows if isinstance(r, dict)],
+            rows=filled,
             blank=[cell(c, {}) for c in self.columns],
             keyed=self.keyed,
             url=reverse(URLS["sku"]),
@@ -271,7 +278,7 @@ class RowsField(forms.Field):
     def to_python(self, value: Any) -> list[dict[str, Any]]:
         rows = []
         for raw in value if isinstance(value, list) else []:
-            row = {c.name: str(raw.get(c.name, "") or "").strip() for c in self.columns}
+            row: dict[str, Any] = {c.name: str(raw.get(c.name, "") or "").strip() for c in self.columns}
             typed = [c for c in self.columns if c.kind not in ("select",)]
             if not any(row[c.name] for c in typed):
                 continue  # a row left empty
@@ -280,7 +287,7 @@ class RowsField(forms.Field):
                     text = row[c.name]
                     if text and not (text.isdigit() and 0 < int(text) <= MAX_ID):
                         raise forms.ValidationError(_("Pick from the list; something picked is not an id."))
-                    row[c.name] = int(text) if text else None  # type: ignore[assignment]
+                    row[c.name] = int(text) if text else None
             rows.append(row)
         if len(rows) > self.most:
             raise forms.ValidationError(_("At most %(n)d lines.") % {"n": self.most})
@@ -350,4 +357,4 @@ class PickerForm(forms.Form):
         return data
 
     def card(self, kind: str, pk: int | None) -> Card | None:
-        return self.picks.cards(kind, [pk]).get(pk) if pk else None  # type: ignore[list-item]
+        return self.picks.cards(kind, [pk]).get(pk) if pk else None

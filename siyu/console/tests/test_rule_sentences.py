@@ -88,8 +88,9 @@ def test_ids_are_named_and_every_kind_of_condition_reads(owner, merchant):
         [sentence] = rule_sentences(merchant.pk, [rule])
 
     assert sentence == (
-        "spent ¥100.00–¥500.00 in Tea and Add to cart ≥3 times in the last 7 days and holds ≥1 unused 满100减20"
-        " and gender is Female and registered within the last 90 days and reachable by SMS"
+        "spent ¥100.00–¥500.00 in Tea and Add to cart ≥3 times in the last 7 days"
+        " and holds ≥1 unused 满100减20 and gender is Female"
+        " and registered within the last 90 days and reachable by SMS"
     )
 
 
