@@ -13,6 +13,7 @@ from siyu.console.views import (
     marketing_promotions,
     orders,
     overview,
+    pickers,
     product_edit,
     products,
     settings,
@@ -128,6 +129,11 @@ urlpatterns = [
     path("settings/staff/", store.staff_page, name="staff"),
     path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
+    # Pickers: the search behind every SKU, product, customer and segment picker (views/pickers.py)
+    path("pick/skus/", pickers.pick_skus, name="pick_skus"),
+    path("pick/products/", pickers.pick_products, name="pick_products"),
+    path("pick/customers/", pickers.pick_customers, name="pick_customers"),
+    path("pick/segments/", pickers.pick_segments, name="pick_segments"),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/
