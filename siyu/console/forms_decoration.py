@@ -54,7 +54,10 @@ def link_choices(targets: LinkTargets) -> list[Any]:
         (_("Categories"), [(f"category:{pk}", name) for pk, name in targets.categories]),
         (
             _("Activities"),
-            [(f"activity:{kind}:{pk}", f"{ACTIVITY_LABELS[kind]} · {name}") for kind, pk, name in targets.activities],
+            [
+                (f"activity:{kind}:{pk}", f"{ACTIVITY_LABELS[kind]} · {name}")
+                for kind, pk, name in targets.activities
+            ],
         ),
         (_("Custom pages"), [(f"page:{slug}", title) for slug, title in targets.pages]),
         (PATH, _("A shop page by its address")),
@@ -161,7 +164,11 @@ class BannerForm(SectionForm):
             )
             self.fields[f"title_{i}"] = forms.CharField(label=_("Caption"), max_length=40, required=False)
         self.order_fields(
-            [name for i in range(self.rows) for name in (f"image_{i}", f"title_{i}", f"link_{i}", f"link_{i}_path")]
+            [
+                name
+                for i in range(self.rows)
+                for name in (f"image_{i}", f"title_{i}", f"link_{i}", f"link_{i}_path")
+            ]
         )
 
     def slide_rows(self) -> list[list[forms.BoundField]]:
@@ -196,7 +203,9 @@ class ProductsForm(SectionForm):
     kind = "products"
     title = forms.CharField(label=_("Title"), max_length=30, required=False)
     source = forms.ChoiceField(label=_("Products"), choices=list(SOURCE_LABELS.items()))
-    role = forms.ChoiceField(label=_("Product role"), choices=[("", "—"), *ProductRole.choices], required=False)
+    role = forms.ChoiceField(
+        label=_("Product role"), choices=[("", "—"), *ProductRole.choices], required=False
+    )
     category_id = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
     product_ids = forms.TypedMultipleChoiceField(
         label=_("Products picked"),
@@ -264,7 +273,12 @@ class CouponsForm(SectionForm):
 
     def section_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        return {"kind": "coupons", "title": d["title"], "template_ids": d["template_ids"], "limit": d["limit"]}
+        return {
+            "kind": "coupons",
+            "title": d["title"],
+            "template_ids": d["template_ids"],
+            "limit": d["limit"],
+        }
 
 
 class ActivitiesForm(SectionForm):
@@ -328,12 +342,13 @@ class RichTextForm(SectionForm):
 
 
 SECTION_FORMS: dict[str, type[SectionForm]] = {
-    f.kind: f for f in (BannerForm, ProductsForm, CouponsForm, ActivitiesForm, NoticeForm, ImageForm, RichTextForm)
+    f.kind: f
+    for f in (BannerForm, ProductsForm, CouponsForm, ActivitiesForm, NoticeForm, ImageForm, RichTextForm)
 }
 
 
 def section_form(section: Section, targets: LinkTargets, data: Any = None) -> SectionForm:
-    return SECTION_FORMS[section.kind](data, section=section, targets=targets)  # type: ignore[attr-defined]
+    return SECTION_FORMS[section.kind](data, section=section, targets=targets)
 
 
 def apply_section_refusal(form: SectionForm, exc: Any) -> None:
@@ -343,10 +358,7 @@ def apply_section_refusal(form: SectionForm, exc: Any) -> None:
     for problem in detail:
         field = str(problem.get("field") or "")
         parts = field.split(".")
-        if parts[0] == "slides" and len(parts) >= 3:
-            name = f"{parts[2]}_{parts[1]}"
-        else:
-            name = parts[0]
+        name = f"{parts[2]}_{parts[1]}" if parts[0] == "slides" and len(parts) >= 3 else parts[0]
         if name in form.link_fields and str(problem.get("target", "")).startswith("path:"):
             name = f"{name}_path"
         message = problem.get("error") or str(exc.text)
@@ -363,7 +375,9 @@ class NewPageForm(forms.Form):
         label=_("Address"),
         regex=SLUG_PATTERN,
         max_length=40,
-        help_text=_("Lower-case letters, digits and dashes, starting with a letter: /shop/<shop>/p/<address>/"),
+        help_text=_(
+            "Lower-case letters, digits and dashes, starting with a letter: /shop/<shop>/p/<address>/"
+        ),
         error_messages={"invalid": _("Use lower-case letters, digits and dashes, starting with a letter.")},
     )
 

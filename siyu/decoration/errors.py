@@ -44,7 +44,7 @@ class SlugTaken(SiyuError):
 
 
 class InvalidSlug(SiyuError):
-    """Raised when a custom page's address is not lower-case letters, digits and dashes starting with a letter."""
+    """Raised when a custom page's address is not lower-case letters, digits and dashes from a letter."""
 
     code = "invalid_slug"
     message = _("An address is 1 to 40 lower-case letters, digits or dashes, starting with a letter.")

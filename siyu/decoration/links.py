@@ -155,11 +155,15 @@ def check_links(merchant: Merchant, sections: list[Section]) -> None:
     known: dict[str, set[Any]] = {}
     if "product" in wanted:
         known["product"] = set(
-            Product.objects.for_merchant(merchant).filter(pk__in=wanted["product"]).values_list("pk", flat=True)
+            Product.objects.for_merchant(merchant)
+            .filter(pk__in=wanted["product"])
+            .values_list("pk", flat=True)
         )
     if "category" in wanted:
         known["category"] = set(
-            Category.objects.for_merchant(merchant).filter(pk__in=wanted["category"]).values_list("pk", flat=True)
+            Category.objects.for_merchant(merchant)
+            .filter(pk__in=wanted["category"])
+            .values_list("pk", flat=True)
         )
     if "coupon" in wanted:
         known["coupon"] = set(

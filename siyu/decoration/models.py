@@ -88,7 +88,8 @@ class PageVersion(TenantModel):
                 fields=["page"], condition=Q(status="draft"), name="decoration_one_draft_per_page"
             ),
             models.CheckConstraint(
-                condition=Q(status="draft", number__isnull=True) | (~Q(status="draft") & Q(number__isnull=False)),
+                condition=Q(status="draft", number__isnull=True)
+                | (~Q(status="draft") & Q(number__isnull=False)),
                 name="decoration_numbered_unless_draft",
             ),
         ]

@@ -15,10 +15,17 @@ import secrets
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
-
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from siyu.catalog.models import ProductRole
 from siyu.decoration import richtext
@@ -38,7 +45,9 @@ ACTIVITY_LABELS = {
     "lottery": _("Pay and draw"),
     "blind_box": _("Blind box"),
 }
-ActivityKind = Literal["flash_sale", "group_buy", "bargain", "presale", "assist", "split", "lottery", "blind_box"]
+ActivityKind = Literal[
+    "flash_sale", "group_buy", "bargain", "presale", "assist", "split", "lottery", "blind_box"
+]
 PositiveId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -105,13 +114,12 @@ class PathLink(Strict):
 
 
 LINK_KINDS = ("product", "category", "activity", "page", "path")
-Link = Annotated[
-    ProductLink | CategoryLink | ActivityLink | PageLink | PathLink, Field(discriminator="to")
-]
+Link = Annotated[ProductLink | CategoryLink | ActivityLink | PageLink | PathLink, Field(discriminator="to")]
 
 
 class Section(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9]{1,12}$")] = ""
+    kind: str = ""  # each kind narrows it to its own literal, the union's tag
 
 
 class Slide(Strict):

@@ -101,7 +101,7 @@ def live_page(*, merchant: Merchant | int, slug: str = "") -> LivePage | None:
     )
     if row is None:
         return None
-    return LivePage(row.page_id, row.page.kind, row.page.slug, row.page.title, row.number, row.sections)
+    return LivePage(row.page_id, row.page.kind, row.page.slug, row.page.title, row.number or 0, row.sections)
 
 
 def preview_page(*, merchant: Merchant | int, page_id: int) -> LivePage | None:

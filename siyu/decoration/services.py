@@ -22,9 +22,9 @@ from django.utils import timezone
 from siyu.core.errors import InvalidInput
 from siyu.decoration.errors import (
     AlreadyLive,
-    NeverPublished,
     HomePageExists,
     InvalidSlug,
+    NeverPublished,
     NothingToPublish,
     SlugTaken,
     VersionNotFound,
@@ -126,7 +126,12 @@ def update_page(*, staff: Staff, page_id: int, title: str, slug: str | None = No
     after = {"title": page.title, "slug": page.slug}
     if after != before:
         record_audit(
-            staff=staff, merchant=staff.merchant, action="decoration.page_update", obj=page, before=before, after=after
+            staff=staff,
+            merchant=staff.merchant,
+            action="decoration.page_update",
+            obj=page,
+            before=before,
+            after=after,
         )
     return page
 
@@ -160,7 +165,9 @@ def _next_number(page: ShopPage) -> int:
     return (PageVersion.objects.filter(page=page).aggregate(n=Max("number"))["n"] or 0) + 1
 
 
-def _go_live(staff: Staff, page: ShopPage, sections: list[dict[str, Any]], restored_from: int | None) -> PageVersion:
+def _go_live(
+    staff: Staff, page: ShopPage, sections: list[dict[str, Any]], restored_from: int | None
+) -> PageVersion:
     """Archive the live version and publish ``sections`` as the next number (the page is locked)."""
     live = PageVersion.objects.filter(page=page, status=VersionStatus.PUBLISHED).first()
     if live is not None:
@@ -193,7 +200,11 @@ def publish_page(*, staff: Staff, page_id: int) -> PageVersion:
     if draft is None:
         raise NothingToPublish(detail={"page_id": page.pk})
     stored = dump_sections(_validated(staff, draft.sections))
-    was = PageVersion.objects.filter(page=page, status=VersionStatus.PUBLISHED).values_list("number", flat=True).first()
+    was = (
+        PageVersion.objects.filter(page=page, status=VersionStatus.PUBLISHED)
+        .values_list("number", flat=True)
+        .first()
+    )
     draft.delete()
     version = _go_live(staff, page, stored, None)
     record_audit(
@@ -218,7 +229,11 @@ def rollback_page(*, staff: Staff, page_id: int, number: int) -> PageVersion:
     if old.status == VersionStatus.PUBLISHED:
         raise AlreadyLive(detail={"number": number})
     stored = dump_sections(_validated(staff, old.sections))
-    was = PageVersion.objects.filter(page=page, status=VersionStatus.PUBLISHED).values_list("number", flat=True).first()
+    was = (
+        PageVersion.objects.filter(page=page, status=VersionStatus.PUBLISHED)
+        .values_list("number", flat=True)
+        .first()
+    )
     discarded, _ = PageVersion.objects.filter(page=page, status=VersionStatus.DRAFT).delete()
     version = _go_live(staff, page, stored, number)
     record_audit(

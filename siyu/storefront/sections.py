@@ -110,7 +110,9 @@ def _by_category(merchant: Merchant, grids: list[ProductGrid]) -> dict[int, list
             catalog.on_sale_products(merchant=merchant)
             .filter(**{f"{key}__in": categories})
             .annotate(
-                rank=Window(RowNumber(), partition_by=[F(key)], order_by=[F("sort_order").desc(), F("id").asc()])
+                rank=Window(
+                    RowNumber(), partition_by=[F(key)], order_by=[F("sort_order").desc(), F("id").asc()]
+                )
             )
             .filter(rank__lte=limit)
             .values_list(key, "pk", "sort_order")
@@ -140,7 +142,9 @@ def _grid_cards(merchant: Merchant, grids: list[ProductGrid], now: datetime) -> 
         else:
             wanted[g.id] = newest
     ids = {pk for pks in wanted.values() for pk in pks}
-    products = {p.pk: p for p in catalog.on_sale_products(merchant=merchant).filter(pk__in=ids)} if ids else {}
+    products = (
+        {p.pk: p for p in catalog.on_sale_products(merchant=merchant).filter(pk__in=ids)} if ids else {}
+    )
     flash = flash_prices(merchant=merchant, product_ids=list(products), now=now) if products else {}
     grid_limits = {g.id: g.limit for g in grids}
     return {
@@ -149,10 +153,14 @@ def _grid_cards(merchant: Merchant, grids: list[ProductGrid], now: datetime) -> 
     }
 
 
-def _offers(merchant: Merchant, strips: list[CouponStrip], now: datetime) -> dict[str, list[coupon_selectors.Offer]]:
+def _offers(
+    merchant: Merchant, strips: list[CouponStrip], now: datetime
+) -> dict[str, list[coupon_selectors.Offer]]:
     if not strips:
         return {}
-    open_offers = [o for o in coupon_selectors.offers(merchant=merchant, customer=None, now=now) if not o.sold_out]
+    open_offers = [
+        o for o in coupon_selectors.offers(merchant=merchant, customer=None, now=now) if not o.sold_out
+    ]
     by_id = {o.template.pk: o for o in open_offers}
     result = {}
     for s in strips:
@@ -166,7 +174,7 @@ def _entries(
 ) -> dict[str, list[activity_selectors.Entry]]:
     if not strips:
         return {}
-    kinds = set()
+    kinds: set[str] = set()
     for s in strips:
         kinds |= set(s.kinds) if s.kinds else set(ACTIVITY_PAGES)
     limit = max(s.limit for s in strips)
@@ -192,7 +200,9 @@ def resolve(*, merchant: Merchant, sections: list[Section], now: datetime) -> li
     blocks: list[Block] = []
     for s in sections:
         if isinstance(s, Banner) and s.slides:
-            blocks.append(Block(s, "banner", slides=[(slide, link_url(slug, slide.link)) for slide in s.slides]))
+            blocks.append(
+                Block(s, "banner", slides=[(slide, link_url(slug, slide.link)) for slide in s.slides])
+            )
         elif isinstance(s, ProductGrid) and grids.get(s.id):
             blocks.append(Block(s, "products", cards=grids[s.id]))
         elif isinstance(s, CouponStrip) and offers.get(s.id):

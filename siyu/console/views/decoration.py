@@ -53,7 +53,9 @@ def pages_page(request: ConsoleRequest) -> HttpResponse:
     return _pages(request, rows, NewPageForm())
 
 
-def _pages(request: ConsoleRequest, rows: list[ShopPage], form: NewPageForm, status: int = 200) -> HttpResponse:
+def _pages(
+    request: ConsoleRequest, rows: list[ShopPage], form: NewPageForm, status: int = 200
+) -> HttpResponse:
     context = {
         "rows": rows,
         "has_home": any(r.kind == PageKind.HOME for r in rows),
@@ -102,8 +104,17 @@ def _editor(
     targets = selectors.link_targets(merchant=staff.merchant, now=timezone.now())
     items = []
     for section in editing.sections:
-        form = bound if bound is not None and bound.section.id == section.id else section_form(section, targets)
-        items.append({"section": section, "form": form, "label": SECTION_LABELS[section.kind], "summary": summary(section)})
+        form = (
+            bound if bound is not None and bound.section.id == section.id else section_form(section, targets)
+        )
+        items.append(
+            {
+                "section": section,
+                "form": form,
+                "label": SECTION_LABELS[section.kind],
+                "summary": summary(section),
+            }
+        )
     token = preview.make_token(merchant_id=staff.merchant_id, page_id=page.pk)
     shop_path = (
         reverse("storefront:home", args=[staff.merchant.slug])
@@ -122,7 +133,9 @@ def _editor(
         "shop_path": shop_path,
         "error": error,
     }
-    template = "console/decoration/_editor.html" if wants_fragment(request) else "console/decoration/editor.html"
+    template = (
+        "console/decoration/_editor.html" if wants_fragment(request) else "console/decoration/editor.html"
+    )
     response = render_page(request, template, context, module=MODULE, status=status)
     if status == 200 and request.method == "POST":
         response["HX-Trigger"] = "decorationSaved"
@@ -133,7 +146,7 @@ def summary(section: Any) -> str:
     """One line about a section for the editor's list: what it shows, in the page's language."""
     kind = section.kind
     if kind == "banner":
-        return _("%(n)d slides") % {"n": len(section.slides)} if section.slides else _("No slides yet")
+        return _("Slides: %(n)d") % {"n": len(section.slides)} if section.slides else _("No slides yet")
     if kind == "products":
         source = str(SOURCE_LABELS[section.source])
         if section.source == "role" and section.role:
@@ -148,7 +161,11 @@ def summary(section: Any) -> str:
             "columns": section.columns,
         }
     if kind == "coupons":
-        return _("%(n)d chosen") % {"n": len(section.template_ids)} if section.template_ids else _("Newest claimable")
+        return (
+            _("%(n)d chosen") % {"n": len(section.template_ids)}
+            if section.template_ids
+            else _("Newest claimable")
+        )
     if kind == "activities":
         if section.kinds:
             return " · ".join(str(ACTIVITY_LABELS[k]) for k in section.kinds)

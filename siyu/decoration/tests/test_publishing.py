@@ -29,7 +29,9 @@ STORED = [{"id": "n1", "kind": "notice", "text": "第一版", "link": None}]  # 
 
 def states(page) -> list[tuple[int | None, str, int | None]]:
     return list(
-        PageVersion.objects.filter(page=page).order_by("number").values_list("number", "status", "restored_from")
+        PageVersion.objects.filter(page=page)
+        .order_by("number")
+        .values_list("number", "status", "restored_from")
     )
 
 
@@ -51,10 +53,16 @@ def test_a_home_page_starts_as_a_draft_and_each_publication_is_the_next_version(
     assert states(page) == [(1, "archived", None), (2, "published", None)]
     live = selectors.live_page(merchant=owner.merchant)
     assert (live.number, live.sections) == (2, STORED)
-    audits = AuditEntry.objects.filter(merchant=owner.merchant, action__startswith="decoration.").order_by("id")
+    audits = AuditEntry.objects.filter(merchant=owner.merchant, action__startswith="decoration.").order_by(
+        "id"
+    )
     assert [(a.action, a.before, a.after) for a in audits] == [
         ("decoration.page_create", None, {"kind": "home", "slug": "", "title": "首页"}),
-        ("decoration.publish", {"number": None}, {"number": 1, "sections": ["coupons", "activities", "products", "products"]}),
+        (
+            "decoration.publish",
+            {"number": None},
+            {"number": 1, "sections": ["coupons", "activities", "products", "products"]},
+        ),
         ("decoration.publish", {"number": 1}, {"number": 2, "sections": ["notice"]}),
     ]
 
@@ -73,7 +81,10 @@ def test_rolling_back_publishes_a_copy_of_the_old_version_and_discards_the_draft
     assert states(page) == [(1, "archived", None), (2, "archived", None), (3, "published", 1)]
     assert selectors.live_page(merchant=owner.merchant, slug="about").sections == STORED
     entry = AuditEntry.objects.filter(action="decoration.rollback").get()
-    assert (entry.before, entry.after) == ({"number": 2}, {"number": 3, "restored_from": 1, "draft_discarded": True})
+    assert (entry.before, entry.after) == (
+        {"number": 2},
+        {"number": 3, "restored_from": 1, "draft_discarded": True},
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,11 +95,19 @@ def test_rolling_back_publishes_a_copy_of_the_old_version_and_discards_the_draft
         (lambda staff, page: svc.rollback_page(staff=staff, page_id=page.pk, number=1), AlreadyLive),
         (lambda staff, page: svc.create_page(staff=staff, kind="home", title="又一个首页"), HomePageExists),
         (lambda staff, page: svc.create_page(staff=staff, kind="custom", title="x", slug="123"), InvalidSlug),
-        (lambda staff, page: svc.create_page(staff=staff, kind="custom", title="x", slug="Sale"), InvalidSlug),
-        (lambda staff, page: svc.save_draft(staff=staff, page_id=page.pk, sections=[{"kind": "x"}]), InvalidSections),
+        (
+            lambda staff, page: svc.create_page(staff=staff, kind="custom", title="x", slug="Sale"),
+            InvalidSlug,
+        ),
+        (
+            lambda staff, page: svc.save_draft(staff=staff, page_id=page.pk, sections=[{"kind": "x"}]),
+            InvalidSections,
+        ),
         (
             lambda staff, page: svc.save_draft(
-                staff=staff, page_id=page.pk, sections=[{"kind": "notice", "link": {"to": "product", "id": 999}}]
+                staff=staff,
+                page_id=page.pk,
+                sections=[{"kind": "notice", "link": {"to": "product", "id": 999}}],
             ),
             BadLink,
         ),
@@ -118,7 +137,9 @@ def test_a_draft_linking_to_a_product_deleted_since_cannot_be_published(owner, m
     product = make_product("龙井")
     page = svc.create_page(staff=owner, kind="home", title="首页")
     svc.save_draft(
-        staff=owner, page_id=page.pk, sections=[{"kind": "notice", "text": "新茶", "link": {"to": "product", "id": product.pk}}]
+        staff=owner,
+        page_id=page.pk,
+        sections=[{"kind": "notice", "text": "新茶", "link": {"to": "product", "id": product.pk}}],
     )
     product.delete()
 

@@ -20,10 +20,23 @@ EVERY_KIND = [
             {"image": "/media/b.jpg", "link": {"to": "path", "path": "coupons/"}},
         ],
     },
-    {"id": "g1", "kind": "products", "title": "热卖", "source": "role", "role": "hot_item", "columns": 3, "limit": 9},
+    {
+        "id": "g1",
+        "kind": "products",
+        "title": "热卖",
+        "source": "role",
+        "role": "hot_item",
+        "columns": 3,
+        "limit": 9,
+    },
     {"id": "c1", "kind": "coupons", "title": "领券", "template_ids": [3, 4], "limit": 2},
     {"id": "a1", "kind": "activities", "kinds": ["flash_sale", "group_buy"], "limit": 3},
-    {"id": "n1", "kind": "notice", "text": "满99包邮", "link": {"to": "activity", "activity": "bargain", "id": 2}},
+    {
+        "id": "n1",
+        "kind": "notice",
+        "text": "满99包邮",
+        "link": {"to": "activity", "activity": "bargain", "id": 2},
+    },
     {"id": "i1", "kind": "image", "image": "https://img.example.com/ad.png", "alt": "广告", "link": None},
     {"id": "r1", "kind": "richtext", "html": "<h3>关于我们</h3><p>一家<b>茶</b>店</p>"},
 ]
@@ -32,7 +45,15 @@ EVERY_KIND = [
 def test_every_kind_parses_and_dumps_back_to_what_was_given():
     sections = parse_sections(EVERY_KIND)
 
-    assert [s.kind for s in sections] == ["banner", "products", "coupons", "activities", "notice", "image", "richtext"]
+    assert [s.kind for s in sections] == [
+        "banner",
+        "products",
+        "coupons",
+        "activities",
+        "notice",
+        "image",
+        "richtext",
+    ]
     dumped = dump_sections(sections)
     assert dumped[0] == {
         "id": "b1",
@@ -57,7 +78,9 @@ def test_every_kind_parses_and_dumps_back_to_what_was_given():
 
 
 def test_a_section_without_an_id_is_given_one_and_a_grid_keeps_only_what_its_source_uses():
-    (grid,) = parse_sections([{"kind": "products", "source": "manual", "product_ids": [5, 3], "role": "flagship"}])
+    (grid,) = parse_sections(
+        [{"kind": "products", "source": "manual", "product_ids": [5, 3], "role": "flagship"}]
+    )
 
     assert len(grid.id) == 8
     assert (grid.product_ids, grid.role, grid.category_id) == ([5, 3], None, None)
@@ -78,9 +101,17 @@ def test_a_section_without_an_id_is_given_one_and_a_grid_keeps_only_what_its_sou
         ({"kind": "products", "source": "role", "role": "vip"}, "role", "hot_item"),
         ({"kind": "activities", "kinds": ["raffle"]}, "kinds.0", "flash_sale"),
         ({"kind": "notice", "text": "x" * 121}, "text", "at most 120"),
-        ({"kind": "notice", "link": {"to": "path", "path": "https://evil.example.com/"}}, "link.path", "inside the shop"),
+        (
+            {"kind": "notice", "link": {"to": "path", "path": "https://evil.example.com/"}},
+            "link.path",
+            "inside the shop",
+        ),
         ({"kind": "notice", "link": {"to": "path", "path": "/shop/other/"}}, "link.path", "inside the shop"),
-        ({"kind": "notice", "link": {"to": "path", "path": "../../console/"}}, "link.path", "inside the shop"),
+        (
+            {"kind": "notice", "link": {"to": "path", "path": "../../console/"}},
+            "link.path",
+            "inside the shop",
+        ),
         ({"kind": "notice", "link": {"to": "product", "id": 0}}, "link.id", "greater than or equal to 1"),
         ({"kind": "notice", "link": {"to": "url", "url": "https://x"}}, "link", "does not match"),
         ({"kind": "image", "image": "https://x/a.png", "onclick": "x"}, "onclick", "Extra inputs"),
@@ -134,7 +165,10 @@ def shop(merchant, owner, make_product):
 def test_links_to_this_shops_products_categories_coupons_and_pages_pass(merchant, shop):
     sections = parse_sections(
         [
-            {"kind": "banner", "slides": [{"image": "/a.png", "link": {"to": "product", "id": shop["tea"].pk}}]},
+            {
+                "kind": "banner",
+                "slides": [{"image": "/a.png", "link": {"to": "product", "id": shop["tea"].pk}}],
+            },
             {"kind": "products", "source": "category", "category_id": shop["category"].pk},
             {"kind": "coupons", "template_ids": [shop["coupon"].pk]},
             {"kind": "notice", "text": "搜索", "link": {"to": "path", "path": "search/?q=茶"}},
@@ -148,12 +182,18 @@ def test_links_to_this_shops_products_categories_coupons_and_pages_pass(merchant
 def test_every_link_outside_the_shop_is_refused_and_named(merchant, shop, django_assert_max_num_queries):
     sections = parse_sections(
         [
-            {"kind": "banner", "slides": [{"image": "/a.png", "link": {"to": "product", "id": shop["foreign"].pk}}]},
+            {
+                "kind": "banner",
+                "slides": [{"image": "/a.png", "link": {"to": "product", "id": shop["foreign"].pk}}],
+            },
             {"kind": "notice", "text": "x", "link": {"to": "path", "path": "checkout/"}},
             {"kind": "image", "image": "/b.png", "link": {"to": "page", "slug": "nowhere"}},
             {"kind": "notice", "text": "y", "link": {"to": "activity", "activity": "flash_sale", "id": 99}},
             {"kind": "products", "source": "manual", "product_ids": [shop["tea"].pk, shop["foreign"].pk]},
-            {"kind": "richtext", "html": '<a href="/shop/coffee/">别家</a><a href="/shop/tea/p/gone/">无</a>'},
+            {
+                "kind": "richtext",
+                "html": '<a href="/shop/coffee/">别家</a><a href="/shop/tea/p/gone/">无</a>',
+            },
         ]
     )
 

@@ -62,16 +62,30 @@ def home_sections(shop) -> list[dict]:
         {
             "kind": "banner",
             "slides": [
-                {"image": "https://img.example.com/1.jpg", "title": "新茶上市", "link": {"to": "product", "id": shop["hot_a"].pk}},
+                {
+                    "image": "https://img.example.com/1.jpg",
+                    "title": "新茶上市",
+                    "link": {"to": "product", "id": shop["hot_a"].pk},
+                },
                 {"image": "/media/2.jpg", "link": {"to": "category", "id": shop["green_category"].pk}},
             ],
         },
         {"kind": "products", "title": "热卖", "source": "role", "role": "hot_item", "columns": 3},
         {"kind": "products", "title": "绿茶", "source": "category", "category_id": shop["green_category"].pk},
-        {"kind": "products", "title": "掌柜推荐", "source": "manual", "product_ids": [shop["pick"].pk, shop["off"].pk, shop["hot_b"].pk]},
+        {
+            "kind": "products",
+            "title": "掌柜推荐",
+            "source": "manual",
+            "product_ids": [shop["pick"].pk, shop["off"].pk, shop["hot_b"].pk],
+        },
         {"kind": "coupons", "title": "领券"},
         {"kind": "activities", "title": "限时活动"},
-        {"kind": "image", "image": "https://img.example.com/ad.png", "alt": "茶礼", "link": {"to": "activity", "activity": "flash_sale", "id": shop["sale"].pk}},
+        {
+            "kind": "image",
+            "image": "https://img.example.com/ad.png",
+            "alt": "茶礼",
+            "link": {"to": "activity", "activity": "flash_sale", "id": shop["sale"].pk},
+        },
         {"kind": "richtext", "html": "<p>百年<b>老店</b></p>"},
     ]
 
@@ -100,7 +114,18 @@ def test_the_home_page_shows_the_published_sections_in_their_order(merchant, own
     assert activity.rsplit(" ", 1)[0] == "秒杀 周末秒杀 距结束"  # then the count-down, which moves
     assert f'href="/shop/tea/flash/{shop["sale"].pk}/"' in html
     assert texts(html, "sec-richtext") == ["百年 老店"]
-    order = [html.index(f'data-testid="{t}"') for t in ("sec-notice", "sec-banner", "sec-products", "sec-coupons", "sec-activities", "sec-image", "sec-richtext")]
+    order = [
+        html.index(f'data-testid="{t}"')
+        for t in (
+            "sec-notice",
+            "sec-banner",
+            "sec-products",
+            "sec-coupons",
+            "sec-activities",
+            "sec-image",
+            "sec-richtext",
+        )
+    ]
     assert order == sorted(order)
 
 
@@ -113,9 +138,7 @@ def test_until_a_home_page_is_published_the_shop_keeps_the_fixed_layout(merchant
     assert 'data-testid="decorated"' not in html
 
 
-def test_the_second_visit_takes_the_sections_from_the_cache(
-    merchant, owner, shop, django_assert_num_queries
-):
+def test_the_second_visit_takes_the_sections_from_the_cache(merchant, owner, shop, django_assert_num_queries):
     publish_home(owner, home_sections(shop))
     client = Client()
     client.get("/shop/tea/")  # the visitor's session exists from here on, as on any second page
@@ -149,7 +172,9 @@ def test_publishing_a_new_version_shows_at_once_despite_the_cache(merchant, owne
 
 def test_a_custom_page_is_at_its_address_and_only_once_published(merchant, owner, shop):
     page = decoration.create_page(staff=owner, kind="custom", title="品牌故事", slug="story")
-    decoration.save_draft(staff=owner, page_id=page.pk, sections=[{"kind": "richtext", "html": "<h3>始于1921</h3>"}])
+    decoration.save_draft(
+        staff=owner, page_id=page.pk, sections=[{"kind": "richtext", "html": "<h3>始于1921</h3>"}]
+    )
     client = Client()
     assert client.get("/shop/tea/p/story/").status_code == 404
 

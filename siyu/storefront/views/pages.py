@@ -44,14 +44,16 @@ def sections_html(shop: Shop, live: decoration.LivePage, *, cached: bool = True)
     if cached:
         hit = cache.get(key)
         if hit is not None:
-            return mark_safe(hit)  # noqa: S308 - rendered by our own templates below
-    blocks = sections.resolve(merchant=shop.merchant, sections=parse_sections(live.sections), now=timezone.now())
+            return mark_safe(hit)
+    blocks = sections.resolve(
+        merchant=shop.merchant, sections=parse_sections(live.sections), now=timezone.now()
+    )
     html = render_to_string(
         "storefront/sections/_blocks.html", {"blocks": blocks, "shop": shop, "merchant": shop.merchant}
     )
     if cached:
         cache.set(key, html, settings.SIYU_DECORATION_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - autoescaped templates; rich text is nh3-cleaned
+    return mark_safe(html)
 
 
 def render_home(request: ShopPageRequest, shop: Shop, live: decoration.LivePage) -> HttpResponse:
@@ -64,7 +66,9 @@ def custom_page(request: ShopPageRequest, shop: Shop, slug: str) -> HttpResponse
     live = decoration.live_page(merchant=shop.merchant, slug=slug)
     if live is None or live.kind != PageKind.CUSTOM:
         raise PageNotFound(detail={"slug": slug})
-    return page(request, "storefront/page.html", {"title": live.title, "decorated": sections_html(shop, live)})
+    return page(
+        request, "storefront/page.html", {"title": live.title, "decorated": sections_html(shop, live)}
+    )
 
 
 @xframe_options_sameorigin  # the console's editor shows it in an iframe
