@@ -18,7 +18,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from siyu.catalog.models import ProductRole
 from siyu.core.errors import InvalidInput
 from siyu.decoration.errors import (
     AlreadyLive,
@@ -60,12 +62,13 @@ def _clean_slug(slug: str) -> str:
 
 
 def starting_sections() -> list[dict[str, Any]]:
-    """What a new home page's draft starts with: the parts of the fixed home a merchant keeps most."""
+    """What a new home page's draft starts with: the parts of the fixed home a merchant keeps most,
+    titled in the language of the request that creates it (the titles are the merchant's to change)."""
     return [
         {"kind": "coupons"},
         {"kind": "activities"},
-        {"kind": "products", "source": "role", "role": "hot_item"},
-        {"kind": "products", "source": "all", "limit": 10},
+        {"kind": "products", "title": str(ProductRole.HOT_ITEM.label), "source": "role", "role": "hot_item"},
+        {"kind": "products", "title": gettext("All products"), "source": "all", "limit": 10},
     ]
 
 

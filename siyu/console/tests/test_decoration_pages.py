@@ -71,7 +71,7 @@ def test_an_owner_builds_publishes_and_rolls_back_the_home_page(console, merchan
         {
             "id": ids[2],
             "kind": "products",
-            "title": "",
+            "title": "Hot item",
             "source": "role",
             "role": "hot_item",
             "category_id": None,
@@ -82,7 +82,7 @@ def test_an_owner_builds_publishes_and_rolls_back_the_home_page(console, merchan
         {
             "id": ids[3],
             "kind": "products",
-            "title": "",
+            "title": "All products",
             "source": "all",
             "role": None,
             "category_id": None,
