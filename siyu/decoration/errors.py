@@ -10,14 +10,14 @@ from siyu.core.errors import NotFound, SiyuError
 class PageNotFound(NotFound):
     """Raised when a shop page does not exist or belongs to another merchant."""
 
-    code = "page_not_found"
+    code = "not_found"  # as every row of another merchant is
     message = _("This page does not exist.")
 
 
 class VersionNotFound(NotFound):
     """Raised when a rollback names a version number the page never had."""
 
-    code = "version_not_found"
+    code = "not_found"
     message = _("This page has no such version.")
 
 

@@ -239,4 +239,4 @@ def test_another_merchants_page_is_not_found(console, merchant):
     page = svc.create_page(staff=other, kind="home", title="首页")
 
     assert console.get(f"/console/decoration/{page.pk}/").status_code == 404
-    refused(console, f"/console/decoration/{page.pk}/publish/", {}, merchant, 404, "page_not_found")
+    refused(console, f"/console/decoration/{page.pk}/publish/", {}, merchant, 404, "not_found")
