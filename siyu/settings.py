@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "siyu.promotions.bargain",
     "siyu.promotions.campaigns",
     "siyu.promotions.presale",
+    "siyu.decoration",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
@@ -228,6 +229,9 @@ SIYU_POINTS_GRANT_LIMITS: dict[str, tuple[int, int | None]] = {
     "operator": (20_000, 100_000),
     "owner": (1_000_000, 10_000_000),
 }
+# How long a decorated page's sections stay cached (prices, stock, coupons and activities shown in them
+# may be this old; the product page, cart and checkout always read fresh): siyu/storefront/views/pages.py.
+SIYU_DECORATION_CACHE_SECONDS = int(os.environ.get("SIYU_DECORATION_CACHE_SECONDS", "30"))
 SIYU_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("SIYU_ATTRIBUTION_WINDOW_DAYS", "7"))  # docs/events.md
 # How often the scheduler enqueues the periodic jobs.
 SIYU_SCHEDULE_SECONDS = {

@@ -72,6 +72,12 @@ NAV: tuple[Module, ...] = (
         "营",
         (Page("console:marketing", pgettext_lazy("marketing", "Overview"), Perm.PROMOTIONS_VIEW),),
     ),
+    Module(
+        "decoration",
+        _("Shop decoration"),
+        "装",
+        (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
+    ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",

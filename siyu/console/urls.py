@@ -8,6 +8,7 @@ from siyu.console.views import (
     customer_data,
     customer_segments,
     customers,
+    decoration,
     marketing_activities,
     marketing_coupons,
     marketing_promotions,
@@ -121,6 +122,35 @@ urlpatterns = [
     ),
     path("marketing/pricing-policy/", marketing_promotions.pricing_policy_page, name="pricing_policy"),
     path("marketing/activities/", marketing_activities.activities_page, name="activities"),
+    # 店铺装修
+    path("decoration/", decoration.pages_page, name="decoration"),
+    path("decoration/new/", decoration.page_create, name="decoration_new"),
+    path("decoration/<int:page_id>/", decoration.editor_page, name="decoration_page"),
+    path("decoration/<int:page_id>/settings/", decoration.page_settings, name="decoration_settings"),
+    path("decoration/<int:page_id>/sections/", decoration.section_add, name="decoration_section_add"),
+    path(
+        "decoration/<int:page_id>/sections/<slug:section_id>/",
+        decoration.section_save,
+        name="decoration_section",
+    ),
+    path(
+        "decoration/<int:page_id>/sections/<slug:section_id>/move/",
+        decoration.section_move,
+        name="decoration_section_move",
+    ),
+    path(
+        "decoration/<int:page_id>/sections/<slug:section_id>/remove/",
+        decoration.section_remove,
+        name="decoration_section_remove",
+    ),
+    path("decoration/<int:page_id>/publish/", decoration.page_publish, name="decoration_publish"),
+    path("decoration/<int:page_id>/discard/", decoration.page_discard, name="decoration_discard"),
+    path("decoration/<int:page_id>/versions/", decoration.versions_page, name="decoration_versions"),
+    path(
+        "decoration/<int:page_id>/versions/<int:number>/rollback/",
+        decoration.version_rollback,
+        name="decoration_rollback",
+    ),
     # 门店, 设置
     path("outlets/", store.outlets_page, name="outlets"),
     path("outlets/new/", settings.outlet_create, name="outlet_new"),

@@ -11,6 +11,7 @@ from siyu.storefront.views import (
     checkout,
     coupons,
     orders,
+    pages,
     presale,
 )
 
@@ -94,4 +95,11 @@ urlpatterns += [
     path(
         "<slug:merchant>/blind-boxes/<int:blind_box_id>/buy/", campaigns.buy_blind_box, name="blind_box_buy"
     ),
+]
+
+# Decorated pages (siyu/decoration): custom pages beside the product pages (a page's slug starts with
+# a letter, a product's id is digits), and the console editor's preview of a draft.
+urlpatterns += [
+    path("<slug:merchant>/p/<slug:slug>/", pages.custom_page, name="page"),
+    path("<slug:merchant>/preview/", pages.preview, name="page_preview"),
 ]

@@ -19,6 +19,7 @@ from django.urls import URLPattern
 from siyu.audience import services as audience
 from siyu.console import urls
 from siyu.console.playbooks import PLAYBOOKS
+from siyu.decoration import services as decoration
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
@@ -106,6 +107,23 @@ AUDIENCE_ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     ),
 }
 ROUTES.update(AUDIENCE_ROUTES)
+# 店铺装修: the world's home page (published once) and its first section.
+_PAGE: dict[str, Pick] = {"page_id": lambda w: w.pages.home.pk}
+_SECTION: dict[str, Pick] = {**_PAGE, "section_id": lambda w: w.pages.section_id}
+ROUTES.update(
+    {
+        "decoration_page": ("get", _PAGE, {}),
+        "decoration_settings": ("post", _PAGE, {"title": "taken over"}),
+        "decoration_section_add": ("post", _PAGE, {"kind": "notice"}),
+        "decoration_section": ("post", _SECTION, {}),
+        "decoration_section_move": ("post", _SECTION, {"direction": "down"}),
+        "decoration_section_remove": ("post", _SECTION, {}),
+        "decoration_publish": ("post", _PAGE, {}),
+        "decoration_discard": ("post", _PAGE, {}),
+        "decoration_versions": ("get", _PAGE, {}),
+        "decoration_rollback": ("post", {**_PAGE, "number": lambda w: 1}, {}),
+    }
+)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -141,10 +159,18 @@ def add_audience(owner: Staff) -> SimpleNamespace:
     return SimpleNamespace(group=group, tag=tag, auto=auto, rule=rule, segment=segment)
 
 
+def add_pages(owner: Staff) -> SimpleNamespace:
+    """The home page, published once (version 1)."""
+    home = decoration.create_page(staff=owner, kind="home", title="首页")
+    version = decoration.publish_page(staff=owner, page_id=home.pk)
+    return SimpleNamespace(home=home, section_id=version.sections[0]["id"])
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
     world.audience = add_audience(world.owner)  # type: ignore[attr-defined]
+    world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
     return world
 
 
