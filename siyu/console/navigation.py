@@ -80,6 +80,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:merchant", _("Merchant"), Perm.MERCHANT_EDIT),
             Page("console:staff", _("Staff and roles"), Perm.STAFF_MANAGE),
+            Page("console:freight", _("Freight templates"), Perm.CATALOG_VIEW),
             Page("console:audit", _("Audit log"), Perm.AUDIT_VIEW),
         ),
     ),

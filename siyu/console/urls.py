@@ -8,6 +8,7 @@ from siyu.console.views import (
     customer_data,
     customer_segments,
     customers,
+    freight,
     marketing_activities,
     marketing_coupons,
     marketing_promotions,
@@ -128,6 +129,19 @@ urlpatterns = [
     path("settings/staff/", store.staff_page, name="staff"),
     path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
+    # 设置 > 运费模板
+    path("settings/freight/", freight.template_list_page, name="freight"),
+    path("settings/freight/new/", freight.template_create, name="freight_new"),
+    path("settings/freight/<int:template_id>/", freight.template_page, name="freight_template"),
+    path("settings/freight/<int:template_id>/delete/", freight.template_delete, name="freight_delete"),
+    path("settings/freight/<int:template_id>/products/", freight.template_products, name="freight_products"),
+    path("settings/freight/<int:template_id>/rules/new/", freight.rule_edit, name="freight_rule_new"),
+    path("settings/freight/<int:template_id>/rules/<int:rule_id>/", freight.rule_edit, name="freight_rule"),
+    path(
+        "settings/freight/<int:template_id>/rules/<int:rule_id>/delete/",
+        freight.rule_delete,
+        name="freight_rule_delete",
+    ),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

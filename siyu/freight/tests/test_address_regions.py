@@ -46,7 +46,9 @@ def test_the_picker_lists_provinces_then_the_chosen_ones_children(client):
     assert '<option value="330100" selected>杭州市</option>' in edit
     assert '<option value="330106" selected>西湖区</option>' in edit
     assert '<option value="330102">上城区</option>' in edit  # the other districts of Hangzhou
-    assert "浙江省 杭州市 西湖区" in " ".join(texts(client.get("/shop/tea/me/addresses/").content.decode(), "address"))
+    assert "浙江省 杭州市 西湖区" in " ".join(
+        texts(client.get("/shop/tea/me/addresses/").content.decode(), "address")
+    )
 
 
 def test_a_city_without_districts_needs_none(client):
