@@ -4,12 +4,15 @@ conditions, several templates in one order, the flat fee as fallback, and exclud
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from siyu.catalog.models import Sku
 from siyu.freight import services
+from siyu.members.services import save_address
 from siyu.orders.models import Order
-from siyu.testing.clients import ApiClient
+from siyu.testing.clients import ApiClient, h5_login
 from siyu.testing.freight import piece_template, weight_template
+from siyu.testing.pages import texts
 from siyu.testing.snapshots import changed, tenant_rows
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +141,21 @@ def test_pickup_orders_pay_no_freight(world, outlet):
     )
     assert response.status_code == 200, response.content
     assert response.json()["shipping_fee"] == 0
+
+
+def test_the_shop_checkout_page_shows_the_fee_and_the_refusal(owner, make_product, merchant):
+    tea = make_product("龙井", price=5000)
+    piece_template(owner, [tea])
+    client = Client(headers={"Accept-Language": "zh-hans"})
+    customer = h5_login(client, merchant, "bob")
+    urumqi = save_address(customer=customer, recipient="B", phone="1390000", detail="1号", **URUMQI)
+    lhasa = save_address(customer=customer, recipient="B", phone="1390000", detail="2号", **LHASA)
+    sku = tea.skus.get().pk
+
+    page = client.get(f"/shop/tea/checkout/?sku={sku}&qty=3&address={urumqi.pk}")
+    assert page.status_code == 200
+    assert texts(page.content.decode(), "shipping") == ["¥40.00"]
+
+    refused = client.get(f"/shop/tea/checkout/?sku={sku}&qty=1&address={lhasa.pk}")
+    assert refused.status_code == 400
+    assert texts(refused.content.decode(), "error") == ["部分商品无法配送到该地址所在地区。"]

@@ -10,6 +10,8 @@ from siyu.catalog.models import Product
 from siyu.freight.models import FreightRule, FreightTemplate
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing.clients import log_in
+from siyu.testing.factories import make_merchant
+from siyu.testing.factories import make_staff as staff_of
 from siyu.testing.freight import piece_template
 from siyu.testing.pages import texts
 from siyu.testing.snapshots import refused
@@ -149,10 +151,7 @@ def test_staff_without_freight_edit_may_look_but_not_change(make_staff, owner, m
     refused(guide, f"/console/settings/freight/{template.pk}/delete/", {}, merchant, 403)
 
 
-def test_other_merchants_templates_are_not_found(owner, make_staff):
-    from siyu.testing.factories import make_merchant
-    from siyu.testing.factories import make_staff as staff_of
-
+def test_other_merchants_templates_are_not_found(owner):
     theirs = piece_template(staff_of(make_merchant("coffee")))
     client = log_in(owner)
     assert client.get(f"/console/settings/freight/{theirs.pk}/").status_code == 404
