@@ -49,9 +49,9 @@ def shown_units(units: int, basis: str) -> str:
 class ChargeForm(forms.Form):
     """首件/首重 + 续件/续重 and the free-shipping condition; ``basis`` says what a unit is."""
 
-    first_units = UnitsField(label=_("First units (pieces or kg)"))
+    first_units = UnitsField(label=_("First units (pieces or kg)"), initial=1)
     first_fee = YuanField(label=_("First fee (yuan)"), max_yuan=100_000)
-    additional_units = UnitsField(label=_("Each further units (pieces or kg)"))
+    additional_units = UnitsField(label=_("Each further units (pieces or kg)"), initial=1)
     additional_fee = YuanField(label=_("Further fee (yuan)"), max_yuan=100_000)
     free_over_amount = YuanField(label=_("Free over (yuan)"), required=False)
     free_over_pieces = forms.IntegerField(
@@ -121,6 +121,11 @@ class RuleForm(ChargeForm):
     def __init__(self, *args: Any, basis: str, **kwargs: Any) -> None:
         self._basis = basis
         super().__init__(*args, **kwargs)
+        by_weight = basis == Basis.WEIGHT
+        self.fields["first_units"].label = _("First weight (kg)") if by_weight else _("First pieces")
+        self.fields["additional_units"].label = (
+            _("Each further weight (kg)") if by_weight else _("Each further pieces")
+        )
 
     def basis(self) -> str:
         return self._basis
