@@ -2,14 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from siyu.core.errors import NotFound, SiyuError
-
-
-class FreightTemplateNotFound(NotFound):
-    """Raised when a freight template does not exist or belongs to another merchant."""
-
-    code = "freight_template_not_found"
-    message = _("This freight template does not exist.")
+from siyu.core.errors import SiyuError
 
 
 class RegionNotDeliverable(SiyuError):

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
 from siyu.freight import calc
-from siyu.freight.errors import FreightTemplateNotFound
 
 
 class Basis(models.TextChoices):
@@ -55,8 +54,7 @@ class FreightTemplate(TenantModel, ChargeFields):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    not_found = FreightTemplateNotFound
-    owned_id_name = "template_id"
+    owned_id_name = "template_id"  # a foreign or unknown id is a 404 not_found naming it
 
     class Meta:
         ordering = ["-is_default", "id"]

@@ -16,7 +16,7 @@ def template_list(merchant_id: int) -> QuerySet[FreightTemplate]:
 
 
 def template_with_rules(merchant_id: int, template_id: int) -> FreightTemplate:
-    """One template with its rules prefetched; ``FreightTemplateNotFound`` when it is not the merchant's."""
+    """One template with its rules prefetched; a 404 ``not_found`` when it is not the merchant's."""
     return FreightTemplate.objects.for_merchant(merchant_id).prefetch_related("rules").get_owned(template_id)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from siyu.catalog.models import Product
+from siyu.core.errors import NotFound
 from siyu.freight import regions
 from siyu.freight.calc import Basis, Charge
 from siyu.freight.errors import FreightTemplateInvalid
@@ -179,7 +180,7 @@ def save_rule(
         raise FreightTemplateInvalid(detail={"rules": MAX_RULES})
     rule = next((r for r in rules if r.pk == rule_id), None) if rule_id is not None else None
     if rule_id is not None and rule is None:
-        raise FreightTemplateInvalid(detail={"rule_id": rule_id})
+        raise NotFound(detail={"rule_id": rule_id})
     taken = sorted(set(codes) & {c for r in rules if r.pk != rule_id for c in r.regions})
     if taken:
         raise FreightTemplateInvalid(detail={"regions": taken})
@@ -208,7 +209,7 @@ def delete_rule(*, staff: Staff, template_id: int, rule_id: int) -> None:
     template = FreightTemplate.objects.for_merchant(staff.merchant_id).get_owned(template_id, lock=True)
     rule = template.rules.filter(pk=rule_id).first()
     if rule is None:
-        raise FreightTemplateInvalid(detail={"rule_id": rule_id})
+        raise NotFound(detail={"rule_id": rule_id})
     record_audit(
         staff=staff,
         merchant=staff.merchant,

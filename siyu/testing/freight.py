@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from siyu.catalog.models import Product
 from siyu.freight import services
@@ -56,3 +57,9 @@ def weight_template(owner: Staff, products: Iterable[Product] = (), **kw) -> Fre
     )
     services.set_template_products(staff=owner, template_id=template.pk, product_ids=[p.pk for p in products])
     return template
+
+
+def add_freight(owner: Staff) -> SimpleNamespace:
+    """A merchant's freight rows for the tenancy tests: the by-piece template and its Xinjiang rule."""
+    template = piece_template(owner)
+    return SimpleNamespace(template=template, rule=template.rules.get())

@@ -20,7 +20,7 @@ from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal
 from siyu.console.forms_freight import ChargeForm, ProductsForm, RuleForm, TemplateForm
 from siyu.console.layout import render_page
-from siyu.core.errors import SiyuError
+from siyu.core.errors import NotFound, SiyuError
 from siyu.core.money import format_yuan
 from siyu.freight import regions, selectors, services
 from siyu.freight.calc import Basis
@@ -218,7 +218,7 @@ def rule_edit(request: ConsoleRequest, template_id: int, rule_id: int | None = N
     template = selectors.template_with_rules(request.staff.merchant_id, template_id)
     rule = next((r for r in template.rules.all() if r.pk == rule_id), None)
     if rule_id is not None and rule is None:
-        raise FreightTemplateInvalid(detail={"rule_id": rule_id})
+        raise NotFound(detail={"rule_id": rule_id})
     initial = {"regions": rule.regions, **ChargeForm.charge_initial(rule, template.basis)} if rule else {}
     form = RuleForm(request.POST if request.method == "POST" else None, initial=initial, basis=template.basis)
     if request.method == "GET" or not form.is_valid():
@@ -253,12 +253,14 @@ def template_products(request: ConsoleRequest, template_id: int) -> HttpResponse
     staff = request.staff
     template = selectors.template_with_rules(staff.merchant_id, template_id)
     products = list(selectors.assignable_products(staff.merchant_id))
-    form = ProductsForm(request.POST or None, product_ids=[p.pk for p in products])
+    form = ProductsForm(
+        request.POST if request.method == "POST" else None, product_ids=[p.pk for p in products]
+    )
     error = None
     if request.method == "POST":
         try:
             if not form.is_valid():
-                raise FreightTemplateInvalid(detail={"product_ids": form.data.getlist("product_ids")[:20]})
+                raise FreightTemplateInvalid(detail={"product_ids": request.POST.getlist("product_ids")[:20]})
             joined, left = services.set_template_products(
                 staff=staff, template_id=template.pk, product_ids=form.cleaned_data["product_ids"]
             )

@@ -124,7 +124,7 @@ def test_bad_template_input_changes_nothing(owner, merchant):
         refused(client, NEW, {**FORM, **bad}, merchant, 400)
 
 
-def test_templates_are_assigned_to_products_on_the_template_page(owner, make_product):
+def test_templates_are_assigned_to_products_on_the_template_page(owner, make_product, merchant):
     tea, rice, socks = make_product("龙井"), make_product("大米"), make_product("袜子")
     template = piece_template(owner, [socks])
     client = log_in(owner)
@@ -138,6 +138,9 @@ def test_templates_are_assigned_to_products_on_the_template_page(owner, make_pro
     assert response.status_code == 302
     using = dict(Product.objects.values_list("name", "freight_template_id"))
     assert using == {"龙井": template.pk, "大米": template.pk, "袜子": None}
+    assert client.post(url, {}).status_code == 302  # nothing ticked: every product leaves it
+    assert not Product.objects.filter(freight_template=template).exists()
+    refused(client, url, {"product_ids": ["abc"]}, merchant, 400, "freight_template_invalid")
 
 
 def test_staff_without_freight_edit_may_look_but_not_change(make_staff, owner, merchant):
