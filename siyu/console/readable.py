@@ -342,6 +342,7 @@ PERM_LABELS: dict[str, Any] = {
     "promotions.view": pgettext_lazy("permission", "View marketing"),
     "promotions.edit": pgettext_lazy("permission", "Run marketing"),
     "merchant.edit": pgettext_lazy("permission", "Edit merchant settings"),
+    "freight.edit": pgettext_lazy("permission", "Edit freight templates"),
 }
 
 GATEWAY_LABELS: dict[str, Any] = {

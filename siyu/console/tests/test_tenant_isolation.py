@@ -107,7 +107,7 @@ AUDIENCE_ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     ),
 }
 ROUTES.update(AUDIENCE_ROUTES)
-# 设置 > 运费模板 (the world's freight rows, see add_freight)
+# 订单 > 运费模板 (the world's freight rows, see add_freight)
 FREIGHT_RULE = {"template_id": lambda w: w.freight.template.pk, "rule_id": lambda w: w.freight.rule.pk}
 ROUTES.update(
     {

@@ -1,4 +1,4 @@
-"""设置 > 运费模板: freight templates, their regional rules and the products each one prices.
+"""订单 > 运费模板: freight templates, their regional rules and the products each one prices.
 
 Reading needs ``catalog.view``; every change goes through ``siyu.freight.services`` (which asks for
 ``freight.edit`` and writes the audit row).
@@ -28,7 +28,7 @@ from siyu.freight.errors import FreightTemplateInvalid
 from siyu.freight.models import ChargeFields, FreightRule, FreightTemplate
 from siyu.tenancy.permissions import Perm
 
-MODULE = "settings"
+MODULE = "orders"
 
 
 def units_text(units: int, basis: str) -> str:

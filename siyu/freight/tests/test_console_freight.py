@@ -1,4 +1,4 @@
-"""设置 > 运费模板 in the console, driven through its pages with the test client."""
+"""订单 > 运费模板 in the console, driven through its pages with the test client."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from siyu.testing.pages import texts
 from siyu.testing.snapshots import refused
 
 pytestmark = pytest.mark.django_db
-NEW = "/console/settings/freight/new/"
+NEW = "/console/freight/new/"
 FORM = {
     "name": "江浙沪包邮",
     "basis_choice": "piece",
@@ -39,7 +39,7 @@ def test_the_owner_creates_and_edits_a_template(owner):
 
     response = client.post(NEW, FORM)
     template = FreightTemplate.objects.get()
-    assert response["Location"] == f"/console/settings/freight/{template.pk}/"
+    assert response["Location"] == f"/console/freight/{template.pk}/"
     assert (template.name, template.basis, template.is_default) == ("江浙沪包邮", "piece", False)
     charge = (template.first_units, template.first_fee, template.additional_units, template.additional_fee)
     assert charge == (1, 800, 1, 350)
@@ -56,7 +56,7 @@ def test_the_owner_creates_and_edits_a_template(owner):
         "is_default": "on",
         "excluded_regions": ["650000", "653100"],
     }
-    response = client.post(f"/console/settings/freight/{template.pk}/", edit)
+    response = client.post(f"/console/freight/{template.pk}/", edit)
     assert response.status_code == 302
     template.refresh_from_db()
     assert (template.basis, template.first_units, template.additional_units, template.is_default) == (
@@ -67,7 +67,7 @@ def test_the_owner_creates_and_edits_a_template(owner):
     )
     assert template.excluded_regions == ["650000"]
 
-    listing = client.get("/console/settings/freight/").content.decode()
+    listing = client.get("/console/freight/").content.decode()
     row = texts(listing, "template-row")[0]
     assert row.startswith("江浙沪包邮 默认 按重量")
     assert "首重1 kg ¥8.00，续重0.5 kg ¥3.50；满¥99.00包邮" in row, row
@@ -77,7 +77,7 @@ def test_the_owner_creates_and_edits_a_template(owner):
 def test_rules_name_regions_once_per_template(owner, merchant):
     template = piece_template(owner)  # Xinjiang has a rule already
     client = log_in(owner)
-    url = f"/console/settings/freight/{template.pk}/rules/new/"
+    url = f"/console/freight/{template.pk}/rules/new/"
     rule = {"first_units": "2", "first_fee": "12", "additional_units": "1", "additional_fee": "6"}
     response = client.post(url, {**rule, "regions": ["330000", "310000", "320100"]})
     assert response.status_code == 302
@@ -89,7 +89,7 @@ def test_rules_name_regions_once_per_template(owner, merchant):
         1200,
         600,
     )
-    page = client.get(f"/console/settings/freight/{template.pk}/").content.decode()
+    page = client.get(f"/console/freight/{template.pk}/").content.decode()
     assert "上海市, 江苏省 南京市, 浙江省" in texts(page, "rule-row")[1]
 
     taken = refused(client, url, {**rule, "regions": ["650000"]}, merchant, 400, "freight_template_invalid")
@@ -100,12 +100,12 @@ def test_rules_name_regions_once_per_template(owner, merchant):
     refused(client, url, {**rule, "first_fee": "-1", "regions": ["440000"]}, merchant, 400)
 
     response = client.post(
-        f"/console/settings/freight/{template.pk}/rules/{added.pk}/", {**rule, "regions": ["440000"]}
+        f"/console/freight/{template.pk}/rules/{added.pk}/", {**rule, "regions": ["440000"]}
     )
     assert response.status_code == 302
     added.refresh_from_db()
     assert added.regions == ["440000"]
-    client.post(f"/console/settings/freight/{template.pk}/rules/{added.pk}/delete/")
+    client.post(f"/console/freight/{template.pk}/rules/{added.pk}/delete/")
     assert not FreightRule.objects.filter(pk=added.pk).exists()
 
 
@@ -128,7 +128,7 @@ def test_templates_are_assigned_to_products_on_the_template_page(owner, make_pro
     tea, rice, socks = make_product("龙井"), make_product("大米"), make_product("袜子")
     template = piece_template(owner, [socks])
     client = log_in(owner)
-    url = f"/console/settings/freight/{template.pk}/products/"
+    url = f"/console/freight/{template.pk}/products/"
     assert texts(client.get(url).content.decode(), "product-row") == [
         "龙井 On sale Default",
         "大米 On sale Default",
@@ -146,19 +146,19 @@ def test_templates_are_assigned_to_products_on_the_template_page(owner, make_pro
 def test_staff_without_freight_edit_may_look_but_not_change(make_staff, owner, merchant):
     template = piece_template(owner)
     guide = log_in(make_staff(Role.GUIDE))
-    assert guide.get("/console/settings/freight/").status_code == 200
-    assert guide.get(f"/console/settings/freight/{template.pk}/").status_code == 200
+    assert guide.get("/console/freight/").status_code == 200
+    assert guide.get(f"/console/freight/{template.pk}/").status_code == 200
     assert guide.get(NEW).status_code == 403
     refused(guide, NEW, FORM, merchant, 403)
-    refused(guide, f"/console/settings/freight/{template.pk}/", FORM, merchant, 403)
-    refused(guide, f"/console/settings/freight/{template.pk}/delete/", {}, merchant, 403)
+    refused(guide, f"/console/freight/{template.pk}/", FORM, merchant, 403)
+    refused(guide, f"/console/freight/{template.pk}/delete/", {}, merchant, 403)
 
 
 def test_other_merchants_templates_are_not_found(owner):
     theirs = piece_template(staff_of(make_merchant("coffee")))
     client = log_in(owner)
-    assert client.get(f"/console/settings/freight/{theirs.pk}/").status_code == 404
-    assert client.post(f"/console/settings/freight/{theirs.pk}/delete/").status_code == 404
+    assert client.get(f"/console/freight/{theirs.pk}/").status_code == 404
+    assert client.post(f"/console/freight/{theirs.pk}/delete/").status_code == 404
     assert FreightTemplate.objects.filter(pk=theirs.pk).exists()
 
 
@@ -166,11 +166,11 @@ def test_the_list_page_costs_the_same_queries_for_one_or_many_templates(owner):
     client = log_in(owner)
     piece_template(owner, name="一")
     with CaptureQueriesContext(connection) as one:
-        assert client.get("/console/settings/freight/").status_code == 200
+        assert client.get("/console/freight/").status_code == 200
     for name in ("二", "三", "四"):
         piece_template(owner, name=name)
     with CaptureQueriesContext(connection) as four:
-        response = client.get("/console/settings/freight/")
+        response = client.get("/console/freight/")
     assert len(texts(response.content.decode(), "template-row")) == 4
     assert len(four) == len(one)
 
@@ -179,8 +179,8 @@ def test_deleting_a_template_sends_its_products_back_to_the_default(owner, make_
     tea = make_product("龙井")
     template = piece_template(owner, [tea])
     client = log_in(owner)
-    response = client.post(f"/console/settings/freight/{template.pk}/delete/")
-    assert response["Location"] == "/console/settings/freight/"
+    response = client.post(f"/console/freight/{template.pk}/delete/")
+    assert response["Location"] == "/console/freight/"
     tea.refresh_from_db()
     assert tea.freight_template_id is None
     assert not FreightTemplate.objects.exists()
