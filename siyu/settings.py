@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "siyu.core",
     "siyu.tenancy",
     "siyu.catalog",
+    "siyu.freight",
     "siyu.inventory",
     "siyu.members",
     "siyu.members.loyalty",

@@ -61,6 +61,10 @@ class Product(TenantModel):
     keywords = models.CharField(max_length=200, blank=True, help_text="Extra search words, space separated")
     status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
     sort_order = models.IntegerField(default=0)
+    # 运费模板: None = the merchant's default template, or its flat fee when it has none (siyu/freight).
+    freight_template = models.ForeignKey(
+        "freight.FreightTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -53,6 +53,7 @@ NAV: tuple[Module, ...] = (
             Page("console:orders", _("Orders"), Perm.ORDERS_VIEW),
             Page("console:pickup", _("Pickup verification"), Perm.PICKUP_VERIFY),
             Page("console:after_sales", _("After-sales"), Perm.ORDERS_VIEW),
+            Page("console:freight", _("Freight templates"), Perm.CATALOG_VIEW),
         ),
     ),
     Module(

@@ -248,6 +248,7 @@ AUDIT_NOUNS: dict[str, Any] = {
     "pay_lottery": pgettext_lazy("audit object", "Lottery"),
     "blind_box": pgettext_lazy("audit object", "Blind box"),
     "drawcampaign": pgettext_lazy("audit object", "Lottery or blind box"),
+    "freighttemplate": pgettext_lazy("audit object", "Freight template"),
 }
 AUDIT_VERBS: dict[str, Any] = {
     "create": pgettext_lazy("audit verb", "created"),

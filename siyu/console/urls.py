@@ -9,6 +9,7 @@ from siyu.console.views import (
     customer_segments,
     customers,
     decoration,
+    freight,
     marketing_activities,
     marketing_coupons,
     marketing_promotions,
@@ -164,6 +165,19 @@ urlpatterns = [
     path("pick/products/", pickers.pick_products, name="pick_products"),
     path("pick/customers/", pickers.pick_customers, name="pick_customers"),
     path("pick/segments/", pickers.pick_segments, name="pick_segments"),
+    # 订单 > 运费模板
+    path("freight/", freight.template_list_page, name="freight"),
+    path("freight/new/", freight.template_create, name="freight_new"),
+    path("freight/<int:template_id>/", freight.template_page, name="freight_template"),
+    path("freight/<int:template_id>/delete/", freight.template_delete, name="freight_delete"),
+    path("freight/<int:template_id>/products/", freight.template_products, name="freight_products"),
+    path("freight/<int:template_id>/rules/new/", freight.rule_edit, name="freight_rule_new"),
+    path("freight/<int:template_id>/rules/<int:rule_id>/", freight.rule_edit, name="freight_rule"),
+    path(
+        "freight/<int:template_id>/rules/<int:rule_id>/delete/",
+        freight.rule_delete,
+        name="freight_rule_delete",
+    ),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

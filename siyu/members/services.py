@@ -19,6 +19,7 @@ from siyu.core.ids import new_token, token_digest
 from siyu.events import identity
 from siyu.events.errors import MergeConflict
 from siyu.events.models import LinkVia
+from siyu.freight.addresses import address_region
 from siyu.members import hooks
 from siyu.members.errors import CustomerBlocked, PhoneInUse
 from siyu.members.login import exchanger_for
@@ -315,24 +316,30 @@ def set_contact_preference(*, customer: Customer, channel: str, opted_in: bool) 
 
 
 ADDRESS_FIELDS = ["recipient", "phone", "province", "city", "district", "detail"]
+REGION_CODE_FIELDS = ["province_code", "city_code", "district_code"]
 
 
 @transaction.atomic
 def save_address(
     *, customer: Customer, address_id: int | None = None, is_default: bool = False, **fields: str
 ) -> Address:
-    """Create or edit an address; making one default un-defaults the others."""
-    missing = [
-        f for f in ("recipient", "phone", "province", "city", "detail") if not fields.get(f, "").strip()
-    ]
+    """Create or edit an address; making one default un-defaults the others.
+
+    The region comes as GB/T 2260 codes (checked, names taken from them) or as names (kept, codes
+    looked up where the names are known divisions): ``siyu.freight.services.address_region``.
+    """
+    given = {k: (fields.get(k) or "").strip() for k in ADDRESS_FIELDS + REGION_CODE_FIELDS}
+    region = address_region(**{k: given[k] for k in ("province", "city", "district", *REGION_CODE_FIELDS)})
+    given.update(region)
+    missing = [f for f in ("recipient", "phone", "province", "city", "detail") if not given[f]]
     if missing:
         raise InvalidInput(detail={"missing": missing})
     if address_id is None:
         address = Address(merchant_id=customer.merchant_id, customer=customer)
     else:
         address = get_address(customer, address_id)
-    for name in ADDRESS_FIELDS:
-        setattr(address, name, fields.get(name, "").strip())
+    for name in ADDRESS_FIELDS + REGION_CODE_FIELDS:
+        setattr(address, name, given[name])
     first = not Address.objects.filter(customer=customer).exists()
     address.is_default = is_default or first
     if address.is_default:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("<slug:merchant>/me/", account.me, name="me"),
     path("<slug:merchant>/me/addresses/", account.addresses, name="addresses"),
     path("<slug:merchant>/me/addresses/new/", account.address_form, name="address_new"),
+    path("<slug:merchant>/me/addresses/regions.json", account.address_regions, name="address_regions"),
     path("<slug:merchant>/me/addresses/<int:address_id>/", account.address_form, name="address_edit"),
     path(
         "<slug:merchant>/me/addresses/<int:address_id>/delete/", account.address_delete, name="address_delete"

@@ -21,6 +21,7 @@ from django.test import Client
 
 from siyu.catalog.models import Product, Sku
 from siyu.console.playbooks import PLAYBOOKS as CONSOLE_PLAYBOOKS
+from siyu.freight import regions
 from siyu.members.models import Customer, CustomerIdentity
 from siyu.simulate.demo_data import DEMO_PASSWORD, PLAYBOOKS
 from siyu.tenancy.models import Merchant, Outlet, Staff
@@ -229,6 +230,9 @@ def data_blob() -> str:
         if fields:
             for row in model._base_manager.values_list(*fields):
                 parts.extend(str(v) for v in row if v)
+    # China's divisions (the freight pages' region pickers) are data too, whatever the page's language.
+    for province in regions.provinces():
+        parts += [province.name, *(city.name for city in regions.children(province.code))]
     return "\n".join(parts)
 
 

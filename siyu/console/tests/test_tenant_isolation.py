@@ -23,6 +23,7 @@ from siyu.decoration import services as decoration
 from siyu.inventory.models import StockLevel
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
+from siyu.testing.freight import add_freight
 from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
@@ -124,6 +125,22 @@ ROUTES.update(
         "decoration_rollback": ("post", {**_PAGE, "number": lambda w: 1}, {}),
     }
 )
+# 订单 > 运费模板 (the world's freight rows, see add_freight)
+FREIGHT_RULE = {"template_id": lambda w: w.freight.template.pk, "rule_id": lambda w: w.freight.rule.pk}
+ROUTES.update(
+    {
+        "freight_template": ("get", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_delete": ("post", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_products": (
+            "post",
+            {"template_id": lambda w: w.freight.template.pk},
+            {"product_ids": lambda w: [w.product.pk]},
+        ),
+        "freight_rule_new": ("get", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_rule": ("get", FREIGHT_RULE, {}),
+        "freight_rule_delete": ("post", FREIGHT_RULE, {}),
+    }
+)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -171,6 +188,7 @@ def _world(slug: str) -> World:
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
     world.audience = add_audience(world.owner)  # type: ignore[attr-defined]
     world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
+    world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
     return world
 
 
