@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.console.forms import PercentField, YuanField
 from siyu.members.loyalty.models import FULL_RATE, LoyaltySettings, MemberTier
@@ -42,7 +43,9 @@ class AdjustForm(forms.Form):
         label=_("Adjust"), choices=[("points", _("Points")), ("growth", _("Growth"))], initial="points"
     )
     direction = forms.ChoiceField(
-        label=_("Direction"), choices=[("add", _("Add")), ("deduct", _("Deduct"))], initial="add"
+        label=_("Direction"),
+        choices=[("add", pgettext_lazy("adjustment", "Add")), ("deduct", _("Deduct"))],
+        initial="add",
     )
     amount = forms.IntegerField(label=_("Amount"), min_value=1, max_value=MAX_ADJUST)
     reason = forms.CharField(label=_("Reason"), max_length=200, strip=True)
@@ -206,7 +209,7 @@ class SettingsForm(forms.Form):
 class StreakRewardForm(forms.Form):
     """One row of the streak table: on day N of the streak, these on top of the base check-in."""
 
-    day = forms.IntegerField(label=_("Day"), min_value=1, max_value=366, required=False)
+    day = forms.IntegerField(label=pgettext_lazy("streak", "Day"), min_value=1, max_value=366, required=False)
     points = forms.IntegerField(label=_("Points"), min_value=0, max_value=MAX_REWARD, required=False)
     growth = forms.IntegerField(label=_("Growth"), min_value=0, max_value=MAX_REWARD, required=False)
     coupon_template_id = forms.TypedChoiceField(
