@@ -29,6 +29,15 @@ def template_choices(templates: list[tuple[int, str]], *, blank: Any) -> list[tu
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=64, required=False)
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=())
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Newest first")),
+            ("growth", _("Most growth")),
+            ("points", _("Most points")),
+        ],
+    )
 
     def __init__(self, *args: Any, tiers: list[MemberTier], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

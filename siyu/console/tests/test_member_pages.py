@@ -75,6 +75,13 @@ def test_search_and_tier_filter_find_members_and_newcomers_count_in_the_entry_ti
     assert texts(console.get("/console/members/?tier=none").content.decode(), "member-name") == []
 
 
+def test_the_list_sorts_by_growth_or_points_members_without_a_row_last(console, world):
+    by_growth = console.get("/console/members/?sort=growth").content.decode()
+    assert texts(by_growth, "member-name") == ["金卡张", "银卡李", "新人王"]
+    by_points = console.get("/console/members/?sort=points").content.decode()
+    assert texts(by_points, "member-points") == ["300", "50", "0"]
+
+
 def test_a_filter_naming_another_merchants_tier_is_refused(console, world):
     other = factories.make_merchant("other")
     other_tier = factories.make_tiers(factories.make_staff(other, Role.OWNER))["gold"]

@@ -77,7 +77,7 @@ def member_list_page(request: ConsoleRequest) -> HttpResponse:
     all_tiers = ledger.tiers(staff.merchant_id)
     form = MemberFilterForm(request.GET, tiers=all_tiers)
     data = cleaned(form)
-    filters = selectors.MemberFilters(q=data["q"], tier=data["tier"])
+    filters = selectors.MemberFilters(q=data["q"], tier=data["tier"], sort=data["sort"])
     page = page_of(
         request, selectors.member_list(merchant_id=staff.merchant_id, filters=filters, all_tiers=all_tiers)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from siyu.members.loyalty.models import (
@@ -175,6 +175,7 @@ def tiers_with_counts(*, merchant_id: int) -> tuple[list[tuple[MemberTier, int]]
 class MemberFilters:
     q: str = ""
     tier: str = ""  # a tier id, "none" (below every tier) or "" for everyone
+    sort: str = ""  # "growth", "points" (most first) or "" (newest first)
 
 
 def member_list(
@@ -202,7 +203,12 @@ def member_list(
         qs = qs.filter(
             held | Q(membership__isnull=True) if entry is not None and entry.pk == tier_id else held
         )
+    if filters.sort in SORTS:
+        return qs.order_by(F(SORTS[filters.sort]).desc(nulls_last=True), "-id")
     return qs.order_by("-id")
+
+
+SORTS = {"growth": "membership__growth_value", "points": "membership__points_balance"}
 
 
 @dataclass(frozen=True)
