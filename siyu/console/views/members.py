@@ -7,7 +7,7 @@ anything ``members.edit``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +22,7 @@ from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import cleaned
 from siyu.console.forms_members import (
     AdjustForm,
+    BaseStreakFormSet,
     MemberFilterForm,
     SettingsForm,
     StreakFormSet,
@@ -280,7 +281,10 @@ def settings_page(request: ConsoleRequest) -> HttpResponse:
     templates = template_choices(staff.merchant_id, [r.get("coupon_template_id") for r in rewards])
     data = request.POST if request.method == "POST" else None
     form = SettingsForm(data, initial=initial)
-    formset = StreakFormSet(data, initial=rewards, prefix="streak", form_kwargs={"templates": templates})
+    formset = cast(
+        BaseStreakFormSet,
+        StreakFormSet(data, initial=rewards, prefix="streak", form_kwargs={"templates": templates}),
+    )
     error: SiyuError | None = None
     if data is not None and form.is_valid() and formset.is_valid():
         try:
