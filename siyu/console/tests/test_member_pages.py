@@ -169,6 +169,8 @@ def test_a_growth_adjustment_moves_the_member_up_and_is_audited(console, owner, 
     html = console.get(url).content.decode()
     assert texts(html, "member-tier") == ["金卡"]
     assert texts(html, "tier-changes")[0].endswith("银卡 → 金卡 Upgrade growth 1000")
+    audit_page = console.get("/console/settings/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "成长值 调整" in audit_page
 
 
 @pytest.mark.parametrize(
