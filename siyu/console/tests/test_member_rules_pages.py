@@ -8,6 +8,7 @@ import re
 import pytest
 
 from siyu.members.loyalty.models import LoyaltySettings, Membership, MemberTier, PointsEntry
+from siyu.members.loyalty.services import admin
 from siyu.promotions.models import Coupon
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing import factories
@@ -269,8 +270,6 @@ def test_staff_who_may_only_view_read_the_rules_but_cannot_change_them(make_staf
 
 def test_growth_that_reaches_a_tier_gives_its_gift_once(console, owner, world):
     template = factories.make_template(owner, title="金卡礼券", per_customer_limit=5)
-    from siyu.members.loyalty.services import admin
-
     admin.update_tier(
         staff=owner, tier_id=world.tiers["gold"].pk, upgrade_points=200, upgrade_template_id=template.pk
     )
