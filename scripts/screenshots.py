@@ -57,6 +57,12 @@ SHOTS = [
         DESKTOP,
         wait_for=".kpis",
     ),
+    Shot(
+        "/console/members/?sort=growth",
+        "console-members.png",
+        {"viewport": {"width": 1280, "height": 900}},
+        wait_for="[data-testid=members]",
+    ),
     Shot(lambda: f"/shop/{DEMO_SLUG}/p/{_best_product()}/", "storefront-product.png", PHONE, staff=False),
 ]
 

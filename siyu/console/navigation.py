@@ -68,6 +68,16 @@ NAV: tuple[Module, ...] = (
         ),
     ),
     Module(
+        "members",
+        _("Members"),
+        "会",
+        (
+            Page("console:members", _("Member list"), Perm.CUSTOMERS_VIEW),
+            Page("console:member_tiers", _("Member tiers"), Perm.CUSTOMERS_VIEW),
+            Page("console:member_settings", _("Points and growth rules"), Perm.CUSTOMERS_VIEW),
+        ),
+    ),
+    Module(
         "marketing",
         _("Marketing"),
         "营",

@@ -229,6 +229,7 @@ AUDIT_NOUNS: dict[str, Any] = {
     "loyalty": pgettext_lazy("audit object", "Membership"),
     "loyaltysettings": pgettext_lazy("audit object", "Membership"),
     "points": pgettext_lazy("audit object", "Points"),
+    "growth": pgettext_lazy("audit object", "Growth"),
     "customer": pgettext_lazy("audit object", "Customer"),
     "merchant": pgettext_lazy("audit object", "Merchant"),
     "outlet": pgettext_lazy("audit object", "Outlet"),

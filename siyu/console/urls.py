@@ -13,6 +13,7 @@ from siyu.console.views import (
     marketing_activities,
     marketing_coupons,
     marketing_promotions,
+    members,
     orders,
     overview,
     pickers,
@@ -97,6 +98,15 @@ urlpatterns = [
     ),
     path("customers/segments/<int:segment_id>/issue/", customer_segments.segment_issue, name="segment_issue"),
     path("customers/values/", customer_data.values_page, name="customer_values"),
+    # 会员
+    path("members/", members.member_list_page, name="members"),
+    path("members/<int:customer_id>/", members.member_page, name="member"),
+    path("members/<int:customer_id>/adjust/", members.member_adjust, name="member_adjust"),
+    path("members/tiers/", members.tier_list_page, name="member_tiers"),
+    path("members/tiers/new/", members.tier_create, name="member_tier_new"),
+    path("members/tiers/<int:tier_id>/", members.tier_edit, name="member_tier_edit"),
+    path("members/tiers/<int:tier_id>/delete/", members.tier_delete, name="member_tier_delete"),
+    path("members/settings/", members.settings_page, name="member_settings"),
     # 营销
     path("marketing/", store.marketing_page, name="marketing"),
     path("marketing/coupons/", marketing_coupons.coupon_list_page, name="coupons"),

@@ -10,6 +10,7 @@ from siyu.storefront.views import (
     catalog,
     checkout,
     coupons,
+    member,
     orders,
     pages,
     presale,
@@ -37,6 +38,8 @@ urlpatterns = [
     path("<slug:merchant>/login/", account.login, name="login"),
     path("<slug:merchant>/logout/", account.logout, name="logout"),
     path("<slug:merchant>/me/", account.me, name="me"),
+    # 会员中心: views/member.py
+    path("<slug:merchant>/me/member/", member.member, name="member"),
     path("<slug:merchant>/me/addresses/", account.addresses, name="addresses"),
     path("<slug:merchant>/me/addresses/new/", account.address_form, name="address_new"),
     path("<slug:merchant>/me/addresses/regions.json", account.address_regions, name="address_regions"),

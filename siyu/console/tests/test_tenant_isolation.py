@@ -21,6 +21,7 @@ from siyu.console import urls
 from siyu.console.playbooks import PLAYBOOKS
 from siyu.decoration import services as decoration
 from siyu.inventory.models import StockLevel
+from siyu.members.loyalty.services import admin as loyalty_admin
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
 from siyu.testing.freight import add_freight
@@ -141,6 +142,19 @@ ROUTES.update(
         "freight_rule_delete": ("post", FREIGHT_RULE, {}),
     }
 )
+# 会员: a member's page and adjustments, tiers (the world's membership rows, see add_membership)
+ROUTES.update(
+    {
+        "member": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+        "member_adjust": (
+            "post",
+            {"customer_id": lambda w: w.customer.pk},
+            {"target": "points", "direction": "add", "amount": "5", "reason": "taken over", "key": "a" * 32},
+        ),
+        "member_tier_edit": ("get", {"tier_id": lambda w: w.membership.top.pk}, {}),
+        "member_tier_delete": ("post", {"tier_id": lambda w: w.membership.top.pk}, {}),
+    }
+)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -183,12 +197,21 @@ def add_pages(owner: Staff) -> SimpleNamespace:
     return SimpleNamespace(home=home, section_id=version.sections[0]["id"])
 
 
+def add_membership(owner: Staff) -> SimpleNamespace:
+    """The programme's rules and two tiers (nobody reaches the top one)."""
+    loyalty_admin.update_settings(staff=owner, enabled=True)
+    base = loyalty_admin.create_tier(staff=owner, code="base", name="普通", rank=0, growth_threshold=0)
+    top = loyalty_admin.create_tier(staff=owner, code="top", name="至尊", rank=1, growth_threshold=10**6)
+    return SimpleNamespace(base=base, top=top)
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
     world.audience = add_audience(world.owner)  # type: ignore[attr-defined]
     world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
     world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
+    world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
     return world
 
 
@@ -225,11 +248,21 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     cases += [("outlet_edit", {}, OUTLET_BODY), ("coupon_edit", {}, {"title": "taken over"})]
     cases += [("promotion_edit", {}, {"title": "taken over", "priority": 1})]
     cases += [("segment_edit", {}, {"name": "taken over", "rule": '{"semi_private": true}'})]
+    cases += [("member_tier_edit", {}, TIER_BODY)]
     return cases
 
 
 STAFF_BODY = {"display_name": "taken over", "role": "guide", "is_active": ""}
 OUTLET_BODY = {"code": "X1", "name": "taken over"}
+TIER_BODY = {
+    "name": "taken over",
+    "code": "top",
+    "rank": 1,
+    "growth_threshold": 10**6,
+    "keep_threshold": 0,
+    "points_multiplier": 1,
+    "upgrade_points": 0,
+}
 
 
 @pytest.mark.parametrize(
