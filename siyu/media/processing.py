@@ -91,7 +91,8 @@ def process_image(data: bytes, *, max_pixels: int, max_side: int, thumb_side: in
                     raise UnsupportedImage(detail={"format": source_format.lower() or None})
                 width, height = opened.size
                 if width * height > max_pixels:
-                    raise ImageTooManyPixels(detail={"width": width, "height": height, "max_pixels": max_pixels})
+                    detail = {"width": width, "height": height, "max_pixels": max_pixels}
+                    raise ImageTooManyPixels(detail=detail)
                 opened.seek(0)  # a GIF's (or MPO's) first frame
                 opened.load()
                 icc_profile = opened.info.get("icc_profile")

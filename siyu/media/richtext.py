@@ -32,4 +32,3 @@ def clean_html(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
-

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from siyu.media.errors import ImageInUse, ImageNotFound, ImageTooLarge
 from siyu.media.models import MediaImage
@@ -32,12 +33,10 @@ class Upload:
 
 def _read_limited(content: bytes | IO[bytes], limit: int) -> bytes:
     """At most ``limit`` bytes of ``content``; refused without reading further when it is longer."""
-    if isinstance(content, bytes):
-        data = content
-    else:
-        data = content.read(limit + 1)
+    data = content if isinstance(content, bytes) else content.read(limit + 1)
     if len(data) > limit:
-        raise ImageTooLarge(detail={"max_bytes": limit})
+        mb = f"{limit / 1024 / 1024:g}"
+        raise ImageTooLarge(_("The file is larger than %(mb)s MB.") % {"mb": mb}, detail={"max_bytes": limit})
     return data
 
 
