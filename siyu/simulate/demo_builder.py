@@ -74,6 +74,7 @@ from siyu.simulate.demo_tables import (
     SURNAMES,
     CatalogueEntry,
 )
+from siyu.simulate.product_art import product_media
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff
 
@@ -190,7 +191,7 @@ class DemoBuilder:
                 subtitle=p.subtitle,
                 selling_points=list(p.points),
                 description="。".join(p.points) + "。",
-                images=[f"/static/demo/{p.image}.svg"],
+                **product_media(merchant=self.merchant, name=p.name, key=p.image, points=p.points),
                 keywords=p.keywords,
                 sort_order=p.popularity * 10,
             )
