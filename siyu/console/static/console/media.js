@@ -48,8 +48,8 @@
       dialog.addEventListener("click", function (event) {
         var tile = event.target.closest("[data-pick]");
         if (tile && onPick) {
+          dialog.close(); // first: while the modal is open the page behind it cannot take focus
           onPick({ url: tile.dataset.url, thumbnail_url: tile.dataset.thumb, name: tile.dataset.alt });
-          dialog.close();
           return;
         }
         var page = event.target.closest("[data-picker-page]");
