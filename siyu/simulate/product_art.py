@@ -342,7 +342,7 @@ def product_media(
     """The ``images`` and ``detail_html`` of a demo product: its picture from the merchant's library and
     a detail of its selling points around it (``create_product(..., **product_media(...))``)."""
     picture = product_picture(name, key, brand=merchant.name)
-    url = upload_image(merchant=merchant, content=picture, name=f"{key}.jpg", acting_staff=None).image.url
+    url = upload_image(merchant=merchant, content=picture, name=name, acting_staff=None).image.url
     items = "".join(f"<li>{escape(point)}</li>" for point in points)
     detail = f"<h3>{escape(name)}</h3>" + (f"<ul>{items}</ul>" if items else "")
     return {"images": [url], "detail_html": f'{detail}<img src="{escape(url)}" alt="{escape(name)}">'}
