@@ -187,9 +187,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Siyu answers MEDIA_URL itself when the files are on its own disk (put a proxy in front for speed).
-SIYU_SERVE_MEDIA = os.environ.get(
-    "SIYU_SERVE_MEDIA", "1" if SIYU_MEDIA_STORAGE.endswith("FileSystemStorage") else "0"
-) == "1"
+SIYU_SERVE_MEDIA = (
+    os.environ.get("SIYU_SERVE_MEDIA", "1" if SIYU_MEDIA_STORAGE.endswith("FileSystemStorage") else "0")
+    == "1"
+)
 
 LOGIN_URL = "/console/login/"
 

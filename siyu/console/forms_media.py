@@ -41,7 +41,7 @@ class GalleryWidget(forms.Widget):
             values = [values]
         return [line.strip() for value in values for line in str(value).splitlines() if line.strip()]
 
-    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
+    def format_value(self, value: Any) -> list[str]:
         if not value:
             return []
         return value.splitlines() if isinstance(value, str) else list(value)
@@ -139,4 +139,4 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     """The library's upload: up to 20 pictures at once (each then checked by the upload service)."""
 
-    files = MultipleFileField(label=_("Images"))
+    pictures = MultipleFileField(label=_("Images"))

@@ -37,7 +37,7 @@ class MediaImage(TenantModel):
         indexes = [models.Index(fields=["merchant", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.original_name or self.file.name
+        return self.original_name or self.file.name or ""
 
     @property
     def url(self) -> str:

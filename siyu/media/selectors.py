@@ -25,14 +25,16 @@ def library(*, merchant: Merchant | int, unused_only: bool = False) -> QuerySet[
     """The merchant's images, newest first, each annotated ``in_use`` (one query per page)."""
     qs = MediaImage.objects.for_merchant(merchant).annotate(in_use=_shown_by_a_product())
     if unused_only:
-        qs = qs.filter(in_use=False)
+        qs = qs.filter(~_shown_by_a_product())
     return qs.order_by("-created_at", "-id")
 
 
 def images_in_use(*, merchant: Merchant | int, image_ids: list[int]) -> list[int]:
     """Those of ``image_ids`` some product shows, in id order."""
     return sorted(
-        library(merchant=merchant).filter(pk__in=image_ids, in_use=True).values_list("pk", flat=True)
+        MediaImage.objects.for_merchant(merchant)
+        .filter(_shown_by_a_product(), pk__in=image_ids)
+        .values_list("pk", flat=True)
     )
 
 

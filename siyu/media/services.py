@@ -135,7 +135,7 @@ def delete_images(*, merchant: Merchant, image_ids: list[int], acting_staff: Sta
         raise ImageInUse(detail={"image_ids": used})
     files: list[str] = []
     for image in images:
-        files += [image.file.name, image.thumbnail.name]
+        files += [name for name in (image.file.name, image.thumbnail.name) if name]
         record_audit(
             staff=acting_staff,
             merchant=merchant,

@@ -141,7 +141,9 @@ class ProductPatch(Schema):
     selling_points: list[str] | None = Field(None, max_length=10)
     description: str | None = Field(None, max_length=20000)
     images: list[str] | None = Field(None, max_length=20)
-    detail_html: str | None = Field(None, max_length=RICH_TEXT_MAX, description="rich text; cleaned when saved")
+    detail_html: str | None = Field(
+        None, max_length=RICH_TEXT_MAX, description="rich text; cleaned when saved"
+    )
     keywords: str | None = Field(None, max_length=200)
     sort_order: int | None = Field(None, ge=-10000, le=10000)
     roles: list[ProductRole] | None = None

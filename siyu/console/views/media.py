@@ -35,7 +35,7 @@ def _upload_all(
     staff = request.staff
     done: list[Upload] = []
     refused: list[tuple[str, SiyuError]] = []
-    for f in form.cleaned_data["files"]:
+    for f in form.cleaned_data["pictures"]:
         try:
             done.append(upload_image(merchant=staff.merchant, content=f, name=f.name, acting_staff=staff))
         except SiyuError as exc:
@@ -115,7 +115,7 @@ def upload(request: ConsoleRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = [
-            {"name": "", "code": "invalid_input", "message": str(e)} for e in form.errors.get("files", [])
+            {"name": "", "code": "invalid_input", "message": str(e)} for e in form.errors.get("pictures", [])
         ]
         return JsonResponse({"images": [], "errors": errors}, status=400)
     done, refused = _upload_all(request, form)

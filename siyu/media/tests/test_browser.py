@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.catalog.models import Product
 from siyu.media.models import MediaImage
 from siyu.testing.browser import log_in
 from siyu.testing.images import image_bytes
@@ -67,7 +66,9 @@ def test_an_image_uploaded_in_the_console_shows_on_the_shops_product_page(
         "Array.from(document.querySelectorAll('.gallery img, [data-testid=detail] img'))"
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
-    widths = shop.eval_on_selector_all(".gallery img, [data-testid=detail] img", "imgs => imgs.map(i => i.naturalWidth)")
+    widths = shop.eval_on_selector_all(
+        ".gallery img, [data-testid=detail] img", "imgs => imgs.map(i => i.naturalWidth)"
+    )
     assert widths == [600, 1200, 1200]
     if SHOTS:
         shop.screenshot(path=f"{SHOTS}/shop-product.png", full_page=True)

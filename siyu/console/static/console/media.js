@@ -15,7 +15,7 @@
 
   function upload(el, files, done, showErrors) {
     var body = new FormData();
-    Array.prototype.forEach.call(files, function (f) { body.append("files", f); });
+    Array.prototype.forEach.call(files, function (f) { body.append("pictures", f); });
     showErrors([]);
     return fetch(el.dataset.uploadUrl, {
       method: "POST",
