@@ -59,8 +59,10 @@ def _library(
     qs = selectors.library(merchant=request.staff.merchant, unused_only=unused_only).select_related(
         "uploaded_by"
     )
+    page = page_of(request, qs, LIBRARY_PAGE)
     context: dict[str, Any] = {
-        "page": page_of(request, qs, LIBRARY_PAGE),
+        "page": page,
+        "deletable": any(not image.in_use for image in page),
         "unused_only": unused_only,
         "form": form or UploadForm(),
         "refusals": [_refusal_text(name, exc) for name, exc in refusals or []],

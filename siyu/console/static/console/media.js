@@ -198,6 +198,14 @@
     if (form) form.addEventListener("submit", sync);
   }
 
+  // The library's upload form: the chosen files' names beside the button (the input itself is hidden).
+  document.querySelectorAll("[data-file-pick] input[type=file]").forEach(function (input) {
+    var names = input.closest("form").querySelector("[data-file-names]");
+    input.addEventListener("change", function () {
+      names.textContent = Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、");
+    });
+  });
+
   document.querySelectorAll("[data-gallery]").forEach(setUpGallery);
   document.querySelectorAll("[data-richtext]").forEach(setUpRichText);
 })();
