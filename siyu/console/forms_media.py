@@ -1,8 +1,8 @@
 """Form pieces for pictures: a product's gallery (pick from the library, upload, order) and its
 rich-text detail (图文详情), both drawn by siyu/console/static/console/media.js; the library's upload.
 
-Without JavaScript the gallery is a list of URL inputs and the detail a plain HTML textarea; the
-server cleans the detail either way (siyu/media/richtext.py).
+Without JavaScript the gallery is a list of URL inputs plus an address field, and the detail is shown
+as saved and posted back unchanged; the server cleans the detail either way (siyu/media/richtext.py).
 """
 
 from __future__ import annotations

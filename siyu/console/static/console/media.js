@@ -3,7 +3,8 @@
  *   (a dialog with the picker page) or uploaded (POST to the library's JSON upload);
  * - the detail (图文详情): a contenteditable area with a small toolbar, copied into its textarea on
  *   every change; images come from the library. The server cleans the HTML either way.
- * Without JavaScript the gallery keeps its hidden inputs plus an address field, the detail its textarea. */
+ * Without JavaScript the gallery keeps its hidden inputs plus an address field; the detail is shown as
+ * saved and posted back unchanged. */
 (function () {
   "use strict";
 
@@ -128,9 +129,8 @@
     var source = root.querySelector("[data-richtext-source]");
     var toolbar = root.querySelector(".richtext-toolbar");
     var showErrors = errorsOf(root);
-    area.hidden = false;
+    area.contentEditable = "true";
     toolbar.hidden = false;
-    source.hidden = true;
     var saved = null; // the selection when the editor lost focus (a dialog or a file picker takes it)
 
     function sync() { source.value = area.innerHTML; }
