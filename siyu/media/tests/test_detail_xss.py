@@ -96,7 +96,5 @@ def test_the_shop_shows_the_gallery_and_the_detail_with_its_pictures(make_produc
         detail_of(html)
         .split('<div class="prose">', 1)[1]
         .strip()
-        .startswith(
-            '<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/b/3.jpg" alt="茶园">'
-        )
+        .startswith('<h3>产地</h3><p>西湖<strong>龙井</strong></p><img src="/media/b/3.jpg" alt="茶园">')
     )
