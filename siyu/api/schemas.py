@@ -72,6 +72,7 @@ class StaffSkuOut(SkuOut):
 
 class StaffProductOut(ProductOut):
     description: str
+    detail_html: str  # the 图文详情, as cleaned when saved (siyu/media/richtext.py)
     keywords: str
     skus: list[StaffSkuOut]  # type: ignore[assignment]
 

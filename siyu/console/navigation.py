@@ -42,6 +42,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:products", _("Products"), Perm.CATALOG_VIEW),
             Page("console:categories", _("Categories"), Perm.CATALOG_VIEW),
+            Page("console:media", _("Image library"), Perm.CATALOG_VIEW),
             Page("console:stock", _("Stock"), Perm.INVENTORY_VIEW),
         ),
     ),

@@ -13,6 +13,7 @@ from siyu.console.views import (
     marketing_activities,
     marketing_coupons,
     marketing_promotions,
+    media,
     members,
     orders,
     overview,
@@ -40,6 +41,10 @@ urlpatterns = [
     path("products/<int:product_id>/edit/", product_edit.product_edit, name="product_edit"),
     path("products/<int:product_id>/skus/", product_edit.product_add_skus, name="product_skus"),
     path("categories/", product_edit.categories_page, name="categories"),
+    path("media/", media.library_page, name="media"),
+    path("media/upload/", media.upload, name="media_upload"),
+    path("media/picker/", media.picker, name="media_picker"),
+    path("media/delete/", media.delete, name="media_delete"),
     path("stock/", products.stock_page, name="stock"),
     path("stock/<int:level_id>/", products.set_stock_level, name="stock_set"),
     # 订单

@@ -18,6 +18,7 @@ from siyu.simulate.demo_tables import (
     STAFF,
     CatalogueEntry,
 )
+from siyu.simulate.product_art import product_media
 from siyu.tenancy.models import AuditEntry, Merchant, Outlet, Role, Staff
 from siyu.tenancy.services import create_staff
 
@@ -96,7 +97,7 @@ class DemoShop:
                 subtitle=p.subtitle,
                 selling_points=list(p.points),
                 description="。".join(p.points) + "。",
-                images=[f"/static/demo/{p.image}.svg"],
+                **product_media(merchant=self.merchant, name=p.name, key=p.image, points=p.points),
                 keywords=p.keywords,
                 sort_order=p.popularity * 10,
             )
