@@ -65,7 +65,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/admin/products/{product_id}": {"name": "taken over", "sort_order": 99},
     "POST /api/v1/admin/products/{product_id}/skus": {"skus": [{"code": "X-1", "price": 1, "stock": 5}]},
     "PATCH /api/v1/admin/skus/{sku_id}": {"price": 1, "is_active": False},
-    "POST /api/v1/admin/orders/{order_id}/ship": {"carrier": "SF", "tracking_number": "X1"},
+    "POST /api/v1/admin/orders/{order_id}/ship": {"carrier": "SF", "tracking_number": "SF1234567890123"},
     "POST /api/v1/admin/after-sales/{after_sale_id}/approve": {"note": "ok"},
     "POST /api/v1/admin/after-sales/{after_sale_id}/reject": {"note": "no"},
     "PUT /api/v1/shop/{merchant}/addresses/{address_id}": {
