@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from siyu.core.errors import NotFound, SiyuError
 from siyu.imports.errors import WrongEncoding
 from siyu.imports.services.readers import Cell, read_table
-from siyu.orders.couriers import check_tracking, courier_label
+from siyu.orders.couriers import check_tracking, courier_label, find_courier
 from siyu.orders.errors import OrderOnHold, ShipmentBatchInvalid, TrackingNumberInvalid, UnknownCourier
 from siyu.orders.models import (
     Fulfilment,
@@ -114,8 +114,9 @@ def reason_text(row: dict[str, Any]) -> str:
     text = str(REASONS.get(row.get("reason") or "", ""))
     if row.get("reason") == "duplicate_row" and row.get("duplicate_of"):
         text = str(_("This order is already on line %(line)s of the file.")) % {"line": row["duplicate_of"]}
-    if row.get("reason") == "bad_tracking" and row.get("hint"):
-        text = str(row["hint"])
+    courier = find_courier(str(row.get("carrier") or ""))
+    if row.get("reason") == "bad_tracking" and courier is not None:
+        text = TrackingNumberInvalid.for_courier(courier)
     return text
 
 
@@ -151,7 +152,7 @@ def _positions(first: list[str]) -> dict[str, int] | None:
 
 def _open(data: bytes, filename: str):
     try:
-        return read_table(data, filename=filename, has_header=False, max_rows=MAX_ROWS + 1)
+        return read_table(data, filename=filename, has_header=False)
     except WrongEncoding:  # Excel in China saves CSV as GBK
         return read_table(
             data, filename=filename, has_header=False, encoding="gb18030", max_rows=MAX_ROWS + 1
@@ -217,7 +218,6 @@ def judge_rows(staff: Staff, rows: list[Row]) -> list[dict[str, Any]]:
     """Every row's verdict, with the orders read in one query."""
     seen: dict[str, int] = {}
     candidates: list[Row] = []
-    hints: dict[int, str] = {}
     for row in rows:
         row.order_number = row.order_number.strip().upper()
         if not (row.order_number and row.carrier and row.tracking_number):
@@ -228,9 +228,8 @@ def judge_rows(staff: Staff, rows: list[Row]) -> list[dict[str, Any]]:
         except UnknownCourier:
             row.outcome, row.reason = Outcome.ERROR, "unknown_courier"
             continue
-        except TrackingNumberInvalid as exc:
+        except TrackingNumberInvalid:
             row.outcome, row.reason = Outcome.ERROR, "bad_tracking"
-            hints[row.line] = str(exc.text)
             continue
         row.carrier, row.tracking_number = courier.code, number
         if row.order_number in seen:
@@ -242,7 +241,7 @@ def judge_rows(staff: Staff, rows: list[Row]) -> list[dict[str, Any]]:
     orders = {o.number: o for o in _visible(staff).filter(number__in=numbers)} if numbers else {}
     for row in candidates:
         _judge(row, orders.get(row.order_number))
-    return [{**asdict(row), **({"hint": hints[row.line]} if row.line in hints else {})} for row in rows]
+    return [asdict(row) for row in rows]
 
 
 def preview_shipment_batch(*, staff: Staff, data: bytes | IO[bytes], filename: str = "") -> ShipmentBatch:
