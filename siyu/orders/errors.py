@@ -152,7 +152,7 @@ class TrackingNumberInvalid(SiyuError):
 
     @staticmethod
     def for_courier(courier: Any) -> str:
-        return _("This is not a %(courier)s tracking number (they look like %(example)s).") % {
+        return _("Not a tracking number of %(courier)s: they look like %(example)s.") % {
             "courier": courier.name,
             "example": courier.example,
         }

@@ -41,7 +41,7 @@ def test_a_50_row_file_with_two_bad_rows_ships_48_and_reports_the_two(console, c
     )
     problems = re.findall(r'<tr class="row-error" data-line="(\d+)" data-reason="(\w+)">', report)
     assert problems == [("6", "bad_tracking"), ("46", "unknown_courier")]
-    assert "This is not a SF Express tracking number (they look like SF1234567890123)." in report
+    assert "Not a tracking number of SF Express: they look like SF1234567890123." in report
     assert Order.objects.filter(status="shipped").count() == 0
 
     applied = console.post(f"/console/orders/batch-ship/{batch.pk}/apply/")

@@ -103,7 +103,7 @@ def test_every_kind_of_bad_row_is_named(owner, customer, address, sku, outlet, m
     with translation.override("en"):
         assert shipping.reason_text(batch.rows[2]) == "This order is already on line 2 of the file."
         assert shipping.reason_text(batch.rows[10]) == (
-            "This is not a YTO Express tracking number (they look like YT1234567890123)."
+            "Not a tracking number of YTO Express: they look like YT1234567890123."
         )
 
 
