@@ -15,7 +15,7 @@ from siyu.orders.models import Order, ShipmentBatch
 from siyu.promotions.models import PricingPolicy
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing.flows import place
-from siyu.testing.order_ops import csv_file, paid_orders, shipping_rows, xlsx_file
+from siyu.testing.order_ops import paid_orders, shipping_rows, xlsx_file
 from siyu.testing.pages import texts
 from siyu.testing.snapshots import changed, refused, tenant_rows
 
@@ -161,8 +161,8 @@ def test_a_price_change_below_the_floor_or_without_permission_changes_nothing(
     )
 
 
-def test_flags_and_remarks_show_in_the_list_and_filter_it(console, two_orders, django_assert_num_queries):
-    paid, unpaid = two_orders
+def test_flags_and_remarks_show_in_the_list_and_filter_it(console, two_orders):
+    paid, _unpaid = two_orders
     response = console.post(f"/console/orders/{paid.pk}/marks/", {"remark": "先打电话", "flag": "red"})
     assert response.status_code == 302
 

@@ -48,8 +48,7 @@ def test_batch_ship_50_orders_from_a_file_with_two_bad_rows_reported(
         "duplicate_row",
     ]
     assert (
-        problems.nth(0).locator("td").last.text_content()
-        == "不是顺丰速运的运单号，格式如 SF1234567890123。"
+        problems.nth(0).locator("td").last.text_content() == "不是顺丰速运的运单号，格式如 SF1234567890123。"
     )
     assert problems.nth(1).locator("td").last.text_content() == "该订单已在文件第 5 行出现。"
     assert Order.objects.filter(status="shipped").count() == 48

@@ -174,8 +174,15 @@ def read_rows(data: bytes, filename: str = "") -> list[Row]:
             if positions is not None:
                 continue
         where = positions or {"order_number": 0, "carrier": 1, "tracking_number": 2}
-        values = {key: texts[i] if i < len(texts) else "" for key, i in where.items()}
-        rows.append(Row(line=number, **values))
+        cell = {key: texts[i] if i < len(texts) else "" for key, i in where.items()}
+        rows.append(
+            Row(
+                line=number,
+                order_number=cell["order_number"],
+                carrier=cell["carrier"],
+                tracking_number=cell["tracking_number"],
+            )
+        )
         if len(rows) > MAX_ROWS:
             raise ShipmentBatchInvalid(detail={"max_rows": MAX_ROWS})
     if not rows:
