@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from siyu.catalog.models import ProductRole, ProductStatus
 from siyu.core.errors import InvalidInput
 from siyu.members.models import Source
-from siyu.orders.models import AfterSaleStatus, Fulfilment, OrderStatus
+from siyu.orders.couriers import courier_choices
+from siyu.orders.models import AfterSaleStatus, Fulfilment, OrderFlag, OrderStatus
 from siyu.tenancy.models import Role
 
 
@@ -45,10 +46,13 @@ class OrderFilterForm(forms.Form):
     created_from = forms.DateField(label=_("Placed from"), required=False, widget=DateInput)
     created_to = forms.DateField(label=_("Placed to"), required=False, widget=DateInput)
     customer = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
+    flag = forms.ChoiceField(
+        label=_("Flag"), choices=_blank([("any", _("Any flag")), *OrderFlag.choices]), required=False
+    )
 
 
 class ShipForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=32)
+    carrier = forms.ChoiceField(label=_("Courier"), choices=courier_choices)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
 
 

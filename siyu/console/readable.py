@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from siyu.core.money import format_yuan
+from siyu.orders.couriers import courier_label
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def counts_text(counts: dict[str, Any]) -> str:
 # The audit log: "noun.verb" actions and "app.model" object types, as words.
 AUDIT_NOUNS: dict[str, Any] = {
     "order": pgettext_lazy("audit object", "Order"),
+    "shipmentbatch": pgettext_lazy("audit object", "Batch shipping file"),
     "product": pgettext_lazy("audit object", "Product"),
     "sku": pgettext_lazy("audit object", "SKU"),
     "aftersale": pgettext_lazy("audit object", "After-sale"),
@@ -257,6 +259,9 @@ AUDIT_VERBS: dict[str, Any] = {
     "status": pgettext_lazy("audit verb", "status changed"),
     "delete": pgettext_lazy("audit verb", "deleted"),
     "ship": pgettext_lazy("audit verb", "shipped"),
+    "batch_ship": pgettext_lazy("audit verb", "shipped from a file"),
+    "adjust_price": pgettext_lazy("audit verb", "price changed"),
+    "mark": pgettext_lazy("audit verb", "remark or flag set"),
     "verify_pickup": pgettext_lazy("audit verb", "pickup verified"),
     "approve": pgettext_lazy("audit verb", "approved"),
     "reject": pgettext_lazy("audit verb", "rejected"),
@@ -293,6 +298,8 @@ AUDIT_FIELDS: dict[str, Any] = {
     "status": pgettext_lazy("audit field", "Status"),
     "carrier": pgettext_lazy("audit field", "Carrier"),
     "tracking_number": pgettext_lazy("audit field", "Tracking number"),
+    "payable": pgettext_lazy("audit field", "Payable"),
+    "reason": pgettext_lazy("audit field", "Reason"),
     "name": pgettext_lazy("audit field", "Name"),
     "title": pgettext_lazy("audit field", "Title"),
     "username": pgettext_lazy("audit field", "Username"),
@@ -334,6 +341,8 @@ def audit_changes(before: Any, after: Any, status_labels: dict[str, Any]) -> lis
     def text(key: str, value: Any) -> str:
         if key == "status" and isinstance(value, str):
             return str(status_labels.get(value) or VALUE_LABELS.get(value) or value)
+        if key == "carrier" and isinstance(value, str):
+            return courier_label(value)
         return value_text(value, key)
 
     for key in [k for k in AUDIT_FIELDS if k in before or k in after]:

@@ -37,6 +37,7 @@ SKIP = re.compile(r"/logout/|\.csv|/export|/delete/|/switch/|/static/|/django-ad
 ALLOWED_WORDS = {
     *("API", "SKU", "SPU", "GMV", "RFM", "ID", "CSV", "H5", "VIP", "KPI", "AOV", "URL", "SMS", "UTC"),
     "English",  # the language switch names each language in itself
+    *("Excel", "xlsx"),  # the spreadsheet program and its file type, as Chinese merchants write them
     # Names of WeChat credentials and identifiers, written as WeChat writes them.
     *("Siyu", "WeChat", "AppID", "AppSecret", "UnionID", "openid", "unionid"),
     # Codes a form asks the user to type, each explained in Chinese next to it (prize kinds...).

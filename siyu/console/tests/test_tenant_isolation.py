@@ -22,6 +22,7 @@ from siyu.console.playbooks import PLAYBOOKS
 from siyu.decoration import services as decoration
 from siyu.inventory.models import StockLevel
 from siyu.members.loyalty.services import admin as loyalty_admin
+from siyu.orders.services import shipping
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
 from siyu.testing.freight import add_freight
@@ -47,9 +48,17 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     "order_ship": (
         "post",
         {"order_id": lambda w: w.paid_order.pk},
-        {"carrier": "SF", "tracking_number": "X1"},
+        {"carrier": "SF", "tracking_number": "SF1234567890123"},
     ),
     "order_cancel": ("post", {"order_id": lambda w: w.unpaid_order.pk}, {}),
+    "order_price": (
+        "post",
+        {"order_id": lambda w: w.unpaid_order.pk},
+        {"discount": "0.01", "shipping_fee": "0", "reason": "regular customer"},
+    ),
+    "order_marks": ("post", {"order_id": lambda w: w.paid_order.pk}, {"remark": "call first", "flag": "red"}),
+    "order_batch": ("get", {"batch_id": lambda w: w.batch.pk}, {}),
+    "order_batch_apply": ("post", {"batch_id": lambda w: w.batch.pk}, {}),
     "after_sale": ("get", {"after_sale_id": lambda w: w.after_sale.pk}, {}),
     "after_sale_action": (
         "post",
@@ -212,6 +221,9 @@ def _world(slug: str) -> World:
     world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
     world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
     world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
+    world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
+        staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
+    )
     return world
 
 
