@@ -40,6 +40,20 @@ if TYPE_CHECKING:
     from siyu.simulate.demo_builder import DemoBuilder
 
 
+# How many digits the demo drew for each courier before the numbers had to match the couriers'
+# formats: drawing as many keeps the demo's random stream, so the demo is the same as before.
+_DRAWN_DIGITS = (12, 13, 13, 12)
+
+
+def _tracking(rng: random.Random) -> tuple[str, str]:
+    """A courier and a tracking number in its format (siyu/orders/couriers.py)."""
+    index = rng.randrange(len(CARRIERS))
+    carrier, prefix, digits = CARRIERS[index]
+    drawn = "".join(str(rng.randrange(10)) for _ in range(_DRAWN_DIGITS[index]))
+    number = (drawn + drawn)[:digits]  # as long as the courier's numbers are
+    return carrier, prefix + number
+
+
 class DemoHistory:
     """Runs one demo build's order plans; it shares the builder's seed, clock and staff."""
 
@@ -83,8 +97,7 @@ class DemoHistory:
                 for sku_id, qty in plan.lines:
                     self.b.available[(sku_id, plan.outlet.pk if plan.outlet else None)] += qty
             if self.b.due(plan.shipped):
-                carrier, prefix, digits = self.rng.choice(CARRIERS)
-                tracking = prefix + "".join(str(self.rng.randrange(10)) for _ in range(digits))
+                carrier, tracking = _tracking(self.rng)
                 lifecycle.ship_order(
                     staff=operator, order_id=order.pk, carrier=carrier, tracking_number=tracking
                 )
@@ -138,8 +151,7 @@ class DemoHistory:
             if self.b.due(spec.approved):
                 aftersales.approve_after_sale(staff=service, after_sale_id=after_sale.pk, note="同意")
             if self.b.due(spec.return_shipped):
-                carrier, prefix, digits = self.rng.choice(CARRIERS)
-                tracking = prefix + "".join(str(self.rng.randrange(10)) for _ in range(digits))
+                carrier, tracking = _tracking(self.rng)
                 aftersales.submit_return_shipment(
                     customer=customer, after_sale_id=after_sale.pk, carrier=carrier, tracking_number=tracking
                 )
