@@ -364,7 +364,9 @@ MAX_BULK_BIND = 5000
 
 
 def _guide(merchant_id: int, guide_id: int) -> Staff:
-    guide = Staff.objects.for_merchant(merchant_id).filter(pk=guide_id, role=Role.GUIDE, is_active=True).first()
+    guide = (
+        Staff.objects.for_merchant(merchant_id).filter(pk=guide_id, role=Role.GUIDE, is_active=True).first()
+    )
     if guide is None:
         raise NotAGuide(detail={"guide_id": guide_id})
     return guide

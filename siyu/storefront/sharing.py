@@ -3,9 +3,9 @@
 A visitor who lands through one is attributed in ``views.base`` (event, session, order source).
 
 A shopping guide's link carries ``?guide=<code>`` instead of a sharer: the code is the guide's
-staff id signed for their merchant (``guide_code``), so nobody can make a link that binds customers
-to a guide of their choosing. A customer who lands through it (or logs in after landing) is bound
-to that guide if they have none yet (``members.services.bind_guide``, source ``share_link``).
+staff id signed for their merchant (``siyu/members/guide_links.py``), so nobody can make a link
+that binds customers to a guide of their choosing. A customer who lands through it (or logs in
+after landing) is bound to that guide if they have none yet (``bind_to_link_guide``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core import signing
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import Promise
 
 from siyu.members.models import BindingSource, Customer, Source
 from siyu.members.services import bind_guide
-from siyu.tenancy.models import Merchant, Role, Staff
+from siyu.tenancy.models import Role, Staff
 
 # The channels a customer can share to from the H5 pages, in the order the share sheet lists them.
 SHARE_CHANNELS = (Source.MOMENTS, Source.COMMUNITY, Source.PROMO_LINK)
@@ -48,35 +46,6 @@ def share_links(request: HttpRequest, shop, path: str | None = None) -> list[Sha
         )
         for channel in SHARE_CHANNELS
     ]
-
-
-def _guide_signer(merchant_id: int) -> signing.Signer:
-    return signing.Signer(salt=f"siyu.storefront.guide-link.{merchant_id}")
-
-
-def guide_code(staff: Staff) -> str:
-    """The ``guide`` parameter of a guide's share links (their id, signed for their merchant)."""
-    return _guide_signer(staff.merchant_id).sign(str(staff.pk))
-
-
-def guide_from_code(merchant: Merchant, code: str) -> Staff | None:
-    """The active guide of ``merchant`` a ``guide`` parameter names, or None (forged, stale, other shop)."""
-    if not code or len(code) > 100:
-        return None
-    try:
-        pk = _guide_signer(merchant.pk).unsign(code)
-    except signing.BadSignature:
-        return None
-    if not pk.isdigit():
-        return None
-    return Staff.objects.for_merchant(merchant).filter(pk=int(pk), role=Role.GUIDE, is_active=True).first()
-
-
-def guide_share_url(request: HttpRequest, staff: Staff) -> str:
-    """The guide's link to the shop's home page (what the console's "my customers" page offers)."""
-    home = reverse("storefront:home", args=[staff.merchant.slug])
-    params = {"guide": guide_code(staff), "source": Source.PROMO_LINK}
-    return request.build_absolute_uri(home) + "?" + urlencode(params)
 
 
 def bind_to_link_guide(customer: Customer, guide_id: int | None) -> None:
