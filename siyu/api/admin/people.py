@@ -147,7 +147,7 @@ class GuideBulkOut(Schema):
     changed: int
 
 
-@router.post("/customers/guide", response={200: GuideBulkOut, **ERRORS})
+@router.post("/guide-assignments", response={200: GuideBulkOut, **ERRORS})
 def set_guide_bulk(request: StaffRequest, payload: GuideBulkIn):
     """Bind many customers to one guide (or unbind them), all or nothing; ``changed`` counts those
     whose guide changed."""
