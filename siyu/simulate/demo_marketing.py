@@ -29,9 +29,9 @@ from siyu.catalog.models import Category, Product, ProductStatus, Sku
 from siyu.catalog.services import SkuInput, create_product, set_products_status
 from siyu.inventory.models import StockLevel
 from siyu.inventory.services import set_stock
+from siyu.members import services as member_services
 from siyu.members.loyalty.models import GrowthEntry, Membership, PointsEntry, TierChange
 from siyu.members.loyalty.services import admin as loyalty_admin
-from siyu.members import services as member_services
 from siyu.members.services import update_profile
 from siyu.promotions.bargain.services.activities import BargainInput, create_bargain
 from siyu.promotions.campaigns.services import assist, split
