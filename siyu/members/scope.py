@@ -12,6 +12,8 @@ never a 403, so an id says nothing about whether it exists. docs/guides.md has t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from siyu.core.errors import NotFound
@@ -21,7 +23,7 @@ from siyu.tenancy.models import Role, Staff
 from siyu.tenancy.services import outlet_scope
 
 
-def _guides_of_outlets(staff: Staff, outlet_ids: list[int]) -> QuerySet[Staff]:
+def _guides_of_outlets(staff: Staff, outlet_ids: list[int]) -> QuerySet[Staff, Any]:
     """The guides working at any of ``outlet_ids`` (a subquery: no duplicate rows from the join)."""
     return (
         Staff.objects.for_merchant(staff.merchant_id)

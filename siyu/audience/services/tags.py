@@ -205,7 +205,7 @@ def _target(
     ids = sorted(set(customer_ids or ()))
     if not ids or len(ids) > MAX_BULK_IDS:
         raise InvalidInput(detail={"customer_ids": f"1 to {MAX_BULK_IDS} customers"})
-    customers = Customer.objects.for_merchant(merchant_id).filter(pk__in=ids)
+    customers: QuerySet[Customer] = Customer.objects.for_merchant(merchant_id).filter(pk__in=ids)
     if staff is not None:
         customers = customers_visible_to(staff, customers)
     unknown = sorted(set(ids) - set(customers.values_list("pk", flat=True)))

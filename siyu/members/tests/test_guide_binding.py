@@ -46,7 +46,8 @@ def test_an_operator_moves_a_customer_to_another_guide_on_the_360_page(w):
         "operator",
         w.operator.pk,
     )
-    audit = AuditEntry.objects.filter(action="customer.guide_assigned", object_id=str(anna.pk)).first()  # newest first
+    audits = AuditEntry.objects.filter(action="customer.guide_assigned", object_id=str(anna.pk))
+    audit = audits.first()  # newest first
     assert (audit.before, audit.after) == ({"guide_id": w.guide_a.pk}, {"guide_id": w.guide_b.pk})
     page = client.get(f"/console/customers/{anna.pk}/").content.decode()
     assert 'data-testid="guide-history"' in page and "Assigned by an operator" in page
