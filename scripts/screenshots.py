@@ -46,6 +46,7 @@ class Shot:
     viewport: dict[str, Any]
     staff: bool = True  # log in as the demo owner first
     wait_for: str = "body"  # a selector that is there once the page has drawn
+    scroll_to: str = ""  # a selector to bring into view before the shot
 
 
 SHOTS = [
@@ -57,7 +58,28 @@ SHOTS = [
         DESKTOP,
         wait_for=".kpis",
     ),
+    Shot(
+        "/console/members/?sort=growth",
+        "console-members.png",
+        {"viewport": {"width": 1280, "height": 900}},
+        wait_for="[data-testid=members]",
+    ),
     Shot(lambda: f"/shop/{DEMO_SLUG}/p/{_best_product()}/", "storefront-product.png", PHONE, staff=False),
+    Shot("/console/media/", "console-media.png", DESKTOP, wait_for="[data-testid=library]"),
+    Shot(
+        lambda: f"/console/products/{_best_product()}/edit/",
+        "console-product-edit.png",
+        DESKTOP,
+        wait_for="[data-testid=richtext-area]",
+        scroll_to="[data-testid=gallery]",
+    ),
+    Shot(
+        lambda: f"/shop/{DEMO_SLUG}/p/{_best_product()}/",
+        "storefront-product-detail.png",
+        PHONE,
+        staff=False,
+        scroll_to="[data-testid=detail] img",
+    ),
 ]
 
 
@@ -144,6 +166,10 @@ def main() -> None:
                 page.goto(f"{base}{path}")
                 page.wait_for_selector(shot.wait_for)
                 page.wait_for_load_state("networkidle")
+                if shot.scroll_to:
+                    page.locator(shot.scroll_to).first.evaluate("el => el.scrollIntoView({block: 'start'})")
+                    page.mouse.wheel(0, -80)  # a little of what comes before, below the sticky bars
+                    page.wait_for_timeout(300)
                 page.screenshot(path=str(OUT / shot.file))
                 print(f"docs/screenshots/{shot.file}  <- {path}")
                 context.close()

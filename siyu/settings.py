@@ -6,10 +6,12 @@ Configuration comes from the environment so that the demo needs none:
 - SIYU_SECRET_KEY, SIYU_DEBUG, SIYU_ALLOWED_HOSTS, SIYU_HTTPS, SIYU_PROXIES (docs/deployment.md)
 - SIYU_DEMO=1 (set by `siyu demo`): the published key and the sandbox gateway are allowed
 - SIYU_TASK_BACKEND (default: django_tasks_db.DatabaseBackend)
+- SIYU_MEDIA_STORAGE, SIYU_MEDIA_STORAGE_OPTIONS, SIYU_MEDIA_ROOT, SIYU_MEDIA_URL (uploaded images)
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +62,8 @@ INSTALLED_APPS = [
     "siyu.core",
     "siyu.tenancy",
     "siyu.catalog",
+    "siyu.freight",
+    "siyu.media",
     "siyu.inventory",
     "siyu.members",
     "siyu.members.loyalty",
@@ -75,6 +79,7 @@ INSTALLED_APPS = [
     "siyu.promotions.bargain",
     "siyu.promotions.campaigns",
     "siyu.promotions.presale",
+    "siyu.decoration",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
@@ -170,10 +175,24 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # siyu/static/vendor/ is built by `make assets` from npm (htmx, ECharts); see package.json.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (siyu/media/): the filesystem under MEDIA_ROOT by default, served by Siyu itself at
+# MEDIA_URL; or any Django storage backend, e.g. S3-compatible (MinIO, COS, OSS) through django-storages:
+# SIYU_MEDIA_STORAGE=storages.backends.s3.S3Storage and its options as JSON (docs/deployment.md).
+MEDIA_URL = os.environ.get("SIYU_MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("SIYU_MEDIA_ROOT", VAR_DIR / "media"))
+SIYU_MEDIA_STORAGE = os.environ.get("SIYU_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": SIYU_MEDIA_STORAGE,
+        "OPTIONS": json.loads(os.environ.get("SIYU_MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Siyu answers MEDIA_URL itself when the files are on its own disk (put a proxy in front for speed).
+SIYU_SERVE_MEDIA = (
+    os.environ.get("SIYU_SERVE_MEDIA", "1" if SIYU_MEDIA_STORAGE.endswith("FileSystemStorage") else "0")
+    == "1"
+)
 
 LOGIN_URL = "/console/login/"
 
@@ -228,6 +247,9 @@ SIYU_POINTS_GRANT_LIMITS: dict[str, tuple[int, int | None]] = {
     "operator": (20_000, 100_000),
     "owner": (1_000_000, 10_000_000),
 }
+# How long a decorated page's sections stay cached (prices, stock, coupons and activities shown in them
+# may be this old; the product page, cart and checkout always read fresh): siyu/storefront/views/pages.py.
+SIYU_DECORATION_CACHE_SECONDS = int(os.environ.get("SIYU_DECORATION_CACHE_SECONDS", "30"))
 SIYU_ATTRIBUTION_WINDOW_DAYS = int(os.environ.get("SIYU_ATTRIBUTION_WINDOW_DAYS", "7"))  # docs/events.md
 # How often the scheduler enqueues the periodic jobs.
 SIYU_SCHEDULE_SECONDS = {
@@ -248,3 +270,10 @@ SIYU_SCHEDULE_SECONDS = {
     "issue_birthday_coupons": 3600,
     "recompute_values": 86_400,  # daily: recency and lifecycle move every day
 }
+# The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
+# decompression bomb guard, read from the header before decoding), the long side stored images are
+# scaled down to, and the thumbnails' long side.
+SIYU_MEDIA_MAX_BYTES = int(os.environ.get("SIYU_MEDIA_MAX_BYTES", str(5 * 1024 * 1024)))
+SIYU_MEDIA_MAX_PIXELS = int(os.environ.get("SIYU_MEDIA_MAX_PIXELS", str(40_000_000)))
+SIYU_MEDIA_MAX_SIDE = 2400
+SIYU_MEDIA_THUMB_SIDE = 400

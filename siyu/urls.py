@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.urls import include, path
 
 from siyu.api import api
+from siyu.media.views import serve_media
 from siyu.orders.views import sandbox_pay
 from siyu.views import healthz, hello, landing
 
@@ -14,3 +16,6 @@ urlpatterns = [
     path("hello", hello),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+if settings.SIYU_SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    # Uploaded images from MEDIA_ROOT (siyu/media/views.py); off when an object store serves them.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve_media, name="media"))

@@ -41,6 +41,8 @@ class MemberTierIn(Schema):
     free_shipping: bool = False
     birthday_template_id: ObjectId | None = Field(None, description="coupon template issued on birthdays")
     points_multiplier_bp: int = Field(10_000, ge=0, le=100_000, description="15000 = 1.5x points")
+    upgrade_points: int = Field(0, ge=0, le=1_000_000, description="points given on reaching the tier")
+    upgrade_template_id: ObjectId | None = Field(None, description="coupon template given on reaching it")
 
 
 class MemberTierPatch(Schema):
@@ -53,6 +55,8 @@ class MemberTierPatch(Schema):
     free_shipping: bool | None = None
     birthday_template_id: ObjectId | None = None
     points_multiplier_bp: int | None = Field(None, ge=0, le=100_000)
+    upgrade_points: int | None = Field(None, ge=0, le=1_000_000)
+    upgrade_template_id: ObjectId | None = None
 
 
 class MemberTierOut(Schema):
@@ -66,6 +70,8 @@ class MemberTierOut(Schema):
     free_shipping: bool
     birthday_template_id: int | None
     points_multiplier_bp: int
+    upgrade_points: int
+    upgrade_template_id: int | None
 
 
 class StreakRewardIn(Schema):

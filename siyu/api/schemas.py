@@ -72,6 +72,7 @@ class StaffSkuOut(SkuOut):
 
 class StaffProductOut(ProductOut):
     description: str
+    detail_html: str  # the 图文详情, as cleaned when saved (siyu/media/richtext.py)
     keywords: str
     skus: list[StaffSkuOut]  # type: ignore[assignment]
 
@@ -90,12 +91,21 @@ class OutletOut(Schema):
     is_active: bool
 
 
+REGION_CODE = r"^(\d{6})?$"
+
+
 class AddressIn(Schema):
+    """An address. The region is given as GB/T 2260 codes (the names are then taken from them; a
+    district is needed where the city has districts) or as names (their codes are looked up)."""
+
     recipient: str = Field(..., min_length=1, max_length=32)
     phone: str = Field(..., min_length=5, max_length=20)
-    province: str = Field(..., min_length=1, max_length=32)
-    city: str = Field(..., min_length=1, max_length=32)
+    province: str = Field("", max_length=32, description="omit when province_code is given")
+    city: str = Field("", max_length=32, description="omit when city_code is given")
     district: str = Field("", max_length=32)
+    province_code: str = Field("", pattern=REGION_CODE, description="e.g. 330000")
+    city_code: str = Field("", pattern=REGION_CODE, description="e.g. 330100")
+    district_code: str = Field("", pattern=REGION_CODE, description="e.g. 330106")
     detail: str = Field(..., min_length=1, max_length=200)
     is_default: bool = False
 
@@ -107,6 +117,9 @@ class AddressOut(Schema):
     province: str
     city: str
     district: str
+    province_code: str
+    city_code: str
+    district_code: str
     detail: str
     is_default: bool
 

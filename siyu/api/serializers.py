@@ -41,6 +41,7 @@ def product_dict(product: Product, *, staff: bool = False, active_only: bool = T
     }
     if staff:
         data["description"] = product.description
+        data["detail_html"] = product.detail_html
         data["keywords"] = product.keywords
     return data
 

@@ -57,10 +57,17 @@ class Product(TenantModel):
     subtitle = models.CharField(max_length=200, blank=True)
     selling_points = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
+    # The gallery: image URLs in display order (library images, siyu/media/, or any http(s) URL).
     images = models.JSONField(default=list, blank=True)
+    # The 图文详情: rich text, only ever stored as cleaned by siyu.media.richtext.clean_html.
+    detail_html = models.TextField(blank=True)
     keywords = models.CharField(max_length=200, blank=True, help_text="Extra search words, space separated")
     status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
     sort_order = models.IntegerField(default=0)
+    # 运费模板: None = the merchant's default template, or its flat fee when it has none (siyu/freight).
+    freight_template = models.ForeignKey(
+        "freight.FreightTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +12,23 @@ from siyu.catalog.errors import CategoryTooDeep, DuplicateSkuCode, ProductNotPub
 from siyu.catalog.models import Category, Product, ProductRoleAssignment, ProductStatus, Sku
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.inventory.services import set_stock
+from siyu.media.richtext import clean_html
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
 
-PRODUCT_FIELDS = ["name", "subtitle", "selling_points", "description", "images", "keywords", "sort_order"]
+PRODUCT_FIELDS = [
+    "name",
+    "subtitle",
+    "selling_points",
+    "description",
+    "images",
+    "detail_html",
+    "keywords",
+    "sort_order",
+]
+
+IMAGE_URL = re.compile(r"^(https?://[^\s/]+|/(?!/))\S*$", re.IGNORECASE)
 
 
 @dataclass
@@ -98,6 +111,20 @@ def _create_skus(merchant: Merchant, product: Product, skus: list[SkuInput]) -> 
         set_stock(merchant=merchant, sku=sku, on_hand=s.stock)
 
 
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the detail's HTML sanitised: no stored detail was ever unclean."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
+    if "detail_html" in fields:
+        fields = {**fields, "detail_html": clean_html(fields["detail_html"] or "")}
+    for url in fields.get("images") or []:
+        # A gallery shows pictures from the web or the site itself: no javascript:, data: or other schemes.
+        if not isinstance(url, str) or len(url) > 500 or not IMAGE_URL.match(url):
+            raise InvalidInput(detail={"images": url})
+    return fields
+
+
 def _set_roles(merchant: Merchant, product: Product, roles: list[str]) -> None:
     ProductRoleAssignment.objects.filter(product=product).delete()
     ProductRoleAssignment.objects.bulk_create(
@@ -121,9 +148,7 @@ def create_product(
     _check(acting_staff, Perm.CATALOG_EDIT)
     if not skus:
         raise InvalidInput(detail={"skus": "at least one SKU is required"})
-    unknown = set(attrs) - set(PRODUCT_FIELDS)
-    if unknown:
-        raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
+    attrs = _clean_fields(attrs)
     product = Product.objects.create(
         merchant=merchant,
         name=name,
@@ -162,9 +187,7 @@ def update_product(
     """Change a product's descriptive fields, category and roles (not its SKUs or status)."""
     _check(acting_staff, Perm.CATALOG_EDIT)
     product = get_product_for_update(merchant, product_id)
-    unknown = set(changes) - set(PRODUCT_FIELDS)
-    if unknown:
-        raise InvalidInput(detail={"unknown_fields": sorted(unknown)})
+    changes = _clean_fields(changes)
     before = {**snapshot(product, [*PRODUCT_FIELDS, "category"]), "roles": product_roles(product)}
     for name, value in changes.items():
         setattr(product, name, value)

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from siyu.catalog.models import ProductRole, ProductStatus
 from siyu.core.errors import InvalidInput
 from siyu.members.models import Source
-from siyu.orders.models import AfterSaleStatus, Fulfilment, OrderStatus
+from siyu.orders.couriers import courier_choices
+from siyu.orders.models import AfterSaleStatus, Fulfilment, OrderFlag, OrderStatus
 from siyu.tenancy.models import Role
 
 
@@ -45,10 +46,13 @@ class OrderFilterForm(forms.Form):
     created_from = forms.DateField(label=_("Placed from"), required=False, widget=DateInput)
     created_to = forms.DateField(label=_("Placed to"), required=False, widget=DateInput)
     customer = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
+    flag = forms.ChoiceField(
+        label=_("Flag"), choices=_blank([("any", _("Any flag")), *OrderFlag.choices]), required=False
+    )
 
 
 class ShipForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=32)
+    carrier = forms.ChoiceField(label=_("Courier"), choices=courier_choices)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
 
 
@@ -208,29 +212,27 @@ class PercentField(forms.DecimalField):
         return None if share is None else int(share * 100)
 
 
-class IdListField(forms.CharField):
-    """Ids separated by commas or spaces ("12, 15 18"), cleaned to a sorted list of ints."""
+class ZheField(forms.DecimalField):
+    """A discount as Chinese merchants say it, in 折: 8.5 means the customer pays 85 % (8.5折);
+    cleaned to basis points of the price paid (8500). 0 is free (the Nth item of 第二件0元)."""
 
-    def __init__(self, *, most: int = 1000, **kwargs: Any) -> None:
-        self.most = most
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 10_000)
-        super().__init__(**kwargs)
+    def __init__(self, *, low: float = 0.1, high: float = 9.99, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("8.5 zhe = the customer pays 85%."))
+        super().__init__(min_value=low, max_value=high, max_digits=4, decimal_places=2, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.update(step="0.01", placeholder="8.5")
+        return attrs
 
     def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
-            return ", ".join(str(v) for v in value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value / 1000:g}"  # basis points shown back in 折: 8500 -> 8.5
         return value
 
-    def clean(self, value: Any) -> list[int]:
-        text = super().clean(value) or ""
-        parts = [p for p in text.replace(",", " ").replace("，", " ").split() if p]
-        if not all(p.isdigit() and 0 < int(p) < 2**63 for p in parts):
-            raise forms.ValidationError(_("Enter ids (whole numbers) separated by commas."))
-        ids = sorted({int(p) for p in parts})
-        if len(ids) > self.most:
-            raise forms.ValidationError(_("At most %(n)d ids.") % {"n": self.most})
-        return ids
+    def clean(self, value: Any) -> int | None:
+        zhe = super().clean(value)
+        return None if zhe is None else int(zhe * 1000)
 
 
 class LinesField(forms.CharField):
@@ -302,6 +304,26 @@ def percent_to_bp(text: str, where: str, *, low: int = 0, high: int = 10_000) ->
     return bp
 
 
+def zhe_to_bp(text: str, where: str, *, low: int = 0, high: int = 9_990) -> int:
+    """A discount in 折 inside a row ("8.5") as basis points of the price paid (8500), within bounds."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        zhe = Decimal(text)
+    except InvalidOperation:
+        zhe = Decimal(-1)
+    bp = int(zhe * 1000) if zhe.is_finite() else -1
+    # A finite Decimal's exponent is an int; typeshed also allows the "n"/"N"/"F" of NaN and infinity.
+    if zhe.is_finite() and zhe.as_tuple().exponent < -2:  # type: ignore[operator]
+        bp = -1
+    if not low <= bp <= high:
+        raise forms.ValidationError(
+            _("%(where)s: %(value)s is not a discount from %(low)s to %(high)s zhe.")
+            % {"where": where, "value": text, "low": f"{low / 1000:g}", "high": f"{high / 1000:g}"}
+        )
+    return bp
+
+
 def whole(text: str, where: str, *, low: int = 0, high: int = 10**7) -> int:
     """A whole number inside a line field, within bounds; a ValidationError naming ``where``."""
     if not text.isdigit() or not low <= int(text) <= high:
@@ -333,7 +355,11 @@ def apply_refusal(form: forms.Form, exc: Any) -> None:
 # A service names a field by its own name; the form may call it something else.
 FIELD_ALIASES = {
     "rate_bp": "rate",
-    "sku_ids": "scope_sku_codes",
+    "sku_ids": "scope_sku_ids",
+    "sku_id": "sku",
+    "deposit_sku_id": "deposit_sku",
+    "customer_ids": "customers",
+    "segment_id": "segment",
     "scope": "scope_product_ids",
     "outlet_ids": "outlets",
     "floor_min_cost_bp": "floor_min_cost",

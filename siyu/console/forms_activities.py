@@ -1,26 +1,27 @@
 """Create forms of the playbooks (秒杀, 拼团, 砍价, 预售, 助力, 瓜分, 抽奖, 盲盒).
 
-Each form cleans what staff type (yuan, SKU codes, one item a line) into the inputs of its app's
-create service, and ``create(staff)`` calls that service; the service validates the rules.
+Each form cleans what staff enter (yuan, picked SKUs, a row per SKU or prize) into the inputs of its
+app's create service, and ``create(staff)`` calls that service; the service validates the rules.
+SKUs are picked (forms_pickers.py): an id that is not this merchant's is a form error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.console.forms import (
     DateInput,
     DateTimeField,
-    LinesField,
     YuanField,
     percent_to_bp,
     whole,
     yuan_to_fen,
 )
+from siyu.console.forms_pickers import Col, PickerForm, PickField, RowsField, TemplateField
 from siyu.promotions.bargain.services.activities import BargainInput, create_bargain
 from siyu.promotions.campaigns.services.assist import create_assist
 from siyu.promotions.campaigns.services.pools import PrizeInput, create_blind_box, create_lottery
@@ -34,38 +35,18 @@ REWARDS = [("coupon", _("Coupon (value in yuan)")), ("points", _("Points"))]
 PRIZE_KINDS = ("item", "coupon", "points", "nothing")
 
 
-class ActivityForm(forms.Form):
-    """A playbook's create form. ``lookup`` (set by the view) maps SKU codes to this merchant's ids."""
+class ActivityForm(PickerForm):
+    """A playbook's create form, built with ``picks`` (the merchant's SKUs and coupon templates)."""
 
-    lookup: Callable[[set[str]], dict[str, int]] = staticmethod(lambda codes: {})
-    sku_ids: dict[str, int]
-    code_fields: tuple[str, ...] = ()  # single SKU code fields
-    lines_field = ""  # a LinesField whose first column is a SKU code
-
-    def codes_named(self) -> dict[str, set[str]]:
-        named: dict[str, set[str]] = {}
-        for name in self.code_fields:
-            code = (self.cleaned_data.get(name) or "").strip()
-            if code:
-                named[name] = {code}
-        if self.lines_field and self.cleaned_data.get(self.lines_field):
-            named[self.lines_field] = {row[0] for row in self.cleaned_data[self.lines_field] if row[0]}
-        return named
+    rows_field = ""  # the RowsField a problem in ``build`` belongs to
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        named = self.codes_named()
-        wanted = set().union(*named.values()) if named else set()
-        self.sku_ids = self.lookup(wanted) if wanted else {}
-        for name, codes in named.items():
-            missing = sorted(codes - set(self.sku_ids))
-            if missing:
-                self.add_error(name, _("No SKU has the code %(codes)s.") % {"codes": ", ".join(missing)})
         if not self.errors:
             try:
                 self.inputs = self.build()
             except forms.ValidationError as exc:
-                self.add_error(self.lines_field or None, exc)
+                self.add_error(self.rows_field or None, exc)
         return data
 
     def build(self) -> dict[str, Any]:
@@ -75,8 +56,10 @@ class ActivityForm(forms.Form):
     def create(self, staff: Staff) -> Any:
         raise NotImplementedError
 
-    def sku(self, name: str) -> int:
-        return self.sku_ids[self.cleaned_data[name].strip()]
+    def where(self, sku_id: int | None) -> str:
+        """How a row is named in an error: its SKU's code."""
+        card = self.card("sku", sku_id)
+        return card.code if card else str(_("SKU"))
 
 
 class WindowMixin(forms.Form):
@@ -93,8 +76,14 @@ class FlashSaleForm(WindowMixin, ActivityForm):
         label=_("Minutes to pay (empty = the shop's)"), min_value=1, max_value=1440, required=False
     )
     publish = forms.BooleanField(label=_("Publish now (else a draft)"), required=False, initial=True)
-    items = LinesField(
-        label=_("One SKU a line: SKU code, flash price (yuan), quota"), columns=(3, 3), most=50
+    items = RowsField(
+        label=_("SKUs on sale"),
+        columns=(
+            Col("sku", _("SKU"), kind="sku"),
+            Col("price", _("Flash price (yuan)"), hint="49.9"),
+            Col("quota", _("Quota"), step="1", hint="100"),
+        ),
+        most=50,
     )
     field_order = [
         "title",
@@ -105,16 +94,19 @@ class FlashSaleForm(WindowMixin, ActivityForm):
         "payment_minutes",
         "publish",
     ]
-    lines_field = "items"
+    rows_field = "items"
 
     def build(self) -> dict[str, Any]:
         d = self.cleaned_data
-        items = [
-            ItemInput(self.sku_ids[code], yuan_to_fen(price, code), whole(quota, code, low=1, high=1_000_000))
-            for code, price, quota in d["items"]
-        ]
+        items = []
+        for row in d["items"]:
+            where = self.where(row["sku"])
+            if row["sku"] is None:
+                raise forms.ValidationError(_("Choose the SKU of each line."))
+            price = yuan_to_fen(row["price"], where)
+            items.append(ItemInput(row["sku"], price, whole(row["quota"], where, low=1, high=1_000_000)))
         if not items:
-            raise forms.ValidationError(_("List at least one SKU."))
+            raise forms.ValidationError(_("Choose at least one SKU."))
         return {
             "title": d["title"],
             "starts_at": d["starts_at"],
@@ -136,31 +128,34 @@ class GroupBuyForm(WindowMixin, ActivityForm):
         label=_("Hours to fill a team"), min_value=1, max_value=168, initial=24
     )
     max_per_member = forms.IntegerField(label=_("Units per member"), min_value=1, max_value=99, initial=1)
-    skus = LinesField(
-        label=_("One SKU a line: SKU code, group price (yuan), leader price (yuan, optional)"),
-        columns=(2, 3),
+    skus = RowsField(
+        label=_("SKUs in the group buy"),
+        columns=(
+            Col("sku", _("SKU"), kind="sku"),
+            Col("group_price", _("Group price (yuan)"), hint="80"),
+            Col("leader_price", _("Leader price (yuan, optional)"), hint="70"),
+        ),
         most=50,
     )
     lottery = forms.BooleanField(label=_("Lottery group buy (only drawn members buy)"), required=False)
     lottery_winners = forms.IntegerField(label=_("Winners per team"), min_value=0, max_value=99, initial=0)
     virtual_fill = forms.BooleanField(label=_("Fill an unfilled team at its deadline"), required=False)
     pickup_only = forms.BooleanField(label=_("Members collect at an outlet"), required=False)
-    consolation_coupon_template_id = forms.IntegerField(
-        label=_("Coupon for lottery losers (template id)"), min_value=1, max_value=2**63 - 1, required=False
-    )
+    consolation_coupon_template_id = TemplateField(label=_("Coupon for lottery losers"))
     field_order = ["name", "starts_at", "ends_at", "skus", "group_size", "time_limit_hours"]
-    lines_field = "skus"
+    rows_field = "skus"
 
     def build(self) -> dict[str, Any]:
         d = self.cleaned_data
-        rows = [
-            GroupBuySkuInput(
-                self.sku_ids[row[0]],
-                yuan_to_fen(row[1], row[0]),
-                yuan_to_fen(row[2], row[0]) if len(row) > 2 and row[2] else None,
-            )
-            for row in d["skus"]
-        ]
+        rows = []
+        for row in d["skus"]:
+            if row["sku"] is None:
+                raise forms.ValidationError(_("Choose the SKU of each line."))
+            where = self.where(row["sku"])
+            leader = yuan_to_fen(row["leader_price"], where) if row["leader_price"] else None
+            rows.append(GroupBuySkuInput(row["sku"], yuan_to_fen(row["group_price"], where), leader))
+        if not rows:
+            raise forms.ValidationError(_("Choose at least one SKU."))
         data = GroupBuyInput(
             name=d["name"],
             starts_at=d["starts_at"],
@@ -183,7 +178,7 @@ class GroupBuyForm(WindowMixin, ActivityForm):
 
 class BargainForm(WindowMixin, ActivityForm):
     name = forms.CharField(label=_("Name"), max_length=64)
-    sku_code = forms.CharField(label=_("SKU code"), max_length=64)
+    sku = PickField(kind="sku", multiple=False, required=True, label=_("SKU"))
     floor_price = YuanField(label=_("Lowest price (yuan; 0 = free)"))
     helpers_needed = forms.IntegerField(label=_("Helpers to reach it"), min_value=1, max_value=100, initial=5)
     hours_to_finish = forms.IntegerField(label=_("Hours to finish"), min_value=1, max_value=168, initial=24)
@@ -191,14 +186,13 @@ class BargainForm(WindowMixin, ActivityForm):
         label=_("Orders in all (empty = no cap)"), min_value=1, max_value=10**7, required=False
     )
     per_customer_limit = forms.IntegerField(label=_("Per customer"), min_value=1, max_value=99, initial=1)
-    field_order = ["name", "sku_code", "starts_at", "ends_at"]
-    code_fields = ("sku_code",)
+    field_order = ["name", "sku", "starts_at", "ends_at"]
 
     def build(self) -> dict[str, Any]:
         d = self.cleaned_data
         data = BargainInput(
             name=d["name"],
-            sku_id=self.sku("sku_code"),
+            sku_id=d["sku"],
             starts_at=d["starts_at"],
             ends_at=d["ends_at"],
             floor_price=d["floor_price"],
@@ -215,8 +209,10 @@ class BargainForm(WindowMixin, ActivityForm):
 
 class PresaleForm(ActivityForm):
     name = forms.CharField(label=_("Name"), max_length=64)
-    sku_code = forms.CharField(label=_("SKU code of the goods"), max_length=64)
-    deposit_sku_code = forms.CharField(label=_("SKU code standing for the deposit"), max_length=64)
+    sku = PickField(kind="sku", multiple=False, required=True, label=_("SKU of the goods"))
+    deposit_sku = PickField(
+        kind="sku", multiple=False, required=True, label=_("SKU standing for the deposit")
+    )
     deposit = YuanField(label=_("Deposit per unit (yuan)"), min_value=0.01)
     deduction = YuanField(label=_("Off the balance per unit (yuan, at least the deposit)"), min_value=0.01)
     deposit_starts_at = DateTimeField(label=_("Deposits from"))
@@ -231,7 +227,6 @@ class PresaleForm(ActivityForm):
     quota = forms.IntegerField(
         label=_("Units in all (empty = no cap)"), min_value=1, max_value=10**7, required=False
     )
-    code_fields = ("sku_code", "deposit_sku_code")
 
     def build(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -243,8 +238,8 @@ class PresaleForm(ActivityForm):
             **fields,
             **{k: d[k] for k in windows},
             "per_customer_limit": d["per_customer_limit"],
-            "sku_id": self.sku("sku_code"),
-            "deposit_sku_id": self.sku("deposit_sku_code"),
+            "sku_id": d["sku"],
+            "deposit_sku_id": d["deposit_sku"],
         }
 
     def create(self, staff: Staff) -> Any:
@@ -265,9 +260,7 @@ class AssistForm(WindowMixin, ActivityForm):
     reward_value = forms.DecimalField(
         label=_("Reward value"), min_value=0.01, max_digits=12, decimal_places=2
     )
-    coupon_template_id = forms.IntegerField(
-        label=_("Coupon template id (coupon rewards)"), min_value=1, max_value=2**63 - 1, required=False
-    )
+    coupon_template_id = TemplateField(label=_("Coupon (coupon rewards)"))
     new_helpers_only = forms.BooleanField(label=_("Only new customers may help"), required=False)
     reward_stock = forms.IntegerField(
         label=_("Rewards in all (empty = unlimited)"), min_value=1, max_value=10**7, required=False
@@ -309,9 +302,7 @@ class SplitForm(WindowMixin, ActivityForm):
     )
     min_share = forms.DecimalField(label=_("Least share"), min_value=0.01, max_digits=12, decimal_places=2)
     hours = forms.IntegerField(label=_("Hours to fill a team"), min_value=1, max_value=720, initial=24)
-    coupon_template_id = forms.IntegerField(
-        label=_("Coupon template id (coupon rewards)"), min_value=1, max_value=2**63 - 1, required=False
-    )
+    coupon_template_id = TemplateField(label=_("Coupon (coupon rewards)"))
     team_stock = forms.IntegerField(
         label=_("Pools in all (empty = unlimited)"), min_value=1, max_value=10**7, required=False
     )
@@ -336,9 +327,11 @@ class SplitForm(WindowMixin, ActivityForm):
         return create_split(staff=staff, **self.inputs)
 
 
-PRIZES_HELP = _(
-    "One prize a line: name, kind (item, coupon, points, nothing), chance (%), stock (empty = unlimited), "
-    "value (yuan, or points), coupon template id or SKU code"
+PRIZE_KIND_CHOICES = (
+    ("item", pgettext_lazy("reward", "Goods")),
+    ("coupon", pgettext_lazy("reward", "Coupon")),
+    ("points", pgettext_lazy("reward", "Points")),
+    ("nothing", pgettext_lazy("reward", "Nothing")),
 )
 
 
@@ -346,49 +339,48 @@ class DrawForm(WindowMixin, ActivityForm):
     """A prize pool: shared by the pay-and-draw lottery and the blind box."""
 
     name = forms.CharField(label=_("Name"), max_length=64)
-    prizes = LinesField(label=PRIZES_HELP, columns=(3, 6), most=20)
-    lines_field = "prizes"
-
-    def codes_named(self) -> dict[str, set[str]]:
-        named = {
-            n: {(self.cleaned_data.get(n) or "").strip()}
-            for n in self.code_fields
-            if self.cleaned_data.get(n)
-        }
-        codes = {
-            row[5]
-            for row in self.cleaned_data.get("prizes", [])
-            if len(row) > 5 and row[1] == "item" and row[5]
-        }
-        if codes:
-            named["prizes"] = codes
-        return named
+    prizes = RowsField(
+        label=_("Prizes"),
+        columns=(
+            Col("name", _("Prize"), kind="text"),
+            Col("kind", _("Kind"), kind="select", choices=PRIZE_KIND_CHOICES),
+            Col("chance", _("Chance (%)"), hint="10"),
+            Col("stock", _("Stock (empty = unlimited)"), step="1"),
+            Col("value", _("Value (yuan, or points)")),
+            Col("template", _("Coupon"), kind="choice", source="templates"),
+            Col("sku", _("Goods SKU"), kind="sku"),
+        ),
+        keyed=False,
+        most=20,
+    )
+    rows_field = "prizes"
 
     def prize_inputs(self) -> list[PrizeInput]:
         prizes = []
         for n, row in enumerate(self.cleaned_data["prizes"], start=1):
             where = _("Prize %(n)d") % {"n": n}
-            name, kind = row[0], row[1]
+            kind = row["kind"]
             if kind not in PRIZE_KINDS:
                 raise forms.ValidationError(
-                    _("%(where)s: the kind is one of item, coupon, points, nothing.") % {"where": where}
+                    _("%(where)s: the kind is one of goods, coupon, points, nothing.") % {"where": where}
                 )
-            stock = whole(row[3], where, high=10**7) if len(row) > 3 and row[3] else None
-            value_text = row[4] if len(row) > 4 and row[4] else "0"
+            if not row["name"]:
+                raise forms.ValidationError(_("%(where)s: give the prize a name.") % {"where": where})
+            stock = whole(row["stock"], where, high=10**7) if row["stock"] else None
+            value_text = row["value"] or "0"
             value = (
                 whole(value_text, where, high=10**9) if kind == "points" else yuan_to_fen(value_text, where)
             )
-            link = row[5] if len(row) > 5 and row[5] else ""
-            template_id = whole(link, where, low=1, high=2**62) if kind == "coupon" and link else None
+            template_id = int(row["template"]) if kind == "coupon" and row["template"] else None
             prizes.append(
                 PrizeInput(
-                    name=name,
+                    name=row["name"],
                     kind=kind,
-                    weight_bp=percent_to_bp(row[2], where, low=1),
+                    weight_bp=percent_to_bp(row["chance"], where, low=1),
                     stock=stock,
                     value=value,
                     coupon_template_id=template_id,
-                    sku_id=self.sku_ids.get(link) if kind == "item" and link else None,
+                    sku_id=row["sku"] if kind == "item" else None,
                 )
             )
         if not prizes:
@@ -412,17 +404,17 @@ class LotteryForm(DrawForm):
 
 
 class BlindBoxForm(DrawForm):
-    sku_code = forms.CharField(label=_("SKU code of the box"), max_length=64)
+    sku = PickField(kind="sku", multiple=False, required=True, label=_("SKU of the box"))
     box_price = YuanField(label=_("Box price (yuan)"), min_value=0.01)
     per_customer_limit = forms.IntegerField(
         label=_("Boxes per customer"), min_value=1, max_value=999, required=False
     )
-    code_fields = ("sku_code",)
+    field_order = ["name", "sku", "starts_at", "ends_at", "box_price", "per_customer_limit", "prizes"]
 
     def build(self) -> dict[str, Any]:
         d = self.cleaned_data
         keys = ("name", "starts_at", "ends_at", "box_price", "per_customer_limit")
-        return {**{k: d[k] for k in keys}, "sku_id": self.sku("sku_code"), "prizes": self.prize_inputs()}
+        return {**{k: d[k] for k in keys}, "sku_id": d["sku"], "prizes": self.prize_inputs()}
 
     def create(self, staff: Staff) -> Any:
         return create_blind_box(staff=staff, **self.inputs)

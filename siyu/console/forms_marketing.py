@@ -5,7 +5,6 @@ gives what the promotions services take (fen, basis points, scope JSON), and the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,15 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from siyu.catalog.models import ProductRole
 from siyu.console.forms import (
     DateTimeField,
-    IdListField,
-    LinesField,
     PercentField,
     YuanField,
+    ZheField,
     _blank,
-    percent_to_bp,
     whole,
     yuan_to_fen,
+    zhe_to_bp,
 )
+from siyu.console.forms_pickers import Col, PickerForm, PickField, RowsField
 from siyu.promotions.models import CouponTrigger, PromotionKind, PromotionStatus, TemplateStatus, Validity
 from siyu.promotions.models.coupons import CodeMode, CouponKindChoice
 
@@ -47,46 +46,29 @@ class PromotionFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=_blank(PromotionKind.choices), required=False)
 
 
-class ScopeMixin(forms.Form):
-    """Which goods a coupon or promotion covers: empty = everything."""
+class ScopeMixin(PickerForm):
+    """Which goods a coupon or promotion covers: empty = everything. Products and SKUs are picked."""
 
-    scope_product_ids = IdListField(label=_("Only these products (ids)"))
-    scope_sku_codes = forms.CharField(label=_("Only these SKUs (codes)"), max_length=5000, required=False)
+    scope_product_ids = PickField(kind="product", label=_("Only these products"))
+    scope_sku_ids = PickField(kind="sku", label=_("Only these SKUs"))
     scope_category_ids = forms.TypedMultipleChoiceField(
         label=_("Only these categories"), coerce=int, choices=(), required=False, widget=CHECKS
     )
     scope_roles = forms.MultipleChoiceField(
         label=_("Only products in these roles"), choices=ProductRole.choices, required=False, widget=CHECKS
     )
-    scope_exclude_product_ids = IdListField(label=_("Except these products (ids)"))
-
-    # Set by the view: SKU codes -> ids of this merchant (one query), used while cleaning.
-    lookup: Callable[[set[str]], dict[str, int]] = staticmethod(lambda codes: {})
-    skus: dict[str, int]
+    scope_exclude_product_ids = PickField(kind="product", label=_("Except these products"))
 
     def set_categories(self, categories: list[tuple[int, str]]) -> None:
         field = self.fields["scope_category_ids"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = categories
 
-    def resolve_codes(self, codes_by_field: dict[str, set[str]]) -> None:
-        """Map every SKU code the form names to its id; unknown codes are errors on their field."""
-        wanted = set().union(*codes_by_field.values()) if codes_by_field else set()
-        self.skus = self.lookup(wanted) if wanted else {}
-        for name, codes in codes_by_field.items():
-            missing = sorted(codes - set(self.skus))
-            if missing and name in self.fields:
-                self.add_error(name, _("No SKU has the code %(codes)s.") % {"codes": ", ".join(missing)})
-
-    def sku_codes(self) -> list[str]:
-        text = self.cleaned_data.get("scope_sku_codes") or ""
-        return sorted({c for c in text.replace(",", " ").replace("，", " ").split() if c})
-
-    def scope(self, sku_ids: list[int]) -> dict[str, Any]:
+    def scope(self) -> dict[str, Any]:
         d = self.cleaned_data
         scope = {
             "product_ids": d.get("scope_product_ids") or [],
-            "sku_ids": sku_ids,
+            "sku_ids": d.get("scope_sku_ids") or [],
             "category_ids": sorted(d.get("scope_category_ids") or []),
             "roles": sorted(d.get("scope_roles") or []),
             "exclude_product_ids": d.get("scope_exclude_product_ids") or [],
@@ -94,10 +76,10 @@ class ScopeMixin(forms.Form):
         return {k: v for k, v in scope.items() if v}
 
     @staticmethod
-    def scope_initial(scope: dict[str, Any], sku_codes: list[str]) -> dict[str, Any]:
+    def scope_initial(scope: dict[str, Any]) -> dict[str, Any]:
         return {
             "scope_product_ids": scope.get("product_ids", []),
-            "scope_sku_codes": " ".join(sku_codes),
+            "scope_sku_ids": scope.get("sku_ids", []),
             "scope_category_ids": scope.get("category_ids", []),
             "scope_roles": scope.get("roles", []),
             "scope_exclude_product_ids": scope.get("exclude_product_ids", []),
@@ -116,7 +98,7 @@ class CouponTemplateForm(ScopeMixin):
         "validity",
         "valid_days",
         "scope_product_ids",
-        "scope_sku_codes",
+        "scope_sku_ids",
         "scope_category_ids",
         "scope_roles",
         "scope_exclude_product_ids",
@@ -125,7 +107,7 @@ class CouponTemplateForm(ScopeMixin):
     title = forms.CharField(label=_("Title"), max_length=64)
     kind = forms.ChoiceField(label=_("Kind"), choices=CouponKindChoice.choices)
     amount = YuanField(label=_("Amount off (yuan; shipping: 0 = the whole fee)"), required=False)
-    rate = PercentField(label=_("Customer pays (%)"), low=0.01, high=99.99, required=False)
+    rate = ZheField(label=_("Discount (zhe)"), required=False)
     max_discount = YuanField(label=_("At most off (yuan)"), required=False, min_value=0.01)
     threshold = YuanField(label=_("Minimum spend (yuan)"), required=False)
     new_customers_only = forms.BooleanField(label=_("New customers only"), required=False)
@@ -163,15 +145,10 @@ class CouponTemplateForm(ScopeMixin):
     ) -> None:
         super().__init__(*args, **kw)
         self.set_categories(categories)
+        self.order_fields([f for f in self.fields if not f.startswith("scope_")])  # the goods last
         self.locked = self.FROZEN if locked else ()
         for name in self.locked:
             self.fields[name].disabled = True
-
-    def clean(self) -> dict[str, Any] | None:
-        data = super().clean()
-        if not self.locked:
-            self.resolve_codes({"scope_sku_codes": set(self.sku_codes())})
-        return data
 
     def service_fields(self) -> dict[str, Any]:
         """What ``create_template``/``update_template`` take, from the cleaned form."""
@@ -202,12 +179,12 @@ class CouponTemplateForm(ScopeMixin):
                 threshold=d["threshold"] or 0,
                 validity=d["validity"],
                 valid_days=d["valid_days"],
-                scope=self.scope(sorted(self.skus.values())),
+                scope=self.scope(),
             )
         return fields
 
     @classmethod
-    def initial_of(cls, t: Any, sku_codes: list[str]) -> dict[str, Any]:
+    def initial_of(cls, t: Any) -> dict[str, Any]:
         return {
             "title": t.title,
             "kind": t.kind,
@@ -230,7 +207,7 @@ class CouponTemplateForm(ScopeMixin):
             "stack_group": t.stack_group,
             "stacks_with_groups": ", ".join(t.stacks_with_groups or []),
             "stacks_with_stages": t.stacks_with_stages or [],
-            **cls.scope_initial(t.scope or {}, sku_codes),
+            **cls.scope_initial(t.scope or {}),
         }
 
 
@@ -245,14 +222,27 @@ class CodesForm(forms.Form):
     )
 
 
-class IssueForm(forms.Form):
-    customer_ids = IdListField(label=_("Customer ids"), most=10_000, required=True)
+class IssueForm(PickerForm):
+    """定向发券 to picked customers, or to every member of a picked segment."""
+
+    customers = PickField(kind="customer", label=_("To these customers"), most=10_000)
+    segment = PickField(kind="segment", multiple=False, label=_("Or to everyone in a segment"))
     batch_key = forms.RegexField(
         label=_("Batch name (sending the same batch again issues nothing twice)"),
         regex=r"^[\w.-]{1,40}$",
         max_length=40,
         required=False,
     )
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if self.errors:
+            return data
+        if data and data.get("customers") and data.get("segment"):
+            self.add_error(None, _("Pick customers or a segment, not both."))
+        elif data is not None and not data.get("customers") and not data.get("segment"):
+            self.add_error(None, _("Pick the customers or the segment to issue to."))
+        return data
 
 
 class PricingPolicyForm(forms.Form):
@@ -298,8 +288,8 @@ class PromotionForm(ScopeMixin):
     exclusive_group = forms.CharField(
         label=_("Exclusive group (empty = the kind's default)"), max_length=16, required=False
     )
-    audience_tiers = forms.CharField(
-        label=_("Member tiers only (comma separated)"), max_length=200, required=False
+    audience_tiers = forms.MultipleChoiceField(
+        label=_("Member tiers only (none ticked = everyone)"), choices=(), required=False, widget=CHECKS
     )
     audience_new = forms.BooleanField(label=_("New customers only"), required=False)
     audience_returning = forms.BooleanField(label=_("Returning customers only"), required=False)
@@ -310,6 +300,10 @@ class PromotionForm(ScopeMixin):
     def __init__(self, *args: Any, categories: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.set_categories(categories)
+        self.order_fields([f for f in self.fields if not f.startswith("scope_")])  # the goods last
+        tiers = self.fields["audience_tiers"]
+        assert isinstance(tiers, forms.MultipleChoiceField)
+        tiers.choices = self.picks.tiers()
         if not self.has_scope:
             for name in list(self.fields):
                 if name.startswith("scope_"):
@@ -318,43 +312,32 @@ class PromotionForm(ScopeMixin):
     config_field = "title"  # where a problem in the kind's own fields is shown
     config_data: dict[str, Any]
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
-        """The kind's own ``config``; ``skus`` maps the SKU codes the form names to ids."""
+    def config(self) -> dict[str, Any]:
+        """The kind's own ``config``, from the cleaned form (SKUs are picked ids)."""
         return {}
 
-    def sku_codes_named(self) -> set[str]:
-        return set()
-
-    def gift_stock(self, skus: dict[str, int]) -> dict[int, int]:
+    def gift_stock(self) -> dict[int, int]:
         return {}
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        if self.errors:
-            return data
-        codes = {self.config_field: self.sku_codes_named()}
-        if self.has_scope:
-            codes["scope_sku_codes"] = set(self.sku_codes())
-        self.resolve_codes(codes)
         if not self.errors:
             try:
-                self.config_data = self.config(self.skus)
+                self.config_data = self.config()
             except forms.ValidationError as exc:
                 self.add_error(self.config_field, exc)
         return data
 
     def service_fields(self) -> dict[str, Any]:
-        skus = self.skus
         d = self.cleaned_data
-        tiers = [t.strip() for t in d["audience_tiers"].replace("，", ",").split(",") if t.strip()]
         audience: dict[str, Any] = {}
-        if tiers:
-            audience["tiers"] = tiers
+        if d["audience_tiers"]:
+            audience["tiers"] = sorted(d["audience_tiers"])
         if d["audience_new"]:
             audience["new_customers_only"] = True
         if d["audience_returning"]:
             audience["returning_only"] = True
-        fields = {
+        return {
             "title": d["title"].strip(),
             "starts_at": d["starts_at"],
             "ends_at": d["ends_at"],
@@ -362,13 +345,12 @@ class PromotionForm(ScopeMixin):
             "stacks_with": sorted(d["stacks_with"]) or None,
             "exclusive_group": d["exclusive_group"].strip() or None,
             "audience": audience,
-            "scope": self.scope([skus[c] for c in self.sku_codes() if c in skus]) if self.has_scope else {},
+            "scope": self.scope() if self.has_scope else {},
             "config": self.config_data,
         }
-        return fields
 
     @classmethod
-    def initial_of(cls, p: Any, codes: dict[int, str]) -> dict[str, Any]:
+    def initial_of(cls, p: Any) -> dict[str, Any]:
         audience = p.audience or {}
         initial = {
             "title": p.title,
@@ -377,24 +359,22 @@ class PromotionForm(ScopeMixin):
             "priority": p.priority,
             "stacks_with": p.stacks_with or [],
             "exclusive_group": p.exclusive_group or "",
-            "audience_tiers": ", ".join(audience.get("tiers", [])),
+            "audience_tiers": audience.get("tiers", []),
             "audience_new": audience.get("new_customers_only", False),
             "audience_returning": audience.get("returning_only", False),
-            **cls.scope_initial(
-                p.scope or {}, [codes[i] for i in (p.scope or {}).get("sku_ids", []) if i in codes]
-            ),
+            **cls.scope_initial(p.scope or {}),
         }
-        initial.update(cls.config_initial(p.config or {}, codes))
+        initial.update(cls.config_initial(p.config or {}))
         return initial
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
 class LimitedTimeDiscountForm(PromotionForm):
     kind = PromotionKind.LIMITED_TIME_DISCOUNT
-    rate = PercentField(label=_("Customer pays (%)"), low=0.01, high=99.99, required=False)
+    rate = ZheField(label=_("Discount (zhe)"), required=False)
     fixed_price = YuanField(label=_("Or a fixed price (yuan)"), required=False)
     per_customer_limit = forms.IntegerField(
         label=_("Discounted units per customer (empty = no limit)"),
@@ -404,7 +384,7 @@ class LimitedTimeDiscountForm(PromotionForm):
     )
     config_field = "rate"
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         d = self.cleaned_data
         config = {
             "rate_bp": d["rate"],
@@ -414,7 +394,7 @@ class LimitedTimeDiscountForm(PromotionForm):
         return {k: v for k, v in config.items() if v is not None}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         return {
             "rate": config.get("rate_bp"),
             "fixed_price": config.get("fixed_price"),
@@ -422,34 +402,50 @@ class LimitedTimeDiscountForm(PromotionForm):
         }
 
 
+def _zhe(bp: Any) -> str:
+    return f"{bp / 1000:g}" if isinstance(bp, int) else ""
+
+
 class MemberPriceForm(PromotionForm):
     kind = PromotionKind.MEMBER_PRICE
-    tier_rates = LinesField(label=_("One tier a line: tier, customer pays (%)"), columns=(2, 2), most=20)
+    tier_rates = RowsField(
+        label=_("A discount per member tier"),
+        columns=(
+            Col("tier", _("Member tier"), kind="choice", source="tiers"),
+            Col("rate", _("Discount (zhe)"), hint="9.5"),
+        ),
+        keyed=False,
+        most=20,
+    )
     config_field = "tier_rates"
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
-        rates = {tier: percent_to_bp(share, tier, low=1) for tier, share in self.cleaned_data["tier_rates"]}
+    def config(self) -> dict[str, Any]:
+        rates = {}
+        for row in self.cleaned_data["tier_rates"]:
+            if not row["tier"]:
+                raise forms.ValidationError(_("Choose the tier of each line."))
+            rates[row["tier"]] = zhe_to_bp(row["rate"], row["tier"], low=10)
         return {"tier_rate_bp": rates}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         rates = config.get("tier_rate_bp", {})
-        return {"tier_rates": [[t, f"{bp / 100:g}"] for t, bp in rates.items()]}
+        return {"tier_rates": [{"tier": t, "rate": _zhe(bp)} for t, bp in rates.items()]}
 
 
 class NthItemForm(PromotionForm):
     kind = PromotionKind.NTH_ITEM
     nth = forms.IntegerField(label=_("Every Nth item"), min_value=2, max_value=10, initial=2)
-    rate = PercentField(label=_("The Nth item pays (%)"), low=0, high=99.99, initial=50)
+    rate = ZheField(label=_("The Nth item's discount (zhe; 0 = free)"), low=0, initial=5000)
     per_sku = forms.BooleanField(label=_("Count each item on its own"), required=False, initial=True)
     config_field = "nth"
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {"nth": d["nth"], "rate_bp": d["rate"], "per_sku": d["per_sku"]}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         return {
             "nth": config.get("nth", 2),
             "rate": config.get("rate_bp", 5000),
@@ -463,48 +459,55 @@ class BuyNGetMForm(PromotionForm):
     free = forms.IntegerField(label=_("Get free"), min_value=1, max_value=20, initial=1)
     config_field = "buy"
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         return {"buy": self.cleaned_data["buy"], "free": self.cleaned_data["free"]}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         return {"buy": config.get("buy"), "free": config.get("free", 1)}
 
 
 class BundleForm(PromotionForm):
     kind = PromotionKind.BUNDLE
     has_scope = False
-    components = LinesField(label=_("One part a line: SKU code, units"), columns=(1, 2), most=10)
+    components = RowsField(
+        label=_("The bundle's SKUs"),
+        columns=(Col("sku", _("SKU"), kind="sku"), Col("units", _("Units"), step="1", hint="1")),
+        most=10,
+    )
     price = YuanField(label=_("Bundle price (yuan)"), min_value=0.01)
     config_field = "components"
 
-    def sku_codes_named(self) -> set[str]:
-        return {row[0] for row in self.cleaned_data.get("components", [])}
-
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
-        parts = [
-            {"sku_id": skus[row[0]], "units": whole(row[1], row[0], low=1, high=20) if len(row) > 1 else 1}
-            for row in self.cleaned_data["components"]
-        ]
+    def config(self) -> dict[str, Any]:
+        parts = []
+        for row in self.cleaned_data["components"]:
+            card = self.card("sku", row["sku"])
+            where = card.code if card else str(_("SKU"))
+            units = whole(row["units"], where, low=1, high=20) if row["units"] else 1
+            parts.append({"sku_id": row["sku"], "units": units})
         return {"components": parts, "price": self.cleaned_data["price"]}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
-        rows = [
-            [codes.get(p.get("sku_id"), p.get("sku_id")), p.get("units", 1)]
-            for p in config.get("components", [])
-        ]
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
+        rows = [{"sku": p.get("sku_id"), "units": p.get("units", 1)} for p in config.get("components", [])]
         return {"components": rows, "price": config.get("price")}
 
 
 class TieredForm(PromotionForm):
-    """满减 / 满折 / 满送: tiers of a spend (or quantity) threshold with money off, a rate or gifts."""
+    """满减 / 满折 / 满送: tiers of a spend (or quantity) threshold with money off, a discount or a gift."""
 
     kind = PromotionKind.TIERED
     basis = forms.ChoiceField(label=_("Threshold on"), choices=BASIS)
-    tiers = LinesField(
-        label=_("One tier a line: threshold, off (yuan), pays (%), gift SKU code, gift units"),
-        columns=(2, 5),
+    tiers = RowsField(
+        label=_("Tiers"),
+        columns=(
+            Col("threshold", _("Threshold (yuan, or items)"), hint="100"),
+            Col("reduce", _("Off (yuan)"), hint="20"),
+            Col("rate", _("Discount (zhe)"), hint="9"),
+            Col("gift", _("Gift SKU"), kind="sku"),
+            Col("gift_units", _("Gift units"), step="1", hint="1"),
+        ),
+        keyed=False,
         most=10,
     )
     repeat = forms.BooleanField(label=_("Repeat for every multiple of the threshold"), required=False)
@@ -513,56 +516,55 @@ class TieredForm(PromotionForm):
     )
     config_field = "tiers"
 
-    def sku_codes_named(self) -> set[str]:
-        return {row[3] for row in self.cleaned_data.get("tiers", []) if len(row) > 3 and row[3]}
-
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         d = self.cleaned_data
         tiers = []
         for n, row in enumerate(d["tiers"], start=1):
             where = _("Tier %(n)d") % {"n": n}
             threshold = (
-                yuan_to_fen(row[0], where)
+                yuan_to_fen(row["threshold"], where)
                 if d["basis"] == "amount"
-                else whole(row[0], where, low=1, high=10_000)
+                else whole(row["threshold"], where, low=1, high=10_000)
             )
-            tier: dict[str, Any] = {"threshold": threshold, "reduce": yuan_to_fen(row[1] or "0", where)}
-            if len(row) > 2 and row[2]:
-                tier["rate_bp"] = percent_to_bp(row[2], where, low=1)
-            if len(row) > 3 and row[3]:
+            tier: dict[str, Any] = {
+                "threshold": threshold,
+                "reduce": yuan_to_fen(row["reduce"] or "0", where),
+            }
+            if row["rate"]:
+                tier["rate_bp"] = zhe_to_bp(row["rate"], where, low=10)
+            if row["gift"]:
+                units = row["gift_units"]
                 tier["gifts"] = [
-                    {
-                        "sku_id": skus[row[3]],
-                        "quantity": whole(row[4], where, low=1, high=100) if len(row) > 4 and row[4] else 1,
-                    }
+                    {"sku_id": row["gift"], "quantity": whole(units, where, low=1, high=100) if units else 1}
                 ]
             tiers.append(tier)
+        if not tiers:
+            raise forms.ValidationError(_("Add at least one tier."))
         return {"basis": d["basis"], "tiers": tiers, "repeat": d["repeat"]}
 
-    def gift_stock(self, skus: dict[str, int]) -> dict[int, int]:
+    def gift_stock(self) -> dict[int, int]:
         units = self.cleaned_data.get("gift_units")
         if units is None:
             return {}
-        return {skus[c]: units for c in self.sku_codes_named() if c in skus}
+        return {row["gift"]: units for row in self.cleaned_data.get("tiers", []) if row["gift"]}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         basis = config.get("basis", "amount")
         rows = []
         for t in config.get("tiers", []):
-            threshold = f"{t.get('threshold', 0) / 100:.2f}" if basis == "amount" else t.get("threshold")
-            row = [
-                threshold,
-                f"{t.get('reduce', 0) / 100:.2f}",
-                f"{t['rate_bp'] / 100:g}" if "rate_bp" in t else "",
-            ]
-            gifts = t.get("gifts") or []
-            if gifts:
-                row += [
-                    codes.get(gifts[0].get("sku_id"), gifts[0].get("sku_id")),
-                    gifts[0].get("quantity", 1),
-                ]
-            rows.append(row)
+            gifts = t.get("gifts") or [{}]
+            rows.append(
+                {
+                    "threshold": f"{t.get('threshold', 0) / 100:.2f}"
+                    if basis == "amount"
+                    else t.get("threshold"),
+                    "reduce": f"{t.get('reduce', 0) / 100:.2f}",
+                    "rate": _zhe(t.get("rate_bp")),
+                    "gift": gifts[0].get("sku_id"),
+                    "gift_units": gifts[0].get("quantity", "") if gifts[0] else "",
+                }
+            )
         return {"basis": basis, "tiers": rows, "repeat": config.get("repeat", False)}
 
 
@@ -574,34 +576,30 @@ class AddOnForm(PromotionForm):
     threshold = forms.DecimalField(
         label=_("Threshold (yuan, or items)"), min_value=0.01, max_digits=12, decimal_places=2
     )
-    sku_code = forms.CharField(label=_("Add-on SKU code"), max_length=64)
+    sku = PickField(kind="sku", multiple=False, required=True, label=_("Add-on SKU"))
     price = YuanField(label=_("Add-on price (yuan)"))
     max_quantity = forms.IntegerField(label=_("At most units"), min_value=1, max_value=10, initial=1)
-    config_field = "sku_code"
+    config_field = "sku"
 
-    def sku_codes_named(self) -> set[str]:
-        code = self.cleaned_data.get("sku_code", "").strip()
-        return {code} if code else set()
-
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         d = self.cleaned_data
         threshold = int(d["threshold"] * 100) if d["basis"] == "amount" else int(d["threshold"])
         return {
             "basis": d["basis"],
             "threshold": threshold,
-            "sku_id": skus[d["sku_code"].strip()],
+            "sku_id": d["sku"],
             "price": d["price"],
             "max_quantity": d["max_quantity"],
         }
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         basis = config.get("basis", "amount")
         threshold = config.get("threshold", 0)
         return {
             "basis": basis,
             "threshold": f"{threshold / 100:.2f}" if basis == "amount" else threshold,
-            "sku_code": codes.get(int(config.get("sku_id") or 0), ""),
+            "sku": config.get("sku_id"),
             "price": config.get("price"),
             "max_quantity": config.get("max_quantity", 1),
         }
@@ -615,13 +613,13 @@ class FreeShippingForm(PromotionForm):
     )
     config_field = "threshold"
 
-    def config(self, skus: dict[str, int]) -> dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         d = self.cleaned_data
         threshold = int(d["threshold"] * 100) if d["basis"] == "amount" else int(d["threshold"])
         return {"basis": d["basis"], "threshold": threshold}
 
     @classmethod
-    def config_initial(cls, config: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
+    def config_initial(cls, config: dict[str, Any]) -> dict[str, Any]:
         basis = config.get("basis", "amount")
         threshold = config.get("threshold", 0)
         return {"basis": basis, "threshold": f"{threshold / 100:.2f}" if basis == "amount" else threshold}

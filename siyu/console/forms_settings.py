@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from siyu.catalog.models import ProductRole, ProductStatus
 from siyu.catalog.services import SkuInput
 from siyu.console.forms import LinesField, YuanField, whole, yuan_to_fen
+from siyu.console.forms_media import GalleryField, RichTextField
 from siyu.tenancy.models import LoginAdapter, Role
 
 DAYS = [
@@ -52,12 +53,8 @@ class ProductForm(CategoryChoiceMixin):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20_000, required=False
     )
-    images = forms.CharField(
-        label=_("Image URLs (one a line)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        required=False,
-    )
+    images = GalleryField(label=_("Gallery"), required=False)
+    detail_html = RichTextField(label=_("Detail (images and text)"))
     keywords = forms.CharField(label=_("Search keywords"), max_length=200, required=False)
     sort_order = forms.IntegerField(
         label=_("Sort order (higher first)"), min_value=-(10**6), max_value=10**6, initial=0
@@ -69,15 +66,6 @@ class ProductForm(CategoryChoiceMixin):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def clean_images(self) -> list[str]:
-        urls = _lines(self.cleaned_data["images"])
-        validate = forms.URLField(max_length=500, assume_scheme="https").clean
-        for url in urls:
-            validate(url)
-        if len(urls) > 20:
-            raise forms.ValidationError(_("At most 20 images."))
-        return urls
-
     def clean_selling_points(self) -> list[str]:
         points = _lines(self.cleaned_data["selling_points"])
         if len(points) > 10 or any(len(p) > 100 for p in points):
@@ -86,7 +74,16 @@ class ProductForm(CategoryChoiceMixin):
 
     def attrs(self) -> dict[str, Any]:
         d = self.cleaned_data
-        keys = ("name", "subtitle", "selling_points", "description", "images", "keywords", "sort_order")
+        keys = (
+            "name",
+            "subtitle",
+            "selling_points",
+            "description",
+            "images",
+            "detail_html",
+            "keywords",
+            "sort_order",
+        )
         return {k: d[k] for k in keys}
 
     @staticmethod
@@ -96,7 +93,8 @@ class ProductForm(CategoryChoiceMixin):
             "subtitle": product.subtitle,
             "selling_points": "\n".join(product.selling_points or []),
             "description": product.description,
-            "images": "\n".join(product.images or []),
+            "images": list(product.images or []),
+            "detail_html": product.detail_html,
             "keywords": product.keywords,
             "sort_order": product.sort_order,
             "category": product.category_id,

@@ -42,6 +42,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:products", _("Products"), Perm.CATALOG_VIEW),
             Page("console:categories", _("Categories"), Perm.CATALOG_VIEW),
+            Page("console:media", _("Image library"), Perm.CATALOG_VIEW),
             Page("console:stock", _("Stock"), Perm.INVENTORY_VIEW),
         ),
     ),
@@ -53,6 +54,7 @@ NAV: tuple[Module, ...] = (
             Page("console:orders", _("Orders"), Perm.ORDERS_VIEW),
             Page("console:pickup", _("Pickup verification"), Perm.PICKUP_VERIFY),
             Page("console:after_sales", _("After-sales"), Perm.ORDERS_VIEW),
+            Page("console:freight", _("Freight templates"), Perm.CATALOG_VIEW),
         ),
     ),
     Module(
@@ -67,10 +69,26 @@ NAV: tuple[Module, ...] = (
         ),
     ),
     Module(
+        "members",
+        _("Members"),
+        "会",
+        (
+            Page("console:members", _("Member list"), Perm.CUSTOMERS_VIEW),
+            Page("console:member_tiers", _("Member tiers"), Perm.CUSTOMERS_VIEW),
+            Page("console:member_settings", _("Points and growth rules"), Perm.CUSTOMERS_VIEW),
+        ),
+    ),
+    Module(
         "marketing",
         _("Marketing"),
         "营",
         (Page("console:marketing", pgettext_lazy("marketing", "Overview"), Perm.PROMOTIONS_VIEW),),
+    ),
+    Module(
+        "decoration",
+        _("Shop decoration"),
+        "装",
+        (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(

@@ -8,6 +8,7 @@ test fails on it, which is the point: add the label).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from siyu.core.money import format_yuan
+from siyu.orders.couriers import courier_label
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ MONEY_KEYS = {
     "shipping_fee",
     "free_shipping_threshold",
 }
+
+# Keys whose basis points are the share of the price a customer pays (a discount, 8500 = 8.5折).
+RATE_KEYS = {"rate_bp", "tier_rate_bp"}
 
 KEY_LABELS: dict[str, Any] = {
     "basis": pgettext_lazy("promotion config", "Threshold on"),
@@ -133,19 +138,37 @@ def label(key: str) -> str:
     return str(text) if text is not None else key
 
 
-def value_text(
-    value: Any, key: str = "", *, money: bool = True, sku_codes: dict[int, str] | None = None
-) -> str:
-    """One stored value as text; ``key`` says what it is (fen, basis points, a SKU id...)."""
+Names = Mapping[str, Mapping[int, str]]
+
+
+def discount_text(bp: int) -> str:
+    """A share of the price paid as merchants read it: 8500 -> 8.5折 in Chinese, 85% elsewhere."""
+    if (get_language() or "").startswith("zh"):
+        return f"{bp / 1000:g}折"
+    return f"{bp / 100:g}%"
+
+
+def _id_kind(key: str) -> str:
+    """``exclude_product_ids`` -> ``product_id``: which table a key's ids name."""
+    key = key.removeprefix("exclude_")
+    return key[:-1] if key.endswith("_ids") else key
+
+
+def value_text(value: Any, key: str = "", *, money: bool = True, names: Names | None = None) -> str:
+    """One stored value as text; ``key`` says what it is (fen, basis points, a SKU id...), ``names``
+    gives the words for ids by kind (``{"sku_id": {12: "龙井 250g LJ-1"}}``)."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, int):
+        if key in RATE_KEYS:
+            return discount_text(value)
         if key.endswith("_bp"):
             return f"{value / 100:g}%"
-        if key in ("sku_id",) and sku_codes and value in sku_codes:
-            return sku_codes[value]
+        named = (names or {}).get(_id_kind(key), {})
+        if value in named:
+            return named[value]
         if key in MONEY_KEYS and (money or key != "threshold"):  # a quantity basis counts units
             return format_yuan(value)
         return str(value)
@@ -153,25 +176,27 @@ def value_text(
         found = VALUE_LABELS.get(value)
         return str(found) if found is not None else value
     if isinstance(value, dict):
-        return pairs_text(value, money=money, sku_codes=sku_codes)
+        if key in RATE_KEYS:  # {"gold": 9000}: a rate per member tier
+            return punct().comma.join(f"{k} {value_text(v, key)}" for k, v in value.items())
+        return pairs_text(value, money=money, names=names)
     if isinstance(value, list | tuple):
         if all(isinstance(v, dict) for v in value):
-            return punct().semicolon.join(pairs_text(v, money=money, sku_codes=sku_codes) for v in value)
+            return punct().semicolon.join(pairs_text(v, money=money, names=names) for v in value)
         inner = key[:-1] if key.endswith("s") else key  # sku_ids -> each a sku_id
-        return punct().enum.join(value_text(v, inner, money=money, sku_codes=sku_codes) for v in value)
+        return punct().enum.join(value_text(v, inner, money=money, names=names) for v in value)
     return str(value)
 
 
-def pairs_text(data: dict[str, Any], *, money: bool = True, sku_codes: dict[int, str] | None = None) -> str:
+def pairs_text(data: dict[str, Any], *, money: bool = True, names: Names | None = None) -> str:
     return punct().comma.join(
-        f"{label(k)} {value_text(v, k, money=money, sku_codes=sku_codes)}" for k, v in data.items()
+        f"{label(k)} {value_text(v, k, money=money, names=names)}" for k, v in data.items()
     )
 
 
-def config_rows(config: dict[str, Any], sku_codes: dict[int, str] | None = None) -> list[tuple[str, str]]:
+def config_rows(config: dict[str, Any], names: Names | None = None) -> list[tuple[str, str]]:
     """A promotion's config as (label, text) rows; a quantity basis makes thresholds units, not fen."""
     money = config.get("basis") != "quantity"
-    return [(label(k), value_text(v, k, money=money, sku_codes=sku_codes)) for k, v in sorted(config.items())]
+    return [(label(k), value_text(v, k, money=money, names=names)) for k, v in sorted(config.items())]
 
 
 def counts_text(counts: dict[str, Any]) -> str:
@@ -182,6 +207,7 @@ def counts_text(counts: dict[str, Any]) -> str:
 # The audit log: "noun.verb" actions and "app.model" object types, as words.
 AUDIT_NOUNS: dict[str, Any] = {
     "order": pgettext_lazy("audit object", "Order"),
+    "shipmentbatch": pgettext_lazy("audit object", "Batch shipping file"),
     "product": pgettext_lazy("audit object", "Product"),
     "sku": pgettext_lazy("audit object", "SKU"),
     "aftersale": pgettext_lazy("audit object", "After-sale"),
@@ -205,6 +231,7 @@ AUDIT_NOUNS: dict[str, Any] = {
     "loyalty": pgettext_lazy("audit object", "Membership"),
     "loyaltysettings": pgettext_lazy("audit object", "Membership"),
     "points": pgettext_lazy("audit object", "Points"),
+    "growth": pgettext_lazy("audit object", "Growth"),
     "customer": pgettext_lazy("audit object", "Customer"),
     "merchant": pgettext_lazy("audit object", "Merchant"),
     "outlet": pgettext_lazy("audit object", "Outlet"),
@@ -224,6 +251,7 @@ AUDIT_NOUNS: dict[str, Any] = {
     "pay_lottery": pgettext_lazy("audit object", "Lottery"),
     "blind_box": pgettext_lazy("audit object", "Blind box"),
     "drawcampaign": pgettext_lazy("audit object", "Lottery or blind box"),
+    "freighttemplate": pgettext_lazy("audit object", "Freight template"),
 }
 AUDIT_VERBS: dict[str, Any] = {
     "create": pgettext_lazy("audit verb", "created"),
@@ -231,6 +259,9 @@ AUDIT_VERBS: dict[str, Any] = {
     "status": pgettext_lazy("audit verb", "status changed"),
     "delete": pgettext_lazy("audit verb", "deleted"),
     "ship": pgettext_lazy("audit verb", "shipped"),
+    "batch_ship": pgettext_lazy("audit verb", "shipped from a file"),
+    "adjust_price": pgettext_lazy("audit verb", "price changed"),
+    "mark": pgettext_lazy("audit verb", "remark or flag set"),
     "verify_pickup": pgettext_lazy("audit verb", "pickup verified"),
     "approve": pgettext_lazy("audit verb", "approved"),
     "reject": pgettext_lazy("audit verb", "rejected"),
@@ -267,6 +298,8 @@ AUDIT_FIELDS: dict[str, Any] = {
     "status": pgettext_lazy("audit field", "Status"),
     "carrier": pgettext_lazy("audit field", "Carrier"),
     "tracking_number": pgettext_lazy("audit field", "Tracking number"),
+    "payable": pgettext_lazy("audit field", "Payable"),
+    "reason": pgettext_lazy("audit field", "Reason"),
     "name": pgettext_lazy("audit field", "Name"),
     "title": pgettext_lazy("audit field", "Title"),
     "username": pgettext_lazy("audit field", "Username"),
@@ -308,6 +341,8 @@ def audit_changes(before: Any, after: Any, status_labels: dict[str, Any]) -> lis
     def text(key: str, value: Any) -> str:
         if key == "status" and isinstance(value, str):
             return str(status_labels.get(value) or VALUE_LABELS.get(value) or value)
+        if key == "carrier" and isinstance(value, str):
+            return courier_label(value)
         return value_text(value, key)
 
     for key in [k for k in AUDIT_FIELDS if k in before or k in after]:
@@ -333,7 +368,6 @@ PERM_LABELS: dict[str, Any] = {
     "aftersales.handle": pgettext_lazy("permission", "Handle after-sales"),
     "customers.view": pgettext_lazy("permission", "View customers"),
     "customers.edit": pgettext_lazy("permission", "Edit customers"),
-    "customers.view_phone": pgettext_lazy("permission", "Reveal full phone numbers"),
     "customers.assign_guide": pgettext_lazy("permission", "Assign customers to guides"),
     "outlets.view": pgettext_lazy("permission", "View outlets"),
     "outlets.edit": pgettext_lazy("permission", "Edit outlets"),
@@ -343,6 +377,11 @@ PERM_LABELS: dict[str, Any] = {
     "promotions.view": pgettext_lazy("permission", "View marketing"),
     "promotions.edit": pgettext_lazy("permission", "Run marketing"),
     "merchant.edit": pgettext_lazy("permission", "Edit merchant settings"),
+    "customers.view_phone": pgettext_lazy("permission", "See full phone numbers"),
+    "orders.adjust_price": pgettext_lazy("permission", "Adjust prices of unpaid orders"),
+    "members.edit": pgettext_lazy("permission", "Edit membership"),
+    "storefront.edit": pgettext_lazy("permission", "Decorate the shop"),
+    "freight.edit": pgettext_lazy("permission", "Edit freight templates"),
 }
 
 GATEWAY_LABELS: dict[str, Any] = {

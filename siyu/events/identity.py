@@ -11,9 +11,10 @@ is moved too. Where a unique constraint would be broken by the move, a rule belo
 happens (add the counters, keep the newer consent, drop the replay key, ...); a conflict no rule
 covers refuses the whole merge (``MergeConflict``) rather than lose a row. The merged customer
 stays, empty, with ``merged_into`` set, and a ``CustomerMerge`` row plus an audit entry record it.
-Then ``signals.customers_merged`` is sent: the survivor's value row and automatic tags are
-refreshed once the merge commits (``audience/values/receivers.py``); a tag or a static segment both
-carried stays once. ``link_visitor`` likewise sends ``signals.visitor_linked`` when it attached events.
+Then the ``customers_merged`` hooks run (``event_hooks.py``): the survivor's value row and automatic
+tags are refreshed once the merge commits (``audience/values/event_hooks.py``); a tag or a static
+segment both carried stays once. ``link_visitor`` likewise runs the ``visitor_linked`` hooks when it
+attached events.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from siyu.events import signals
+from siyu.events import event_hooks
 from siyu.events.errors import InvalidAnonymousId, MergeConflict, MergeRefused
 from siyu.events.models import Event, IdentityLink
 from siyu.events.services import Touch, apply_touches
@@ -83,9 +84,7 @@ def link_visitor(*, customer: Customer, anonymous_id: str, via: str) -> int:
                 linked_at=timezone.now(),
             )
         if attached:  # the history now counts for the customer (engagement, tags): values refresh
-            signals.visitor_linked.send(
-                sender=Customer, customer=customer, anonymous_id=anonymous_id, attached=attached
-            )
+            event_hooks.visitor_linked(customer, anonymous_id=anonymous_id, attached=attached)
         if first and last:
             apply_touches(
                 merchant_id,
@@ -349,7 +348,7 @@ def merge_customers(
             after={"reason": reason, **report, "profile": sorted(set(changed))},
         )
         # The survivor's computed state (value models, automatic tags) now reads both histories.
-        signals.customers_merged.send(sender=Customer, merge=merge)
+        event_hooks.customers_merged(merge)
     log.info("customer %s merged into %s (%s)", merged.pk, survivor.pk, reason)
     return merge
 

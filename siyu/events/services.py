@@ -6,10 +6,11 @@ A batch is validated event by event (``siyu.events.ingest``), visitors already k
 customer are resolved through their latest ``IdentityLink``, and the valid events are written in
 ONE statement that claims each event id in ``events_eventkey`` and inserts only the events whose
 key was new (PostgreSQL; SQLite, a development database, takes two). Then the customers' first and
-last touch are moved by one conditional UPDATE for the events that carry a source. Last,
-``signals.events_stored`` is sent with the events actually stored (never a replayed duplicate): the
-follow and share coupons (``promotions/services/triggers.py``) and the customers' value refresh
-(``audience/values/receivers.py``) hang off it, since the bulk insert sends no ``post_save``.
+last touch are moved by one conditional UPDATE for the events that carry a source. Last, the
+``events_stored`` hooks (``event_hooks.py``) run with the events actually stored (never a replayed
+duplicate): the customers' value refresh (``audience/values/event_hooks.py``) and the follow and
+share coupons (``promotions/services/triggers.py``), called here since the bulk insert sends no
+``post_save``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from siyu.events import partitions, signals
+from siyu.events import event_hooks, partitions
 from siyu.events.ingest import CLIENT_MAX_AGE, EventRow, Rejection, parse_batch
 from siyu.events.models import Event, EventKey, IdentityLink
 from siyu.members.models import Customer, Source
@@ -107,7 +108,7 @@ def record_events(
         stored = [r for r in rows if r.event_id in inserted]
         _move_touches(merchant_id, stored)
         if stored:
-            signals.events_stored.send(sender=Event, merchant_id=merchant_id, events=stored)
+            event_hooks.events_stored(merchant_id=merchant_id, events=stored)
     return result
 
 

@@ -137,6 +137,11 @@ class Address(TenantModel):
     province = models.CharField(max_length=32)
     city = models.CharField(max_length=32)
     district = models.CharField(max_length=32, blank=True)
+    # GB/T 2260 codes of the region (siyu/freight/regions.py); "" on addresses saved by name only
+    # whose names are not known divisions. Freight templates price and refuse by these.
+    province_code = models.CharField(max_length=6, blank=True)
+    city_code = models.CharField(max_length=6, blank=True)
+    district_code = models.CharField(max_length=6, blank=True)
     detail = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,6 +157,9 @@ class Address(TenantModel):
             "city": self.city,
             "district": self.district,
             "detail": self.detail,
+            "province_code": self.province_code,
+            "city_code": self.city_code,
+            "district_code": self.district_code,
         }
 
 

@@ -19,7 +19,8 @@ from siyu.core.ids import new_token, token_digest
 from siyu.events import identity
 from siyu.events.errors import MergeConflict
 from siyu.events.models import LinkVia
-from siyu.members import signals
+from siyu.freight.addresses import address_region
+from siyu.members import hooks
 from siyu.members.errors import CustomerBlocked, NotAGuide, PhoneInUse
 from siyu.members.login import exchanger_for
 from siyu.members.models import (
@@ -146,7 +147,7 @@ def _log_in(
                 if customer.is_blocked:
                     raise CustomerBlocked()
                 if created:
-                    signals.customer_registered.send(sender=Customer, customer=customer)
+                    hooks.customer_registered(customer)
                 if anonymous_id:
                     identity.link_visitor(customer=customer, anonymous_id=anonymous_id, via=LinkVia.LOGIN)
                 return LoginResult(customer=customer, token=issue_customer_token(customer), created=created)
@@ -318,24 +319,30 @@ def set_contact_preference(*, customer: Customer, channel: str, opted_in: bool) 
 
 
 ADDRESS_FIELDS = ["recipient", "phone", "province", "city", "district", "detail"]
+REGION_CODE_FIELDS = ["province_code", "city_code", "district_code"]
 
 
 @transaction.atomic
 def save_address(
     *, customer: Customer, address_id: int | None = None, is_default: bool = False, **fields: str
 ) -> Address:
-    """Create or edit an address; making one default un-defaults the others."""
-    missing = [
-        f for f in ("recipient", "phone", "province", "city", "detail") if not fields.get(f, "").strip()
-    ]
+    """Create or edit an address; making one default un-defaults the others.
+
+    The region comes as GB/T 2260 codes (checked, names taken from them) or as names (kept, codes
+    looked up where the names are known divisions): ``siyu.freight.services.address_region``.
+    """
+    given = {k: (fields.get(k) or "").strip() for k in ADDRESS_FIELDS + REGION_CODE_FIELDS}
+    region = address_region(**{k: given[k] for k in ("province", "city", "district", *REGION_CODE_FIELDS)})
+    given.update(region)
+    missing = [f for f in ("recipient", "phone", "province", "city", "detail") if not given[f]]
     if missing:
         raise InvalidInput(detail={"missing": missing})
     if address_id is None:
         address = Address(merchant_id=customer.merchant_id, customer=customer)
     else:
         address = get_address(customer, address_id)
-    for name in ADDRESS_FIELDS:
-        setattr(address, name, fields.get(name, "").strip())
+    for name in ADDRESS_FIELDS + REGION_CODE_FIELDS:
+        setattr(address, name, given[name])
     first = not Address.objects.filter(customer=customer).exists()
     address.is_default = is_default or first
     if address.is_default:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from siyu.core.errors import SiyuError
@@ -133,3 +135,50 @@ class PickupAlreadyVerified(SiyuError):
     code = "pickup_already_verified"
     status = 409
     message = _("This pickup code has already been used.")
+
+
+class UnknownCourier(SiyuError):
+    """Raised when shipping names a courier that is not on the list (``siyu/orders/couriers.py``)."""
+
+    code = "unknown_courier"
+    message = _("Unknown courier. Choose one from the list (e.g. SF, ZTO, YTO, JD).")
+
+
+class TrackingNumberInvalid(SiyuError):
+    """Raised when a tracking number cannot be one of the chosen courier's numbers."""
+
+    code = "tracking_number_invalid"
+    message = _("The tracking number does not match the courier's format.")
+
+    @staticmethod
+    def for_courier(courier: Any) -> str:
+        return _("Not a tracking number of %(courier)s: they look like %(example)s.") % {
+            "courier": courier.name,
+            "example": courier.example,
+        }
+
+
+class OrderNotAdjustable(SiyuError):
+    """Raised when a price adjustment (改价) is asked for an order that is no longer awaiting payment."""
+
+    code = "order_not_adjustable"
+    status = 409
+    message = _("Only an order awaiting payment can have its price changed.")
+
+
+class PriceBelowFloor(SiyuError):
+    """Raised when a price adjustment would take the goods below the merchant's price floor or the
+    order below one fen."""
+
+    code = "price_below_floor"
+    message = _("This price is below the minimum allowed for this order.")
+
+
+class ShipmentBatchInvalid(SiyuError):
+    """Raised when a batch-shipping file cannot be read as rows of order number, courier, tracking number."""
+
+    code = "shipment_file_invalid"
+    message = _(
+        "The file could not be read. Upload a CSV or .xlsx file with the columns order number, "
+        "courier and tracking number."
+    )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from siyu.orders.services.checkout import Quote
 
 POINTS_RULE = "points"  # the engine's rule id for 积分抵扣
+ADJUSTMENT_RULE = "price_adjustment"  # 改价: the merchant's discount on an unpaid order
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,16 @@ def for_order(order: Order) -> PricedOrder:
     ]
     discounts = [d for stage, d in entries if stage != Stage.SHIPPING]
     waivers = tuple(d for stage, d in entries if stage == Stage.SHIPPING)
+    if order.price_adjustment:
+        discounts.append(
+            Discount(
+                rule_id=ADJUSTMENT_RULE,
+                kind=ADJUSTMENT_RULE,
+                amount=order.price_adjustment,
+                label_zh="商家改价",
+                label_en="Price changed by the shop",
+            )
+        )
     # The order's own totals are what was charged: whatever the rows do not explain (an imported
     # order has none) is shown as one plain discount, so the account always adds up to them.
     unexplained = order.discount_amount - sum(d.amount for d in discounts)

@@ -8,8 +8,12 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self) -> None:
+        from siyu.events import event_hooks
+        from siyu.members import hooks as customer_hooks
         from siyu.orders import hooks
         from siyu.promotions.hooks import CouponHooks
-        from siyu.promotions.services import triggers  # noqa: F401 - connect the event and customer receivers
+        from siyu.promotions.services.triggers import EventTriggerHooks, RegisterTriggerHooks
 
         hooks.register(CouponHooks(), order=40)
+        event_hooks.register(EventTriggerHooks(), order=40)
+        customer_hooks.register(RegisterTriggerHooks(), order=40)

@@ -25,6 +25,9 @@ from siyu.catalog import carriers
 from siyu.catalog.errors import ProductNotOnSale
 from siyu.catalog.models import Category, ProductStatus, Sku
 from siyu.core.errors import InvalidInput, NotFound
+from siyu.freight import calc as freight
+from siyu.freight.errors import RegionNotDeliverable
+from siyu.freight.models import FreightTemplate
 from siyu.members.loyalty import benefits
 from siyu.members.loyalty.models import Membership
 from siyu.members.models import Customer
@@ -42,6 +45,7 @@ from siyu.promotions.models import (
     Redemption,
 )
 from siyu.promotions.rules import coupon_rule, promotion_rule, referenced_sku_ids
+from siyu.tenancy.models import Merchant
 
 # The coupon search is exact (docs/pricing.md); a wallet this large is searched by its best 60.
 MAX_COUPONS_SEARCHED = 60
@@ -102,6 +106,7 @@ def pricing_request(
     add_ons: Mapping[int, int],
     points: int,
     now: datetime,
+    region: freight.Region | None = None,
 ) -> PricingContext:
     """Everything the engine needs to price ``lines`` for ``customer``, read in one pass.
 
@@ -110,6 +115,8 @@ def pricing_request(
     promotion's id to the units picked (加价购); ``points`` is the most the customer will spend
     (0: none). Refuses an add-on that is not in force, a SKU that is unknown or off sale, a
     carrier bought as ordinary goods and an activity that does not cover its line's units.
+    ``region`` is where the order goes (its address's codes): freight templates price by it, and a
+    product whose template excludes it is refused (``RegionNotDeliverable``).
     """
     merchant = customer.merchant
     book = live_promotions(merchant.pk, now)
@@ -126,6 +133,10 @@ def pricing_request(
         units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
     coupons = wallet(customer, now, include=coupon_ids or ())
     floor, limits = policies(book)
+    ships = _ships(lines, activities) and not pickup
+    plan = freight_plan(merchant, skus, region or freight.Region()) if ships else None
+    if plan is not None:
+        _refuse_undeliverable(plan, lines)
     request = e.PricingRequest(
         lines=tuple(_cart_line(skus[sku_id], qty, paths) for sku_id, qty in sorted(units.items())),
         now=now,
@@ -139,12 +150,59 @@ def pricing_request(
             fee=merchant.shipping_fee if _ships(lines, activities) else 0,
             free_threshold=merchant.free_shipping_threshold,
             pickup=pickup,
+            freight=plan,
         ),
         floor=floor,
         use_points=points > 0,
         points=book.loyalty.points if book.loyalty is not None else e.PointsPolicy(),
     )
     return PricingContext(request=request, skus=skus, activities=activities, book=book, wallet=coupons)
+
+
+def freight_plan(
+    merchant: Merchant, skus: Mapping[int, Sku], region: freight.Region
+) -> freight.FreightPlan | None:
+    """The freight templates that price these SKUs (their products' own, else the merchant's
+    default) as the engine's plan; None when no SKU has one, and the flat fee applies as before.
+    One query for the templates (the default among them) and one for their rules."""
+    named = {s.product.freight_template_id for s in skus.values()} - {None}
+    rows = list(
+        FreightTemplate.objects.for_merchant(merchant.pk)
+        .filter(Q(pk__in=named) | Q(is_default=True))
+        .prefetch_related("rules")
+    )
+    if not rows:
+        return None
+    default = next((t.pk for t in rows if t.is_default), None)
+    sku_templates = {sku_id: s.product.freight_template_id or default for sku_id, s in skus.items()}
+    if not any(sku_templates.values()):
+        return None
+    used = set(sku_templates.values())
+    return freight.FreightPlan(
+        templates={t.pk: t.engine_template(list(t.rules.all())) for t in rows if t.pk in used},
+        sku_templates=sku_templates,
+        sku_weights={sku_id: s.weight_grams for sku_id, s in skus.items()},
+        region=region,
+        flat=freight.Charge(
+            first_units=1,
+            first_fee=merchant.shipping_fee,
+            additional_units=1,
+            additional_fee=0,
+            free_over_amount=merchant.free_shipping_threshold,
+        ),
+    )
+
+
+def _refuse_undeliverable(plan: freight.FreightPlan, lines: Sequence[RequestedLine]) -> None:
+    sku_ids = sorted({line.sku_id for line in lines})
+    refused = freight.undeliverable(plan.templates, [plan.sku_templates.get(i) for i in sku_ids], plan.region)
+    if refused:
+        raise RegionNotDeliverable(
+            detail={
+                "sku_ids": [i for i in sku_ids if plan.sku_templates.get(i) in refused],
+                "region": plan.region.district or plan.region.city or plan.region.province,
+            }
+        )
 
 
 def _load_skus(merchant_id: int, ids: set[int], *, for_sale: set[int]) -> dict[int, Sku]:

@@ -10,7 +10,9 @@ from siyu.storefront.views import (
     catalog,
     checkout,
     coupons,
+    member,
     orders,
+    pages,
     presale,
 )
 
@@ -36,8 +38,11 @@ urlpatterns = [
     path("<slug:merchant>/login/", account.login, name="login"),
     path("<slug:merchant>/logout/", account.logout, name="logout"),
     path("<slug:merchant>/me/", account.me, name="me"),
+    # 会员中心: views/member.py
+    path("<slug:merchant>/me/member/", member.member, name="member"),
     path("<slug:merchant>/me/addresses/", account.addresses, name="addresses"),
     path("<slug:merchant>/me/addresses/new/", account.address_form, name="address_new"),
+    path("<slug:merchant>/me/addresses/regions.json", account.address_regions, name="address_regions"),
     path("<slug:merchant>/me/addresses/<int:address_id>/", account.address_form, name="address_edit"),
     path(
         "<slug:merchant>/me/addresses/<int:address_id>/delete/", account.address_delete, name="address_delete"
@@ -94,4 +99,11 @@ urlpatterns += [
     path(
         "<slug:merchant>/blind-boxes/<int:blind_box_id>/buy/", campaigns.buy_blind_box, name="blind_box_buy"
     ),
+]
+
+# Decorated pages (siyu/decoration): custom pages beside the product pages (a page's slug starts with
+# a letter, a product's id is digits), and the console editor's preview of a draft.
+urlpatterns += [
+    path("<slug:merchant>/p/<slug:slug>/", pages.custom_page, name="page"),
+    path("<slug:merchant>/preview/", pages.preview, name="page_preview"),
 ]

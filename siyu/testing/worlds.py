@@ -126,7 +126,9 @@ def build_world(slug: str) -> World:
     unpaid = place(customer, [(sku.pk, 1)], address=address)
     paid = pay(customer, place(customer, [(sku.pk, 2)], address=address))
     shipped = pay(customer, place(customer, [(sku.pk, 1), (other_sku.pk, 1)], address=address))
-    lifecycle.ship_order(staff=owner, order_id=shipped.pk, carrier="SF", tracking_number=f"SF-{slug}")
+    lifecycle.ship_order(
+        staff=owner, order_id=shipped.pk, carrier="SF", tracking_number=f"SF{sum(map(ord, slug)):013d}"
+    )
     shipped.refresh_from_db()
     pickup = pay(customer, place(customer, [(other_sku.pk, 1)], outlet_id=outlet.pk))
     after_sale = aftersales.request_after_sale(

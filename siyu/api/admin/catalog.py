@@ -15,6 +15,7 @@ from siyu.core.errors import NotFound
 from siyu.inventory.models import StockLevel
 from siyu.inventory.selectors import low_stock
 from siyu.inventory.services import set_stock
+from siyu.media.richtext import MAX_LENGTH as RICH_TEXT_MAX
 from siyu.tenancy.models import Outlet
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import outlet_scope, require
@@ -92,6 +93,7 @@ class ProductIn(Schema):
     selling_points: list[str] = Field(default_factory=list, max_length=10)
     description: str = Field("", max_length=20000)
     images: list[str] = Field(default_factory=list, max_length=20)
+    detail_html: str = Field("", max_length=RICH_TEXT_MAX, description="rich text; cleaned when saved")
     keywords: str = Field("", max_length=200)
     sort_order: int = Field(0, ge=-10000, le=10000)
     roles: list[ProductRole] = Field(default_factory=list)
@@ -139,6 +141,9 @@ class ProductPatch(Schema):
     selling_points: list[str] | None = Field(None, max_length=10)
     description: str | None = Field(None, max_length=20000)
     images: list[str] | None = Field(None, max_length=20)
+    detail_html: str | None = Field(
+        None, max_length=RICH_TEXT_MAX, description="rich text; cleaned when saved"
+    )
     keywords: str | None = Field(None, max_length=200)
     sort_order: int | None = Field(None, ge=-10000, le=10000)
     roles: list[ProductRole] | None = None

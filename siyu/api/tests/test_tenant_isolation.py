@@ -18,7 +18,8 @@ import pytest
 from siyu.core.ids import token_digest
 from siyu.imports.models import ImportJob
 from siyu.members.models import Customer
-from siyu.orders.models import OrderLine
+from siyu.orders.models import OrderLine, ShipmentBatch
+from siyu.orders.services import shipping
 from siyu.tenancy.models import StaffToken
 from siyu.testing.clients import ApiClient
 from siyu.testing.once import built_once
@@ -42,11 +43,13 @@ PATH_IDS: dict[str, Callable[[World], int]] = {
     "promotion_id": lambda w: w.promotion.pk,
     "token_id": lambda w: StaffToken.objects.get(digest=token_digest(w.staff_token)).pk,
     "job_id": lambda w: ImportJob.objects.get(merchant=w.merchant).pk,
+    "batch_id": lambda w: ShipmentBatch.objects.get(merchant=w.merchant).pk,
 }
 # Where the general choice would make the call fail for a reason other than the owner, pick a row the
 # owner could really act on, so a missing merchant check would show up as a change in B.
 PATH_IDS_FOR = {
     "POST /api/v1/admin/orders/{order_id}/cancel": {"order_id": lambda w: w.unpaid_order.pk},
+    "POST /api/v1/admin/orders/{order_id}/adjust-price": {"order_id": lambda w: w.unpaid_order.pk},
     "POST /api/v1/shop/{merchant}/orders/{order_id}/cancel": {"order_id": lambda w: w.unpaid_order.pk},
     "POST /api/v1/shop/{merchant}/orders/{order_id}/payments": {"order_id": lambda w: w.unpaid_order.pk},
     "POST /api/v1/shop/{merchant}/orders/{order_id}/confirm-receipt": {
@@ -60,13 +63,14 @@ NOT_IDS = {"merchant", "channel"}
 # A valid body for each route that takes one, so validation passes and the ownership check is what answers.
 BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/admin/customers/{customer_id}": {"nickname": "taken over", "city": "Nowhere"},
+    "POST /api/v1/admin/orders/{order_id}/adjust-price": {"discount": 1, "shipping_fee": 0, "reason": "x"},
     "POST /api/v1/admin/customers/{customer_id}/notes": {"body": "taken over"},
     "PUT /api/v1/admin/customers/{customer_id}/guide": {"guide_id": None},
     "PATCH /api/v1/admin/outlets/{outlet_id}": {"name": "taken over", "is_active": False},
     "PATCH /api/v1/admin/products/{product_id}": {"name": "taken over", "sort_order": 99},
     "POST /api/v1/admin/products/{product_id}/skus": {"skus": [{"code": "X-1", "price": 1, "stock": 5}]},
     "PATCH /api/v1/admin/skus/{sku_id}": {"price": 1, "is_active": False},
-    "POST /api/v1/admin/orders/{order_id}/ship": {"carrier": "SF", "tracking_number": "X1"},
+    "POST /api/v1/admin/orders/{order_id}/ship": {"carrier": "SF", "tracking_number": "SF1234567890123"},
     "POST /api/v1/admin/after-sales/{after_sale_id}/approve": {"note": "ok"},
     "POST /api/v1/admin/after-sales/{after_sale_id}/reject": {"note": "no"},
     "PUT /api/v1/shop/{merchant}/addresses/{address_id}": {
@@ -128,6 +132,9 @@ def _id_routes(prefix: str) -> list[str]:
 def _world(slug: str) -> World:
     world = build_world(slug)
     ImportJob.objects.create(merchant=world.merchant, kind="transactions", stored_name="none.upload")
+    shipping.preview_shipment_batch(
+        staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
+    )
     return world
 
 
@@ -542,6 +549,7 @@ def promotion_probes(a: World, b: World) -> list[Probe]:
             )
         )
     found += activity_probes(a, b)
+    found += order_ops_probes(a, b)
     return found
 
 
@@ -564,6 +572,57 @@ def activity_probes(a: World, b: World) -> list[Probe]:
     ]
 
 
+def _text(response) -> str:
+    """The body as text, streamed (an export) or not."""
+    if getattr(response, "streaming", False):
+        if not hasattr(response, "read_text"):  # a stream is read once: keep what it said
+            response.read_text = b"".join(response.streaming_content).decode()
+        return response.read_text
+    return response.content.decode()
+
+
+def _header_only(response) -> None:
+    assert _text(response).strip("\ufeff").count("\n") == 1  # the header row and no order
+
+
+def _all_not_found(response) -> None:
+    assert [(o["ok"], o["code"]) for o in response.json()] == [(False, "not_found")]
+
+
+def order_ops_probes(a: World, b: World) -> list[Probe]:
+    """Export filtered by B's ids holds no order; marks and cancels naming B's orders touch none."""
+    adm = "/api/v1/admin"
+    return [
+        *(
+            Probe(
+                [f"GET {adm}/orders/export query.{name}"],
+                "get",
+                f"{adm}/orders/export",
+                query={name: pk},
+                statuses=(200,),
+                then=_header_only,
+            )
+            for name, pk in (("customer_id", b.customer.pk), ("outlet_id", b.outlet.pk))
+        ),
+        Probe(
+            [f"POST {adm}/orders/marks body.order_ids"],
+            "post",
+            f"{adm}/orders/marks",
+            {"order_ids": [b.paid_order.pk], "flag": "red"},
+            statuses=(200,),
+            then=_all_not_found,
+        ),
+        Probe(
+            [f"POST {adm}/orders/cancel-unpaid body.order_ids"],
+            "post",
+            f"{adm}/orders/cancel-unpaid",
+            {"order_ids": [b.unpaid_order.pk]},
+            statuses=(200,),
+            then=_all_not_found,
+        ),
+    ]
+
+
 def test_probes_cover_every_id_in_bodies_and_queries(a, b):
     covered = {key for probe in probes(a, b) for key in probe.covers}
     expected = id_inputs(ADMIN) | id_inputs(SHOP)
@@ -581,7 +640,7 @@ def test_ids_in_bodies_and_queries_do_not_reach_another_merchant(a, b):
         problems = []
         if response.status_code not in probe.statuses:
             problems.append(f"status {response.status_code}: {response.content[:200]!r}")
-        if b.slug in response.content.decode():
+        if b.slug in _text(response):
             problems.append("the response shows B's data")
         if probe.empty_list and response.status_code == 200:
             page = response.json()
@@ -606,7 +665,7 @@ def test_admin_lists_show_none_of_another_merchants_rows(a, b):
     for label in lists:
         response = owner_a.get(label.split(" ", 1)[1])
         assert response.status_code == 200, (label, response.status_code)
-        assert b.slug not in response.content.decode(), label
+        assert b.slug not in _text(response), label
 
 
 def test_shop_reads_with_another_merchants_slug_show_only_that_shop(a, b):

@@ -8,9 +8,10 @@ class ValuesConfig(AppConfig):
     verbose_name = _("Customer value models")
 
     def ready(self) -> None:
-        from siyu.audience.values import receivers
+        from siyu.audience.values.event_hooks import ValueEventHooks
         from siyu.audience.values.hooks import ValueHooks
+        from siyu.events import event_hooks
         from siyu.orders import hooks
 
         hooks.register(ValueHooks(), order=30)
-        receivers.connect()
+        event_hooks.register(ValueEventHooks(), order=30)

@@ -24,7 +24,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from siyu.catalog.models import Sku
 from siyu.members.models import Customer
 from siyu.orders.models import Order, OrderLine
 from siyu.promotions.bargain.models import Bargain, BargainRecord
@@ -80,20 +79,6 @@ def promotions(merchant_id: int, filters: MarketingFilters) -> QuerySet[Promotio
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     return qs.order_by("-id")
-
-
-def sku_ids_by_code(merchant_id: int, codes: set[str]) -> dict[str, int]:
-    """SKU code -> id for the codes a form names (one query; other merchants' SKUs are not found)."""
-    if not codes:
-        return {}
-    rows = Sku.objects.for_merchant(merchant_id).filter(code__in=codes).values_list("code", "pk")
-    return dict(rows)
-
-
-def sku_codes_by_id(merchant_id: int, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(Sku.objects.for_merchant(merchant_id).filter(pk__in=ids).values_list("pk", "code"))
 
 
 # ---- activity lists with their numbers ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from siyu.console.selectors.overview import local_day_bounds
 from siyu.core.money import format_yuan
 from siyu.members.models import Customer
 from siyu.members.scope import is_scoped, orders_visible_to
+from siyu.orders.couriers import courier_label
 from siyu.orders.models import (
     AfterSale,
     AfterSaleKind,
@@ -48,6 +49,7 @@ class OrderFilters:
     created_from: date | None = None
     created_to: date | None = None
     customer_id: int | None = None
+    flag: str = ""  # a colour, or "any" for every flagged order
 
 
 def order_list(staff: Staff, filters: OrderFilters) -> QuerySet[Order]:
@@ -59,6 +61,8 @@ def order_list(staff: Staff, filters: OrderFilters) -> QuerySet[Order]:
         qs = qs.filter(fulfilment=filters.fulfilment)
     if filters.customer_id:
         qs = qs.filter(customer_id=filters.customer_id)
+    if filters.flag:
+        qs = qs.exclude(flag="") if filters.flag == "any" else qs.filter(flag=filters.flag)
     if filters.created_from or filters.created_to:
         lower, upper = local_day_bounds(
             staff.merchant, filters.created_from or date.min, filters.created_to or date(9998, 12, 30)
@@ -170,7 +174,7 @@ def _details(data: dict[str, Any]) -> tuple[str, ...]:
     """The event's data a person wants, labelled; internal keys stay out."""
     out: list[str] = []
     if data.get("carrier") or data.get("tracking_number"):
-        out.append(f"{data.get('carrier', '')} {data.get('tracking_number', '')}".strip())
+        out.append(f"{courier_label(str(data.get('carrier', '')))} {data.get('tracking_number', '')}".strip())
     if data.get("payment"):
         out.append(_("Payment %(number)s") % {"number": data["payment"]})
     if data.get("after_sale"):

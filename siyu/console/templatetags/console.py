@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from siyu.console.readable import GATEWAY_LABELS, PERM_LABELS, punct
+from siyu.console.readable import GATEWAY_LABELS, PERM_LABELS, discount_text, punct
 from siyu.members.privacy import mask_phone
 from siyu.orders.models import AFTER_SALE_REASONS
 
@@ -71,6 +71,14 @@ def bp(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{int(value) / 100:g}%"
+
+
+@register.filter
+def zhe(value: Any) -> str:
+    """The share of the price paid as a discount: 8500 -> 8.5折 (85% in English); empty for None."""
+    if value is None or value == "":
+        return ""
+    return discount_text(int(value))
 
 
 @register.filter

@@ -28,12 +28,16 @@ def test_an_operator_ships_a_paid_order(console_as, paid_order):
     client, operator = console_as(Role.OPERATOR)
 
     response = client.post(
-        f"/console/orders/{paid_order.pk}/ship/", {"carrier": " SF ", "tracking_number": "SF123"}
+        f"/console/orders/{paid_order.pk}/ship/", {"carrier": "SF", "tracking_number": "sf 1234567890123"}
     )
 
     assert response.status_code == 302 and response["Location"] == f"/console/orders/{paid_order.pk}/"
     paid_order.refresh_from_db()
-    assert (paid_order.status, paid_order.carrier, paid_order.tracking_number) == ("shipped", "SF", "SF123")
+    assert (paid_order.status, paid_order.carrier, paid_order.tracking_number) == (
+        "shipped",
+        "SF",
+        "SF1234567890123",
+    )
     audit = AuditEntry.objects.get(action="order.ship")
     assert (audit.staff_id, audit.object_id) == (operator.pk, str(paid_order.pk))
     page = client.get(response["Location"]).content.decode()
@@ -49,16 +53,18 @@ def test_shipping_without_a_tracking_number_is_a_400(console, paid_order, mercha
         merchant,
         400,
     )
-    assert "Enter the carrier and the tracking number." in response.content.decode()
+    assert "Choose the courier and enter the tracking number." in response.content.decode()
 
 
 def test_shipping_twice_is_a_409(console, paid_order, merchant):
-    console.post(f"/console/orders/{paid_order.pk}/ship/", {"carrier": "SF", "tracking_number": "1"})
+    console.post(
+        f"/console/orders/{paid_order.pk}/ship/", {"carrier": "SF", "tracking_number": "SF1234567890123"}
+    )
 
     response = refused(
         console,
         f"/console/orders/{paid_order.pk}/ship/",
-        {"carrier": "SF", "tracking_number": "2"},
+        {"carrier": "SF", "tracking_number": "SF1234567890124"},
         merchant,
         409,
     )
@@ -69,7 +75,7 @@ def test_a_pickup_order_cannot_be_shipped(console, pickup, merchant):
     refused(
         console,
         f"/console/orders/{pickup.pk}/ship/",
-        {"carrier": "SF", "tracking_number": "1"},
+        {"carrier": "SF", "tracking_number": "SF1234567890123"},
         merchant,
         409,
     )
@@ -83,7 +89,7 @@ def test_roles_without_fulfilment_cannot_ship(role, console_as, paid_order, merc
     refused(
         client,
         f"/console/orders/{paid_order.pk}/ship/",
-        {"carrier": "SF", "tracking_number": "1"},
+        {"carrier": "SF", "tracking_number": "SF1234567890123"},
         merchant,
         403,
         "permission_denied",
@@ -162,7 +168,7 @@ def test_a_refund_only_request_is_approved_and_refunded(console, customer, paid_
 def test_a_return_is_approved_then_refunded_when_the_goods_arrive(console, customer, paid_order, owner, sku):
     from siyu.orders.services import lifecycle
 
-    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="SF", tracking_number="1")
+    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="SF", tracking_number="SF1234567890123")
     request = aftersales.request_after_sale(
         customer=customer, order_id=paid_order.pk, kind="return_refund", reason="broken"
     )

@@ -115,7 +115,7 @@ def test_posts_need_the_csrf_token(owner, paid_order):
     client.force_login(owner.user)
 
     response = client.post(
-        f"/console/orders/{paid_order.pk}/ship/", {"carrier": "SF", "tracking_number": "1"}
+        f"/console/orders/{paid_order.pk}/ship/", {"carrier": "SF", "tracking_number": "SF1234567890123"}
     )
 
     assert response.status_code == 403

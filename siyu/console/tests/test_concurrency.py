@@ -47,7 +47,7 @@ def test_an_order_shipped_from_two_consoles_at_once_ships_once(owner, make_staff
 
     statuses = together(
         [
-            lambda c=c, n=n: c.post(url, {"carrier": "SF", "tracking_number": f"SF{n}"})
+            lambda c=c, n=n: c.post(url, {"carrier": "SF", "tracking_number": f"SF100000000000{n}"})
             for n, c in enumerate(clients)
         ]
     )
@@ -55,7 +55,7 @@ def test_an_order_shipped_from_two_consoles_at_once_ships_once(owner, make_staff
     assert sorted(statuses) == [302, 409, 409]
     paid_order.refresh_from_db()
     assert paid_order.status == "shipped"
-    assert paid_order.tracking_number == f"SF{statuses.index(302)}"
+    assert paid_order.tracking_number == f"SF100000000000{statuses.index(302)}"
     assert OrderEvent.objects.filter(order=paid_order, kind="shipped").count() == 1
     assert AuditEntry.objects.filter(action="order.ship").count() == 1
 

@@ -18,7 +18,8 @@ from siyu.promotions.groupbuy.models import GroupBuy
 from siyu.promotions.models import Coupon, CouponCode, CouponTemplate, PricingPolicy, Promotion
 from siyu.promotions.presale.models import Presale
 from siyu.tenancy.models import AuditEntry, Role
-from siyu.testing.factories import make_merchant
+from siyu.testing import factories
+from siyu.testing.factories import make_merchant, make_tiers
 from siyu.testing.snapshots import refused
 from siyu.testing.worlds import activity_skus, add_activities
 
@@ -85,16 +86,16 @@ def test_an_operator_creates_a_coupon_template_with_every_field(console_as, merc
     assert f'data-coupon="{t.pk}"' in listed and "新客满100减20" in listed
 
 
-def test_a_percent_coupon_with_a_cap_and_sku_codes_in_scope(console, sku):
+def test_a_percent_coupon_in_zhe_with_a_cap_and_picked_skus_in_scope(console, sku):
     data = {
         **COUPON,
         "kind": "percent",
         "amount": "",
-        "rate": "85",
+        "rate": "8.5",
         "max_discount": "30",
         "threshold": "",
         "scope_roles": [],
-        "scope_sku_codes": sku.code,
+        "scope_sku_ids": [sku.pk],
     }
 
     assert console.post("/console/marketing/coupons/new/", data).status_code == 302
@@ -120,7 +121,11 @@ def test_a_coupon_the_service_refuses_is_a_400_with_the_field_marked(console, me
     )
     html = response.content.decode()
     assert 'data-field="threshold"' in html and "at least the amount" in html
-    refused(console, "/console/marketing/coupons/new/", {**COUPON, "scope_sku_codes": "NOPE"}, merchant, 400)
+    foreign = factories.make_product(make_merchant("x"), "别家的茶", code="X").skus.get()
+    other = refused(
+        console, "/console/marketing/coupons/new/", {**COUPON, "scope_sku_ids": [foreign.pk]}, merchant, 400
+    )
+    assert f"Not in this shop: #{foreign.pk}." in other.content.decode()
     refused(console, "/console/marketing/coupons/new/", {**COUPON, "validity": "fixed"}, merchant, 400)
 
 
@@ -218,13 +223,13 @@ def test_codes_shared_and_single_use(console, owner, merchant):
     refused(console, f"/console/marketing/coupons/{plain.pk}/codes/", {"count": 1}, merchant, 400)
 
 
-def test_targeted_issue_gives_each_listed_customer_one_coupon(console, owner, customer_login, merchant):
+def test_targeted_issue_gives_each_picked_customer_one_coupon(console, owner, customer_login, merchant):
     t = _make_template(owner, total_quantity=3)
     people = [customer_login(f"p{i}")[0] for i in range(3)]
-    ids = ", ".join(str(p.pk) for p in people[:2])
+    ids = [p.pk for p in people[:2]]
 
     response = console.post(
-        f"/console/marketing/coupons/{t.pk}/issue/", {"customer_ids": ids, "batch_key": "b1"}
+        f"/console/marketing/coupons/{t.pk}/issue/", {"customers": ids, "batch_key": "b1"}
     )
 
     assert response.status_code == 302
@@ -238,47 +243,57 @@ def test_targeted_issue_gives_each_listed_customer_one_coupon(console, owner, cu
     # Replaying the batch issues nothing; too many customers for what is left issues none.
     assert (
         console.post(
-            f"/console/marketing/coupons/{t.pk}/issue/", {"customer_ids": ids, "batch_key": "b1"}
+            f"/console/marketing/coupons/{t.pk}/issue/", {"customers": ids, "batch_key": "b1"}
         ).status_code
         == 302
     )
     assert Coupon.objects.filter(template=t).count() == 2
     other = customer_login("stranger", m=make_merchant("x"))[0]
-    refused(
+    foreign = refused(
         console,
         f"/console/marketing/coupons/{t.pk}/issue/",
-        {"customer_ids": f"{people[2].pk} {other.pk}"},
+        {"customers": [people[2].pk, other.pk]},
         merchant,
-        404,
+        400,
     )
-    refused(console, f"/console/marketing/coupons/{t.pk}/issue/", {"customer_ids": "abc"}, merchant, 400)
+    assert f"Not in this shop: #{other.pk}." in foreign.content.decode()
+    refused(console, f"/console/marketing/coupons/{t.pk}/issue/", {"customers": "abc"}, merchant, 400)
+    refused(console, f"/console/marketing/coupons/{t.pk}/issue/", {}, merchant, 400)
 
 
 # ---- promotions -----------------------------------------------------------------------------------------
 
 
-def _promotion_form(kind: str, sku_code: str, gift_code: str) -> tuple[dict, dict]:
+def _promotion_form(kind: str, sku_id: int, gift_id: int) -> tuple[dict, dict]:
     """(form data, the config it must store) per kind."""
     return {
         "limited_time_discount": (
-            {"rate": "80", "per_customer_limit": "2"},
+            {"rate": "8", "per_customer_limit": "2"},
             {"rate_bp": 8000, "per_customer_limit": 2},
         ),
         "member_price": (
-            {"tier_rates": "gold, 90\nsilver, 95"},
+            {"tier_rates-tier": ["gold", "silver"], "tier_rates-rate": ["9", "9.5"]},
             {"tier_rate_bp": {"gold": 9000, "silver": 9500}},
         ),
         "nth_item": (
-            {"nth": "2", "rate": "50", "per_sku": "on"},
+            {"nth": "2", "rate": "5", "per_sku": "on"},
             {"nth": 2, "rate_bp": 5000, "per_sku": True},
         ),
         "buy_n_get_m": ({"buy": "2", "free": "1"}, {"buy": 2, "free": 1}),
         "bundle": (
-            {"components": f"{sku_code}, 1\n{gift_code}, 2", "price": "99"},
+            {"components-sku": [sku_id, gift_id], "components-units": ["1", "2"], "price": "99"},
             {"components": [{"sku_id": "S", "units": 1}, {"sku_id": "G", "units": 2}], "price": 9900},
         ),
         "tiered": (
-            {"basis": "amount", "tiers": f"100, 20\n200, 50, , {gift_code}, 1", "gift_units": "30"},
+            {
+                "basis": "amount",
+                "tiers-threshold": ["100", "200"],
+                "tiers-reduce": ["20", "50"],
+                "tiers-rate": ["", ""],
+                "tiers-gift": ["", gift_id],
+                "tiers-gift_units": ["", "1"],
+                "gift_units": "30",
+            },
             {
                 "basis": "amount",
                 "repeat": False,
@@ -289,7 +304,7 @@ def _promotion_form(kind: str, sku_code: str, gift_code: str) -> tuple[dict, dic
             },
         ),
         "add_on": (
-            {"basis": "amount", "threshold": "50", "sku_code": gift_code, "price": "1", "max_quantity": "1"},
+            {"basis": "amount", "threshold": "50", "sku": gift_id, "price": "1", "max_quantity": "1"},
             {"basis": "amount", "threshold": 5000, "sku_id": "G", "price": 100, "max_quantity": 1},
         ),
         "free_shipping": ({"basis": "quantity", "threshold": "3"}, {"basis": "quantity", "threshold": 3}),
@@ -317,9 +332,10 @@ def _ids(value, sku_id: int, gift_id: int):
         "free_shipping",
     ],
 )
-def test_a_promotion_of_each_kind_is_created_from_its_config_form(kind, console, make_product):
+def test_a_promotion_of_each_kind_is_created_from_its_config_form(kind, console, owner, make_product):
     sku, gift = make_product("Tea", price=5000).skus.get(), make_product("Cup", price=2000).skus.get()
-    data, config = _promotion_form(kind, sku.code, gift.code)
+    make_tiers(owner)
+    data, config = _promotion_form(kind, sku.pk, gift.pk)
     base = {"title": f"{kind} 活动", "priority": "100", "ends_at": _local(timedelta(days=3))}
 
     response = console.post(f"/console/marketing/promotions/new/?kind={kind}", {**base, **data})
@@ -336,18 +352,31 @@ def test_a_promotion_of_each_kind_is_created_from_its_config_form(kind, console,
 
 def test_a_config_the_engine_refuses_changes_nothing(console, make_product, merchant):
     sku = make_product("Tea").skus.get()
+    foreign = factories.make_product(make_merchant("x"), "别家的杯", code="X").skus.get()
     base = {"title": "套餐", "priority": "100"}
     url = "/console/marketing/promotions/new/?kind=bundle"
 
     response = refused(
-        console, url, {**base, "components": f"{sku.code}, 1", "price": "10"}, merchant, 400, "invalid_input"
+        console,
+        url,
+        {**base, "components-sku": [sku.pk], "components-units": ["1"], "price": "10"},
+        merchant,
+        400,
+        "invalid_input",
     )
     assert 'data-field="components"' in response.content.decode()
-    refused(console, url, {**base, "components": "NOPE, 1\nNADA, 1", "price": "10"}, merchant, 400)
+    other = refused(
+        console,
+        url,
+        {**base, "components-sku": [sku.pk, foreign.pk], "components-units": ["1", "1"], "price": "10"},
+        merchant,
+        400,
+    )
+    assert f"Not in this shop: #{foreign.pk}." in other.content.decode()
     refused(
         console,
         "/console/marketing/promotions/new/?kind=tiered",
-        {**base, "basis": "amount", "tiers": "abc, 1"},
+        {**base, "basis": "amount", "tiers-threshold": ["abc"], "tiers-reduce": ["1"]},
         merchant,
         400,
     )
@@ -362,9 +391,16 @@ def test_a_promotion_is_edited_paused_and_ended(console, owner, merchant):
         config={"tiers": [{"threshold": 20000, "reduce": 3000}]},
     )
     form = console.get(f"/console/marketing/promotions/{row.pk}/edit/").content.decode()
-    assert "200.00, 30.00" in form
+    assert 'name="tiers-threshold" value="200.00"' in form and 'name="tiers-reduce" value="30.00"' in form
 
-    data = {"title": "满200减40", "priority": "50", "basis": "amount", "tiers": "200, 40", "repeat": "on"}
+    data = {
+        "title": "满200减40",
+        "priority": "50",
+        "basis": "amount",
+        "tiers-threshold": "200",
+        "tiers-reduce": "40",
+        "repeat": "on",
+    }
     assert console.post(f"/console/marketing/promotions/{row.pk}/edit/", data).status_code == 302
     row.refresh_from_db()
     assert (row.title, row.priority, row.config) == (
@@ -410,14 +446,18 @@ def _activity_forms(skus, template_id: int) -> dict[str, dict]:
         "flash_sale": {
             **window,
             "title": "午间秒杀",
-            "items": f"{skus[0].code}, 49.9, 20",
+            "items-sku": [skus[0].pk],
+            "items-price": ["49.9"],
+            "items-quota": ["20"],
             "per_customer_limit": "1",
             "publish": "on",
         },
         "group_buy": {
             **window,
             "name": "两人团",
-            "skus": f"{skus[1].code}, 80, 70",
+            "skus-sku": [skus[1].pk],
+            "skus-group_price": ["80"],
+            "skus-leader_price": ["70"],
             "group_size": "2",
             "time_limit_hours": "24",
             "max_per_member": "1",
@@ -426,7 +466,7 @@ def _activity_forms(skus, template_id: int) -> dict[str, dict]:
         "bargain": {
             **window,
             "name": "砍价",
-            "sku_code": skus[2].code,
+            "sku": skus[2].pk,
             "floor_price": "10",
             "helpers_needed": "5",
             "hours_to_finish": "24",
@@ -434,8 +474,8 @@ def _activity_forms(skus, template_id: int) -> dict[str, dict]:
         },
         "presale": {
             "name": "预售",
-            "sku_code": skus[3].code,
-            "deposit_sku_code": skus[4].code,
+            "sku": skus[3].pk,
+            "deposit_sku": skus[4].pk,
             "deposit": "10",
             "deduction": "30",
             "deposit_starts_at": _local(timedelta(hours=2)),
@@ -467,14 +507,26 @@ def _activity_forms(skus, template_id: int) -> dict[str, dict]:
             "name": "抽奖",
             "min_order_amount": "50",
             "chance_days": "7",
-            "prizes": "100积分, points, 50, , 100\n谢谢参与, nothing, 50",
+            "prizes-name": ["100积分", "谢谢参与"],
+            "prizes-kind": ["points", "nothing"],
+            "prizes-chance": ["50", "50"],
+            "prizes-stock": ["", ""],
+            "prizes-value": ["100", ""],
+            "prizes-template": ["", ""],
+            "prizes-sku": ["", ""],
         },
         "blind_box": {
             **window,
             "name": "盲盒",
-            "sku_code": skus[5].code,
+            "sku": skus[5].pk,
             "box_price": "50",
-            "prizes": f"杯子, item, 100, 10, 20, {skus[0].code}",
+            "prizes-name": ["杯子"],
+            "prizes-kind": ["item"],
+            "prizes-chance": ["100"],
+            "prizes-stock": ["10"],
+            "prizes-value": ["20"],
+            "prizes-template": [""],
+            "prizes-sku": [skus[0].pk],
         },
     }
 
@@ -551,22 +603,32 @@ def test_a_refused_activity_changes_nothing_and_names_the_problem(console, owner
     skus = activity_skus(owner, "r")
     forms = _activity_forms(skus, _make_template(owner).pk)
     url = reverse("console:flash_sale_new")
+    foreign = factories.make_product(make_merchant("x"), "别家的茶", code="X").skus.get()
 
-    dear = refused(console, url, {**forms["flash_sale"], "items": f"{skus[0].code}, 200, 5"}, merchant, 400)
-    unknown = refused(console, url, {**forms["flash_sale"], "items": "NOPE, 10, 5"}, merchant, 400)
+    dear = refused(console, url, {**forms["flash_sale"], "items-price": ["200"]}, merchant, 400)
+    other = refused(console, url, {**forms["flash_sale"], "items-sku": [foreign.pk]}, merchant, 400)
+    none = refused(
+        console,
+        url,
+        {**forms["flash_sale"], "items-sku": [], "items-price": [], "items-quota": []},
+        merchant,
+        400,
+    )
     refused(
         console, reverse("console:bargain_new"), {**forms["bargain"], "floor_price": "100"}, merchant, 400
     )
+    refused(console, reverse("console:bargain_new"), {**forms["bargain"], "sku": foreign.pk}, merchant, 400)
     refused(
         console,
         reverse("console:blind_box_new"),
-        {**forms["blind_box"], "prizes": "杯子, item, 50, 10, 20"},
+        {**forms["blind_box"], "prizes-chance": ["50"]},
         merchant,
         400,
     )
 
     assert 'data-testid="error"' in dear.content.decode()
-    assert "No SKU has the code NOPE." in unknown.content.decode()
+    assert f"Not in this shop: #{foreign.pk}." in other.content.decode()
+    assert "Choose at least one SKU." in none.content.decode()
 
 
 def test_activity_actions_follow_each_playbooks_status_machine(console, console_as, owner, merchant):

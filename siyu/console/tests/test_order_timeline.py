@@ -29,7 +29,9 @@ def test_timeline_tells_the_whole_history_in_chinese(paid_order, owner):
     Customer.objects.filter(pk=paid_order.customer_id).update(nickname="小林")
     owner.display_name = "王店长"
     owner.save(update_fields=["display_name"])
-    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="顺丰", tracking_number="SF100")
+    lifecycle.ship_order(
+        staff=owner, order_id=paid_order.pk, carrier="顺丰", tracking_number="SF1000000000100"
+    )
     html = log_in(owner, language="zh-hans").get(f"/console/orders/{paid_order.pk}/").content.decode()
     lines = [line.split(" ", 2)[2] for line in _timeline(html)]  # without the date and time
     payable = f"¥{paid_order.payable_amount // 100}.{paid_order.payable_amount % 100:02d}"
@@ -38,7 +40,7 @@ def test_timeline_tells_the_whole_history_in_chinese(paid_order, owner):
         f"下单 → 待付款 · {payable} 小林",
         f"发起支付 · 支付单 {payment} 小林",
         f"付款 → 已付款 · 支付单 {payment} · {payable} 系统",
-        "发货 → 已发货 · 顺丰 SF100 王店长",
+        "发货 → 已发货 · 顺丰速运 SF1000000000100 王店长",
     ]
 
 
@@ -46,7 +48,7 @@ def test_timeline_tells_the_whole_history_in_chinese(paid_order, owner):
 def test_milestones_without_events_stay_after_the_first_event(paid_order, owner):
     """History imported or simulated without events: 下单 and 付款 come from the order's stamps."""
     OrderEvent.objects.filter(order=paid_order).delete()
-    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="SF", tracking_number="SF1")
+    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="SF", tracking_number="SF1234567890123")
     html = log_in(owner, language="zh-hans").get(f"/console/orders/{paid_order.pk}/").content.decode()
     labels = [line.split(" ", 2)[2] for line in _timeline(html)]
     assert labels[:2] == ["下单", "付款"]

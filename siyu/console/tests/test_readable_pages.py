@@ -21,6 +21,7 @@ from django.test import Client
 
 from siyu.catalog.models import Product, Sku
 from siyu.console.playbooks import PLAYBOOKS as CONSOLE_PLAYBOOKS
+from siyu.freight import regions
 from siyu.members.models import Customer, CustomerIdentity
 from siyu.simulate.demo_data import DEMO_PASSWORD, PLAYBOOKS
 from siyu.tenancy.models import Merchant, Outlet, Staff
@@ -36,6 +37,7 @@ SKIP = re.compile(r"/logout/|\.csv|/export|/delete/|/switch/|/static/|/django-ad
 ALLOWED_WORDS = {
     *("API", "SKU", "SPU", "GMV", "RFM", "ID", "CSV", "H5", "VIP", "KPI", "AOV", "URL", "SMS", "UTC"),
     "English",  # the language switch names each language in itself
+    *("Excel", "xlsx"),  # the spreadsheet program and its file type, as Chinese merchants write them
     # Names of WeChat credentials and identifiers, written as WeChat writes them.
     *("Siyu", "WeChat", "AppID", "AppSecret", "UnionID", "openid", "unionid"),
     # Codes a form asks the user to type, each explained in Chinese next to it (prize kinds...).
@@ -229,6 +231,9 @@ def data_blob() -> str:
         if fields:
             for row in model._base_manager.values_list(*fields):
                 parts.extend(str(v) for v in row if v)
+    # China's divisions (the freight pages' region pickers) are data too, whatever the page's language.
+    for province in regions.provinces():
+        parts += [province.name, *(city.name for city in regions.children(province.code))]
     return "\n".join(parts)
 
 

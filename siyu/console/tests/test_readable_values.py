@@ -34,7 +34,9 @@ def test_after_sale_reason_code_reads_as_words(paid_order, customer, owner):
 
 
 def test_audit_log_reads_as_sentences(paid_order, owner):
-    lifecycle.ship_order(staff=owner, order_id=paid_order.pk, carrier="顺丰", tracking_number="SF100")
+    lifecycle.ship_order(
+        staff=owner, order_id=paid_order.pk, carrier="顺丰", tracking_number="SF1000000000100"
+    )
     html = log_in(owner, language="zh-hans").get("/console/settings/audit/").content.decode()
     row = re.search(r'<tr data-action="order.ship">(.*?)</tr>', html, re.S)
     assert row is not None
@@ -42,7 +44,7 @@ def test_audit_log_reads_as_sentences(paid_order, owner):
     assert cells[2:] == [
         "订单 发货",
         f"订单 #{paid_order.pk}",
-        "状态：已付款 → 已发货 快递公司：顺丰 运单号：SF100",
+        "状态：已付款 → 已发货 快递公司：顺丰速运 运单号：SF1000000000100",
     ]
     assert "{'" not in html
 

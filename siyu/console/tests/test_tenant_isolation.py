@@ -19,9 +19,13 @@ from django.urls import URLPattern
 from siyu.audience import services as audience
 from siyu.console import urls
 from siyu.console.playbooks import PLAYBOOKS
+from siyu.decoration import services as decoration
 from siyu.inventory.models import StockLevel
+from siyu.members.loyalty.services import admin as loyalty_admin
+from siyu.orders.services import shipping
 from siyu.tenancy.models import Staff
 from siyu.testing.clients import log_in
+from siyu.testing.freight import add_freight
 from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
@@ -44,9 +48,17 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     "order_ship": (
         "post",
         {"order_id": lambda w: w.paid_order.pk},
-        {"carrier": "SF", "tracking_number": "X1"},
+        {"carrier": "SF", "tracking_number": "SF1234567890123"},
     ),
     "order_cancel": ("post", {"order_id": lambda w: w.unpaid_order.pk}, {}),
+    "order_price": (
+        "post",
+        {"order_id": lambda w: w.unpaid_order.pk},
+        {"discount": "0.01", "shipping_fee": "0", "reason": "regular customer"},
+    ),
+    "order_marks": ("post", {"order_id": lambda w: w.paid_order.pk}, {"remark": "call first", "flag": "red"}),
+    "order_batch": ("get", {"batch_id": lambda w: w.batch.pk}, {}),
+    "order_batch_apply": ("post", {"batch_id": lambda w: w.batch.pk}, {}),
     "after_sale": ("get", {"after_sale_id": lambda w: w.after_sale.pk}, {}),
     "after_sale_action": (
         "post",
@@ -109,6 +121,52 @@ AUDIENCE_ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
     ),
 }
 ROUTES.update(AUDIENCE_ROUTES)
+# 店铺装修: the world's home page (published once) and its first section.
+_PAGE: dict[str, Pick] = {"page_id": lambda w: w.pages.home.pk}
+_SECTION: dict[str, Pick] = {**_PAGE, "section_id": lambda w: w.pages.section_id}
+ROUTES.update(
+    {
+        "decoration_page": ("get", _PAGE, {}),
+        "decoration_settings": ("post", _PAGE, {"title": "taken over"}),
+        "decoration_section_add": ("post", _PAGE, {"kind": "notice"}),
+        "decoration_section": ("post", _SECTION, {}),
+        "decoration_section_move": ("post", _SECTION, {"direction": "down"}),
+        "decoration_section_remove": ("post", _SECTION, {}),
+        "decoration_publish": ("post", _PAGE, {}),
+        "decoration_discard": ("post", _PAGE, {}),
+        "decoration_versions": ("get", _PAGE, {}),
+        "decoration_rollback": ("post", {**_PAGE, "number": lambda w: 1}, {}),
+    }
+)
+# 订单 > 运费模板 (the world's freight rows, see add_freight)
+FREIGHT_RULE = {"template_id": lambda w: w.freight.template.pk, "rule_id": lambda w: w.freight.rule.pk}
+ROUTES.update(
+    {
+        "freight_template": ("get", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_delete": ("post", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_products": (
+            "post",
+            {"template_id": lambda w: w.freight.template.pk},
+            {"product_ids": lambda w: [w.product.pk]},
+        ),
+        "freight_rule_new": ("get", {"template_id": lambda w: w.freight.template.pk}, {}),
+        "freight_rule": ("get", FREIGHT_RULE, {}),
+        "freight_rule_delete": ("post", FREIGHT_RULE, {}),
+    }
+)
+# 会员: a member's page and adjustments, tiers (the world's membership rows, see add_membership)
+ROUTES.update(
+    {
+        "member": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+        "member_adjust": (
+            "post",
+            {"customer_id": lambda w: w.customer.pk},
+            {"target": "points", "direction": "add", "amount": "5", "reason": "taken over", "key": "a" * 32},
+        ),
+        "member_tier_edit": ("get", {"tier_id": lambda w: w.membership.top.pk}, {}),
+        "member_tier_delete": ("post", {"tier_id": lambda w: w.membership.top.pk}, {}),
+    }
+)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -144,10 +202,31 @@ def add_audience(owner: Staff) -> SimpleNamespace:
     return SimpleNamespace(group=group, tag=tag, auto=auto, rule=rule, segment=segment)
 
 
+def add_pages(owner: Staff) -> SimpleNamespace:
+    """The home page, published once (version 1)."""
+    home = decoration.create_page(staff=owner, kind="home", title="首页")
+    version = decoration.publish_page(staff=owner, page_id=home.pk)
+    return SimpleNamespace(home=home, section_id=version.sections[0]["id"])
+
+
+def add_membership(owner: Staff) -> SimpleNamespace:
+    """The programme's rules and two tiers (nobody reaches the top one)."""
+    loyalty_admin.update_settings(staff=owner, enabled=True)
+    base = loyalty_admin.create_tier(staff=owner, code="base", name="普通", rank=0, growth_threshold=0)
+    top = loyalty_admin.create_tier(staff=owner, code="top", name="至尊", rank=1, growth_threshold=10**6)
+    return SimpleNamespace(base=base, top=top)
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
     world.audience = add_audience(world.owner)  # type: ignore[attr-defined]
+    world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
+    world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
+    world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
+    world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
+        staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
+    )
     return world
 
 
@@ -184,11 +263,21 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     cases += [("outlet_edit", {}, OUTLET_BODY), ("coupon_edit", {}, {"title": "taken over"})]
     cases += [("promotion_edit", {}, {"title": "taken over", "priority": 1})]
     cases += [("segment_edit", {}, {"name": "taken over", "rule": '{"semi_private": true}'})]
+    cases += [("member_tier_edit", {}, TIER_BODY)]
     return cases
 
 
 STAFF_BODY = {"display_name": "taken over", "role": "guide", "is_active": ""}
 OUTLET_BODY = {"code": "X1", "name": "taken over"}
+TIER_BODY = {
+    "name": "taken over",
+    "code": "top",
+    "rank": 1,
+    "growth_threshold": 10**6,
+    "keep_threshold": 0,
+    "points_multiplier": 1,
+    "upgrade_points": 0,
+}
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from siyu.audience.services.tags import MAX_BULK_IDS
 from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import cleaned
 from siyu.console.layout import render_page, wants_fragment
+from siyu.console.rule_sentences import rule_sentences
 from siyu.console.selectors import customer_data as data
 from siyu.console.selectors.customers import CustomerFilters, customer_list
 from siyu.console.views.customer_forms import (
@@ -47,9 +48,12 @@ def _tags_page(
     staff = request.staff
     groups = data.tag_groups_with_counts(staff.merchant_id)
     group_choices = [(row.group.pk, row.group.name) for row in groups]
+    rules = data.tag_rules(staff.merchant_id)
+    for rule, sentence in zip(rules, rule_sentences(staff.merchant_id, [r.rule for r in rules]), strict=True):
+        rule.sentence = sentence  # type: ignore[attr-defined]  # shown in place of the JSON
     context = {
         "groups": groups,
-        "rules": data.tag_rules(staff.merchant_id),
+        "rules": rules,
         "group_form": forms.get("group_form") or TagGroupForm(),
         "tag_form": forms.get("tag_form") or TagForm(groups=group_choices),
         "rule_form": forms.get("rule_form") or TagRuleForm(tags=_ruleless_tags(groups)),

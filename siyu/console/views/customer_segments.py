@@ -25,6 +25,7 @@ from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import cleaned
 from siyu.console.layout import render_page
 from siyu.console.paging import page_of
+from siyu.console.rule_sentences import rule_sentence
 from siyu.console.selectors import customer_data as data
 from siyu.console.views.customer_forms import (
     RuleForm,
@@ -183,6 +184,7 @@ def _detail(
     context = {
         "segment": segment,
         "rule_text": _json(segment.rule),
+        "rule_sentence": rule_sentence(staff.merchant_id, segment.rule),
         "page": members,
         "rows": rows,
         "issue_form": issue_form,

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from siyu.console.access import ConsoleRequest, can, console_view
 from siyu.console.forms import _blank, apply_refusal, cleaned
 from siyu.console.forms_activities import ActivityForm
+from siyu.console.forms_pickers import Picks
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
 from siyu.console.playbooks import PLAYBOOKS, Playbook, stat_rows
 from siyu.console.readable import label as value_label
-from siyu.console.selectors.marketing import sku_ids_by_code
 from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
 
@@ -161,8 +161,7 @@ def activity_action(request: ConsoleRequest, playbook: str, activity_id: int, ac
 def activity_create(request: ConsoleRequest, playbook: str) -> HttpResponse:
     staff = request.staff
     book = PLAYBOOKS[playbook]
-    form: ActivityForm = book.form(request.POST if request.method == "POST" else None)
-    form.lookup = lambda codes: sku_ids_by_code(staff.merchant_id, codes)
+    form: ActivityForm = book.form(request.POST if request.method == "POST" else None, picks=Picks(staff))
     error: SiyuError | None = None
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from siyu.audience import services as audience
 from siyu.catalog.models import Category
 from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal, cleaned
@@ -21,14 +22,11 @@ from siyu.console.forms_marketing import (
     IssueForm,
     StatusForm,
 )
+from siyu.console.forms_pickers import Picks
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
-from siyu.console.selectors.marketing import (
-    MarketingFilters,
-    coupon_templates,
-    sku_codes_by_id,
-    sku_ids_by_code,
-)
+from siyu.console.readable import config_rows
+from siyu.console.selectors.marketing import MarketingFilters, coupon_templates
 from siyu.core.errors import NotFound, SiyuError
 from siyu.promotions import selectors as promotion_selectors
 from siyu.promotions import services as svc
@@ -83,18 +81,14 @@ def _form_page(
 def _bound(request: ConsoleRequest, template: CouponTemplate | None) -> CouponTemplateForm:
     staff = request.staff
     locked = bool(template and template.issued)
-    initial: dict[str, Any] = {}
-    if template is not None:
-        codes = sku_codes_by_id(staff.merchant_id, set((template.scope or {}).get("sku_ids", [])))
-        initial = CouponTemplateForm.initial_of(template, sorted(codes.values()))
-    form = CouponTemplateForm(
+    initial = CouponTemplateForm.initial_of(template) if template is not None else {}
+    return CouponTemplateForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         categories=category_choices(staff),
         locked=locked,
+        picks=Picks(staff),
     )
-    form.lookup = lambda codes: sku_ids_by_code(staff.merchant_id, codes)
-    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,8 +137,10 @@ def _detail(
     codes = CouponCode.objects.for_merchant(staff.merchant_id).filter(template=template).order_by("-id")
     stats = promotion_selectors.template_stats(template)
     used = stats["used"]
+    picks = Picks(staff)
     context = {
         "template": template,
+        "scope": config_rows(template.scope or {}, scope_names(picks, template.scope or {}, staff)),
         "stats": stats,
         "use_rate": (used * 100 / template.issued) if template.issued else None,
         "triggers": [
@@ -152,7 +148,7 @@ def _detail(
         ],
         "codes": page_of(request, codes, per_page=50),
         "codes_form": forms.get("codes_form") or CodesForm(),
-        "issue_form": forms.get("issue_form") or IssueForm(),
+        "issue_form": forms.get("issue_form") or IssueForm(picks=picks),
         "error": error,
     }
     status = error.status if error else 200
@@ -207,18 +203,27 @@ def coupon_codes(request: ConsoleRequest, template_id: int) -> HttpResponse:
 @require_POST
 @console_view(Perm.PROMOTIONS_EDIT, module="marketing")
 def coupon_issue(request: ConsoleRequest, template_id: int) -> HttpResponse:
-    """定向发券: one coupon to each listed customer; all or nothing on the quantity left."""
+    """定向发券: one coupon to each picked customer, or to every member of a picked segment; all or
+    nothing on the quantity left."""
     staff = request.staff
     template = _template(staff, template_id)
-    form = IssueForm(request.POST)
+    form = IssueForm(request.POST, picks=Picks(staff))
     try:
         data = cleaned(form)
-        result = svc.issue_to_customers(
-            staff=staff,
-            template_id=template.pk,
-            customer_ids=data["customer_ids"],
-            batch_key=data["batch_key"],
-        )
+        if data["segment"]:
+            result = audience.issue_coupon_to_segment(
+                staff=staff,
+                segment_id=data["segment"],
+                template_id=template.pk,
+                batch_key=data["batch_key"],
+            )
+        else:
+            result = svc.issue_to_customers(
+                staff=staff,
+                template_id=template.pk,
+                customer_ids=data["customers"],
+                batch_key=data["batch_key"],
+            )
     except SiyuError as exc:
         if form.is_valid():
             apply_refusal(form, exc)
@@ -234,3 +239,14 @@ def coupon_issue(request: ConsoleRequest, template_id: int) -> HttpResponse:
         },
     )
     return redirect("console:coupon", template_id=template.pk)
+
+
+def scope_names(picks: Picks, scope: dict[str, Any], staff: Staff) -> dict[str, dict[int, str]]:
+    """Words for the ids a scope names: products and SKUs by name (and spec, code), categories by name."""
+    products = picks.cards("product", [*scope.get("product_ids", []), *scope.get("exclude_product_ids", [])])
+    skus = picks.cards("sku", [*scope.get("sku_ids", []), *scope.get("exclude_sku_ids", [])])
+    return {
+        "product_id": {i: c.title for i, c in products.items()},
+        "sku_id": {i: " ".join(p for p in (c.title, c.detail, c.code) if p) for i, c in skus.items()},
+        "category_id": dict(category_choices(staff)) if scope.get("category_ids") else {},
+    }

@@ -21,11 +21,12 @@ from siyu.console.forms_marketing import (
     PromotionForm,
     StatusForm,
 )
+from siyu.console.forms_pickers import Picks
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
 from siyu.console.readable import config_rows
-from siyu.console.selectors.marketing import MarketingFilters, promotions, sku_codes_by_id, sku_ids_by_code
-from siyu.console.views.marketing_coupons import category_choices
+from siyu.console.selectors.marketing import MarketingFilters, promotions
+from siyu.console.views.marketing_coupons import category_choices, scope_names
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.promotions import selectors as promotion_selectors
 from siyu.promotions import services as svc
@@ -73,18 +74,16 @@ def _bound(request: ConsoleRequest, kind: str, row: Promotion | None) -> Promoti
     form_class = PROMOTION_FORMS[kind]
     initial: dict[str, Any] = {}
     if row is not None:
-        ids = referenced_sku_ids(row) | set((row.scope or {}).get("sku_ids", []))
-        initial = form_class.initial_of(row, sku_codes_by_id(staff.merchant_id, ids))
+        initial = form_class.initial_of(row)
         stock = [g.remaining for g in row.gift_stock.all()]
         if stock and "gift_units" in form_class.base_fields:
             initial["gift_units"] = stock[0]
-    form = form_class(
+    return form_class(
         request.POST if request.method == "POST" else None,
         initial=initial,
         categories=category_choices(staff),
+        picks=Picks(staff),
     )
-    form.lookup = lambda codes: sku_ids_by_code(staff.merchant_id, codes)
-    return form
 
 
 def _form_page(
@@ -117,7 +116,7 @@ def promotion_create(request: ConsoleRequest) -> HttpResponse:
         return _form_page(request, form, kind, None, None)
     try:
         row = svc.create_promotion(
-            staff=staff, kind=kind, gift_stock=form.gift_stock(form.skus), **form.service_fields()
+            staff=staff, kind=kind, gift_stock=form.gift_stock(), **form.service_fields()
         )
     except SiyuError as exc:
         apply_refusal(form, exc)
@@ -136,7 +135,7 @@ def promotion_edit(request: ConsoleRequest, promotion_id: int) -> HttpResponse:
         return _form_page(request, form, row.kind, row, None)
     try:
         svc.update_promotion(
-            staff=staff, promotion_id=row.pk, gift_stock=form.gift_stock(form.skus), **form.service_fields()
+            staff=staff, promotion_id=row.pk, gift_stock=form.gift_stock(), **form.service_fields()
         )
     except SiyuError as exc:
         apply_refusal(form, exc)
@@ -148,13 +147,16 @@ def promotion_edit(request: ConsoleRequest, promotion_id: int) -> HttpResponse:
 def _detail(request: ConsoleRequest, promotion_id: int, *, error: SiyuError | None = None) -> HttpResponse:
     staff = request.staff
     row = _promotion(staff, promotion_id)
-    ids = referenced_sku_ids(row) | set((row.scope or {}).get("sku_ids", []))
+    picks = Picks(staff)
+    scope = row.scope or {}
+    names = scope_names(
+        picks, {**scope, "sku_ids": [*scope.get("sku_ids", []), *referenced_sku_ids(row)]}, staff
+    )
     context = {
         "promotion": row,
         "stats": promotion_selectors.promotion_stats(staff.merchant_id, row.rule_id),
-        "sku_codes": sku_codes_by_id(staff.merchant_id, ids),
-        "config": config_rows(row.config or {}, sku_codes_by_id(staff.merchant_id, ids)),
-        "scope": config_rows(row.scope or {}),
+        "config": config_rows(row.config or {}, names),
+        "scope": config_rows(scope, names),
         "audience": config_rows(row.audience or {}),
         "error": error,
     }

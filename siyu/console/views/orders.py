@@ -1,4 +1,5 @@
 """订单: the order list and detail with its timeline, shipping, pickup verification (核销), after-sales.
+Batch shipping, export, 改价, remarks, flags and bulk actions are in ``orders_batch.py``.
 
 Writes call the order services (which check permissions, lock, audit); a refusal re-renders the
 page with the service's message and HTTP status, and changes nothing.
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import AfterSaleFilterForm, OrderFilterForm, PickupForm, ReviewForm, ShipForm, cleaned
+from siyu.console.forms_orders import AdjustPriceForm, MarkForm
 from siyu.console.layout import render_page, wants_fragment
 from siyu.console.paging import page_of
 from siyu.console.selectors.orders import (
@@ -29,8 +31,10 @@ from siyu.console.selectors.orders import (
 )
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.members.models import Source
-from siyu.orders.models import AfterSaleKind, AfterSaleStatus, Fulfilment, OrderStatus
+from siyu.orders.couriers import courier_label
+from siyu.orders.models import AfterSaleKind, AfterSaleStatus, Fulfilment, OrderFlag, OrderStatus
 from siyu.orders.services import aftersales, lifecycle
+from siyu.orders.services.adjustments import price_room
 from siyu.tenancy.permissions import Perm
 
 
@@ -38,18 +42,31 @@ from siyu.tenancy.permissions import Perm
 @console_view(Perm.ORDERS_VIEW, module="orders")
 def order_list_page(request: ConsoleRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET)
+    filters = order_filters(form)
+    page = page_of(request, order_list(request.staff, filters))
+    template = "console/orders/_table.html" if wants_fragment(request) else "console/orders/list.html"
+    context = {
+        "form": form,
+        "page": page,
+        "swap": True,
+        "flags": OrderFlag.choices,
+        "export_query": request.GET.urlencode(),
+    }
+    return render_page(request, template, context, module="orders")
+
+
+def order_filters(form: OrderFilterForm) -> OrderFilters:
+    """The list's filters from its (GET) form; ``InvalidInput`` if they do not validate."""
     data = cleaned(form)
-    filters = OrderFilters(
+    return OrderFilters(
         status=data["status"],
         fulfilment=data["fulfilment"],
         q=data["q"],
         created_from=data["created_from"],
         created_to=data["created_to"],
         customer_id=data["customer"],
+        flag=data["flag"],
     )
-    page = page_of(request, order_list(request.staff, filters))
-    template = "console/orders/_table.html" if wants_fragment(request) else "console/orders/list.html"
-    return render_page(request, template, {"form": form, "page": page, "swap": True}, module="orders")
 
 
 def _detail(
@@ -57,6 +74,7 @@ def _detail(
     order_id: int,
     *,
     ship_form: ShipForm | None = None,
+    price_form: AdjustPriceForm | None = None,
     error: SiyuError | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -64,11 +82,18 @@ def _detail(
     order = order_detail(staff, order_id)
     if order is None:
         raise NotFound(detail={"order_id": order_id})
+    unpaid = order.status == OrderStatus.PENDING_PAYMENT
+    room = price_room(order, list(order.lines.all())) if unpaid else None
     context: dict[str, Any] = {
         "order": order,
         "timeline": order_timeline(staff, order),
         "source": dict(Source.choices).get(order.source, order.source),
+        "courier": courier_label(order.carrier),
         "ship_form": ship_form or ShipForm(),
+        "mark_form": MarkForm(initial={"remark": order.merchant_remark, "flag": order.flag}),
+        "price_room": room,
+        "price_form": price_form
+        or AdjustPriceForm(initial={"discount": order.price_adjustment, "shipping_fee": order.shipping_fee}),
         "can_ship": order.status == OrderStatus.PAID
         and order.fulfilment == Fulfilment.DELIVERY
         and not order.hold_reason,

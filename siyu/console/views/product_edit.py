@@ -1,5 +1,5 @@
-"""商品 · 编辑: create a product with its SKUs, edit it (fields, category, roles, SKU prices and codes),
-add SKUs, and the category list, through siyu/catalog/services.py.
+"""商品 · 编辑: create a product with its SKUs, edit it (fields, gallery and 图文详情, category, roles, SKU
+prices and codes), add SKUs, and the category list, through siyu/catalog/services.py.
 
 Saving a product and its SKUs is one service call (``edit_product``, one transaction), so a refused
 SKU leaves the product as it was too.
@@ -20,6 +20,7 @@ from siyu.catalog import services as catalog_services
 from siyu.catalog.models import Category, Product
 from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal, cleaned
+from siyu.console.forms_media import show_thumbnails
 from siyu.console.forms_settings import AddSkusForm, CategoryForm, ProductCreateForm, ProductForm, SkuForm
 from siyu.console.layout import render_page
 from siyu.core.errors import InvalidInput, NotFound, SiyuError
@@ -46,6 +47,7 @@ def product_create(request: ConsoleRequest) -> HttpResponse:
     staff = request.staff
     form = ProductCreateForm(request.POST if request.method == "POST" else None)
     form.set_categories(_category_choices(staff))
+    show_thumbnails(form, staff.merchant)
     error: SiyuError | None = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -98,6 +100,7 @@ def _forms(
     roles = sorted(r.role for r in product.role_rows.all())
     form = ProductForm(data, initial=ProductForm.initial_of(product, roles))
     form.set_categories(_category_choices(staff))
+    show_thumbnails(form, staff.merchant)
     sku_forms = [
         (sku, SkuForm(data, prefix=f"sku{sku.pk}", initial=SkuForm.initial_of(sku)))
         for sku in product.skus.all()

@@ -41,3 +41,11 @@ class PointsGrantOverLimit(SiyuError):
     code = "points_grant_over_limit"
     status = 403
     message = _("That is more points than your role may grant. Ask an operator or the owner to grant them.")
+
+
+class GrowthInsufficient(SiyuError):
+    """Raised when staff take away more growth than the member has."""
+
+    code = "growth_insufficient"
+    status = 409
+    message = _("The member does not have that much growth to take away.")

@@ -41,6 +41,15 @@ class MemberTier(TenantModel):
     points_multiplier_bp = models.PositiveIntegerField(
         default=FULL_RATE, help_text="points earned on orders, in basis points of the base rate"
     )
+    upgrade_points = models.PositiveIntegerField(default=0, help_text="points given on reaching the tier")
+    upgrade_template = models.ForeignKey(
+        "promotions.CouponTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="coupon given on reaching the tier",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,6 +128,7 @@ class PointsKind(models.TextChoices):
     ADJUST = "adjust", _("Adjusted by staff")
     CHECK_IN = "check_in", _("Daily check-in")
     TASK = "task", _("Task reward")
+    UPGRADE = "upgrade", _("Tier upgrade gift")
 
 
 class PointsEntry(TenantModel):
@@ -178,6 +188,10 @@ class GrowthEntry(TenantModel):
         "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     idempotency_key = models.CharField(max_length=80)
+    note = models.CharField(max_length=200, blank=True)
+    staff = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

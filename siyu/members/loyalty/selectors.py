@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from siyu.members.loyalty.models import LoyaltySettings, Membership, MemberTier, PointsEntry
+from siyu.members.loyalty.models import (
+    GrowthEntry,
+    LoyaltySettings,
+    Membership,
+    MemberTier,
+    PointsEntry,
+    TierChange,
+)
 from siyu.members.loyalty.services import ledger
 from siyu.members.loyalty.services.checkins import streak_reward
 from siyu.members.loyalty.services.expiry import expiring_points
@@ -114,6 +121,11 @@ def points_entries(*, merchant_id: int, customer_id: int) -> QuerySet[PointsEntr
     return PointsEntry.objects.filter(merchant_id=merchant_id, customer_id=customer_id).order_by("-id")
 
 
+def staff_points_entries(*, merchant_id: int, customer_id: int) -> QuerySet[PointsEntry]:
+    """The points ledger with who adjusted each entry (the console shows the staff member)."""
+    return points_entries(merchant_id=merchant_id, customer_id=customer_id).select_related("staff")
+
+
 def tier_counts(*, merchant_id: int) -> tuple[list[tuple[MemberTier, int]], int]:
     """Members per tier (every tier, 0 included) and members with no tier: one grouped query."""
     counts: dict[int | None, int] = dict(
@@ -130,3 +142,119 @@ def settings_or_default(merchant_id: int) -> LoyaltySettings:
     """The stored rules, or the defaults a first save would store (``enabled`` False: not set up)."""
     row = LoyaltySettings.objects.for_merchant(merchant_id).first()
     return row if row is not None else LoyaltySettings(merchant_id=merchant_id, enabled=False)
+
+
+# ---- the console's 会员 pages -----------------------------------------------------------------------
+
+
+def tiers_with_counts(*, merchant_id: int) -> tuple[list[tuple[MemberTier, int]], int]:
+    """Every tier (its coupon templates joined) with its members, and the members below every tier,
+    in three queries. A customer with no membership row yet counts in the tier growth 0 reaches."""
+    rows = list(
+        MemberTier.objects.for_merchant(merchant_id)
+        .select_related("birthday_template", "upgrade_template")
+        .order_by("rank")
+    )
+    counts: dict[int | None, int] = dict(
+        Membership.objects.filter(merchant_id=merchant_id, customer__merged_into__isnull=True)
+        .values("tier_id")
+        .annotate(n=Count("id"))
+        .values_list("tier_id", "n")
+    )
+    not_yet = (
+        Customer.objects.for_merchant(merchant_id)
+        .filter(merged_into__isnull=True, membership__isnull=True)
+        .count()
+    )
+    entry = ledger.tier_for_growth(rows, 0)
+    found = [(t, counts.get(t.pk, 0) + (not_yet if t == entry else 0)) for t in rows]
+    return found, counts.get(None, 0) + (not_yet if entry is None else 0)
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    q: str = ""
+    tier: str = ""  # a tier id, "none" (below every tier) or "" for everyone
+    sort: str = ""  # "growth", "points" (most first) or "" (newest first)
+
+
+def member_list(
+    *, merchant_id: int, filters: MemberFilters, all_tiers: list[MemberTier]
+) -> QuerySet[Customer]:
+    """Customers as members, newest first, with their membership joined (one query a page).
+
+    Every customer is a member: one with no membership row yet is in the tier that growth 0 reaches
+    (or below every tier), so the tier filter counts them there too."""
+    qs = (
+        Customer.objects.for_merchant(merchant_id)
+        .filter(merged_into__isnull=True)
+        .select_related("membership")
+    )
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(nickname__icontains=q) | Q(phone=q))
+    entry = ledger.tier_for_growth(all_tiers, 0)
+    if filters.tier == "none":
+        held = Q(membership__isnull=False, membership__tier__isnull=True)
+        qs = qs.filter(held | Q(membership__isnull=True) if entry is None else held)
+    elif filters.tier:
+        tier_id = int(filters.tier)
+        held = Q(membership__tier_id=tier_id)
+        qs = qs.filter(
+            held | Q(membership__isnull=True) if entry is not None and entry.pk == tier_id else held
+        )
+    if filters.sort in SORTS:
+        return qs.order_by(F(SORTS[filters.sort]).desc(nulls_last=True), "-id")
+    return qs.order_by("-id")
+
+
+SORTS = {"growth": "membership__growth_value", "points": "membership__points_balance"}
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    customer: Customer
+    tier: MemberTier | None
+    growth_value: int
+    points_balance: int
+
+
+def member_rows(customers: list[Customer], all_tiers: list[MemberTier]) -> list[MemberRow]:
+    """A page of ``member_list`` as rows, with no further query."""
+    by_id = {t.pk: t for t in all_tiers}
+    entry = ledger.tier_for_growth(all_tiers, 0)
+    rows = []
+    for c in customers:
+        m: Membership | None = getattr(c, "membership", None)
+        if m is None:
+            rows.append(MemberRow(c, entry, 0, 0))
+        else:
+            rows.append(
+                MemberRow(c, by_id.get(m.tier_id) if m.tier_id else None, m.growth_value, m.points_balance)
+            )
+    return rows
+
+
+def growth_entries(*, merchant_id: int, customer_id: int) -> QuerySet[GrowthEntry]:
+    return (
+        GrowthEntry.objects.filter(merchant_id=merchant_id, customer_id=customer_id)
+        .select_related("staff")
+        .order_by("-id")
+    )
+
+
+def tier_changes(*, merchant_id: int, customer_id: int, recent: int = 10) -> list[TierChange]:
+    return list(
+        TierChange.objects.filter(merchant_id=merchant_id, customer_id=customer_id)
+        .select_related("from_tier", "to_tier")
+        .order_by("-id")[:recent]
+    )
+
+
+def shop_tiers(*, merchant_id: int) -> list[MemberTier]:
+    """The tiers, lowest first, with their coupon templates joined (what the benefits name)."""
+    return list(
+        MemberTier.objects.for_merchant(merchant_id)
+        .select_related("birthday_template", "upgrade_template")
+        .order_by("rank")
+    )

@@ -149,6 +149,16 @@ def test_admin_api_routes_keep_a_guide_to_their_customers(w):
     assert changed(before, tenant_rows(w.merchant)) == []
 
 
+def test_the_member_list_and_the_customer_picker_keep_to_the_guides_customers(w):
+    client = log_in(w.guide_a)
+    members = client.get("/console/members/").content.decode()
+    assert sorted(int(x) for x in _data_ids(members, "data-member")) == _ids(w, "anna", "amy")
+    assert client.get(f"/console/members/{w.customers['bob'].pk}/").status_code == 404
+    picked = client.get("/console/pick/customers/").content.decode()
+    assert "anna" in picked and "amy" in picked and "bob" not in picked and "uma" not in picked
+    assert "138****0011" in picked and "13800000011" not in picked
+
+
 def test_an_outlet_manager_sees_their_outlets_guides_customers(w):
     api = ApiClient(issue_staff_token(staff=w.manager_x))
     assert sorted(c["id"] for c in api.get(f"{ADM}/customers").json()["items"]) == _ids(w, "anna", "amy")

@@ -5,8 +5,18 @@ from siyu.orders.models.aftersale import (
     AfterSaleLine,
     AfterSaleStatus,
 )
-from siyu.orders.models.order import CartItem, Fulfilment, LineKind, Order, OrderEvent, OrderLine, OrderStatus
+from siyu.orders.models.order import (
+    CartItem,
+    Fulfilment,
+    LineKind,
+    Order,
+    OrderEvent,
+    OrderFlag,
+    OrderLine,
+    OrderStatus,
+)
 from siyu.orders.models.payment import Payment, PaymentNotification, PaymentStatus, Refund, RefundStatus
+from siyu.orders.models.shipping import ShipmentBatch, ShipmentBatchStatus
 
 __all__ = [
     "AFTER_SALE_REASONS",
@@ -19,6 +29,7 @@ __all__ = [
     "LineKind",
     "Order",
     "OrderEvent",
+    "OrderFlag",
     "OrderLine",
     "OrderStatus",
     "Payment",
@@ -26,4 +37,6 @@ __all__ = [
     "PaymentStatus",
     "Refund",
     "RefundStatus",
+    "ShipmentBatch",
+    "ShipmentBatchStatus",
 ]

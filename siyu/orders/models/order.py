@@ -51,6 +51,16 @@ class Fulfilment(models.TextChoices):
     PICKUP = "pickup", _("Self-pickup")
 
 
+class OrderFlag(models.TextChoices):
+    """The merchant's colour marks on an order (旗标), as in 有赞: what each means is the merchant's call."""
+
+    RED = "red", _("Red flag")
+    YELLOW = "yellow", _("Yellow flag")
+    GREEN = "green", _("Green flag")
+    BLUE = "blue", _("Blue flag")
+    PURPLE = "purple", _("Purple flag")
+
+
 class Order(TenantModel):
     number = models.CharField(max_length=24)
     customer = models.ForeignKey("members.Customer", on_delete=models.PROTECT, related_name="orders")
@@ -70,6 +80,12 @@ class Order(TenantModel):
     refunded_amount = models.PositiveIntegerField(default=0)
     pricing = models.JSONField(default=dict, blank=True, help_text="What the pricing function explained")
     note = models.CharField(max_length=200, blank=True)
+    # The merchant's own: a remark the customer never sees (备注) and a colour flag (旗标).
+    merchant_remark = models.CharField(max_length=500, blank=True, default="")
+    flag = models.CharField(max_length=8, choices=OrderFlag.choices, blank=True, default="")
+    # 改价: the merchant's extra discount on the goods before payment (fen, already inside
+    # discount_amount and spread over the lines' price_adjustment); see services/adjustments.py.
+    price_adjustment = models.PositiveIntegerField(default=0)
     # Attribution: the source the order came by (the link the storefront passed, else the customer's
     # last touch within settings.SIYU_ATTRIBUTION_WINDOW_DAYS; see docs/events.md).
     source = models.CharField(max_length=16, blank=True)
@@ -118,6 +134,7 @@ class Order(TenantModel):
             models.Index(fields=["merchant", "status", "expires_at"]),
             models.Index(fields=["merchant", "customer", "-id"]),
             models.Index(fields=["merchant", "paid_at"]),  # the console's daily figures
+            models.Index(fields=["merchant", "flag"], condition=~Q(flag=""), name="order_flagged"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +170,9 @@ class OrderLine(TenantModel):
     goods_amount = models.PositiveIntegerField(help_text="unit_price * quantity")
     discount_amount = models.PositiveIntegerField(default=0, help_text="this line's share of all discounts")
     paid_amount = models.PositiveIntegerField(help_text="goods_amount - discount_amount")
+    price_adjustment = models.PositiveIntegerField(
+        default=0, help_text="this line's share of the 改价 discount"
+    )
     refunded_quantity = models.PositiveIntegerField(default=0)
     refunded_amount = models.PositiveIntegerField(default=0)
 

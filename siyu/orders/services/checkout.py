@@ -22,6 +22,7 @@ from siyu.core.errors import IdempotencyConflict, InvalidInput, NotFound
 from siyu.core.ids import create_numbered, fingerprint
 from siyu.events.attribution import order_source
 from siyu.events.ingest import CHANNELS
+from siyu.freight.calc import region_of
 from siyu.inventory import services as stock
 from siyu.members.loyalty.services.orders import redeem_for_order
 from siyu.members.models import Customer
@@ -208,12 +209,12 @@ def cart_lines(customer: Customer) -> list[LineRequest]:
 def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Quote, dict[int, Sku]]:
     """Price a prospective order without creating it (the checkout page's breakdown).
 
-    The address and pickup outlet are checked too, so the page learns of a bad choice before paying.
+    The address and pickup outlet are checked too, so the page learns of a bad choice before paying;
+    the address's region prices the freight templates and may refuse the order (``RegionNotDeliverable``).
     """
     now = now or timezone.now()
     _pickup_outlet(customer, request)
-    if request.address_id is not None:
-        get_address(customer, request.address_id)
+    address = get_address(customer, request.address_id) if request.address_id is not None else None
     lines = _validate_lines(cart_lines(customer) if request.lines is None else request.lines)
     pricing = promo.pricing_request(
         customer=customer,
@@ -223,6 +224,9 @@ def quote(*, customer: Customer, request: CheckoutRequest, now=None) -> tuple[Qu
         add_ons=request.add_ons,
         points=request.points,
         now=now,
+        region=region_of(address.province_code, address.city_code, address.district_code)
+        if address
+        else None,
     )
     try:
         result = e.price(pricing.request)

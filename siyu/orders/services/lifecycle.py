@@ -14,6 +14,7 @@ from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders import hooks
+from siyu.orders.couriers import check_tracking
 from siyu.orders.errors import OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services.aftersales import OPEN_STATUSES
@@ -101,23 +102,26 @@ def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
 
 @transaction.atomic
 def ship_order(*, staff: Staff, order_id: int, carrier: str, tracking_number: str) -> Order:
+    """Hand a paid delivery order to a courier: ``carrier`` is a courier's code or name
+    (``siyu/orders/couriers.py``), the tracking number must have that courier's format; the order
+    stores the code and the number as the courier prints it."""
     require(staff, Perm.ORDERS_FULFIL)
+    if not carrier.strip() or not tracking_number.strip():
+        raise InvalidInput(detail={"carrier": carrier, "tracking_number": tracking_number})
+    courier, number = check_tracking(carrier, tracking_number)
     order = get_order(merchant=staff.merchant_id, order_id=order_id, lock=True)
     if order.fulfilment != Fulfilment.DELIVERY:
         raise InvalidTransition(detail={"fulfilment": order.fulfilment, "to": OrderStatus.SHIPPED})
     if order.hold_reason:
         raise OrderOnHold(detail={"order": order.number, "hold_reason": order.hold_reason})
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    if not carrier or not tracking_number:
-        raise InvalidInput(detail={"carrier": carrier, "tracking_number": tracking_number})
     _transition(
         order,
         OrderStatus.SHIPPED,
         actor=staff,
         stamp="shipped_at",
         kind="shipped",
-        carrier=carrier[:32],
-        tracking_number=tracking_number[:64],
+        carrier=courier.code,
+        tracking_number=number,
     )
     record_audit(
         staff=staff,
@@ -125,7 +129,7 @@ def ship_order(*, staff: Staff, order_id: int, carrier: str, tracking_number: st
         action="order.ship",
         obj=order,
         before={"status": OrderStatus.PAID},
-        after={"status": order.status, "carrier": carrier, "tracking_number": tracking_number},
+        after={"status": order.status, "carrier": courier.code, "tracking_number": number},
     )
     return order
 

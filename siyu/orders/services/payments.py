@@ -122,11 +122,12 @@ def record_payment_notice(*, gateway: str, notice: PaymentNotice) -> Payment:
         # Its money was already given back. The payment row is locked, so a notice racing this one
         # waits and then sees the refund: a stray payment is refunded at most once.
         return payment
-    if order.status == OrderStatus.PENDING_PAYMENT:
+    if order.status == OrderStatus.PENDING_PAYMENT and payment.status == PaymentStatus.PENDING:
         _mark_paid(order, payment, notice)
     else:
-        # Money arrived for an order that was cancelled or already paid by another payment:
-        # keep the record and give the money back.
+        # Money arrived for an order that was cancelled or already paid by another payment, or
+        # through a payment closed when the merchant changed the price (改价): keep the record and
+        # give the money back.
         Payment.objects.filter(pk=payment.pk).update(
             status=PaymentStatus.CLOSED, gateway_transaction_id=notice.transaction_id
         )

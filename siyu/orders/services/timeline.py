@@ -34,6 +34,7 @@ EVENT_LABELS: dict[str, Any] = {
     "closed": pgettext_lazy("order event", "Closed"),
     "refunded_and_closed": pgettext_lazy("order event", "Refunded and closed"),
     "blind_box_drawn": pgettext_lazy("order event", "Blind box drawn"),
+    "price_adjusted": pgettext_lazy("order event", "Price changed by the merchant"),
 }
 
 # The machine reasons services write into an event (free text, such as a customer's own words,

@@ -19,7 +19,7 @@ def shipped(customer, make_product, address, owner):
     a = make_product("A", price=3333, stock=10).skus.get()
     b = make_product("B", price=1000, stock=10).skus.get()
     order = pay(customer, place(customer, [(a.pk, 3), (b.pk, 1)], address=address))
-    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1")
+    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     order.refresh_from_db()
     return order, a, b
 

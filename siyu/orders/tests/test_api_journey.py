@@ -80,11 +80,11 @@ def test_customer_buys_and_staff_ship(merchant, make_product, make_staff):
     listed = operator.get("/api/v1/admin/orders", {"status": "paid"})
     assert [o["number"] for o in listed.json()["items"]] == [order["number"]]
     shipped = operator.post(
-        f"/api/v1/admin/orders/{order['id']}/ship", {"carrier": "顺丰", "tracking_number": "SF100"}
+        f"/api/v1/admin/orders/{order['id']}/ship", {"carrier": "顺丰", "tracking_number": "SF1000000000100"}
     )
     assert shipped.status_code == 200
     assert [e["kind"] for e in shipped.json()["events"]] == ["created", "payment_started", "paid", "shipped"]
-    assert shop.get(f"{SHOP}/orders/{order['id']}").json()["tracking_number"] == "SF100"
+    assert shop.get(f"{SHOP}/orders/{order['id']}").json()["tracking_number"] == "SF1000000000100"
 
     stock = StockLevel.objects.get(sku=sku, outlet=None)
     assert (stock.on_hand, stock.reserved) == (3, 0)

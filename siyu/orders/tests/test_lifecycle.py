@@ -45,9 +45,13 @@ def test_ship_deliver_complete(customer, sku, address, make_staff):
     operator = make_staff(Role.OPERATOR)
     order = pay(customer, place(customer, [(sku.pk, 1)], address=address))
 
-    lifecycle.ship_order(staff=operator, order_id=order.pk, carrier="SF", tracking_number="SF123")
+    lifecycle.ship_order(staff=operator, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     order.refresh_from_db()
-    assert (order.status, order.carrier, order.tracking_number) == (OrderStatus.SHIPPED, "SF", "SF123")
+    assert (order.status, order.carrier, order.tracking_number) == (
+        OrderStatus.SHIPPED,
+        "SF",
+        "SF1234567890123",
+    )
     audit = AuditEntry.objects.get(action="order.ship")
     assert (audit.staff_id, audit.before, audit.after["status"]) == (
         operator.pk,
@@ -56,9 +60,11 @@ def test_ship_deliver_complete(customer, sku, address, make_staff):
     )
 
     with pytest.raises(InvalidTransition):
-        lifecycle.ship_order(staff=operator, order_id=order.pk, carrier="SF", tracking_number="SF999")
+        lifecycle.ship_order(
+            staff=operator, order_id=order.pk, carrier="SF", tracking_number="SF9999999999999"
+        )
     order.refresh_from_db()
-    assert order.tracking_number == "SF123"
+    assert order.tracking_number == "SF1234567890123"
 
     lifecycle.confirm_receipt(customer=customer, order_id=order.pk)
     order.refresh_from_db()
@@ -72,7 +78,7 @@ def test_ship_deliver_complete(customer, sku, address, make_staff):
 
 def test_auto_confirm_receipt_after_n_days(customer, sku, address, owner):
     order = pay(customer, place(customer, [(sku.pk, 1)], address=address))
-    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="1")
+    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     assert lifecycle.auto_confirm_receipts() == 0
     Order.objects.filter(pk=order.pk).update(shipped_at=timezone.now() - timedelta(days=11))
     assert lifecycle.auto_confirm_receipts() == 1
@@ -84,7 +90,7 @@ def test_guide_cannot_ship(customer, sku, address, make_staff):
     guide = make_staff(Role.GUIDE)
     order = pay(customer, place(customer, [(sku.pk, 1)], address=address))
     with pytest.raises(PermissionDenied):
-        lifecycle.ship_order(staff=guide, order_id=order.pk, carrier="SF", tracking_number="1")
+        lifecycle.ship_order(staff=guide, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
@@ -190,7 +196,7 @@ def test_open_after_sale_keeps_order_from_completing(customer, sku, address, own
     from siyu.orders.services import aftersales
 
     order = pay(customer, place(customer, [(sku.pk, 1)], address=address))
-    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="1")
+    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     aftersales.request_after_sale(customer=customer, order_id=order.pk, kind="return_refund", reason="size")
     Order.objects.filter(pk=order.pk).update(
         status=OrderStatus.DELIVERED, delivered_at=timezone.now() - timedelta(days=30)

@@ -145,6 +145,16 @@ def check(request: PricingRequest) -> None:
     )
     _rate(request.points.max_share_bp, "points max share")
     _require(request.shipping.fee >= 0, "shipping fee must not be negative")
+    plan = request.shipping.freight
+    if plan is not None:
+        _require(
+            all(t is None or t in plan.templates for t in plan.sku_templates.values()),
+            "every SKU's freight template must be in the plan",
+        )
+        charges = [plan.flat, *(t.default for t in plan.templates.values())]
+        charges += [r.charge for t in plan.templates.values() for r in t.rules]
+        _require(all(not c.problems() for c in charges), "freight charges need whole positive units")
+        _require(all(w >= 0 for w in plan.sku_weights.values()), "weights must not be negative")
     _rate(request.floor.min_list_bp, "floor share of list price")
     _require(request.floor.min_cost_bp is None or request.floor.min_cost_bp >= 0, "floor share of cost")
     _require(request.customer.points_balance >= 0, "points balance must not be negative")

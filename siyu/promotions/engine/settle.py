@@ -11,11 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from siyu.core.money import allocate, format_yuan
+from siyu.freight import calc as freight
 from siyu.promotions.engine.explain import coupon_label, reason, rule_label, yuan
 from siyu.promotions.engine.hints import spend_more
 from siyu.promotions.engine.ledger import Ledger
-from siyu.promotions.engine.results import Applied
-from siyu.promotions.engine.types import FULL_RATE, Basis, Coupon, FreeShipping, PricingRequest, Stage
+from siyu.promotions.engine.results import Applied, LineKind
+from siyu.promotions.engine.types import (
+    FULL_RATE,
+    Basis,
+    Coupon,
+    FreeShipping,
+    PricingRequest,
+    Stage,
+)
 
 MERCHANT_FREE_SHIPPING = "shipping:merchant"
 
@@ -48,14 +56,39 @@ def _waiver(rule_id: str, fee: int, label: tuple[str, str]) -> Applied:
     )
 
 
+def freight_fee(ledger: Ledger, plan: freight.FreightPlan) -> int:
+    """The fee by freight templates: every line but gifts, at its amount after the order stage
+    (what the templates' free-shipping conditions measure), grouped by its product's template."""
+    items = [
+        freight.Item(
+            template_id=plan.sku_templates.get(line.line.sku_id),
+            quantity=line.quantity,
+            weight_grams=plan.sku_weights.get(line.line.sku_id, 0),
+            amount=line.current,
+        )
+        for line in ledger.lines
+        if line.kind is not LineKind.GIFT
+    ]
+    return freight.quote(plan, items).fee
+
+
 def quote_shipping(ledger: Ledger, request: PricingRequest, rules: list[FreeShipping]) -> ShippingQuote:
-    """The shipping fee after free-shipping thresholds (merchant's first, then rules by priority)."""
+    """The shipping fee after free-shipping thresholds (merchant's first, then rules by priority).
+
+    With freight templates the fee is theirs (their own conditions already applied) and the merchant's
+    flat threshold is part of the plan's flat group; free-shipping rules still waive the whole fee.
+    """
     policy = request.shipping
-    fee = 0 if policy.pickup else policy.fee
+    if policy.pickup:
+        fee = 0
+    elif policy.freight is not None:
+        fee = freight_fee(ledger, policy.freight)
+    else:
+        fee = policy.fee
     if fee == 0:
         return ShippingQuote(base_fee=0, fee=0)
     gaps: list[tuple[str, Basis, int]] = []
-    if policy.free_threshold is not None:
+    if policy.free_threshold is not None and policy.freight is None:
         amount = sum(ledger.lines[i].current for i in _threshold_lines(ledger, None))
         if amount >= policy.free_threshold:
             label = (

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from siyu.freight.calc import FreightPlan
+
 FULL_RATE = 10_000  # basis points: pay the whole price
 
 
@@ -406,11 +408,17 @@ class PointsPolicy:
 
 @dataclass(frozen=True, kw_only=True)
 class ShippingPolicy:
-    """The merchant's fee per order and its own free-shipping threshold (None = no threshold)."""
+    """The merchant's fee per order and its own free-shipping threshold (None = no threshold).
+
+    With ``freight`` (freight templates, ``siyu.freight.calc``) the fee comes from the templates of
+    the lines' products and the address's region instead; ``fee`` and ``free_threshold`` are then
+    unused (the plan carries the flat fee for products without a template).
+    """
 
     fee: int = 0
     free_threshold: int | None = None
     pickup: bool = False
+    freight: FreightPlan | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

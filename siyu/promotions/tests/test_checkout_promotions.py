@@ -251,9 +251,11 @@ def test_activity_units_get_their_own_line_and_hold_the_order(test_activity, own
     assert (order.hold_reason, test_activity.reserved, _reserved(sku)) == ("test_hold", [order.pk], 3)
     pay(customer, order)
     with pytest.raises(OrderOnHold):
-        lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="1")
+        lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     assert lifecycle.release_hold(order=order, reason="test_hold") is True
-    shipped = lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="1")
+    shipped = lifecycle.ship_order(
+        staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123"
+    )
     assert shipped.status == "shipped"
 
 

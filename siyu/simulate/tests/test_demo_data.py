@@ -20,6 +20,7 @@ from django.utils import timezone
 from siyu.audience.models import CustomerTag
 from siyu.catalog.models import Product, ProductStatus, Sku
 from siyu.inventory.models import StockLevel
+from siyu.media.models import MediaImage
 from siyu.members.login import exchanger_for
 from siyu.members.loyalty.models import PointsEntry
 from siyu.members.models import Address, ContactPreference, Customer, CustomerIdentity
@@ -41,6 +42,7 @@ from siyu.promotions.groupbuy.services.teams import expire_teams
 from siyu.promotions.models import PromotionKind, Redemption
 from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DEMO_PASSWORD, PLAYBOOKS, load_demo, running_activities, summarize
+from siyu.simulate.demo_tables import PRODUCTS
 from siyu.tenancy.models import Merchant, Role, Staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -205,7 +207,13 @@ def test_catalogue_is_mostly_on_sale_with_sane_margins(demo):
         and statuses[ProductStatus.OFF_SHELF]
     )
     assert not Sku.objects.filter(cost__gte=F("price")).exists()
-    assert all(p.images[0].startswith("/static/demo/") for p in Product.objects.all())
+    # The catalogue shows pictures from the merchant's image library (siyu/simulate/product_art.py),
+    # one per product, each also in its 图文详情; the marketing extras keep their drawings.
+    library = {image.url for image in MediaImage.objects.all()}
+    catalogue = Product.objects.filter(name__in=[p.name for p in PRODUCTS])
+    assert len(library) == catalogue.count() == len(PRODUCTS)
+    assert all(p.images[0] in library and p.images[0] in p.detail_html for p in catalogue)
+    assert all(p.images[0].startswith("/static/demo/") for p in Product.objects.exclude(pk__in=catalogue))
     assert Product.objects.filter(role_rows__role="flagship").exists()
 
 

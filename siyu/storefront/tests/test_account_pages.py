@@ -14,6 +14,7 @@ from siyu.testing.factories import make_merchant
 from siyu.testing.flows import pay, place
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = {"province_code": "310000", "city_code": "310100", "district_code": "310101"}
 
 
 def test_login_registers_once_and_sets_the_nickname(merchant):
@@ -103,7 +104,7 @@ def test_member_centre_counts_and_shows_what_is_missing(
 
 def test_address_create_edit_default_and_delete(merchant, shopper):
     client, _customer = shopper
-    form = {"recipient": "王", "phone": "13800000000", "province": "上海", "city": "上海", "detail": "1号"}
+    form = {"recipient": "王", "phone": "13800000000", **SHANGHAI, "detail": "1号"}
     response = client.post("/shop/tea/me/addresses/new/", form)
     assert response["Location"] == "/shop/tea/me/addresses/"
     first = Address.objects.get()
@@ -123,7 +124,7 @@ def test_address_create_edit_default_and_delete(merchant, shopper):
 
 def test_address_from_checkout_returns_to_checkout_with_it_chosen(merchant, shopper):
     client, _customer = shopper
-    form = {"recipient": "王", "phone": "13800000000", "province": "上海", "city": "上海", "detail": "1号"}
+    form = {"recipient": "王", "phone": "13800000000", **SHANGHAI, "detail": "1号"}
     response = client.post(
         "/shop/tea/me/addresses/new/", {**form, "next": "/shop/tea/checkout/?fulfilment=delivery"}
     )
@@ -135,7 +136,7 @@ def test_refused_address_changes_change_nothing(merchant, shopper):
     client, _customer = shopper
     response = client.post(
         "/shop/tea/me/addresses/new/",
-        {"recipient": "王", "phone": "", "province": "", "city": "", "detail": ""},
+        {"recipient": "王", "phone": "", **SHANGHAI, "detail": ""},
     )
     assert response.status_code == 400
     assert b'data-code="invalid_input"' in response.content

@@ -61,14 +61,12 @@ def test_buyer_journey_from_home_to_a_paid_order(live_server, open_page, shop, m
     page.wait_for_url(re.compile(r"/shop/tea/checkout/"))
     page.get_by_test_id("add-address").click()
     form = page.get_by_test_id("address-form")
-    for name, value in [
-        ("recipient", "王小明"),
-        ("phone", "13800000000"),
-        ("province", "上海"),
-        ("city", "上海"),
-        ("detail", "南京东路1号"),
-    ]:
+    for name, value in [("recipient", "王小明"), ("phone", "13800000000"), ("detail", "南京东路1号")]:
         form.locator(f"input[name={name}]").fill(value)
+    # the region picker: the province lists its cities, the city its districts (regions.js)
+    form.get_by_test_id("province").select_option(label="上海市")
+    form.get_by_test_id("city").select_option(label="上海市")
+    form.get_by_test_id("district").select_option(label="黄浦区")
     page.get_by_test_id("save-address").click()
     page.wait_for_url(re.compile(r"/shop/tea/checkout/\?.*address=\d+"))
     assert page.get_by_test_id("payable").inner_text() == "¥98.00"  # ¥88 + ¥10 shipping (free from ¥99)

@@ -116,9 +116,9 @@ def test_checkout_quotes_the_cart_with_the_default_address(
     add_to_cart(customer=customer, sku_id=make_product(price=3000).skus.get().pk, quantity=2)
     for i in range(4):  # more lines, same queries
         add_to_cart(customer=customer, sku_id=make_product(f"Tea {i}", price=1).skus.get().pk, quantity=1)
-    # shop + session + customer, addresses, outlets, the quote (promotions, coupons, SKUs, carriers...),
-    # cart count
-    with django_assert_max_num_queries(17):
+    # shop + session + customer, addresses, outlets, the quote (promotions, coupons, SKUs, carriers,
+    # freight templates...), cart count
+    with django_assert_max_num_queries(18):
         response = client.get("/shop/tea/checkout/")
     html = response.content.decode()
     assert response.status_code == 200

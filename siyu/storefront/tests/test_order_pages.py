@@ -119,7 +119,7 @@ def test_confirm_receipt_of_a_shipped_order(merchant, make_product, buyer, owner
     order = pay(customer, place(customer, [(make_product().skus.get().pk, 1)], address=address))
     refused = client.post(f"/shop/tea/orders/{order.pk}/confirm/")
     assert refused.status_code == 409
-    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1")
+    lifecycle.ship_order(staff=owner, order_id=order.pk, carrier="SF", tracking_number="SF1234567890123")
     assert 'data-testid="confirm-receipt"' in client.get(f"/shop/tea/orders/{order.pk}/").content.decode()
     client.post(f"/shop/tea/orders/{order.pk}/confirm/")
     order.refresh_from_db()

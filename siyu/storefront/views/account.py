@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siyu.core.errors import SiyuError
+from siyu.freight import regions
+from siyu.freight.errors import RegionInvalid
 from siyu.members import services as members
 from siyu.members.loyalty import selectors as loyalty_selectors
 from siyu.members.loyalty.services import checkins
@@ -147,22 +149,52 @@ def addresses(request: ShopPageRequest, shop: SignedInShop) -> HttpResponse:
     )
 
 
-ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
-ADDRESS_LIMITS = {"recipient": 32, "phone": 20, "province": 32, "city": 32, "district": 32, "detail": 200}
+ADDRESS_FIELDS = ("recipient", "phone", "province_code", "city_code", "district_code", "detail")
+ADDRESS_LIMITS = {
+    "recipient": 32,
+    "phone": 20,
+    "province_code": 6,
+    "city_code": 6,
+    "district_code": 6,
+    "detail": 200,
+}
+
+
+def _region_choices(values: dict) -> dict[str, list[regions.Division]]:
+    """The picker's options for the codes chosen so far: every province, the chosen province's
+    cities, the chosen city's districts (the page works before its script runs, or without it)."""
+    province = regions.get(values.get("province_code", ""))
+    city = regions.get(values.get("city_code", ""))
+    in_province = province is not None and province.level == regions.PROVINCE
+    in_city = in_province and city is not None and city.parent == values["province_code"]
+    return {
+        "provinces": regions.provinces(),
+        "cities": regions.children(values["province_code"]) if in_province else [],
+        "districts": regions.children(values["city_code"]) if in_city else [],
+    }
 
 
 @shop_page(login=True, methods=("GET", "POST"))
 def address_form(request: ShopPageRequest, shop: SignedInShop, address_id: int | None = None) -> HttpResponse:
+    """An address with its region picked from the division codes (province → city → district); the
+    server checks the codes belong together and takes the names from them."""
     address = members.get_address(shop.customer, address_id) if address_id else None
     next_url = safe_next(request, shop, shop.url("addresses"))
     error = None
     values = {f: getattr(address, f, "") for f in ADDRESS_FIELDS}
+    if address is not None and not address.province_code:  # saved by name before codes: best guess
+        found = regions.codes_for(address.province, address.city, address.district)
+        values.update(zip(("province_code", "city_code", "district_code"), found, strict=True))
     values["is_default"] = bool(address and address.is_default)
     if request.method == "POST":
         fields = {f: request.POST.get(f, "").strip()[: ADDRESS_LIMITS[f]] for f in ADDRESS_FIELDS}
         is_default = request.POST.get("is_default") == "on"
         values = {**fields, "is_default": is_default}
         try:
+            if not fields["province_code"] or not fields["city_code"]:
+                raise RegionInvalid(
+                    detail={"province_code": fields["province_code"], "city_code": fields["city_code"]}
+                )
             saved = members.save_address(
                 customer=shop.customer, address_id=address_id, is_default=is_default, **fields
             )
@@ -175,9 +207,18 @@ def address_form(request: ShopPageRequest, shop: SignedInShop, address_id: int |
     return page(
         request,
         "storefront/address_form.html",
-        {"address": address, "values": values, "error": error, "next": next_url},
+        {"address": address, "values": values, "error": error, "next": next_url, **_region_choices(values)},
         status=error.status if error else 200,
     )
+
+
+@shop_page()
+def address_regions(request: ShopPageRequest, shop: Shop) -> HttpResponse:
+    """The division tree the address picker fills its lists from (``siyu/freight/data/regions.json``),
+    cached by browsers for a day."""
+    response = HttpResponse(regions.DATA.read_bytes(), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @shop_page(login=True, methods=("POST",))

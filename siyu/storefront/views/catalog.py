@@ -9,10 +9,12 @@ from siyu.catalog import carriers
 from siyu.catalog.errors import SoldOnlyByActivity
 from siyu.catalog.selectors import sku_available
 from siyu.core.errors import NotFound
+from siyu.decoration import selectors as decoration
 from siyu.storefront import activity_selectors, selectors, tracking
 from siyu.storefront.offers import product_offers
 from siyu.storefront.sharing import share_links
 from siyu.storefront.views.base import Shop, ShopPageRequest, page, shop_page
+from siyu.storefront.views.pages import render_home
 
 MAX_QUERY = 50
 
@@ -27,6 +29,10 @@ def int_param(raw: str | None, *, default: int | None = None, low: int = 1, high
 
 @shop_page()
 def home(request: ShopPageRequest, shop: Shop) -> HttpResponse:
+    """The decorated home page once the merchant has published one; until then the fixed layout."""
+    live = decoration.live_page(merchant=shop.merchant)
+    if live is not None:
+        return render_home(request, shop, live)
     zones, feed = selectors.home(merchant=shop.merchant)
     now = timezone.now()
     return page(

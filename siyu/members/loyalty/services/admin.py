@@ -1,4 +1,4 @@
-"""Staff use cases: tiers, the merchant's membership rules, and points adjustments (audited)."""
+"""Staff use cases: tiers, the merchant's membership rules, and points and growth adjustments (audited)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siyu.core.errors import InvalidInput, NotFound
-from siyu.members.loyalty.errors import LoyaltyNotEnabled, PointsGrantOverLimit, TierConflict, TierInUse
+from siyu.members.loyalty.errors import (
+    GrowthInsufficient,
+    LoyaltyNotEnabled,
+    PointsGrantOverLimit,
+    TierConflict,
+    TierInUse,
+)
 from siyu.members.loyalty.models import (
     FULL_RATE,
+    GrowthEntry,
+    GrowthKind,
     LoyaltySettings,
     Membership,
     MemberTier,
@@ -42,7 +50,10 @@ TIER_FIELDS = [
     "free_shipping",
     "birthday_template",
     "points_multiplier_bp",
+    "upgrade_points",
+    "upgrade_template",
 ]
+TEMPLATE_FIELDS = {"birthday_template_id": "birthday_template", "upgrade_template_id": "upgrade_template"}
 SETTINGS_FIELDS = [
     "enabled",
     "earn_points_per_yuan",
@@ -87,6 +98,8 @@ def _check_tier(tier: MemberTier) -> None:
         problems["discount_bp"] = f"between 1 and {FULL_RATE} (the share paid)"
     if not 0 <= tier.points_multiplier_bp <= 10 * FULL_RATE:
         problems["points_multiplier_bp"] = f"between 0 and {10 * FULL_RATE}"
+    if not 0 <= tier.upgrade_points <= MAX_REWARD:
+        problems["upgrade_points"] = f"between 0 and {MAX_REWARD}"
     if problems:
         raise InvalidInput(detail=problems)
     others = MemberTier.objects.for_merchant(tier.merchant_id).exclude(pk=tier.pk)
@@ -99,21 +112,23 @@ def _check_tier(tier: MemberTier) -> None:
 
 
 def _tier_view(tier: MemberTier) -> dict[str, Any]:
-    return snapshot(tier, [f for f in TIER_FIELDS if f != "birthday_template"]) | {
-        "birthday_template_id": tier.birthday_template_id
+    templates = set(TEMPLATE_FIELDS.values())
+    return snapshot(tier, [f for f in TIER_FIELDS if f not in templates]) | {
+        by_id: getattr(tier, by_id) for by_id in TEMPLATE_FIELDS
     }
 
 
 def _apply(tier: MemberTier, fields: dict[str, Any]) -> None:
-    unknown = set(fields) - {*TIER_FIELDS, "birthday_template_id"} - {"birthday_template"}
+    templates = set(TEMPLATE_FIELDS.values())
+    unknown = set(fields) - {*TIER_FIELDS, *TEMPLATE_FIELDS} - templates
     if unknown:
         raise InvalidInput(detail={"unknown": sorted(unknown)})
-    if "birthday_template_id" in fields:
-        fields = dict(fields)
-        template_id = fields.pop("birthday_template_id")
-        fields["birthday_template"] = _template(tier.merchant_id, template_id, "birthday_template_id")
+    fields = dict(fields)
+    for by_id, name in TEMPLATE_FIELDS.items():
+        if by_id in fields:
+            fields[name] = _template(tier.merchant_id, fields.pop(by_id), by_id)
     for name, value in fields.items():
-        if value is None and name != "birthday_template":
+        if value is None and name not in templates:
             raise InvalidInput(detail={name: "may not be null"})
         setattr(tier, name, value)
 
@@ -121,7 +136,7 @@ def _apply(tier: MemberTier, fields: dict[str, Any]) -> None:
 @transaction.atomic
 def create_tier(*, staff: Staff, **fields: Any) -> MemberTier:
     """A new tier; members whose growth already reaches it move up at once."""
-    require(staff, Perm.PROMOTIONS_EDIT)
+    require(staff, Perm.MEMBERS_EDIT)
     tier = MemberTier(merchant_id=staff.merchant_id)
     _apply(tier, fields)
     _check_tier(tier)
@@ -135,7 +150,7 @@ def create_tier(*, staff: Staff, **fields: Any) -> MemberTier:
 def update_tier(*, staff: Staff, tier_id: int, **changes: Any) -> MemberTier:
     """Change a tier. A lower threshold moves members up at once; a higher one moves nobody down
     (that is the downgrade evaluation's job)."""
-    require(staff, Perm.PROMOTIONS_EDIT)
+    require(staff, Perm.MEMBERS_EDIT)
     tier = get_tier(merchant_id=staff.merchant_id, tier_id=tier_id, lock=True)
     before = _tier_view(tier)
     _apply(tier, changes)
@@ -156,7 +171,7 @@ def update_tier(*, staff: Staff, tier_id: int, **changes: Any) -> MemberTier:
 @transaction.atomic
 def delete_tier(*, staff: Staff, tier_id: int) -> None:
     """Delete a tier nobody holds or ever held (its history must stay readable)."""
-    require(staff, Perm.PROMOTIONS_EDIT)
+    require(staff, Perm.MEMBERS_EDIT)
     tier = get_tier(merchant_id=staff.merchant_id, tier_id=tier_id, lock=True)
     used = (
         Membership.objects.filter(tier=tier).exists()
@@ -242,7 +257,7 @@ def settings_view(s: LoyaltySettings) -> dict[str, Any]:
 @transaction.atomic
 def update_settings(*, staff: Staff, **changes: Any) -> LoyaltySettings:
     """Set the merchant's membership rules; the first call sets the programme up."""
-    require(staff, Perm.PROMOTIONS_EDIT)
+    require(staff, Perm.MEMBERS_EDIT)
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise InvalidInput(detail={"unknown": sorted(unknown)})
@@ -318,14 +333,7 @@ def adjust_points(
     (``settings.SIYU_POINTS_GRANT_LIMITS``, per adjustment and per day) ``PointsGrantOverLimit``.
     Replaying a key changes nothing."""
     require(staff, Perm.CUSTOMERS_EDIT)
-    customer = Customer.objects.for_merchant(staff.merchant_id).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(detail={"customer_id": customer_id})
-    reason = reason.strip()
-    if not reason or len(reason) > 200:
-        raise InvalidInput(detail={"reason": "required, at most 200 characters"})
-    if delta == 0 or abs(delta) > MAX_ADJUST:
-        raise InvalidInput(detail={"delta": f"non-zero, at most {MAX_ADJUST} either way"})
+    customer, reason = _adjusted_customer(staff, customer_id, delta, reason)
     rules = ledger.program(staff.merchant_id)
     if rules is None:
         raise LoyaltyNotEnabled()
@@ -350,5 +358,58 @@ def adjust_points(
             obj=membership,
             before={"points_balance": entry.balance_after - entry.delta},
             after={"points_balance": entry.balance_after, "delta": entry.delta, "reason": reason},
+        )
+    return entry
+
+
+def _adjusted_customer(staff: Staff, customer_id: int, delta: int, reason: str) -> tuple[Customer, str]:
+    customer = Customer.objects.for_merchant(staff.merchant_id).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(detail={"customer_id": customer_id})
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise InvalidInput(detail={"reason": "required, at most 200 characters"})
+    if delta == 0 or abs(delta) > MAX_ADJUST:
+        raise InvalidInput(detail={"delta": f"non-zero, at most {MAX_ADJUST} either way"})
+    return customer, reason
+
+
+@transaction.atomic
+def adjust_growth(
+    *, staff: Staff, customer_id: int, delta: int, reason: str, idempotency_key: str | None = None
+) -> GrowthEntry | None:
+    """Add or take away a customer's growth by hand, with a reason, audited.
+
+    Growth that rises moves the member up at once (with the upgrade gifts, as any upgrade); growth
+    taken away never moves them down (only the downgrade evaluation does, as with refunds). Taking
+    more than the member has is refused (``GrowthInsufficient``). Replaying a key changes nothing.
+    """
+    require(staff, Perm.MEMBERS_EDIT)
+    customer, reason = _adjusted_customer(staff, customer_id, delta, reason)
+    if ledger.program(staff.merchant_id) is None:
+        raise LoyaltyNotEnabled()
+    now = timezone.now()
+    key = f"adjust:{idempotency_key or uuid.uuid4().hex}"
+    if GrowthEntry.objects.filter(merchant_id=staff.merchant_id, idempotency_key=key).exists():
+        return None
+    membership = ledger.ensure_membership(merchant_id=staff.merchant_id, customer_id=customer.pk, now=now)
+    growth = (
+        Membership.objects.select_for_update().filter(pk=membership.pk).values_list("growth_value", flat=True)
+    )
+    before = growth.get()
+    if before + delta < 0:
+        raise GrowthInsufficient(detail={"delta": delta, "growth_value": before})
+    move = ledger.Movement(
+        staff.merchant_id, customer.pk, GrowthKind.ADJUST, key, now, note=reason, staff=staff
+    )
+    entry = ledger.add_growth(move, delta)
+    if entry is not None:
+        record_audit(
+            staff=staff,
+            merchant=staff.merchant,
+            action="growth.adjust",
+            obj=membership,
+            before={"growth_value": before},
+            after={"growth_value": entry.growth_after, "delta": entry.delta, "reason": reason},
         )
     return entry

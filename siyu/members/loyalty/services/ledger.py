@@ -10,12 +10,14 @@ written to the entry is read back while the UPDATE's row lock is held, so it is 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from siyu.core.errors import SiyuError
 from siyu.members.loyalty.errors import PointsInsufficient
 from siyu.members.loyalty.models import (
     GrowthEntry,
@@ -23,9 +25,14 @@ from siyu.members.loyalty.models import (
     Membership,
     MemberTier,
     PointsEntry,
+    PointsKind,
     TierChange,
 )
+from siyu.members.models import Customer
+from siyu.promotions.services.coupons import issue_coupon
 from siyu.tenancy.models import Staff
+
+log = logging.getLogger(__name__)
 
 
 def program(merchant_id: int) -> LoyaltySettings | None:
@@ -184,6 +191,8 @@ def add_growth(move: Movement, delta: int) -> GrowthEntry | None:
                 growth_after=growth + delta,
                 order_id=move.order_id,
                 idempotency_key=move.key[:80],
+                note=move.note[:200],
+                staff=move.staff,
             )
     except IntegrityError:
         return None
@@ -193,9 +202,11 @@ def add_growth(move: Movement, delta: int) -> GrowthEntry | None:
 
 
 def upgrade(*, membership_id: int, now: datetime, reason: str = "upgrade") -> MemberTier | None:
-    """Move the member up to the highest tier their growth reaches (never down). Returns the new tier."""
+    """Move the member up to the highest tier their growth reaches (never down) and give the upgrade
+    gifts of every tier climbed. Returns the new tier."""
     row = Membership.objects.select_for_update(of=("self",)).select_related("tier").get(pk=membership_id)
-    target = tier_for_growth(tiers(row.merchant_id), row.growth_value)
+    all_tiers = tiers(row.merchant_id)
+    target = tier_for_growth(all_tiers, row.growth_value)
     if target is None or (row.tier is not None and target.rank <= row.tier.rank):
         return None
     Membership.objects.filter(pk=row.pk).update(tier=target, tier_since=now, tier_evaluated_at=None)
@@ -207,4 +218,42 @@ def upgrade(*, membership_id: int, now: datetime, reason: str = "upgrade") -> Me
         reason=reason,
         growth_value=row.growth_value,
     )
+    low = row.tier.rank if row.tier is not None else -1
+    for tier in all_tiers:
+        if low < tier.rank <= target.rank:
+            give_upgrade_gift(row, tier, now)
     return target
+
+
+def give_upgrade_gift(membership: Membership, tier: MemberTier, now: datetime) -> None:
+    """The tier's upgrade gift (升级礼): its points and its coupon, once per customer and tier.
+
+    Keys ``upgrade:<customer>:<tier>`` (points) and claim key ``upgrade:<tier>`` (coupon) make a member
+    who drops and climbs back, or a replayed hook, get nothing twice. A coupon template that is used
+    up or paused gives no coupon; the upgrade and the points still stand. Moves made by a tier edit
+    (``retier_members``) give no gifts: they are the merchant's doing, set-based, not an achievement.
+    """
+    if tier.upgrade_points:
+        move = Movement(
+            membership.merchant_id,
+            membership.customer_id,
+            PointsKind.UPGRADE,
+            f"upgrade:{membership.customer_id}:{tier.pk}",
+            now,
+            note=tier.name,
+        )
+        credit_points(move, tier.upgrade_points, expires_at=lot_expiry(program(membership.merchant_id), now))
+    template = tier.upgrade_template
+    if template is None:
+        return
+    customer = Customer.objects.get(pk=membership.customer_id)
+    try:
+        issue_coupon(
+            template=template,
+            customer=customer,
+            source="tier_upgrade",
+            claim_key=f"upgrade:{tier.pk}",
+            now=now,
+        )
+    except SiyuError as exc:
+        log.info("upgrade coupon %s not issued to %s: %s", template.pk, customer.pk, exc.code)

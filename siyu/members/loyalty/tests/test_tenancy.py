@@ -121,6 +121,24 @@ def _probes(a: Rows, b: Rows) -> list[tuple[str, str, str, dict]]:
             {"birthday_template_id": b_template},
         ),
         (
+            "POST /api/v1/admin/loyalty/tiers body.upgrade_template_id",
+            "post",
+            f"{adm}/tiers",
+            {
+                "code": "new",
+                "name": "new",
+                "rank": 5,
+                "growth_threshold": 5000,
+                "upgrade_template_id": b_template,
+            },
+        ),
+        (
+            "PATCH /api/v1/admin/loyalty/tiers/{tier_id} body.upgrade_template_id",
+            "patch",
+            f"{adm}/tiers/{a.tier.pk}",
+            {"upgrade_template_id": b_template},
+        ),
+        (
             "PATCH /api/v1/admin/loyalty/settings body.streak_rewards[].coupon_template_id",
             "patch",
             f"{adm}/settings",

@@ -87,7 +87,9 @@ def test_team_forms_on_the_last_payment_and_every_hold_is_released(make_group_bu
     assert (member_b.order.status, member_b.order.hold_reason) == (OrderStatus.PAID, "group_forming")
     operator = make_staff(Role.OPERATOR)
     with pytest.raises(OrderOnHold):  # no shipping while the team forms
-        lifecycle.ship_order(staff=operator, order_id=member_b.order.pk, carrier="SF", tracking_number="1")
+        lifecycle.ship_order(
+            staff=operator, order_id=member_b.order.pk, carrier="SF", tracking_number="SF1234567890123"
+        )
 
     member_c = _join(c, c_addr, team, sku)
     pay(c, member_c.order)
@@ -96,7 +98,9 @@ def test_team_forms_on_the_last_payment_and_every_hold_is_released(make_group_bu
     assert (team.status, team.paid_count, team.formed_at is not None) == (TeamStatus.FORMED, 3, True)
     assert list(Order.objects.order_by("pk").values_list("status", "hold_reason")) == [("paid", "")] * 3
     assert list(TeamMember.objects.order_by("pk").values_list("status", flat=True)) == ["paid"] * 3
-    lifecycle.ship_order(staff=operator, order_id=member_b.order.pk, carrier="SF", tracking_number="1")
+    lifecycle.ship_order(
+        staff=operator, order_id=member_b.order.pk, carrier="SF", tracking_number="SF1234567890123"
+    )
     assert Order.objects.get(pk=member_b.order.pk).status == OrderStatus.SHIPPED
     assert Order.objects.get(pk=order_a.pk).events.filter(kind="hold_released").count() == 1
 

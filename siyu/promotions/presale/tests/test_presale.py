@@ -62,7 +62,9 @@ def test_deposit_then_balance_pays_price_minus_deduction(make_presale, customer,
     booking.refresh_from_db()
     assert booking.status == "deposit_paid"
     with pytest.raises(OrderOnHold):
-        lifecycle.ship_order(staff=owner, order_id=deposit_order.pk, carrier="SF", tracking_number="1")
+        lifecycle.ship_order(
+            staff=owner, order_id=deposit_order.pk, carrier="SF", tracking_number="SF1234567890123"
+        )
     with pytest.raises(BalanceWindowClosed):
         _balance(customer, presale, booking, address)
 
@@ -83,7 +85,9 @@ def test_deposit_then_balance_pays_price_minus_deduction(make_presale, customer,
     assert booking.status == "completed"
     # Deposit 2 x 50 + balance 2 x (200 - 80) = 340 for goods listed at 400: the deposit inflated by 30 each.
     assert deposit_order.payable_amount + balance.payable_amount == 34_000
-    shipped = lifecycle.ship_order(staff=owner, order_id=balance.pk, carrier="SF", tracking_number="2")
+    shipped = lifecycle.ship_order(
+        staff=owner, order_id=balance.pk, carrier="SF", tracking_number="SF1234567890124"
+    )
     assert shipped.status == "shipped"
 
 

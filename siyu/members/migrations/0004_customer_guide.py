@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0002_attribution_and_merges'),
+        ('members', '0003_address_region_codes'),
         ('tenancy', '0002_staff_token_expiry_and_password'),
     ]
 
