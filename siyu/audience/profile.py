@@ -22,6 +22,7 @@ from siyu.core.errors import NotFound
 from siyu.events.models import Event
 from siyu.members.loyalty.selectors import MembershipView, membership_view
 from siyu.members.models import Customer, CustomerMerge
+from siyu.members.scope import customers_visible_to
 from siyu.orders.models import Order
 from siyu.promotions.models import Coupon, CouponStatus
 from siyu.tenancy.models import Staff
@@ -63,9 +64,10 @@ class Customer360:
     notes: list[GuideNote] = field(default_factory=list)
 
 
-def _customer(merchant_id: int, customer_id: int, *, full: bool = False) -> Customer:
-    """The merchant's customer; ``full`` also loads identities and consent (the 360 shows them)."""
-    qs = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id)
+def _customer(staff: Staff, customer_id: int, *, full: bool = False) -> Customer:
+    """The merchant's customer, if in the staff member's scope (a guide: their own customers);
+    ``full`` also loads identities and consent (the 360 shows them)."""
+    qs = customers_visible_to(staff).filter(pk=customer_id)
     customer = (qs.prefetch_related("identities", "contact_preferences") if full else qs).first()
     if customer is None:
         raise NotFound(detail={"customer_id": customer_id})
@@ -76,7 +78,7 @@ def customer_360(*, staff: Staff, customer_id: int) -> Customer360:
     """One customer of the staff member's merchant; another merchant's id is not found."""
     require(staff, Perm.CUSTOMERS_VIEW)
     merchant_id = staff.merchant_id
-    customer = _customer(merchant_id, customer_id, full=True)
+    customer = _customer(staff, customer_id, full=True)
     now = timezone.now()
     coupon_counts = (
         Coupon.objects.for_merchant(merchant_id)
@@ -150,7 +152,7 @@ def add_note(*, staff: Staff, customer_id: int, body: str, kind: str = NoteKind.
     text = body.strip()
     if not text or len(text) > NOTE_MAX or kind not in NoteKind.values:
         raise NoteInvalid(detail={"body": f"1 to {NOTE_MAX} characters", "kind": list(NoteKind.values)})
-    customer = _customer(staff.merchant_id, customer_id)
+    customer = _customer(staff, customer_id)
     note = GuideNote.objects.create(
         merchant_id=staff.merchant_id, customer=customer, staff=staff, kind=kind, body=text
     )
@@ -162,5 +164,5 @@ def add_note(*, staff: Staff, customer_id: int, body: str, kind: str = NoteKind.
 
 def notes(*, staff: Staff, customer_id: int):
     require(staff, Perm.CUSTOMERS_VIEW)
-    customer = _customer(staff.merchant_id, customer_id)
+    customer = _customer(staff, customer_id)
     return GuideNote.objects.for_merchant(staff.merchant_id).filter(customer=customer).select_related("staff")

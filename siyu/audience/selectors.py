@@ -11,6 +11,8 @@ from siyu.audience.models import CustomerTag, Segment, SegmentKind, SegmentMembe
 from siyu.audience.rules import customers_matching, parse_rule
 from siyu.core.errors import NotFound
 from siyu.members.models import Customer
+from siyu.members.scope import customers_visible_to
+from siyu.tenancy.models import Staff
 
 
 def get_tag_group(*, merchant_id: int, group_id: int) -> TagGroup:
@@ -42,8 +44,10 @@ def get_segment(*, merchant_id: int, segment_id: int) -> Segment:
     return segment
 
 
-def get_customer(*, merchant_id: int, customer_id: int) -> Customer:
-    customer = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id).first()
+def get_customer(*, merchant_id: int, customer_id: int, staff: Staff | None = None) -> Customer:
+    """The merchant's customer (in ``staff``'s scope when given: another guide's customer is a 404)."""
+    qs = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id)
+    customer = (customers_visible_to(staff, qs) if staff is not None else qs).first()
     if customer is None:
         raise NotFound(detail={"customer_id": customer_id})
     return customer

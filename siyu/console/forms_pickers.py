@@ -75,9 +75,9 @@ class Picks:
         if kind == "product":
             return sel.products_by_id(m, ids)
         if kind == "customer":
-            from siyu.members.privacy import shown_phone
+            from siyu.members.privacy import mask_phone
 
-            return sel.customers_by_id(m, ids, shown_phone=lambda p: shown_phone(self.staff, p))
+            return sel.customers_by_id(m, ids, shown_phone=mask_phone, staff=self.staff)
         return sel.segments_by_id(m, ids)
 
     def tiers(self) -> list[tuple[str, str]]:

@@ -368,6 +368,7 @@ PERM_LABELS: dict[str, Any] = {
     "aftersales.handle": pgettext_lazy("permission", "Handle after-sales"),
     "customers.view": pgettext_lazy("permission", "View customers"),
     "customers.edit": pgettext_lazy("permission", "Edit customers"),
+    "customers.assign_guide": pgettext_lazy("permission", "Assign customers to guides"),
     "outlets.view": pgettext_lazy("permission", "View outlets"),
     "outlets.edit": pgettext_lazy("permission", "Edit outlets"),
     "staff.manage": pgettext_lazy("permission", "Manage staff"),

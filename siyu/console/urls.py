@@ -70,6 +70,10 @@ urlpatterns = [
     # 客户
     path("customers/", customers.customer_list_page, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/guide/", customers.customer_guide_assign, name="customer_guide"),
+    path("customers/<int:customer_id>/phone/", customers.customer_phone_reveal, name="customer_phone"),
+    path("customers/bulk-guide/", customers.bulk_guide, name="customers_bulk_guide"),
+    path("orders/<int:order_id>/phone/", customers.order_phone_reveal, name="order_phone"),
     path("customers/<int:customer_id>/data/", customer_data.customer_data_panel, name="customer_data"),
     path("customers/<int:customer_id>/tags/", customer_data.customer_tag_add, name="customer_tag_add"),
     path("customers/<int:customer_id>/notes/", customer_data.customer_note_add, name="customer_note_add"),

@@ -33,3 +33,11 @@ class CustomerBlocked(SiyuError):
     code = "customer_blocked"
     status = 403
     message = _("This account has been blocked.")
+
+
+class NotAGuide(SiyuError):
+    """Raised when a customer is bound to someone who is not an active shopping guide of the merchant."""
+
+    code = "not_a_guide"
+    status = 400
+    message = _("Choose an active shopping guide of this shop.")

@@ -64,6 +64,13 @@ class Customer(TenantModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_customers"
     )
+    # 专属导购: the guide this customer belongs to (docs/guides.md). A guide sees only their own
+    # customers (siyu/members/scope.py); every change goes through services.bind_guide and leaves a
+    # GuideBinding row. A guide who leaves (staff row deleted) leaves their customers unbound.
+    guide = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="guided_customers"
+    )
+    guide_bound_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -180,3 +187,31 @@ class CustomerMerge(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.merged_id} -> {self.survivor_id}"
+
+
+class BindingSource(models.TextChoices):
+    """How a customer came to be bound to a guide."""
+
+    OPERATOR = "operator", _("Assigned by an operator")
+    SHARE_LINK = "share_link", _("The guide's share link")
+    WECOM = "wecom", _("WeCom contact")
+
+
+class GuideBinding(TenantModel):
+    """One change of a customer's guide (bound, moved or unbound), with how and by whom. Append-only."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="guide_bindings")
+    guide = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # None: unbound
+    previous_guide = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=BindingSource.choices)
+    bound_by = models.ForeignKey(
+        "tenancy.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the operator who assigned; None when the customer's own visit bound them
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]

@@ -21,20 +21,23 @@ from siyu.events.errors import MergeConflict
 from siyu.events.models import LinkVia
 from siyu.freight.addresses import address_region
 from siyu.members import hooks
-from siyu.members.errors import CustomerBlocked, PhoneInUse
+from siyu.members.errors import CustomerBlocked, NotAGuide, PhoneInUse
 from siyu.members.login import exchanger_for
 from siyu.members.models import (
     Address,
+    BindingSource,
     Channel,
     ContactPreference,
     Customer,
     CustomerIdentity,
     CustomerToken,
     Gender,
+    GuideBinding,
     IdentityKind,
     Source,
 )
-from siyu.tenancy.models import Merchant, Staff
+from siyu.members.scope import visible_customer, visible_customer_ids
+from siyu.tenancy.models import Merchant, Role, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
 
@@ -360,3 +363,120 @@ def get_address(customer: Customer, address_id: int) -> Address:
 @transaction.atomic
 def delete_address(*, customer: Customer, address_id: int) -> None:
     get_address(customer, address_id).delete()
+
+
+# ---- 专属导购: binding customers to shopping guides (docs/guides.md) -----------------------------------
+
+MAX_BULK_BIND = 5000
+
+
+def _guide(merchant_id: int, guide_id: int) -> Staff:
+    guide = (
+        Staff.objects.for_merchant(merchant_id).filter(pk=guide_id, role=Role.GUIDE, is_active=True).first()
+    )
+    if guide is None:
+        raise NotAGuide(detail={"guide_id": guide_id})
+    return guide
+
+
+@transaction.atomic
+def bind_guide(
+    *, staff: Staff, customer_id: int, guide_id: int | None, source: str = BindingSource.OPERATOR
+) -> Customer:
+    """Bind a customer to a shopping guide, move them to another, or unbind them (``guide_id`` None).
+
+    ``source`` says who binds:
+
+    - ``operator``: ``staff`` assigns (``customers.assign_guide``), any customer they may see, any
+      active guide; audited as ``customer.guide_assigned``.
+    - ``share_link`` / ``wecom``: ``staff`` is the guide whose share link or WeCom contact brought
+      the customer (``guide_id`` must be theirs). Such a binding never takes a customer from another
+      guide: an already bound customer stays as they are (the first guide keeps them).
+
+    Every change leaves one ``GuideBinding`` row; binding a customer to the guide they already
+    have changes nothing and writes nothing.
+    """
+    if source not in BindingSource.values:
+        raise InvalidInput(detail={"source": source})
+    if source == BindingSource.OPERATOR:
+        require(staff, Perm.CUSTOMERS_ASSIGN_GUIDE)
+        customer = visible_customer(staff, customer_id, Customer.objects.select_for_update())
+    else:
+        if guide_id is None or guide_id != staff.pk:
+            raise InvalidInput(detail={"guide_id": guide_id})
+        customer = Customer.objects.for_merchant(staff.merchant_id).select_for_update().get_owned(customer_id)
+    guide = _guide(staff.merchant_id, guide_id) if guide_id is not None else None
+    if customer.guide_id == guide_id or (source != BindingSource.OPERATOR and customer.guide_id is not None):
+        return customer
+    now = timezone.now()
+    previous = customer.guide_id
+    GuideBinding.objects.create(
+        merchant_id=staff.merchant_id,
+        customer=customer,
+        guide=guide,
+        previous_guide_id=previous,
+        source=source,
+        bound_by=staff if source == BindingSource.OPERATOR else None,
+        created_at=now,
+    )
+    customer.guide = guide
+    customer.guide_bound_at = now if guide is not None else None
+    customer.save(update_fields=["guide", "guide_bound_at"])
+    if source == BindingSource.OPERATOR:
+        record_audit(
+            staff=staff,
+            merchant=staff.merchant,
+            action="customer.guide_assigned",
+            obj=customer,
+            before={"guide_id": previous},
+            after={"guide_id": guide_id},
+        )
+    return customer
+
+
+@transaction.atomic
+def bind_guides(*, staff: Staff, customer_ids: list[int], guide_id: int | None) -> int:
+    """Bind many customers to one guide (or unbind them) at once, all or nothing; returns how many
+    changed. One UPDATE, one ``GuideBinding`` row per changed customer, one audit row."""
+    require(staff, Perm.CUSTOMERS_ASSIGN_GUIDE)
+    ids = visible_customer_ids(staff, customer_ids)
+    if not ids or len(ids) > MAX_BULK_BIND:
+        raise InvalidInput(detail={"customer_ids": f"1 to {MAX_BULK_BIND} customers"})
+    found = dict(
+        Customer.objects.for_merchant(staff.merchant_id)
+        .filter(pk__in=ids)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "guide_id")
+    )
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise NotFound(detail={"customer_ids": missing})
+    guide = _guide(staff.merchant_id, guide_id) if guide_id is not None else None
+    moving = {pk: previous for pk, previous in found.items() if previous != guide_id}
+    if not moving:
+        return 0
+    now = timezone.now()
+    Customer.objects.filter(pk__in=list(moving)).update(
+        guide=guide, guide_bound_at=now if guide is not None else None
+    )
+    GuideBinding.objects.bulk_create(
+        GuideBinding(
+            merchant_id=staff.merchant_id,
+            customer_id=pk,
+            guide=guide,
+            previous_guide_id=previous,
+            source=BindingSource.OPERATOR,
+            bound_by=staff,
+            created_at=now,
+        )
+        for pk, previous in sorted(moving.items())
+    )
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="customer.guide_assigned",
+        obj=guide if guide is not None else staff.merchant,
+        after={"guide_id": guide_id, "customer_ids": sorted(moving)},
+    )
+    return len(moving)

@@ -29,6 +29,7 @@ from siyu.catalog.models import Category, Product, ProductStatus, Sku
 from siyu.catalog.services import SkuInput, create_product, set_products_status
 from siyu.inventory.models import StockLevel
 from siyu.inventory.services import set_stock
+from siyu.members import services as member_services
 from siyu.members.loyalty.models import GrowthEntry, Membership, PointsEntry, TierChange
 from siyu.members.loyalty.services import admin as loyalty_admin
 from siyu.members.services import update_profile
@@ -54,6 +55,8 @@ from siyu.tenancy.models import Merchant, Role
 
 if TYPE_CHECKING:
     from siyu.simulate.demo_builder import DemoBuilder
+
+GUIDE_BOOK = 40  # customers the demo's guide is given besides those she tags
 
 
 class DemoMarketing:
@@ -591,6 +594,7 @@ class DemoMarketing:
             row = tag_rules.create_tag_rule(staff=operator, tag_id=tag.pk, rule=rule)
             tag_rules.run_tag_rule(staff=operator, rule_id=row.pk)
         buyers = [b.customer.pk for b in self.b.buyers if b.weight > 0]
+        manual: dict[str, list[int]] = {}
         for name, kind, count in (
             ("茶艺课学员", TagGroupKind.MANUAL, 12),
             ("企业采购", TagGroupKind.MANUAL, 4),
@@ -600,7 +604,14 @@ class DemoMarketing:
             chosen = sorted(self.rng.sample(buyers, count))
             if name == "茶艺课学员" and self.sample.customer.pk not in chosen:
                 chosen = sorted([self.sample.customer.pk, *chosen[1:]])
-            tags.tag_customers(staff=guide, tag_id=tag.pk, customer_ids=chosen)
+            manual[name] = chosen
+        # 专属导购: the operator gives the guide a book of customers (those she tags, and more, drawn
+        # apart from the build's seed so the rest of the demo stays as it was); she tags only hers.
+        extra = random.Random(13).sample(buyers, min(len(buyers), GUIDE_BOOK))
+        book = sorted({*extra, *(pk for chosen in manual.values() for pk in chosen)})
+        member_services.bind_guides(staff=operator, customer_ids=book, guide_id=guide.pk)
+        for name, chosen in manual.items():
+            tags.tag_customers(staff=guide, tag_id=self.tags[name], customer_ids=chosen)
         rules = (
             (
                 "上海活跃客户（30天内下单）",

@@ -83,7 +83,7 @@ PICKUP_OUTLET_BY_CITY = {"上海市": "SH-XTD", "杭州市": "HZ-HB"}
 STAFF = [
     ("demo_owner", Role.OWNER, "林山野（店主）", ()),
     ("demo_operator", Role.OPERATOR, "陈晓运营", ()),
-    ("demo_guide", Role.GUIDE, "周婷（导购）", ()),
+    ("demo_guide", Role.GUIDE, "周婷（导购）", ("SH-XTD",)),  # the outlet manager sees her customers
     ("demo_service", Role.SERVICE, "吴佳（客服）", ()),
     ("demo_analyst", Role.ANALYST, "郑数（数据分析）", ()),
     ("demo_outlet_manager", Role.OUTLET_MANAGER, "王磊（新天地店长）", ("SH-XTD",)),

@@ -18,10 +18,12 @@ SESSION_KEY = "storefront"
 
 @dataclass(frozen=True)
 class Attribution:
-    """Who shared the link the visitor came in by, and through which channel."""
+    """Who shared the link the visitor came in by (a customer, or a shopping guide), and through
+    which channel."""
 
     sharer_id: int | None = None
     source: str = ""
+    guide_id: int | None = None
 
 
 def _compartment(request: HttpRequest, slug: str) -> dict[str, Any]:
@@ -60,11 +62,16 @@ def log_out(request: HttpRequest, slug: str) -> None:
 def attribution(request: HttpRequest, slug: str) -> Attribution:
     entry = _compartment(request, slug)
     sharer = entry.get("sharer")
-    return Attribution(sharer_id=sharer if isinstance(sharer, int) else None, source=entry.get("source", ""))
+    guide = entry.get("guide")
+    return Attribution(
+        sharer_id=sharer if isinstance(sharer, int) else None,
+        source=entry.get("source", ""),
+        guide_id=guide if isinstance(guide, int) else None,
+    )
 
 
 def remember_attribution(request: HttpRequest, slug: str, value: Attribution) -> None:
-    _store(request, slug, sharer=value.sharer_id, source=value.source or None)
+    _store(request, slug, sharer=value.sharer_id, source=value.source or None, guide=value.guide_id)
 
 
 def session_key(request: HttpRequest) -> str:

@@ -19,7 +19,8 @@ class Perm(StrEnum):
     AFTERSALES_HANDLE = "aftersales.handle"
     CUSTOMERS_VIEW = "customers.view"
     CUSTOMERS_EDIT = "customers.edit"
-    CUSTOMERS_VIEW_PHONE = "customers.view_phone"  # full phone numbers; everyone else sees 138****1234
+    CUSTOMERS_VIEW_PHONE = "customers.view_phone"  # may reveal full phone numbers (audited); docs/guides.md
+    CUSTOMERS_ASSIGN_GUIDE = "customers.assign_guide"  # bind customers to a guide (专属导购), move, unbind
     OUTLETS_VIEW = "outlets.view"
     OUTLETS_EDIT = "outlets.edit"
     STAFF_MANAGE = "staff.manage"
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.OUTLETS_EDIT,
             Perm.PROMOTIONS_EDIT,
             Perm.CUSTOMERS_VIEW_PHONE,
+            Perm.CUSTOMERS_ASSIGN_GUIDE,
             Perm.ORDERS_ADJUST_PRICE,
             Perm.MEMBERS_EDIT,
             Perm.STOREFRONT_EDIT,
@@ -68,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ORDERS_VIEW,
             Perm.PICKUP_VERIFY,
             Perm.OUTLETS_VIEW,
+            # The customers bound to their outlets' guides only (siyu/members/scope.py).
+            Perm.CUSTOMERS_VIEW,
         }
     ),
 }

@@ -17,6 +17,8 @@ from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import AfterSaleOut, ObjectId, StaffOrderOut
 from siyu.api.serializers import after_sale_dict, order_dict
 from siyu.core.errors import NotFound
+from siyu.members.privacy import masked_address, reveal_order_phones
+from siyu.members.scope import orders_visible_to
 from siyu.orders.couriers import COURIERS, courier_label
 from siyu.orders.errors import ShipmentBatchInvalid
 from siyu.orders.models import (
@@ -33,19 +35,23 @@ from siyu.orders.models import (
 from siyu.orders.services import adjustments, aftersales, export, lifecycle, marks, shipping
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
-from siyu.tenancy.services import outlet_scope, require
+from siyu.tenancy.services import require
 
 router = Router(tags=["admin: orders"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 def visible_orders(staff: Staff):
-    """Orders a staff member may see: all of the merchant's, or the pickups at their outlets."""
-    qs = Order.objects.for_merchant(staff.merchant_id)
-    scope = outlet_scope(staff)
-    if scope is not None:
-        qs = qs.filter(pickup_outlet_id__in=scope)
-    return qs
+    """Orders a staff member may see (``siyu/members/scope.py``): all of the merchant's, a guide's
+    customers' orders, or the pickups at their outlets (and their guides' customers')."""
+    return orders_visible_to(staff)
+
+
+def staff_order_dict(order: Order) -> dict:
+    """An order as staff read it: the recipient's phone masked (docs/guides.md; ``reveal-phone``)."""
+    data = order_dict(order, staff=True)
+    data["shipping_address"] = masked_address(data["shipping_address"])
+    return data
 
 
 def _with_details(qs):
@@ -65,7 +71,7 @@ class OpsOrderOut(StaffOrderOut):
 
 
 def _ops_dict(order: Order) -> dict:
-    return order_dict(order, staff=True) | {
+    return staff_order_dict(order) | {
         "merchant_remark": order.merchant_remark,
         "flag": order.flag,
         "price_adjustment": order.price_adjustment,
@@ -263,6 +269,25 @@ def apply_shipments(request: StaffRequest, batch_id: ObjectId):
 def get_order(request: StaffRequest, order_id: ObjectId):
     require(request.staff, Perm.ORDERS_VIEW)
     return _order_out(request.staff, order_id)
+
+
+class OrderPhonesOut(Schema):
+    order_id: int
+    recipient_phone: str
+    customer_phone: str
+
+
+@router.post("/orders/{order_id}/reveal-phone", response={200: OrderPhonesOut, 403: ErrorOut, 404: ErrorOut})
+def reveal_order_phone(request: StaffRequest, order_id: ObjectId):
+    """The full numbers of the order's recipient and customer (``customers.view_phone``); audited
+    as ``order.phone_revealed``. Every other answer shows them masked."""
+    order = reveal_order_phones(staff=request.staff, order_id=order_id)
+    address = order.shipping_address or {}
+    return {
+        "order_id": order.pk,
+        "recipient_phone": address.get("phone") or "",
+        "customer_phone": order.customer.phone or "",
+    }
 
 
 class ShipIn(Schema):

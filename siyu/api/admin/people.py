@@ -12,10 +12,11 @@ from siyu.api.errors import ErrorOut
 from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import CustomerOut, ObjectId, OutletOut, ProfileIn
 from siyu.api.serializers import customer_dict
-from siyu.core.errors import NotFound
 from siyu.core.ids import token_digest
 from siyu.members.models import Customer
-from siyu.members.services import update_profile
+from siyu.members.privacy import mask_phone, reveal_customer_phone
+from siyu.members.scope import customers_visible_to, visible_customer
+from siyu.members.services import MAX_BULK_BIND, bind_guide, bind_guides, update_profile
 from siyu.tenancy import services as tenancy
 from siyu.tenancy import throttle
 from siyu.tenancy.errors import NotAuthenticated
@@ -52,44 +53,106 @@ def me(request: StaffRequest):
 
 
 def _customers(request: StaffRequest):
-    return Customer.objects.for_merchant(request.staff.merchant_id).prefetch_related("contact_preferences")
+    """The customers the caller may see (a guide: their own; ``siyu/members/scope.py``)."""
+    return customers_visible_to(request.staff).prefetch_related("contact_preferences")
 
 
 def _customer(request: StaffRequest, customer_id: int) -> Customer:
-    customer = _customers(request).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(detail={"customer_id": customer_id})
-    return customer
+    """A customer in the caller's scope; any other id is a 404, whether it exists or not."""
+    return visible_customer(request.staff, customer_id, _customers(request))
+
+
+class StaffCustomerOut(CustomerOut):
+    """A customer as staff read them: the phone masked (138****1234; ``reveal-phone`` for the
+    number), and the shopping guide they are bound to."""
+
+    guide_id: int | None
+    guide_bound_at: datetime | None
+
+
+def _staff_customer(customer: Customer) -> dict:
+    data = customer_dict(customer)
+    data["phone"] = mask_phone(customer.phone) or None
+    data["guide_id"] = customer.guide_id
+    data["guide_bound_at"] = customer.guide_bound_at
+    return data
 
 
 class CustomerFilter(Schema):
     q: str = Field("", max_length=64, description="Nickname or phone")
     source: str | None = Field(None, max_length=16)
+    guide_id: ObjectId | None = Field(None, description="Only the customers bound to this guide")
+    unbound: bool = Field(False, description="Only the customers without a guide")
 
 
-@router.get("/customers", response={200: Page[CustomerOut], 403: ErrorOut})
+@router.get("/customers", response={200: Page[StaffCustomerOut], 403: ErrorOut})
 def list_customers(request: StaffRequest, filters: Query[CustomerFilter], page: Query[PageParams]):
+    """The customers the caller may see: a guide their own, an outlet manager their guides'."""
     require(request.staff, Perm.CUSTOMERS_VIEW)
     qs = _customers(request).filter(merged_into__isnull=True)  # a merged customer is part of its survivor
     if filters.q.strip():
         qs = qs.filter(Q(nickname__icontains=filters.q.strip()) | Q(phone=filters.q.strip()))
     if filters.source:
         qs = qs.filter(first_touch_source=filters.source)
-    return paginate(qs, page, customer_dict)
+    if filters.guide_id:
+        qs = qs.filter(guide_id=filters.guide_id)
+    if filters.unbound:
+        qs = qs.filter(guide__isnull=True)
+    return paginate(qs, page, _staff_customer)
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, 403: ErrorOut, 404: ErrorOut})
+@router.get("/customers/{customer_id}", response={200: StaffCustomerOut, 403: ErrorOut, 404: ErrorOut})
 def get_customer(request: StaffRequest, customer_id: ObjectId):
     require(request.staff, Perm.CUSTOMERS_VIEW)
-    return customer_dict(_customer(request, customer_id))
+    return _staff_customer(_customer(request, customer_id))
 
 
-@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.patch("/customers/{customer_id}", response={200: StaffCustomerOut, **ERRORS})
 def update_customer(request: StaffRequest, customer_id: ObjectId, payload: ProfileIn):
     require(request.staff, Perm.CUSTOMERS_EDIT)
     customer = _customer(request, customer_id)
     update_profile(customer=customer, acting_staff=request.staff, **payload.dict(exclude_unset=True))
-    return customer_dict(_customer(request, customer_id))
+    return _staff_customer(_customer(request, customer_id))
+
+
+class PhoneOut(Schema):
+    customer_id: int
+    phone: str
+
+
+@router.post("/customers/{customer_id}/reveal-phone", response={200: PhoneOut, 403: ErrorOut, 404: ErrorOut})
+def reveal_phone(request: StaffRequest, customer_id: ObjectId):
+    """The customer's full number (``customers.view_phone``); audited as ``customer.phone_revealed``."""
+    customer = reveal_customer_phone(staff=request.staff, customer_id=customer_id)
+    return {"customer_id": customer.pk, "phone": customer.phone or ""}
+
+
+class GuideIn(Schema):
+    guide_id: ObjectId | None = Field(..., description="The guide's staff id; null unbinds the customer")
+
+
+@router.put("/customers/{customer_id}/guide", response={200: StaffCustomerOut, **ERRORS})
+def set_guide(request: StaffRequest, customer_id: ObjectId, payload: GuideIn):
+    """Bind the customer to a shopping guide (专属导购), move them, or unbind them; audited."""
+    bind_guide(staff=request.staff, customer_id=customer_id, guide_id=payload.guide_id)
+    return _staff_customer(_customer(request, customer_id))
+
+
+class GuideBulkIn(Schema):
+    customer_ids: list[ObjectId] = Field(..., min_length=1, max_length=MAX_BULK_BIND)
+    guide_id: ObjectId | None
+
+
+class GuideBulkOut(Schema):
+    changed: int
+
+
+@router.post("/guide-assignments", response={200: GuideBulkOut, **ERRORS})
+def set_guide_bulk(request: StaffRequest, payload: GuideBulkIn):
+    """Bind many customers to one guide (or unbind them), all or nothing; ``changed`` counts those
+    whose guide changed."""
+    n = bind_guides(staff=request.staff, customer_ids=payload.customer_ids, guide_id=payload.guide_id)
+    return {"changed": n}
 
 
 @router.get("/outlets", response={200: list[OutletOut], 403: ErrorOut})

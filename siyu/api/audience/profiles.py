@@ -17,6 +17,7 @@ from siyu.api.pagination import Page, PageParams, paginate
 from siyu.api.schemas import LocalTime, ObjectId
 from siyu.audience import profile
 from siyu.audience.models import GuideNote, NoteKind
+from siyu.members.privacy import mask_phone
 
 admin_router = Router(tags=["admin: customer 360"], auth=staff_auth)
 
@@ -125,6 +126,7 @@ class NoteOut(Schema):
 class Customer360Out(Schema):
     id: int
     nickname: str
+    guide_id: int | None
     gender: str
     birthday: date | None
     province: str
@@ -168,8 +170,11 @@ def _note(n: GuideNote) -> dict[str, Any]:
 
 
 def _masked(kind: str, value: str) -> str:
-    """Openids and unionids are credentials of a sort: show their ends only."""
-    return value if kind == "phone" or len(value) <= 8 else f"{value[:4]}…{value[-4:]}"
+    """Openids and unionids are credentials of a sort: show their ends only; a phone is masked as
+    everywhere (138****1234)."""
+    if kind == "phone":
+        return mask_phone(value)
+    return value if len(value) <= 8 else f"{value[:4]}…{value[-4:]}"
 
 
 def _out(p: profile.Customer360) -> dict[str, Any]:
@@ -179,11 +184,12 @@ def _out(p: profile.Customer360) -> dict[str, Any]:
     return {
         "id": c.pk,
         "nickname": c.nickname,
+        "guide_id": c.guide_id,
         "gender": c.gender,
         "birthday": c.birthday,
         "province": c.province,
         "city": c.city,
-        "phone": c.phone,
+        "phone": mask_phone(c.phone) or None,  # the full number: POST .../reveal-phone (audited)
         "registered_at": c.registered_at,
         "is_blocked": c.is_blocked,
         "quiet_hours": [c.quiet_hours_start, c.quiet_hours_end]

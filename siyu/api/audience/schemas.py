@@ -146,7 +146,7 @@ class AudienceCustomerOut(Schema):
     gender: str
     province: str
     city: str
-    phone: str = Field(..., description="masked (138****5678) unless the caller may edit customers")
+    phone: str = Field(..., description="masked (138****5678) for every role; reveal-phone shows it")
     registered_at: datetime
 
 

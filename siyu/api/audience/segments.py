@@ -46,6 +46,7 @@ from siyu.api.schemas import ObjectId, OkOut
 from siyu.audience import selectors
 from siyu.audience import services as svc
 from siyu.audience.models import CustomerTag, Segment, Tag, TagGroup, TagRule
+from siyu.members.scope import customers_visible_to
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
@@ -108,8 +109,8 @@ def _segment_out(s: Segment) -> dict[str, Any]:
 
 
 def _person(staff: Staff):
-    """Shape a customer (model or values dict) for staff, with the phone masked unless they may edit."""
-    show = svc.phone_visible(staff)
+    """Shape a customer (model or values dict) for staff, with the phone masked (every role: the full
+    number is the audited ``reveal-phone`` route's; docs/guides.md)."""
 
     def render(c: Any) -> dict[str, Any]:
         get = c.get if isinstance(c, dict) else lambda k: getattr(c, "pk" if k == "id" else k)
@@ -120,7 +121,7 @@ def _person(staff: Staff):
             "gender": get("gender"),
             "province": get("province"),
             "city": get("city"),
-            "phone": (phone or "") if show else svc.mask_phone(phone),
+            "phone": svc.mask_phone(phone),
             "registered_at": get("registered_at"),
         }
 
@@ -205,7 +206,9 @@ def untag_customers(request: StaffRequest, tag_id: ObjectId, payload: TagCustome
 @admin_router.get("/customers/{customer_id}/tags", response={200: list[CustomerTagOut], **ERRORS})
 def customer_tags(request: StaffRequest, customer_id: ObjectId):
     require(request.staff, Perm.CUSTOMERS_VIEW)
-    customer = selectors.get_customer(merchant_id=request.staff.merchant_id, customer_id=customer_id)
+    customer = selectors.get_customer(
+        merchant_id=request.staff.merchant_id, customer_id=customer_id, staff=request.staff
+    )
     rows = selectors.customer_tags(merchant_id=request.staff.merchant_id, customer_id=customer.pk)
     return [_customer_tag_out(r) for r in rows]
 
@@ -302,7 +305,8 @@ def segment_members(request: StaffRequest, segment_id: ObjectId, page: Query[Pag
     """Who is in the segment now (dynamic: the rule evaluated now), newest customers first."""
     require(request.staff, Perm.CUSTOMERS_VIEW)
     segment = selectors.get_segment(merchant_id=request.staff.merchant_id, segment_id=segment_id)
-    return paginate(selectors.segment_customers(segment), page, _person(request.staff))
+    members = customers_visible_to(request.staff, selectors.segment_customers(segment))
+    return paginate(members, page, _person(request.staff))
 
 
 @admin_router.post("/segments/{segment_id}/snapshot", response={201: SegmentOut, **ERRORS})
@@ -319,7 +323,7 @@ def snapshot_segment(request: StaffRequest, segment_id: ObjectId, payload: Segme
     openapi_extra={"responses": {200: {"description": "CSV (UTF-8 with BOM)", "content": {"text/csv": {}}}}},
 )
 def export_segment(request: StaffRequest, segment_id: ObjectId):
-    """The members as CSV, streamed; phones masked unless the caller may edit customers."""
+    """The members as CSV, streamed; full phones only for ``customers.view_phone`` (audited)."""
     segment = svc.start_export(staff=request.staff, segment_id=segment_id)
     response = StreamingHttpResponse(
         svc.csv_lines(staff=request.staff, segment=segment), content_type="text/csv; charset=utf-8"

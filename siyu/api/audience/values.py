@@ -18,6 +18,7 @@ from siyu.api.errors import ErrorOut
 from siyu.api.schemas import ObjectId
 from siyu.audience.values import selectors, services
 from siyu.audience.values.models import CustomerValue
+from siyu.members.scope import visible_customer
 
 admin_router = Router(tags=["admin: customer values"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -135,6 +136,7 @@ def get_distribution(request: StaffRequest):
 def get_customer_value(request: StaffRequest, customer_id: ObjectId):
     """One customer's value row (the defaults, with computed_at null, before the first recompute)."""
     selectors.require_value_reader(request.staff)
+    visible_customer(request.staff, customer_id)  # another guide's customer is a 404
     row = selectors.customer_value(merchant_id=request.staff.merchant_id, customer_id=customer_id)
     return customer_value_dict(row)
 

@@ -65,6 +65,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/admin/customers/{customer_id}": {"nickname": "taken over", "city": "Nowhere"},
     "POST /api/v1/admin/orders/{order_id}/adjust-price": {"discount": 1, "shipping_fee": 0, "reason": "x"},
     "POST /api/v1/admin/customers/{customer_id}/notes": {"body": "taken over"},
+    "PUT /api/v1/admin/customers/{customer_id}/guide": {"guide_id": None},
     "PATCH /api/v1/admin/outlets/{outlet_id}": {"name": "taken over", "is_active": False},
     "PATCH /api/v1/admin/products/{product_id}": {"name": "taken over", "sort_order": 99},
     "POST /api/v1/admin/products/{product_id}/skus": {"skus": [{"code": "X-1", "price": 1, "stock": 5}]},
@@ -263,6 +264,34 @@ def probes(a: World, b: World) -> list[Probe]:
         assert Customer.objects.get(pk=response.json()["customer_id"]).referrer_id is None
 
     return [
+        # 专属导购: B's staff is no guide of A's, B's customer is not found.
+        Probe(
+            [f"GET {adm}/customers query.guide_id"],
+            "get",
+            f"{adm}/customers",
+            query={"guide_id": b.owner.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"PUT {adm}/customers/{{customer_id}}/guide body.guide_id"],
+            "put",
+            f"{adm}/customers/{a.customer.pk}/guide",
+            body={"guide_id": b.owner.pk},
+            statuses=(400,),
+        ),
+        Probe(
+            [f"POST {adm}/guide-assignments body.customer_ids"],
+            "post",
+            f"{adm}/guide-assignments",
+            body={"customer_ids": [b.customer.pk], "guide_id": None},
+        ),
+        Probe(
+            [f"POST {adm}/guide-assignments body.guide_id"],
+            "post",
+            f"{adm}/guide-assignments",
+            body={"customer_ids": [a.customer.pk], "guide_id": b.owner.pk},
+            statuses=(400,),
+        ),
         # Admin lists filtered by B's ids: empty, not B's rows.
         Probe(
             [f"GET {adm}/audit query.staff_id"],

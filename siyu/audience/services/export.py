@@ -18,6 +18,7 @@ from siyu.audience.models import Segment
 from siyu.audience.rules import spec
 from siyu.audience.selectors import get_segment, segment_customers
 from siyu.members.privacy import mask_phone, phone_visible
+from siyu.members.scope import customers_visible_to
 from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
@@ -95,6 +96,8 @@ def csv_lines(*, staff: Staff, segment: Segment) -> Iterator[str]:
     writer = csv.writer(_Echo())
     show_phone = phone_visible(staff)
     yield "\ufeff" + writer.writerow(HEADER)
-    rows = segment_customers(segment).order_by("pk").values_list(*COLUMNS)
+    # A guide exports their own customers among the members (siyu/members/scope.py).
+    members = customers_visible_to(staff, segment_customers(segment))
+    rows = members.order_by("pk").values_list(*COLUMNS)
     for values in rows.iterator(chunk_size=CHUNK):
         yield writer.writerow(_row(values, show_phone))

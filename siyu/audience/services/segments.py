@@ -17,6 +17,7 @@ from siyu.audience.rules import customers_matching, validate_rule
 from siyu.audience.selectors import get_segment, segment_customers
 from siyu.audience.sql import insert_for_customers
 from siyu.core.errors import InvalidInput
+from siyu.members.scope import customers_visible_to
 from siyu.promotions.services.coupons import (
     MAX_TARGETED,
     check_targeted_quantity,
@@ -162,7 +163,10 @@ def preview_rule(*, staff: Staff, rule: Any, now: dt.datetime | None = None) -> 
     """
     require(staff, Perm.CUSTOMERS_VIEW)
     node = validate_rule(rule, merchant_id=staff.merchant_id)
-    qs = customers_matching(node, merchant_id=staff.merchant_id, now=now or timezone.now())
+    # Counted and sampled within the staff member's scope: a guide previews their own customers.
+    qs = customers_visible_to(
+        staff, customers_matching(node, merchant_id=staff.merchant_id, now=now or timezone.now())
+    )
     rows = list(
         qs.annotate(_total=Window(Count("pk")))
         .order_by("-id")

@@ -20,6 +20,7 @@ from siyu.audience.selectors import get_segment, get_tag, get_tag_group, segment
 from siyu.audience.sql import insert_for_customers
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.members.models import Customer
+from siyu.members.scope import customers_visible_to
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
@@ -191,18 +192,22 @@ def delete_tag(*, staff: Staff, tag_id: int) -> None:
 
 
 def _target(
-    merchant_id: int, customer_ids: Sequence[int] | None, segment_id: int | None
+    merchant_id: int, customer_ids: Sequence[int] | None, segment_id: int | None, staff: Staff | None = None
 ) -> tuple[QuerySet, dict[str, Any]]:
-    """The customers a bulk action names: listed ids (all must be the merchant's) or a segment's members."""
+    """The customers a bulk action names: listed ids (all must be the merchant's, and in the staff
+    member's scope: a guide tags only their own customers) or a segment's members (in scope)."""
     if (customer_ids is None) == (segment_id is None):
         raise InvalidInput(detail={"customer_ids": "give customer_ids or segment_id, not both"})
     if segment_id is not None:
         segment = get_segment(merchant_id=merchant_id, segment_id=segment_id)
-        return segment_customers(segment), {"segment_id": segment.pk}
+        members = segment_customers(segment)
+        return (customers_visible_to(staff, members) if staff else members), {"segment_id": segment.pk}
     ids = sorted(set(customer_ids or ()))
     if not ids or len(ids) > MAX_BULK_IDS:
         raise InvalidInput(detail={"customer_ids": f"1 to {MAX_BULK_IDS} customers"})
-    customers = Customer.objects.for_merchant(merchant_id).filter(pk__in=ids)
+    customers: QuerySet[Customer] = Customer.objects.for_merchant(merchant_id).filter(pk__in=ids)
+    if staff is not None:
+        customers = customers_visible_to(staff, customers)
     unknown = sorted(set(ids) - set(customers.values_list("pk", flat=True)))
     if unknown:
         raise NotFound(detail={"customer_ids": unknown[:20]})
@@ -238,7 +243,7 @@ def tag_customers(
         merchant = staff.merchant
     assert merchant is not None, "a merchant is needed when no staff member acts"
     tag = _manual_tag(merchant.pk, tag_id, source)
-    customers, named = _target(merchant.pk, customer_ids, segment_id)
+    customers, named = _target(merchant.pk, customer_ids, segment_id, staff)
     added = insert_for_customers(
         CustomerTag,
         {
@@ -268,7 +273,7 @@ def untag_customers(
     """Take a tag off customers (by ids, or every member of a segment): one DELETE, one audit row."""
     require(staff, Perm.CUSTOMERS_EDIT)
     tag = _manual_tag(staff.merchant_id, tag_id, TagSource.MANUAL)
-    customers, named = _target(staff.merchant_id, customer_ids, segment_id)
+    customers, named = _target(staff.merchant_id, customer_ids, segment_id, staff)
     removed, _ = CustomerTag.objects.filter(
         tag=tag, customer_id__in=customers.order_by().values("pk")
     ).delete()

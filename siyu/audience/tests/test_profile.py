@@ -9,7 +9,7 @@ from siyu.audience.models import GuideNote
 from siyu.audience.services.tags import create_tag, create_tag_group, tag_customers
 from siyu.events.services import record_events
 from siyu.members.loyalty.services import admin as loyalty_admin
-from siyu.members.services import login_with_code
+from siyu.members.services import bind_guide, login_with_code
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.tenancy.services import issue_staff_token
 from siyu.testing.clients import ApiClient
@@ -88,6 +88,9 @@ def test_360_of_another_merchants_customer_is_not_found(staff_api, owner):
 def test_notes_are_append_only_records_by_guides(make_staff, customer):
     guide = make_staff(Role.GUIDE)
     api = ApiClient(issue_staff_token(staff=guide))
+    # A guide writes notes on their own customers only: another's is not found.
+    assert api.post(f"/api/v1/admin/customers/{customer.pk}/notes", {"body": "x"}).status_code == 404
+    bind_guide(staff=guide, customer_id=customer.pk, guide_id=guide.pk, source="share_link")
     r = api.post(
         f"/api/v1/admin/customers/{customer.pk}/notes", {"body": "  回访：已收到货  ", "kind": "follow_up"}
     )
@@ -102,14 +105,15 @@ def test_notes_are_append_only_records_by_guides(make_staff, customer):
     assert listed["count"] == 1 and listed["items"][0]["staff_name"] == guide.display_name
 
 
-def test_bad_notes_are_refused_and_change_nothing(staff_api, make_staff, customer):
+def test_bad_notes_are_refused_and_change_nothing(staff_api, make_staff, customer, outlet):
     for payload in ({"body": ""}, {"body": "x" * 2001}, {"body": "ok", "kind": "gossip"}):
         assert staff_api.post(f"/api/v1/admin/customers/{customer.pk}/notes", payload).status_code == 422
     blank = staff_api.post(f"/api/v1/admin/customers/{customer.pk}/notes", {"body": "   "})
     assert (blank.status_code, blank.json()["code"]) == (400, "note_invalid")
-    service = ApiClient(issue_staff_token(staff=make_staff(Role.OUTLET_MANAGER)))
+    service = ApiClient(issue_staff_token(staff=make_staff(Role.OUTLET_MANAGER, outlets=[outlet])))
     assert service.post(f"/api/v1/admin/customers/{customer.pk}/notes", {"body": "x"}).status_code == 403
-    assert service.get(f"/api/v1/admin/customers/{customer.pk}/360").status_code == 403
+    # An outlet manager reads the customers of their outlets' guides only: this one is not found.
+    assert service.get(f"/api/v1/admin/customers/{customer.pk}/360").status_code == 404
     assert GuideNote.objects.count() == 0
 
 

@@ -22,7 +22,9 @@ from siyu.catalog.models import Category
 from siyu.events.models import EventKind
 from siyu.members.loyalty.selectors import MembershipView, membership_view
 from siyu.members.models import Channel, Customer, Gender, Source
+from siyu.members.scope import customers_visible_to
 from siyu.promotions.models import Coupon, CouponTemplate
+from siyu.tenancy.models import Staff
 
 
 @dataclass
@@ -279,10 +281,11 @@ RECENT_POINTS = 10
 COUPONS_SHOWN = 20
 
 
-def customer_data(merchant_id: int, customer_id: int) -> CustomerData | None:
+def customer_data(staff: Staff, customer_id: int) -> CustomerData | None:
     """One customer's value row, tags, membership (tier, growth, points, last 10 ledger entries) and the
-    coupons they hold; None when the customer is not the merchant's. A fixed number of queries."""
-    customer = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id).first()
+    coupons they hold; None when the customer is not one the staff member may see. Fixed queries."""
+    merchant_id = staff.merchant_id
+    customer = customers_visible_to(staff).filter(pk=customer_id).first()
     if customer is None:
         return None
     value = values.value_for(customer)
@@ -307,9 +310,10 @@ def customer_data(merchant_id: int, customer_id: int) -> CustomerData | None:
     )
 
 
-def customer_tag_rows(merchant_id: int, customer_id: int) -> tuple[Customer, list[CustomerTag]] | None:
-    """A customer and the tags they carry (two queries), or None when not the merchant's."""
-    customer = Customer.objects.for_merchant(merchant_id).filter(pk=customer_id).first()
+def customer_tag_rows(staff: Staff, customer_id: int) -> tuple[Customer, list[CustomerTag]] | None:
+    """A customer and the tags they carry (two queries), or None when not one the staff member may see."""
+    merchant_id = staff.merchant_id
+    customer = customers_visible_to(staff).filter(pk=customer_id).first()
     if customer is None:
         return None
     return customer, list(audience.customer_tags(merchant_id=merchant_id, customer_id=customer.pk))

@@ -1,4 +1,5 @@
-"""Customers as the console lists them, and the customer 360 page, scoped by merchant."""
+"""Customers as the console lists them, and the customer 360 page, scoped by merchant and by the
+staff member's customer scope (a guide sees their own customers: ``siyu/members/scope.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Que
 from siyu.audience.models import CustomerTag
 from siyu.console.selectors.overview import local_day_bounds
 from siyu.events.models import Event
-from siyu.members.models import Customer
+from siyu.members.models import Customer, GuideBinding
+from siyu.members.scope import customers_visible_to
 from siyu.orders.models import AfterSale, Order, OrderLine
-from siyu.tenancy.models import Merchant
+from siyu.tenancy.models import Merchant, Role, Staff
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class CustomerFilters:
     registered_from: date | None = None
     registered_to: date | None = None
     tag: int | None = None  # carries this tag (another merchant's tag id matches no one)
+    guide: str = ""  # a guide's staff id, "none" for customers without a guide, "" for everyone
 
 
 # Administrative suffixes a person may leave off: 上海 means 上海市, 浙江 means 浙江省.
@@ -45,9 +48,11 @@ def city_spellings(text: str) -> list[str]:
     return [name, *(name + suffix for suffix in PLACE_SUFFIXES)]
 
 
-def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers for the list page, newest first; merged customers are part of their survivor."""
-    qs = Customer.objects.for_merchant(merchant).filter(merged_into__isnull=True)
+def customer_list(staff: Staff, filters: CustomerFilters) -> QuerySet[Customer]:
+    """The customers the staff member may see, filtered, newest first (with their guide); merged
+    customers are part of their survivor."""
+    merchant = staff.merchant
+    qs = customers_visible_to(staff).filter(merged_into__isnull=True).select_related("guide")
     q = filters.q.strip()
     if q:
         qs = qs.filter(Q(nickname__icontains=q) | Q(phone=q))
@@ -63,6 +68,10 @@ def customer_list(merchant: Merchant, filters: CustomerFilters) -> QuerySet[Cust
             tag_id=filters.tag, customer=OuterRef("pk")
         )
         qs = qs.filter(Exists(carries))
+    if filters.guide == "none":
+        qs = qs.filter(guide__isnull=True)
+    elif filters.guide.isdigit():
+        qs = qs.filter(guide_id=int(filters.guide))
     if filters.registered_from or filters.registered_to:
         lower, upper = local_day_bounds(
             merchant, filters.registered_from or date.min, filters.registered_to or date(9998, 12, 30)
@@ -115,23 +124,32 @@ def spend_by_customer(merchant: Merchant, customers: list[Customer]) -> dict[int
     return {c.pk: found.get(c.pk, Spend()) for c in customers}
 
 
+def guide_choices(merchant_id: int) -> list[tuple[int, str]]:
+    """The merchant's active shopping guides, as (staff id, name), by name: one query."""
+    rows = Staff.objects.for_merchant(merchant_id).filter(role=Role.GUIDE, is_active=True)
+    return list(rows.order_by("display_name", "id").values_list("id", "display_name"))
+
+
 @dataclass
 class Customer360:
     customer: Customer
     spend: Spend
     referrals: int
+    guide_history: list[GuideBinding] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
     after_sales: list[AfterSale] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     favourite_products: list[dict[str, Any]] = field(default_factory=list)
 
 
-def customer_360(merchant: Merchant, customer_id: int, *, recent: int = 10) -> Customer360 | None:
-    """Everything the customer page shows, in a fixed number of queries."""
+def customer_360(staff: Staff, customer_id: int, *, recent: int = 10) -> Customer360 | None:
+    """Everything the customer page shows, in a fixed number of queries; None when the customer is
+    not one the staff member may see."""
+    merchant = staff.merchant
     customer = (
-        Customer.objects.for_merchant(merchant)
+        customers_visible_to(staff)
         .filter(pk=customer_id)
-        .select_related("referrer", "merged_into")
+        .select_related("referrer", "merged_into", "guide")
         .prefetch_related("identities", "contact_preferences", "addresses")
         .annotate(referral_count=Count("referrals", distinct=True))
         .first()
@@ -163,10 +181,17 @@ def customer_360(merchant: Merchant, customer_id: int, *, recent: int = 10) -> C
         .order_by("-units", "product_name")[:5]
     )
     favourites = [dict(row) for row in bought]
+    history = list(
+        GuideBinding.objects.for_merchant(merchant)
+        .filter(customer=customer)
+        .select_related("guide", "bound_by")
+        .order_by("-id")[:5]
+    )
     return Customer360(
         customer=customer,
         spend=_spend_rows(merchant, [customer.pk]).get(customer.pk, Spend()),
         referrals=customer.referral_count,
+        guide_history=history,
         orders=orders,
         after_sales=after_sales,
         events=events,

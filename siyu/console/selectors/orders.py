@@ -16,6 +16,7 @@ from siyu.console.readable import punct
 from siyu.console.selectors.overview import local_day_bounds
 from siyu.core.money import format_yuan
 from siyu.members.models import Customer
+from siyu.members.scope import is_scoped, orders_visible_to
 from siyu.orders.couriers import courier_label
 from siyu.orders.models import (
     AfterSale,
@@ -35,12 +36,9 @@ AFTER_SALE_KINDS = dict(AfterSaleKind.choices)
 
 
 def visible_orders(staff: Staff) -> QuerySet[Order]:
-    """The orders a staff member may see: all of the merchant's, or the pickups at their outlets."""
-    qs = Order.objects.for_merchant(staff.merchant_id)
-    scope = outlet_scope(staff)
-    if scope is not None:
-        qs = qs.filter(pickup_outlet_id__in=scope)
-    return qs
+    """The orders a staff member may see (``siyu/members/scope.py``): all of the merchant's, a
+    guide's customers' orders, or the pickups at their outlets (and their guides' customers')."""
+    return orders_visible_to(staff)
 
 
 @dataclass(frozen=True)
@@ -222,9 +220,8 @@ def order_timeline(staff: Staff, order: Order) -> list[TimelineEntry]:
 def after_sale_list(staff: Staff, *, status: str = "") -> QuerySet[AfterSale]:
     """After-sales of the orders the staff member may see, newest first."""
     qs = AfterSale.objects.for_merchant(staff.merchant_id)
-    scope = outlet_scope(staff)
-    if scope is not None:
-        qs = qs.filter(order__pickup_outlet_id__in=scope)
+    if is_scoped(staff) or outlet_scope(staff) is not None:
+        qs = qs.filter(order_id__in=orders_visible_to(staff).values("pk"))
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("order", "customer").order_by("-id")

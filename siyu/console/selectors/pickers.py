@@ -30,6 +30,8 @@ from siyu.audience.models import Segment
 from siyu.catalog.models import Category, Product, Sku
 from siyu.inventory.models import StockLevel
 from siyu.members.models import Customer
+from siyu.members.scope import customers_visible_to
+from siyu.tenancy.models import Staff
 
 PER_PAGE = 12
 MAX_ID = 2**63 - 1
@@ -242,14 +244,17 @@ def customer_card(c: Customer, shown_phone: Any) -> Card:
     )
 
 
-def _customers(merchant_id: int) -> QuerySet[Customer]:
-    # A customer merged into another is history, never a recipient.
-    return Customer.objects.for_merchant(merchant_id).filter(merged_into__isnull=True)
+def _customers(merchant_id: int, staff: Staff | None = None) -> QuerySet[Customer]:
+    # A customer merged into another is history, never a recipient; a guide picks among their own.
+    qs = Customer.objects.for_merchant(merchant_id).filter(merged_into__isnull=True)
+    return customers_visible_to(staff, qs) if staff is not None else qs
 
 
-def search_customers(merchant_id: int, *, q: str = "", shown_phone: Any, page: int = 1) -> PickPage:
+def search_customers(
+    merchant_id: int, *, q: str = "", shown_phone: Any, page: int = 1, staff: Staff | None = None
+) -> PickPage:
     """Customers by nickname, whole phone number, or id (``123`` or ``#123``), newest first: one query."""
-    qs = _customers(merchant_id)
+    qs = _customers(merchant_id, staff)
     q = q.strip()
     if q:
         match = Q(nickname__icontains=q) | Q(phone=q)
@@ -261,11 +266,14 @@ def search_customers(merchant_id: int, *, q: str = "", shown_phone: Any, page: i
     return PickPage([customer_card(c, shown_phone) for c in rows], page, more)
 
 
-def customers_by_id(merchant_id: int, ids: Iterable[int], *, shown_phone: Any) -> dict[int, Card]:
+def customers_by_id(
+    merchant_id: int, ids: Iterable[int], *, shown_phone: Any, staff: Staff | None = None
+) -> dict[int, Card]:
     wanted = _ids(ids)
     if not wanted:
         return {}
-    return {c.pk: customer_card(c, shown_phone) for c in _customers(merchant_id).filter(pk__in=wanted)}
+    found = _customers(merchant_id, staff).filter(pk__in=wanted)
+    return {c.pk: customer_card(c, shown_phone) for c in found}
 
 
 def segment_card(s: Segment) -> Card:

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from siyu.console.readable import GATEWAY_LABELS, PERM_LABELS, discount_text, punct
+from siyu.members.privacy import mask_phone
 from siyu.orders.models import AFTER_SALE_REASONS
 
 register = template.Library()
@@ -126,3 +127,10 @@ def colon() -> str:
     """ "：" in Chinese, ": " otherwise: between a label and its value."""
 
     return punct().colon
+
+
+@register.filter
+def masked(phone: Any) -> str:
+    """A phone as every list and page shows it: 138****1234 (docs/guides.md); the full number only
+    comes from the audited reveal."""
+    return mask_phone(str(phone) if phone else "") or "—"

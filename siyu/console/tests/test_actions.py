@@ -9,6 +9,7 @@ import pytest
 from siyu.catalog.models import Product, ProductRoleAssignment
 from siyu.inventory.models import StockLevel
 from siyu.inventory.services import set_stock
+from siyu.members.services import bind_guide
 from siyu.orders.models import AfterSale, Order
 from siyu.orders.services import aftersales
 from siyu.tenancy.models import AuditEntry, Role, Staff
@@ -82,7 +83,9 @@ def test_a_pickup_order_cannot_be_shipped(console, pickup, merchant):
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.GUIDE, Role.SERVICE])
 def test_roles_without_fulfilment_cannot_ship(role, console_as, paid_order, merchant):
-    client, _staff = console_as(role)
+    client, staff = console_as(role)
+    if role == Role.GUIDE:  # a guide sees their own customers' orders only: make this one theirs
+        bind_guide(staff=staff, customer_id=paid_order.customer_id, guide_id=staff.pk, source="share_link")
     refused(
         client,
         f"/console/orders/{paid_order.pk}/ship/",
@@ -192,7 +195,9 @@ def test_rejecting_needs_a_reason_and_other_roles_cannot_decide(
     )
     url = f"/console/after-sales/{request.pk}"
     refused(console, f"{url}/reject/", {"note": "  "}, merchant, 400, "invalid_input")
-    guide, _ = console_as(Role.GUIDE)
+    guide, guide_staff = console_as(Role.GUIDE)
+    refused(guide, f"{url}/approve/", {"note": ""}, merchant, 404)  # not their customer's order
+    bind_guide(staff=guide_staff, customer_id=customer.pk, guide_id=guide_staff.pk, source="share_link")
     refused(guide, f"{url}/approve/", {"note": ""}, merchant, 403)
     refused(console, f"{url}/explode/", {}, merchant, 404)
     refused(console, f"{url}/receive/", {}, merchant, 409)  # a refund-only request has no goods to receive

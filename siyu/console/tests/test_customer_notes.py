@@ -5,11 +5,14 @@ from __future__ import annotations
 
 def test_guide_notes_on_the_customer_page(console_as, merchant):
     from siyu.audience.models import GuideNote
-    from siyu.members.services import login_with_code
+    from siyu.members.services import bind_guide, login_with_code
     from siyu.tenancy.models import Role
 
     customer = login_with_code(merchant=merchant, code="nora").customer
     client, guide = console_as(Role.GUIDE)
+    # A guide writes notes on their own customers (another guide's customer is a 404).
+    assert client.post(f"/console/customers/{customer.pk}/notes/", {"body": "x"}).status_code == 404
+    bind_guide(staff=guide, customer_id=customer.pk, guide_id=guide.pk, source="share_link")
     r = client.post(
         f"/console/customers/{customer.pk}/notes/", {"body": "想给妈妈买茶", "kind": "consultation"}
     )

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from siyu.members.loyalty.models import GrowthEntry, Membership, PointsEntry
+from siyu.members.services import bind_guide
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing import factories
 from siyu.testing.clients import log_in
@@ -44,20 +45,25 @@ def _rows(html: str) -> list[tuple[str, str, str, str, str]]:
     )
 
 
-def test_the_member_list_shows_tier_points_growth_and_full_phones_to_the_owner(console, world):
+def test_the_member_list_shows_tier_points_growth_and_masked_phones_to_the_owner(console, world):
     html = console.get("/console/members/").content.decode()
-    assert _rows(html) == [
+    assert _rows(html) == [  # masked for every role: the full number is the 360 page's audited reveal
         ("新人王", "—", "银卡", "0", "0"),
-        ("银卡李", "13900001111", "银卡", "50", "0"),
-        ("金卡张", "13812345678", "金卡", "300", "1200"),
+        ("银卡李", "139****1111", "银卡", "50", "0"),
+        ("金卡张", "138****5678", "金卡", "300", "1200"),
     ]
     assert 'data-module="members"' in html
 
 
-def test_a_guide_sees_masked_phones(make_staff, world):
-    client = log_in(make_staff(Role.GUIDE))
+def test_a_guide_sees_their_own_members_with_masked_phones(make_staff, world):
+    guide = make_staff(Role.GUIDE)
+    client = log_in(guide)
+    assert texts(client.get("/console/members/").content.decode(), "member-phone") == []
+    assert client.get(f"/console/members/{world.gold.pk}/").status_code == 404
+    bind_guide(staff=guide, customer_id=world.gold.pk, guide_id=guide.pk, source="share_link")
     html = client.get("/console/members/").content.decode()
-    assert texts(html, "member-phone") == ["—", "139****1111", "138****5678"]
+    assert texts(html, "member-phone") == ["138****5678"]
+    assert client.get(f"/console/members/{world.gold.pk}/").status_code == 200
 
 
 def test_search_and_tier_filter_find_members_and_newcomers_count_in_the_entry_tier(console, world):
@@ -229,10 +235,10 @@ def test_staff_without_members_edit_cannot_adjust_and_see_no_form(make_staff, me
     refused(client, f"/console/members/{world.silver.pk}/adjust/", form, merchant, 403, "permission_denied")
 
 
-def test_roles_without_customers_view_do_not_see_the_module(make_staff, world):
-    client = log_in(make_staff(Role.OUTLET_MANAGER))
-    assert client.get("/console/members/").status_code == 403
-    assert client.get(f"/console/members/{world.gold.pk}/").status_code == 403
+def test_an_outlet_manager_sees_only_their_outlets_guides_members(make_staff, world, outlet):
+    client = log_in(make_staff(Role.OUTLET_MANAGER, outlets=[outlet]))
+    assert texts(client.get("/console/members/").content.decode(), "member-name") == []
+    assert client.get(f"/console/members/{world.gold.pk}/").status_code == 404
 
 
 def test_another_merchants_member_is_not_found_and_cannot_be_adjusted(console, merchant, world):

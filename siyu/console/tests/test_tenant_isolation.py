@@ -66,6 +66,9 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
         {"note": "ok"},
     ),
     "customer": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+    "customer_guide": ("post", {"customer_id": lambda w: w.customer.pk}, {"guide": ""}),
+    "customer_phone": ("post", {"customer_id": lambda w: w.customer.pk}, {}),
+    "order_phone": ("post", {"order_id": lambda w: w.paid_order.pk}, {}),
     # 商品 edits
     "product_edit": ("get", {"product_id": lambda w: w.product.pk}, {}),
     "product_skus": ("post", {"product_id": lambda w: w.product.pk}, {"skus": "NEW-SKU-1, 10"}),

@@ -224,7 +224,7 @@ def _filtered_ids(staff: Staff, filter_query: str) -> list[int]:
     """Ids of every customer the list's filter finds (ids only, bounded like the service's bulk)."""
     form = CustomerListForm(QueryDict(filter_query))
     fields = cleaned(form)
-    qs = customer_list(staff.merchant, CustomerFilters(**fields))
+    qs = customer_list(staff, CustomerFilters(**fields))
     ids = list(qs.values_list("pk", flat=True)[: MAX_BULK_IDS + 1])
     if len(ids) > MAX_BULK_IDS:
         raise InvalidInput(detail={"customer_ids": f"the filter finds more than {MAX_BULK_IDS} customers"})
@@ -261,7 +261,7 @@ def bulk_tag(request: ConsoleRequest) -> HttpResponse:
 
 def _panel(request: ConsoleRequest, customer_id: int, *, error: SiyuError | None = None) -> HttpResponse:
     staff = request.staff
-    view = data.customer_data(staff.merchant_id, customer_id)
+    view = data.customer_data(staff, customer_id)
     if view is None:
         raise NotFound(detail={"customer_id": customer_id})
     notes = list(
@@ -307,7 +307,7 @@ def _customer_tags(
     request: ConsoleRequest, customer_id: int, *, error: SiyuError | None = None
 ) -> HttpResponse:
     staff = request.staff
-    found = data.customer_tag_rows(staff.merchant_id, customer_id)
+    found = data.customer_tag_rows(staff, customer_id)
     if found is None:
         raise NotFound(detail={"customer_id": customer_id})
     if not wants_fragment(request):  # a plain form post (no script): back to the customer page

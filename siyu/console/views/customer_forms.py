@@ -19,9 +19,48 @@ MAX_RULE_CHARS = 20_000
 
 
 class CustomerListForm(CustomerFilterForm):
-    """The customer list's filters, plus "carries this tag"."""
+    """The customer list's filters, plus "carries this tag" and "bound to this guide"."""
 
     tag = forms.IntegerField(label=_("Tag"), min_value=1, max_value=MAX_ID, required=False)
+    guide = forms.RegexField(label=_("Guide"), regex=r"^(none|[1-9][0-9]{0,17})$", required=False)
+
+
+class GuideAssignForm(forms.Form):
+    """The guide to bind a customer to; empty unbinds them."""
+
+    guide = forms.IntegerField(label=_("Guide"), min_value=1, max_value=MAX_ID, required=False)
+
+
+class BulkGuideForm(forms.Form):
+    """Bind the ticked customers, or every customer the list's filter finds, to one guide (or none)."""
+
+    guide = forms.RegexField(label=_("Guide"), regex=r"^(none|[1-9][0-9]{0,17})$")
+    scope = forms.ChoiceField(
+        choices=[("selected", _("Ticked customers")), ("filter", _("Every customer the filter finds"))]
+    )
+    customer_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        data = self.data.getlist("customer_ids") if hasattr(self.data, "getlist") else []
+        self.fields["customer_ids"].choices = [(v, v) for v in data]  # type: ignore[attr-defined]
+
+    def clean_customer_ids(self) -> list[int]:
+        ids = self.cleaned_data["customer_ids"]
+        if any(i < 1 or i > MAX_ID for i in ids):
+            raise forms.ValidationError(_("Customer ids are positive numbers."))
+        return ids
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("scope") == "selected" and not data.get("customer_ids"):
+            raise forms.ValidationError(_("Tick at least one customer."))
+        return data
+
+    @property
+    def guide_id(self) -> int | None:
+        value = self.cleaned_data["guide"]
+        return None if value == "none" else int(value)
 
 
 class TagGroupForm(forms.Form):

@@ -35,6 +35,7 @@ from siyu.console.views.customer_forms import (
     parse_rule_text,
 )
 from siyu.core.errors import SiyuError
+from siyu.members.scope import customers_visible_to
 from siyu.promotions.errors import CouponQuantityShort
 from siyu.tenancy.permissions import Perm
 
@@ -155,9 +156,8 @@ def segment_preview(request: ConsoleRequest) -> HttpResponse:
                 detail={"path": "rule", "reason": "not_json"},
             ) from exc
         result = audience.preview_rule(staff=staff, rule=rule)
-        show = audience.phone_visible(staff)
-        for row in result["sample"]:
-            row["phone"] = (row["phone"] or "") if show else audience.mask_phone(row["phone"])
+        for row in result["sample"]:  # masked for every role (docs/guides.md)
+            row["phone"] = audience.mask_phone(row["phone"])
         context = {"count": result["count"], "sample": result["sample"]}
     except SiyuError as exc:
         context = {"error": exc, "path": (exc.detail or {}).get("path", "")}
@@ -172,9 +172,9 @@ def _detail(
 ) -> HttpResponse:
     staff = request.staff
     segment = audience_selectors.get_segment(merchant_id=staff.merchant_id, segment_id=segment_id)
-    members = page_of(request, audience_selectors.segment_customers(segment))
-    show = audience.phone_visible(staff)
-    rows = [(c, c.phone if show else audience.mask_phone(c.phone)) for c in members.object_list]
+    # A guide sees their own customers among the members; phones masked for every role.
+    members = page_of(request, customers_visible_to(staff, audience_selectors.segment_customers(segment)))
+    rows = [(c, audience.mask_phone(c.phone)) for c in members.object_list]
     issue_form = forms.get("issue_form")
     if issue_form is None and can(staff, Perm.PROMOTIONS_EDIT):
         issue_form = SegmentIssueForm(
@@ -207,7 +207,7 @@ def segment_page(request: ConsoleRequest, segment_id: int) -> HttpResponse:
 @require_GET
 @console_view(Perm.CUSTOMERS_VIEW, module="customers")
 def segment_export(request: ConsoleRequest, segment_id: int) -> HttpResponse:
-    """The members as CSV, streamed (phones masked unless the reader may edit customers); audited."""
+    """The members as CSV, streamed (full phones only for ``customers.view_phone``); audited."""
     staff = request.staff
     segment = audience.start_export(staff=staff, segment_id=segment_id)
     response = StreamingHttpResponse(

@@ -36,7 +36,8 @@ from siyu.members.loyalty.errors import GrowthInsufficient, PointsInsufficient
 from siyu.members.loyalty.models import MemberTier
 from siyu.members.loyalty.services import admin, ledger
 from siyu.members.models import Customer
-from siyu.members.privacy import shown_phone
+from siyu.members.privacy import mask_phone
+from siyu.members.scope import customers_visible_to, visible_customer
 from siyu.promotions.models import CouponTemplate
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import require
@@ -79,11 +80,11 @@ def member_list_page(request: ConsoleRequest) -> HttpResponse:
     form = MemberFilterForm(request.GET, tiers=all_tiers)
     data = cleaned(form)
     filters = selectors.MemberFilters(q=data["q"], tier=data["tier"], sort=data["sort"])
-    page = page_of(
-        request, selectors.member_list(merchant_id=staff.merchant_id, filters=filters, all_tiers=all_tiers)
-    )
+    # A guide's members are their own customers (siyu/members/scope.py); phones masked for every role.
+    members = selectors.member_list(merchant_id=staff.merchant_id, filters=filters, all_tiers=all_tiers)
+    page = page_of(request, customers_visible_to(staff, members))
     rows = [
-        (row, shown_phone(staff, row.customer.phone))
+        (row, mask_phone(row.customer.phone))
         for row in selectors.member_rows(list(page.object_list), all_tiers)
     ]
     context = {
@@ -109,9 +110,7 @@ def _member_response(
     status: int = 200,
 ) -> HttpResponse:
     staff = request.staff
-    customer = Customer.objects.for_merchant(staff.merchant_id).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(detail={"customer_id": customer_id})
+    customer = visible_customer(staff, customer_id)  # another guide's customer is a 404
     points = Paginator(
         selectors.staff_points_entries(merchant_id=staff.merchant_id, customer_id=customer.pk), PER_PAGE
     ).get_page(request.GET.get("page"))
@@ -121,7 +120,7 @@ def _member_response(
     view = selectors.membership_view(customer=customer)
     context = {
         "customer": customer,
-        "phone": shown_phone(staff, customer.phone),
+        "phone": mask_phone(customer.phone),
         "view": view,
         "benefits": presentation.benefits(view.tier) if view.tier else [],
         "points": points,

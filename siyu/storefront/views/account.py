@@ -15,7 +15,7 @@ from siyu.members.loyalty import selectors as loyalty_selectors
 from siyu.members.loyalty.services import checkins
 from siyu.members.models import Source
 from siyu.orders.models import AfterSaleStatus
-from siyu.storefront import coupon_selectors, selectors, session, tracking
+from siyu.storefront import coupon_selectors, selectors, session, sharing, tracking
 from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
 from siyu.storefront.views.base import (
     Shop,
@@ -58,6 +58,7 @@ def login(request: ShopPageRequest, shop: Shop) -> HttpResponse:
             )
             if result.created:
                 members.update_profile(customer=result.customer, nickname=nickname)
+            sharing.bind_to_link_guide(result.customer, shop.attribution.guide_id)
         except SiyuError as exc:
             error = exc
         else:

@@ -25,12 +25,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from siyu.core.errors import SiyuError
+from siyu.members.guide_links import guide_from_code
 from siyu.members.models import Customer
 from siyu.orders.models import CartItem
-from siyu.storefront import session, tracking
+from siyu.storefront import session, sharing, tracking
 from siyu.tenancy.models import Merchant
 
-SHARE_PARAMS = ("sharer", "source")
+SHARE_PARAMS = ("sharer", "source", "guide")
 
 
 @dataclass
@@ -88,8 +89,13 @@ def _land(request: HttpRequest, shop: Shop) -> HttpResponse:
     """Record a share landing, keep it for checkout and login, and show the clean URL."""
     sharer = _parse_sharer(request.GET.get("sharer", ""), shop.merchant, shop.customer)
     source = tracking.share_source(request.GET.get("source", "")[:16], has_sharer=sharer is not None)
-    if sharer is not None or source:
-        value = session.Attribution(sharer_id=sharer, source=source)
+    guide = guide_from_code(shop.merchant, request.GET.get("guide", ""))
+    if guide is not None and shop.customer is not None:
+        sharing.bind_to_link_guide(shop.customer, guide.pk)  # a guide's link: their customer if unbound
+    if sharer is not None or source or guide is not None:
+        value = session.Attribution(
+            sharer_id=sharer, source=source, guide_id=guide.pk if guide is not None else None
+        )
         session.remember_attribution(request, shop.slug, value)
         tracking.record_share_landing(
             merchant=shop.merchant,

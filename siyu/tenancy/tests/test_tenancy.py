@@ -13,7 +13,9 @@ def test_every_role_has_a_permission_set():
     assert set(ROLE_PERMISSIONS) == set(Role.values)
     assert ROLE_PERMISSIONS[Role.OWNER] == frozenset(Perm)
     assert role_has(Role.OUTLET_MANAGER, Perm.PICKUP_VERIFY)
-    assert not role_has(Role.OUTLET_MANAGER, Perm.CUSTOMERS_VIEW)
+    assert role_has(Role.OUTLET_MANAGER, Perm.CUSTOMERS_VIEW)  # their guides' customers only
+    assert not role_has(Role.OUTLET_MANAGER, Perm.CUSTOMERS_VIEW_PHONE)
+    assert not role_has(Role.GUIDE, Perm.CUSTOMERS_ASSIGN_GUIDE)
     assert not role_has(Role.ANALYST, Perm.ORDERS_FULFIL)
     assert role_has(Role.GUIDE, Perm.CUSTOMERS_EDIT)
     assert not role_has(Role.SERVICE, Perm.CATALOG_EDIT)

@@ -10,6 +10,7 @@ from siyu.audience.values import services
 from siyu.audience.values.models import CustomerValue, ValueModelSettings, ValueModelState
 from siyu.audience.values.selectors import value_for
 from siyu.tenancy.models import AuditEntry, Role
+from siyu.tenancy.permissions import ROLE_PERMISSIONS, Perm
 from siyu.tenancy.services import issue_staff_token
 from siyu.testing.clients import ApiClient
 from siyu.testing.factories import make_merchant
@@ -59,9 +60,13 @@ def test_distribution_of_a_merchant_never_computed_is_all_zero(staff_api):
     assert all(c["customers"] == 0 for c in body["rfm_classes"])
 
 
-def test_reading_needs_customers_or_analytics_view(shop, make_staff):
+def test_reading_needs_customers_or_analytics_view(shop, make_staff, monkeypatch):
     assert api_as(make_staff, Role.ANALYST).get(f"{BASE}/distribution").status_code == 200
     assert api_as(make_staff, Role.SERVICE).get(f"{BASE}/settings").status_code == 200
+    # Every role reads customers since outlet managers see their guides' customers (issue 13):
+    # a role without either permission is made up for the refusal.
+    bare = ROLE_PERMISSIONS[Role.OUTLET_MANAGER] - {Perm.CUSTOMERS_VIEW, Perm.ANALYTICS_VIEW}
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.OUTLET_MANAGER, bare)
     denied = api_as(make_staff, Role.OUTLET_MANAGER).get(f"{BASE}/distribution")
     assert denied.status_code == 403 and denied.json()["code"] == "permission_denied"
 
