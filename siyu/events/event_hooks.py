@@ -7,8 +7,8 @@ The contract, step by step:
    ``register(ValueEventHooks(), order=30)``.
 2. The events services call the hooks by name, inside the transaction that made the change and
    after their own rows are written: ``record_events`` calls ``events_stored`` with the events it
-   actually stored (a duplicate replayed under a known id is not among them; its bulk insert sends
-   no ``post_save``, so this is the one place to react to events); ``identity.link_visitor``
+   actually stored (a duplicate replayed under a known id is not among them; it stores them with
+   one bulk insert, so this is the one place to react to events); ``identity.link_visitor``
    calls ``visitor_linked`` when it attached some of a visitor's events to a customer;
    ``identity.merge_customers`` calls ``customers_merged`` once every row has moved and the
    ``CustomerMerge`` and its audit row are written.

@@ -9,8 +9,8 @@ key was new (PostgreSQL; SQLite, a development database, takes two). Then the cu
 last touch are moved by one conditional UPDATE for the events that carry a source. Last, the
 ``events_stored`` hooks (``event_hooks.py``) run with the events actually stored (never a replayed
 duplicate): the customers' value refresh (``audience/values/event_hooks.py``) and the follow and
-share coupons (``promotions/services/triggers.py``), called here since the bulk insert sends no
-``post_save``.
+share coupons (``promotions/services/triggers.py``), called here because the events arrive by one
+bulk insert.
 """
 
 from __future__ import annotations
