@@ -28,7 +28,7 @@ OA = {
 
 
 def test_the_owner_connects_an_official_account_and_never_sees_its_secrets_again(console_as, merchant):
-    client, owner = console_as(Role.OWNER)
+    client, _owner = console_as(Role.OWNER)
     response = client.post("/console/settings/wechat/official_account/", OA)
     assert response.status_code == 302, response.content[:1500]
     account = WeChatAccount.objects.get()
@@ -104,7 +104,10 @@ def test_wechat_pay_needs_a_real_rsa_key(console_as, merchant):
         "is_active": "on",
     }
     refused(client, "/console/settings/wechat/wechat_pay/", pay, merchant, 400)
-    assert client.post("/console/settings/wechat/wechat_pay/", {**pay, "secret_private_key": pem}).status_code == 302
+    assert (
+        client.post("/console/settings/wechat/wechat_pay/", {**pay, "secret_private_key": pem}).status_code
+        == 302
+    )
     account = WeChatAccount.objects.get(kind="wechat_pay")
     assert account.config["app_id"] == "wx0123456789abcdef"
     assert account.secret("private_key") == pem.strip()
