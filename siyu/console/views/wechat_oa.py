@@ -19,12 +19,11 @@ from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal
 from siyu.console.forms_wechat_oa import QrCodeForm, ReplyRuleForm
 from siyu.console.layout import render_page
-from siyu.core.errors import SiyuError
+from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
 from siyu.wechat.accounts import account_for
 from siyu.wechat.models import AccountKind
 from siyu.wechat.oa import selectors, services
-from siyu.wechat.oa.errors import ReplyRuleNotFound
 from siyu.wechat.oa.models import ReplyRule
 
 MODULE = "wechat"
@@ -57,7 +56,7 @@ def reply_edit(request: ConsoleRequest, rule_id: int | None = None) -> HttpRespo
     if rule_id is not None:
         rule = ReplyRule.objects.for_merchant(request.staff.merchant_id).filter(pk=rule_id).first()
         if rule is None:
-            raise ReplyRuleNotFound(detail={"rule_id": rule_id})
+            raise NotFound(detail={"rule_id": rule_id})
     initial = ReplyRuleForm.initial_of(rule) if rule else None
     form = ReplyRuleForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "GET" or not form.is_valid():

@@ -52,12 +52,6 @@ class ReplyRuleTaken(SiyuError):
     message = _("A rule for this keyword or reply already exists.")
 
 
-class ReplyRuleNotFound(NotFound):
-    """Raised when an auto-reply rule does not exist or is another merchant's."""
-
-    code = "reply_rule_not_found"
-    message = _("This auto-reply rule does not exist.")
-
 
 class QrCodeInvalid(SiyuError):
     """Raised when a QR code's name, source, campaign or validity cannot be used."""

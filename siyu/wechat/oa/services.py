@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from siyu.core.errors import NotFound
 from siyu.events.services import record_events, server_event_id
 from siyu.members.models import Channel, Customer, CustomerIdentity, IdentityKind, Source
 from siyu.members.services import recognise_official_account_follower, set_contact_preference
@@ -37,7 +38,6 @@ from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.oa.errors import (
     QrCodeInvalid,
     ReplyRuleInvalid,
-    ReplyRuleNotFound,
     ReplyRuleTaken,
 )
 from siyu.wechat.oa.messages import MAX_TEXT_REPLY_BYTES, Push, Reply, read_push, reply_xml
@@ -368,7 +368,7 @@ def update_reply_rule(*, staff: Staff, rule_id: int, **fields: Any) -> ReplyRule
             ReplyRule.objects.for_merchant(staff.merchant_id).select_for_update().filter(pk=rule_id).first()
         )
         if rule is None:
-            raise ReplyRuleNotFound(detail={"rule_id": rule_id})
+            raise NotFound(detail={"rule_id": rule_id})
         if _taken(staff.merchant_id, values, rule.pk):
             raise ReplyRuleTaken(detail={"kind": values["kind"], "keyword": values["keyword"]})
         before = snapshot(rule, RULE_FIELDS)
@@ -397,7 +397,7 @@ def delete_reply_rule(*, staff: Staff, rule_id: int) -> None:
             ReplyRule.objects.for_merchant(staff.merchant_id).select_for_update().filter(pk=rule_id).first()
         )
         if rule is None:
-            raise ReplyRuleNotFound(detail={"rule_id": rule_id})
+            raise NotFound(detail={"rule_id": rule_id})
         record_audit(
             staff=staff,
             merchant=staff.merchant,

@@ -24,3 +24,14 @@ def wechat_client():
 def sent(fake_wechat, wechat_client):
     """The pushes the sandbox sends, delivered into Siyu through the test client (and recorded)."""
     return pushes_into(fake_wechat, wechat_client)
+
+
+@pytest.fixture
+def console_as(make_staff):
+    from siyu.testing.clients import log_in
+
+    def make(role: str, **kw):
+        staff = make_staff(role, **kw)
+        return log_in(staff), staff
+
+    return make
