@@ -52,7 +52,6 @@ class ReplyRuleTaken(SiyuError):
     message = _("A rule for this keyword or reply already exists.")
 
 
-
 class QrCodeInvalid(SiyuError):
     """Raised when a QR code's name, source, campaign or validity cannot be used."""
 
