@@ -8,6 +8,7 @@ WeChat returned (segno, inline SVG), so the page needs no call to WeChat to show
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -91,9 +92,12 @@ def qr_svg(url: str) -> SafeString:
 @console_view(Perm.PROMOTIONS_VIEW, module=MODULE)
 def qrcodes_page(request: ConsoleRequest) -> HttpResponse:
     rows = [(qr, qr_svg(qr.url)) for qr in selectors.qr_codes(request.staff.merchant_id)]
+    account = account_for(request.staff.merchant, AccountKind.OFFICIAL_ACCOUNT)
     context = {
         "rows": rows,
-        "account": account_for(request.staff.merchant, AccountKind.OFFICIAL_ACCOUNT),
+        "account": account,
+        # A sandbox account's codes can be scanned in the sandbox's follower simulator.
+        "sandbox_url": f"{settings.SIYU_WECHAT_SANDBOX_URL}/ui/oa/" if account and account.sandbox else "",
     }
     return render_page(request, "console/wechat/oa_qrcodes.html", context, module=MODULE)
 
