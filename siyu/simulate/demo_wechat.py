@@ -50,6 +50,10 @@ def _secret(merchant: Merchant, name: str, length: int) -> str:
     return base64.b64encode(raw + raw).decode().replace("+", "A").replace("/", "B")[:length]
 
 
+def _hex(merchant: Merchant, name: str, length: int) -> str:
+    return hashlib.sha256(f"siyu-demo-oa|{merchant.pk}|{name}".encode()).hexdigest()[:length]
+
+
 def _owner(merchant: Merchant) -> Staff:
     return Staff.objects.for_merchant(merchant).filter(role=Role.OWNER, is_active=True).order_by("id")[0]
 
@@ -63,9 +67,9 @@ def ensure_demo_official_account(merchant: Merchant) -> WeChatAccount:
         account = WeChatAccount(
             merchant=merchant,
             kind=AccountKind.OFFICIAL_ACCOUNT,
-            app_id=f"wxdemooa{merchant.pk:08d}",
+            app_id="wx" + _hex(merchant, "app_id", 16),
             sandbox=True,
-            config={"oa_type": "service", "original_id": f"gh_demo{merchant.pk:06d}", "unionid": True},
+            config={"oa_type": "service", "original_id": "gh_" + _hex(merchant, "original_id", 12), "unionid": True},
         )
         account.set_secrets(
             {

@@ -22,7 +22,7 @@ from siyu.wechat.oa.models import OfficialAccountQrCode
 from siyu.wechat.sandbox import oa as fake_oa
 from siyu.wechat.sandbox.base import FakeWeChat
 
-OA_APP_ID = "wxoa0000test0001"
+OA_APP_ID = "wx0a00000000000001"
 OA_TOKEN = "oaTokenForTests2026"
 ORIGINAL_ID = "gh_0123456789ab"
 
