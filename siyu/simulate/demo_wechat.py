@@ -69,7 +69,11 @@ def ensure_demo_official_account(merchant: Merchant) -> WeChatAccount:
             kind=AccountKind.OFFICIAL_ACCOUNT,
             app_id="wx" + _hex(merchant, "app_id", 16),
             sandbox=True,
-            config={"oa_type": "service", "original_id": "gh_" + _hex(merchant, "original_id", 12), "unionid": True},
+            config={
+                "oa_type": "service",
+                "original_id": "gh_" + _hex(merchant, "original_id", 12),
+                "unionid": True,
+            },
         )
         account.set_secrets(
             {
