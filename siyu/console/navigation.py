@@ -90,6 +90,15 @@ NAV: tuple[Module, ...] = (
         "装",
         (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
     ),
+    Module(
+        "wechat",
+        _("WeChat"),
+        "微",
+        (
+            Page("console:wechat_replies", _("Auto-replies"), Perm.PROMOTIONS_VIEW),
+            Page("console:wechat_qrcodes", _("Channel QR codes"), Perm.PROMOTIONS_VIEW),
+        ),
+    ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",
