@@ -92,6 +92,12 @@ NAV: tuple[Module, ...] = (
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
+        "wechat",
+        _("WeChat"),
+        "微",
+        (Page("console:wechat_reconciliation", _("Pay reconciliation"), Perm.ORDERS_VIEW),),
+    ),
+    Module(
         "settings",
         _("Settings"),
         "设",

@@ -10,8 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
 
+from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.pay import protocol
+from siyu.wechat.pay.fake import FakeWeChatPay, Sender
+from siyu.wechat.sandbox.base import FakeWeChat, serve_in_thread
+from siyu.wechat.sandbox.pay import install
 
 MCHID = "1900000109"
 APP_ID = "wxd678efh567hg6787"
@@ -50,33 +56,35 @@ KEYS = _Keys()
 
 @dataclass
 class PayWorld:
-    """A running fake WeChat Pay and the Siyu account that talks to it."""
+    """A running fake WeChat Pay (inside the sandbox frame, on real HTTP) and the account that uses it."""
 
-    fake: object  # FakeWeChatPay
-    base_url: str  # the fake's /mch base
-    account: object  # WeChatAccount
+    fake: FakeWeChatPay
+    app: FakeWeChat
+    base_url: str  # the sandbox root; WeChat Pay is under /mch, the cashier under /ui/pay/
+    account: WeChatAccount
 
 
 @contextmanager
-def served(fake) -> Iterator[str]:
-    """Serve a FakeWeChatPay through the sandbox's pay module on 127.0.0.1 (a free port, a thread):
-    the base URL Siyu's ``mch`` service uses."""
-    from siyu.wechat.sandbox.base import FakeWeChat, serve_in_thread
-    from siyu.wechat.sandbox.pay import install
-
+def served(settings: Any, *, sender: Sender) -> Iterator[tuple[FakeWeChatPay, FakeWeChat, str]]:
+    """Serve a fake WeChat Pay with the test platform key through the sandbox frame on 127.0.0.1
+    (free port, a thread), and point Siyu's ``mch`` host and sandbox URL at it."""
+    fake = FakeWeChatPay(platform_private_pem=KEYS.platform_private, sender=sender)
     app = FakeWeChat(siyu_url="http://testserver")
     install(app, fake=fake)
     base, stop = serve_in_thread(app)
+    settings.SIYU_WECHAT_BASES = {**settings.SIYU_WECHAT_BASES, "mch": f"{base}/mch"}
+    settings.SIYU_WECHAT_SANDBOX_URL = base
+    settings.SIYU_PUBLIC_URL = "http://testserver"
     try:
-        yield f"{base.rstrip('/')}/mch"
+        yield fake, app, base
     finally:
         stop()
 
 
-def make_account(merchant, fake, *, sandbox: bool = False, mchid: str = MCHID, app_id: str = APP_ID):
+def make_account(
+    merchant, fake: FakeWeChatPay, *, sandbox: bool = False, mchid: str = MCHID, app_id: str = APP_ID
+) -> WeChatAccount:
     """The merchant's active wechat_pay account with the test keys, registered with ``fake``."""
-    from siyu.wechat.models import AccountKind, WeChatAccount
-
     fake.register_merchant(
         mchid=mchid,
         app_id=app_id,
@@ -105,7 +113,6 @@ def make_account(merchant, fake, *, sandbox: bool = False, mchid: str = MCHID, a
 
 def django_sender(client):
     """A fake's ``sender`` that delivers notifications to Siyu through Django's test client."""
-    from urllib.parse import urlsplit
 
     def send(url: str, body: bytes, headers: dict[str, str]) -> int:
         parts = urlsplit(url)
@@ -114,3 +121,20 @@ def django_sender(client):
         return response.status_code
 
     return send
+
+
+class Outbox:
+    """A ``sender`` that keeps what the fake would send, for the test's own thread to deliver (the
+    test database is not visible from the sandbox's server thread)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, dict[str, str]]] = []
+
+    def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        self.sent.append((url, body, headers))
+        return 204
+
+    def deliver(self, client) -> list[int]:
+        send = django_sender(client)
+        sent, self.sent = self.sent, []
+        return [send(url, body, headers) for url, body, headers in sent]

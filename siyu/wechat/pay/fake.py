@@ -54,6 +54,15 @@ def http_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
         return 0
 
 
+def _public_of(private_pem: str) -> str:
+    key = protocol.private_key(private_pem)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
 @dataclass
 class Merchant:
     mchid: str
@@ -61,6 +70,8 @@ class Merchant:
     serial_no: str
     public_pem: str  # the merchant's, to verify its requests
     apiv3_key: str
+    platform_private_pem: str  # what WeChat signs this merchant's answers and callbacks with
+    platform_serial: str
 
 
 @dataclass
@@ -109,37 +120,62 @@ class FakeWeChatPay:
         if not platform_private_pem:
             platform_private_pem, _ = protocol.generate_keypair()
         self.platform_private_pem = platform_private_pem
-        key = protocol.private_key(platform_private_pem)
-        self.platform_public_pem = (
-            key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            .decode()
-        )
+        self.platform_public_pem = _public_of(platform_private_pem)
         self.platform_serial = platform_serial or "PUB_KEY_ID_" + uuid.uuid4().hex[:24].upper()
         self.sender = sender
+        # Asked for a merchant number the fake has not been told of (the sandbox reads Siyu's accounts).
+        self.merchant_loader: Callable[[str], Merchant | None] | None = None
+        # Seconds after which a refund settles by itself (the sandbox); None: when a test says so.
+        self.refund_delay: float | None = None
         self.lock = threading.RLock()
         self.merchants: dict[str, Merchant] = {}
         self.transactions: dict[tuple[str, str], Transaction] = {}  # (mchid, out_trade_no)
         self.prepays: dict[str, tuple[str, str]] = {}  # prepay_id -> key of transactions
         self.refunds: dict[tuple[str, str], RefundRecord] = {}  # (mchid, out_refund_no)
-        self.outbox: list[tuple[str, bytes, dict[str, str]]] = []
-        self.bill_tokens: dict[str, tuple[str, str]] = {}  # token -> (mchid, bill_date)
+        self.bill_tokens: dict[str, tuple[str, bytes]] = {}  # token -> (mchid, the file it serves)
         self.extra_bill_rows: dict[tuple[str, str], list[protocol.BillRow]] = {}  # tests add WeChat-only rows
         self.requests_seen = 0
 
     # -- accounts ---------------------------------------------------------------------------------
 
-    def register_merchant(
-        self, *, mchid: str, app_id: str, serial_no: str, private_pem: str, apiv3_key: str
-    ) -> None:
-        key = protocol.private_key(private_pem)
-        public_pem = (
-            key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            .decode()
+    def merchant_record(
+        self,
+        *,
+        mchid: str,
+        app_id: str,
+        serial_no: str,
+        private_pem: str,
+        apiv3_key: str,
+        platform_private_pem: str = "",
+        platform_serial: str = "",
+    ) -> Merchant:
+        """What WeChat holds of a merchant: its public key (from its private key here), APIv3 key, and
+        the platform key it signs for it (the fake's own unless the account brings one)."""
+        return Merchant(
+            mchid=mchid,
+            app_id=app_id,
+            serial_no=serial_no,
+            public_pem=_public_of(private_pem),
+            apiv3_key=apiv3_key,
+            platform_private_pem=platform_private_pem or self.platform_private_pem,
+            platform_serial=platform_serial or self.platform_serial,
         )
+
+    def register_merchant(self, **fields: str) -> Merchant:
+        merchant = self.merchant_record(**fields)
         with self.lock:
-            self.merchants[mchid] = Merchant(mchid, app_id, serial_no, public_pem, apiv3_key)
+            self.merchants[merchant.mchid] = merchant
+        return merchant
+
+    def merchant(self, mchid: str) -> Merchant | None:
+        with self.lock:
+            found = self.merchants.get(mchid)
+        if found is None and self.merchant_loader is not None:
+            found = self.merchant_loader(mchid)
+            if found is not None:
+                with self.lock:
+                    self.merchants[mchid] = found
+        return found
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -151,27 +187,27 @@ class FakeWeChatPay:
         text = body.decode("utf-8", errors="replace")
         lower = {k.lower(): v for k, v in headers.items()}
         fields = protocol.parse_authorization(lower.get("authorization", ""))
-        merchant = self.merchants.get(fields["mchid"]) if fields else None
+        merchant = self.merchant(fields["mchid"]) if fields else None
         if fields is None or merchant is None:
-            return self._error(401, "SIGN_ERROR", "签名错误")
+            return self._error(merchant, 401, "SIGN_ERROR", "签名错误")
         signed_paths = (full_path, "/mch" + full_path)
         if fields["serial_no"] != merchant.serial_no or not any(
             protocol.verify_request(merchant.public_pem, method=method, path=p, body=text, fields=fields)
             for p in signed_paths
         ):
-            return self._error(401, "SIGN_ERROR", "签名错误，请检查后再试")
+            return self._error(merchant, 401, "SIGN_ERROR", "签名错误，请检查后再试")
         if (
             not fields["timestamp"].isdigit()
             or abs(time.time() - int(fields["timestamp"])) > CLOCK_SKEW_SECONDS
         ):
-            return self._error(401, "SIGN_ERROR", "timestamp 过期")
+            return self._error(merchant, 401, "SIGN_ERROR", "timestamp 过期")
         with self.lock:
             self.requests_seen += 1
         query = {k: v[0] for k, v in parse_qs(query_string).items()}
         try:
             payload = json.loads(text) if text else {}
         except ValueError:
-            return self._error(400, "PARAM_ERROR", "请求体不是合法的JSON")
+            return self._error(merchant, 400, "PARAM_ERROR", "请求体不是合法的JSON")
         host = lower.get("host", "127.0.0.1")
         return self._route(method, path, query, payload, merchant, host)
 
@@ -183,7 +219,7 @@ class FakeWeChatPay:
             return self._prepay(payload, merchant)
         if method == "GET" and parts[:4] == ["v3", "pay", "transactions", "out-trade-no"] and len(parts) == 5:
             if query.get("mchid") != merchant.mchid:
-                return self._error(400, "PARAM_ERROR", "mchid 与请求方不符")
+                return self._error(merchant, 400, "PARAM_ERROR", "mchid 与请求方不符")
             return self._query(merchant, parts[4])
         if (
             method == "POST"
@@ -199,29 +235,34 @@ class FakeWeChatPay:
             return self._tradebill(merchant, query, host)
         if method == "GET" and path == "/v3/billdownload/file":
             return self._download(merchant, query)
-        return self._error(404, "RESOURCE_NOT_EXISTS", "接口不存在")
+        return self._error(merchant, 404, "RESOURCE_NOT_EXISTS", "接口不存在")
 
     # -- answers ----------------------------------------------------------------------------------
 
-    def _signed(self, status: int, text: str, content_type: str = "application/json") -> Answer:
+    def _signed(
+        self, merchant: Merchant, status: int, text: str, content_type: str = "application/json"
+    ) -> Answer:
         timestamp, nonce_str = str(int(time.time())), protocol.nonce()
-        signature = protocol.sign(self.platform_private_pem, f"{timestamp}\n{nonce_str}\n{text}\n")
+        signature = protocol.sign(merchant.platform_private_pem, f"{timestamp}\n{nonce_str}\n{text}\n")
         headers = {
             "Content-Type": content_type,
             "Request-ID": uuid.uuid4().hex,
             "Wechatpay-Nonce": nonce_str,
-            "Wechatpay-Serial": self.platform_serial,
+            "Wechatpay-Serial": merchant.platform_serial,
             "Wechatpay-Signature": signature,
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
             "Wechatpay-Timestamp": timestamp,
         }
         return Answer(status, text.encode(), headers)
 
-    def _json(self, obj: Any, status: int = 200) -> Answer:
-        return self._signed(status, json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    def _json(self, merchant: Merchant | None, obj: Any, status: int = 200) -> Answer:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        if merchant is None:  # WeChat cannot sign for a caller it does not know
+            return Answer(status, text.encode(), {"Content-Type": "application/json"})
+        return self._signed(merchant, status, text)
 
-    def _error(self, status: int, code: str, message: str) -> Answer:
-        return self._json({"code": code, "message": message}, status)
+    def _error(self, merchant: Merchant | None, status: int, code: str, message: str) -> Answer:
+        return self._json(merchant, {"code": code, "message": message}, status)
 
     def _prepay(self, p: dict, merchant: Merchant) -> Answer:
         try:
@@ -231,23 +272,23 @@ class FakeWeChatPay:
             app_id, notify_url = str(p["appid"]), str(p["notify_url"])
             description, time_expire = str(p["description"]), str(p.get("time_expire", ""))
         except (KeyError, TypeError, ValueError):
-            return self._error(400, "PARAM_ERROR", "参数错误")
+            return self._error(merchant, 400, "PARAM_ERROR", "参数错误")
         if key[0] != merchant.mchid:
-            return self._error(400, "MCH_NOT_EXISTS", "商户号不存在")
+            return self._error(merchant, 400, "MCH_NOT_EXISTS", "商户号不存在")
         if app_id != merchant.app_id:
-            return self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+            return self._error(merchant, 400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
         if amount <= 0 or not openid or not notify_url.startswith("http"):
-            return self._error(400, "PARAM_ERROR", "参数错误")
+            return self._error(merchant, 400, "PARAM_ERROR", "参数错误")
         with self.lock:
             existing = self.transactions.get(key)
             if existing is not None:
                 if existing.state == "SUCCESS":
-                    return self._error(403, "ORDERPAID", "该订单已支付")
+                    return self._error(merchant, 403, "ORDERPAID", "该订单已支付")
                 if existing.state == "CLOSED":
-                    return self._error(400, "ORDER_CLOSED", "订单已关闭")
+                    return self._error(merchant, 400, "ORDER_CLOSED", "订单已关闭")
                 if existing.amount != amount or existing.description != description:
-                    return self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
-                return self._json({"prepay_id": existing.prepay_id})
+                    return self._error(merchant, 400, "INVALID_REQUEST", "201 商户订单号重复")
+                return self._json(merchant, {"prepay_id": existing.prepay_id})
             prepay_id = "wx" + datetime.now(UTC).strftime("%d%H%M%S") + uuid.uuid4().hex[:24]
             self.transactions[key] = Transaction(
                 mchid=key[0],
@@ -261,7 +302,7 @@ class FakeWeChatPay:
                 time_expire=time_expire,
             )
             self.prepays[prepay_id] = key
-        return self._json({"prepay_id": prepay_id})
+        return self._json(merchant, {"prepay_id": prepay_id})
 
     def _transaction_json(self, t: Transaction) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -300,18 +341,18 @@ class FakeWeChatPay:
     def _query(self, merchant: Merchant, out_trade_no: str) -> Answer:
         t = self.transactions.get((merchant.mchid, out_trade_no))
         if t is None:
-            return self._error(404, "ORDER_NOT_EXIST", "订单不存在")
-        return self._json(self._transaction_json(t))
+            return self._error(merchant, 404, "ORDER_NOT_EXIST", "订单不存在")
+        return self._json(merchant, self._transaction_json(t))
 
     def _close(self, merchant: Merchant, out_trade_no: str) -> Answer:
         with self.lock:
             t = self.transactions.get((merchant.mchid, out_trade_no))
             if t is None:
-                return self._error(404, "ORDER_NOT_EXIST", "订单不存在")
+                return self._error(merchant, 404, "ORDER_NOT_EXIST", "订单不存在")
             if t.state in ("SUCCESS", "REFUND"):
-                return self._error(403, "ORDERPAID", "该订单已支付")
+                return self._error(merchant, 403, "ORDERPAID", "该订单已支付")
             t.state = "CLOSED"
-        return self._signed(204, "")
+        return self._signed(merchant, 204, "")
 
     def _refund(self, p: dict, merchant: Merchant) -> Answer:
         try:
@@ -319,18 +360,18 @@ class FakeWeChatPay:
             amount, total = int(p["amount"]["refund"]), int(p["amount"]["total"])
             notify_url = str(p.get("notify_url", ""))
         except (KeyError, TypeError, ValueError):
-            return self._error(400, "PARAM_ERROR", "参数错误")
+            return self._error(merchant, 400, "PARAM_ERROR", "参数错误")
         with self.lock:
             existing = self.refunds.get((merchant.mchid, out_refund_no))
             if existing is not None:
-                return self._json(self._refund_json(existing))
+                return self._json(merchant, self._refund_json(existing))
             t = self.transactions.get((merchant.mchid, out_trade_no))
             if t is None or not t.transaction_id:
-                return self._error(404, "RESOURCE_NOT_EXISTS", "订单不存在")
+                return self._error(merchant, 404, "RESOURCE_NOT_EXISTS", "订单不存在")
             if total != t.amount:
-                return self._error(400, "PARAM_ERROR", "订单金额与原订单不一致")
+                return self._error(merchant, 400, "PARAM_ERROR", "订单金额与原订单不一致")
             if amount <= 0 or t.refunded + amount > t.amount:
-                return self._error(403, "NOT_ENOUGH", "退款金额超过可退金额")
+                return self._error(merchant, 403, "NOT_ENOUGH", "退款金额超过可退金额")
             t.refunded += amount
             t.state = "REFUND"
             record = RefundRecord(
@@ -345,7 +386,11 @@ class FakeWeChatPay:
                 create_time=_now_text(),
             )
             self.refunds[(merchant.mchid, out_refund_no)] = record
-        return self._json(self._refund_json(record))
+        if self.refund_delay is not None:
+            timer = threading.Timer(self.refund_delay, self.settle_refunds)
+            timer.daemon = True
+            timer.start()
+        return self._json(merchant, self._refund_json(record))
 
     def _refund_json(self, r: RefundRecord) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -376,35 +421,36 @@ class FakeWeChatPay:
     def _query_refund(self, merchant: Merchant, out_refund_no: str) -> Answer:
         r = self.refunds.get((merchant.mchid, out_refund_no))
         if r is None:
-            return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
-        return self._json(self._refund_json(r))
+            return self._error(merchant, 404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+        return self._json(merchant, self._refund_json(r))
 
     def _tradebill(self, merchant: Merchant, query: dict, host: str) -> Answer:
         bill_date = query.get("bill_date", "")
         try:
             day = datetime.strptime(bill_date, "%Y-%m-%d").date()
         except ValueError:
-            return self._error(400, "PARAM_ERROR", "bill_date 格式错误")
+            return self._error(merchant, 400, "PARAM_ERROR", "bill_date 格式错误")
         today = (datetime.now(UTC) + SHANGHAI_OFFSET).date()
         if day >= today:
-            return self._error(400, "NO_STATEMENT_EXIST", "账单文件不存在")
+            return self._error(merchant, 400, "NO_STATEMENT_EXIST", "账单文件不存在")
         token = uuid.uuid4().hex
         content = self.bill_text(merchant.mchid, bill_date).encode()
         with self.lock:
-            self.bill_tokens[token] = (merchant.mchid, bill_date)
+            self.bill_tokens[token] = (merchant.mchid, content)
         return self._json(
+            merchant,
             {
                 "hash_type": "SHA1",
                 "hash_value": hashlib.sha1(content).hexdigest(),
                 "download_url": f"http://{host}/mch/v3/billdownload/file?token={token}",
-            }
+            },
         )
 
     def _download(self, merchant: Merchant, query: dict) -> Answer:
         found = self.bill_tokens.get(query.get("token", ""))
         if found is None or found[0] != merchant.mchid:
-            return self._error(400, "PARAM_ERROR", "token 无效")
-        content = self.bill_text(*found).encode()
+            return self._error(merchant, 400, "PARAM_ERROR", "token 无效")
+        content = found[1]
         return Answer(200, content, {"Content-Type": "application/octet-stream"})
 
     def bill_rows(self, mchid: str, bill_date: str) -> list[protocol.BillRow]:
@@ -496,7 +542,9 @@ class FakeWeChatPay:
         notification_id: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
         """A callback body and headers exactly as WeChat sends them."""
-        merchant = self.merchants[mchid]
+        merchant = self.merchant(mchid)
+        if merchant is None:
+            raise KeyError(mchid)
         encrypted = protocol.encrypt_resource(
             merchant.apiv3_key,
             json.dumps(resource, ensure_ascii=False, separators=(",", ":")),
@@ -516,9 +564,9 @@ class FakeWeChatPay:
         headers = {
             "Content-Type": "application/json",
             "Wechatpay-Nonce": nonce_str,
-            "Wechatpay-Serial": self.platform_serial,
+            "Wechatpay-Serial": merchant.platform_serial,
             "Wechatpay-Signature": protocol.sign(
-                self.platform_private_pem, f"{stamp}\n{nonce_str}\n{text}\n"
+                merchant.platform_private_pem, f"{stamp}\n{nonce_str}\n{text}\n"
             ),
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
             "Wechatpay-Timestamp": stamp,

@@ -1,0 +1,13 @@
+"""Background work of WeChat Pay. The scheduler enqueues; the task calls one service."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from siyu.wechat.pay import services
+
+
+@task()
+def reconcile_wechat_pay() -> int:
+    """Reconcile yesterday's WeChat Pay trade bill for every merchant not yet reconciled for it."""
+    return services.reconcile_yesterday()
