@@ -430,8 +430,9 @@ class FakeWeChatPay:
             day = datetime.strptime(bill_date, "%Y-%m-%d").date()
         except ValueError:
             return self._error(merchant, 400, "PARAM_ERROR", "bill_date 格式错误")
-        today = (datetime.now(UTC) + SHANGHAI_OFFSET).date()
-        if day >= today:
+        # A day's bill is published at 10:00 (Shanghai) the next day, as WeChat does.
+        published = datetime(day.year, day.month, day.day, 10) + timedelta(days=1)
+        if datetime.now(UTC) + SHANGHAI_OFFSET < published.replace(tzinfo=UTC):
             return self._error(merchant, 400, "NO_STATEMENT_EXIST", "账单文件不存在")
         token = uuid.uuid4().hex
         content = self.bill_text(merchant.mchid, bill_date).encode()

@@ -166,6 +166,7 @@ def reconcile_trade_bill(
         raise PayNotConfigured(detail={"merchant": merchant.pk})
     error = ""
     rows: list[protocol.BillRow] = []
+    mismatches: list[dict] = []
     try:
         rows = protocol.parse_trade_bill(PayClient(account).trade_bill(bill_date.isoformat()))
     except PayApiError as exc:
@@ -181,9 +182,8 @@ def reconcile_trade_bill(
             defaults={"account": account, "status": RunStatus.FAILED, "ran_at": timezone.now()},
         )
         ReconciliationMismatch.objects.filter(run=run).delete()
-        if error:
-            counted, matched, mismatches = 0, 0, []
-        else:
+        counted = matched = 0
+        if not error:
             counted, matched, mismatches = _compare(merchant.pk, bill_date, rows)
         ReconciliationMismatch.objects.bulk_create(
             [ReconciliationMismatch(merchant=merchant, run=run, **m) for m in mismatches]

@@ -1,6 +1,7 @@
 import pytest
 
 from siyu.members.models import CustomerIdentity, IdentityKind
+from siyu.testing.clients import log_in
 from siyu.testing.wechat_pay import Outbox, PayWorld, django_sender, make_account, served
 
 
@@ -33,3 +34,18 @@ def wechat_customer(customer):
         value="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
     )
     return customer
+
+
+@pytest.fixture
+def console(owner):
+    """The owner's console session (English)."""
+    return log_in(owner)
+
+
+@pytest.fixture
+def console_as(make_staff):
+    def make(role: str):
+        staff = make_staff(role)
+        return log_in(staff), staff
+
+    return make
