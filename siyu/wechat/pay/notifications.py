@@ -4,9 +4,10 @@ The order of checks is the one WeChat documents, and each failure is its own ref
 
 1. ``Wechatpay-Serial`` names the platform key configured for this account (a rotated key is a
    configuration step, never trusted blindly);
-2. ``Wechatpay-Timestamp`` is within ``SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS`` of now (a captured
-   callback cannot be replayed later; within the window, the notification id makes a replay a no-op);
-3. ``Wechatpay-Signature`` verifies over ``timestamp\\nnonce\\nbody\\n`` with the platform public key;
+2. ``Wechatpay-Signature`` verifies over ``timestamp\\nnonce\\nbody\\n`` with the platform public key;
+3. ``Wechatpay-Timestamp`` (signed, so trustworthy now) is within
+   ``SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS`` of now: a captured callback cannot be replayed later, and
+   within the window the notification id makes a replay a no-op;
 4. ``resource`` decrypts (AEAD_AES_256_GCM, APIv3 key), which also authenticates it;
 5. the decrypted ``mchid`` (and ``appid`` when given) are this account's.
 """

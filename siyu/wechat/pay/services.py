@@ -18,7 +18,7 @@ from django.utils import timezone
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.orders.gateways import WECHATPAY
 from siyu.orders.gateways.wechatpay import WeChatPayGateway
-from siyu.orders.models import Payment, PaymentStatus, Refund
+from siyu.orders.models import Payment, PaymentNotification, PaymentStatus, Refund
 from siyu.orders.services.payments import record_payment_notice, record_refund_notice
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
@@ -137,8 +137,9 @@ def _compare(merchant_id: int, day: date, rows: list[protocol.BillRow]) -> tuple
             )
         else:
             matched += 1
+    other_day = _paid_on_another_day(day, [n for n in paid_here if n not in paid_there])
     for number, payment in sorted(paid_here.items()):
-        if number not in paid_there:
+        if number not in paid_there and number not in other_day:
             mismatches.append(
                 {
                     "kind": MismatchKind.MISSING_THERE,
@@ -149,6 +150,24 @@ def _compare(merchant_id: int, day: date, rows: list[protocol.BillRow]) -> tuple
                 }
             )
     return len(paid_there), matched, mismatches
+
+
+def _paid_on_another_day(day: date, numbers: list[str]) -> set[str]:
+    """Of these payments Siyu recorded on ``day``, the ones WeChat says were paid on another day: money
+    taken at 23:59 whose callback arrived at 00:00 belongs to the earlier day's bill, not this one."""
+    if not numbers:
+        return set()
+    other = set()
+    for number, payload in PaymentNotification.objects.filter(
+        gateway=WECHATPAY, payment_number__in=numbers
+    ).values_list("payment_number", "payload"):
+        try:
+            paid = datetime.fromisoformat(str(payload["success_time"])).astimezone(SHANGHAI).date()
+        except (KeyError, TypeError, ValueError):
+            continue
+        if paid != day:
+            other.add(number)
+    return other
 
 
 def reconcile_trade_bill(

@@ -230,3 +230,25 @@ def test_next_day_boundary_is_the_shanghai_day(pay, wechat_customer, make_produc
 
     run = ReconciliationRun.objects.get()
     assert (run.bill_date, run.status, run.matched) == (BILL_DATE, RunStatus.MATCHED, 1)
+
+
+def test_money_taken_before_midnight_and_recorded_after_it_belongs_to_the_earlier_day(
+    pay, wechat_customer, make_product, address, time_machine
+):
+    sku = make_product(price=5000).skus.get()
+    time_machine.move_to(datetime(2026, 12, 5, 15, 59, 30, tzinfo=UTC))  # 23:59:30 in Shanghai
+    order = place(wechat_customer, [(sku.pk, 1)], address=address)
+    t, _ = pay.fake.pay(
+        _prepay(payments.start_payment(customer=wechat_customer, order_id=order.pk)), deliver=False
+    )
+    time_machine.move_to(datetime(2026, 12, 5, 16, 0, 30, tzinfo=UTC))  # the callback lands at 00:00:30
+    url, body, headers = pay.fake.transaction_notification(t)
+    pay.fake.sender(url, body, headers)
+    time_machine.move_to(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+    from siyu.wechat.pay import services
+
+    earlier = services.reconcile_trade_bill(merchant=order.merchant, bill_date=date(2026, 12, 5))
+    later = services.reconcile_trade_bill(merchant=order.merchant, bill_date=date(2026, 12, 6))
+
+    assert (earlier.status, earlier.matched, earlier.mismatch_count) == (RunStatus.MATCHED, 1, 0)
+    assert (later.status, later.bill_rows, later.mismatch_count) == (RunStatus.MATCHED, 0, 0)
