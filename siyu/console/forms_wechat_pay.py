@@ -7,4 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReconcileForm(forms.Form):
-    bill_date = forms.DateField(label=_("Bill date"), widget=forms.DateInput(attrs={"type": "date"}))
+    bill_date = forms.DateField(
+        label=_("Bill date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

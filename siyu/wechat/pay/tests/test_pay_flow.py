@@ -429,3 +429,26 @@ def test_sandbox_cashier_cancel_returns_unpaid_and_never_leaves_siyu(
     assert outbox.sent == []
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_inside_wechat_the_h5_opens_the_jsapi_cashier_with_signed_params(pay, sku, client, merchant):
+    shopper = h5_login(client, merchant)
+    CustomerIdentity.objects.create(
+        merchant=merchant, customer=shopper, kind=IdentityKind.OA_OPENID, value="oH5openid0000000000000001"
+    )
+    order = _order(shopper, sku, add_address(shopper))
+
+    response = client.post(
+        f"/shop/{merchant.slug}/orders/{order.pk}/pay/", headers={"Accept-Language": "zh-hans"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="wechat-pay"' in html and "¥100.00" in html and "正在打开微信支付" in html
+    params = json.loads(
+        re.search(r'<script id="wechat-pay-params" type="application/json">(.+?)</script>', html)[1]
+    )
+    assert set(params) == {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
+    t = pay.fake.transaction_for_prepay(_prepay_id(params))
+    assert (t.payer_openid, t.amount) == ("oH5openid0000000000000001", 10000)
+    assert "wechat_pay.js" in html
