@@ -287,6 +287,7 @@ SIYU_SCHEDULE_SECONDS = {
     "recompute_values": 86_400,  # daily: recency and lifecycle move every day
     # Hourly, but each merchant's day is reconciled once: WeChat publishes yesterday's bill after 10:00.
     "reconcile_wechat_pay": 3600,
+    "settle_wechat_refunds": 600,  # refunds whose callback has not come: ask WeChat
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -36,6 +36,7 @@ PERIODIC_TASKS = {
     "issue_birthday_coupons": "siyu.members.loyalty.tasks.issue_birthday_coupons",
     "recompute_values": "siyu.audience.values.tasks.recompute_values",
     "reconcile_wechat_pay": "siyu.wechat.pay.tasks.reconcile_wechat_pay",
+    "settle_wechat_refunds": "siyu.wechat.pay.tasks.settle_wechat_refunds",
 }
 
 

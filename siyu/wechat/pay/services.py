@@ -18,7 +18,7 @@ from django.utils import timezone
 from siyu.core.errors import InvalidInput, NotFound
 from siyu.orders.gateways import WECHATPAY
 from siyu.orders.gateways.wechatpay import WeChatPayGateway
-from siyu.orders.models import Payment, PaymentNotification, PaymentStatus, Refund
+from siyu.orders.models import Payment, PaymentNotification, PaymentStatus, Refund, RefundStatus
 from siyu.orders.services.payments import record_payment_notice, record_refund_notice
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
@@ -81,6 +81,49 @@ def receive_refund_notification(*, mchid: str, body: bytes, headers: Mapping[str
         settled_at=settled_at,
         payload=r,
     )
+
+
+REFUND_QUERY_AFTER = timedelta(minutes=5)
+
+
+def settle_pending_refunds(*, now: datetime | None = None) -> int:
+    """Ask WeChat about refunds still pending a few minutes after they were made (their callback may
+    have been lost) and settle the ones it has finished. Returns how many were settled."""
+    now = now or timezone.now()
+    pending = (
+        Refund.objects.filter(
+            status=RefundStatus.PENDING, payment__gateway=WECHATPAY, created_at__lte=now - REFUND_QUERY_AFTER
+        )
+        .order_by("pk")
+        .values_list("merchant_id", "number", "amount")[:200]
+    )
+    settled = 0
+    for merchant_id, number, amount in list(pending):
+        account = account_for(merchant_id, AccountKind.WECHAT_PAY)
+        if account is None:
+            continue
+        try:
+            found = PayClient(account).query_refund(number)
+        except (PayApiError, PayResponseUnverified, PayNotConfigured):
+            log.warning("wechat pay refund %s could not be queried", number)
+            continue
+        status = str(found.get("status", ""))
+        if status not in ("SUCCESS", "ABNORMAL", "CLOSED"):
+            continue
+        success_time = found.get("success_time")
+        record_refund_notice(
+            gateway=WECHATPAY,
+            merchant_id=merchant_id,
+            notification_id=f"query:{found.get('refund_id', number)}",
+            refund_number=number,
+            amount=int((found.get("amount") or {}).get("refund", amount)),
+            succeeded=status == "SUCCESS",
+            gateway_refund_id=str(found.get("refund_id", "")),
+            settled_at=datetime.fromisoformat(str(success_time)) if success_time else None,
+            payload=found,
+        )
+        settled += 1
+    return settled
 
 
 # Reconciliation --------------------------------------------------------------------------------

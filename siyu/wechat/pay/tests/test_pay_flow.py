@@ -452,3 +452,26 @@ def test_inside_wechat_the_h5_opens_the_jsapi_cashier_with_signed_params(pay, sk
     t = pay.fake.transaction_for_prepay(_prepay_id(params))
     assert (t.payer_openid, t.amount) == ("oH5openid0000000000000001", 10000)
     assert "wechat_pay.js" in html
+
+
+def test_a_refund_whose_callback_was_lost_is_settled_by_querying_wechat(pay, wechat_customer, sku, address):
+    from siyu.wechat.pay.tasks import settle_wechat_refunds
+
+    order = _order(wechat_customer, sku, address)
+    started = _start(wechat_customer, order)
+    pay.fake.pay(_prepay_id(started.action.params))
+    order.refresh_from_db()
+    refund = payments.refund_order_payment(order, amount=3000, after_sale=None)
+    pay.fake.sender = lambda url, body, headers: 0  # WeChat's callback never arrives
+    pay.fake.settle_refunds()
+
+    assert settle_wechat_refunds.call() == 0  # too fresh: the callback may still come
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert settle_wechat_refunds.call() == 1
+
+    refund.refresh_from_db()
+    assert (refund.status, refund.gateway_refund_id) == (
+        RefundStatus.SUCCEEDED,
+        pay.fake.refunds[(MCHID, refund.number)].refund_id,
+    )
+    assert settle_wechat_refunds.call() == 0
