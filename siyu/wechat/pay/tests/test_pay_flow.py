@@ -475,3 +475,35 @@ def test_a_refund_whose_callback_was_lost_is_settled_by_querying_wechat(pay, wec
         pay.fake.refunds[(MCHID, refund.number)].refund_id,
     )
     assert settle_wechat_refunds.call() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ("platform key", "wechat_pay_unverified"),  # WeChat's answer does not verify with our key
+        ("platform serial", "wechat_pay_unverified"),  # the answer is signed under another key id
+        ("merchant key", "wechat_pay_error"),  # our signature does not verify at WeChat: 401 SIGN_ERROR
+    ],
+)
+def test_an_answer_that_does_not_verify_or_a_request_wechat_refuses_opens_no_payment(
+    change, code, pay, wechat_customer, customer_login, sku, address, merchant
+):
+    account = pay.account
+    if change == "platform key":
+        account.set_secrets({"platform_public_key": KEYS.merchant_public})
+    elif change == "platform serial":
+        account.config = {**account.config, "platform_public_key_id": "PUB_KEY_ID_ROTATED"}
+    else:
+        other_private, _public = protocol.generate_keypair()
+        account.set_secrets({"private_key": other_private})
+    account.save()
+    order = _order(wechat_customer, sku, address)
+    _c, token = customer_login("alice")
+    before = tenant_rows(merchant)
+
+    response = ApiClient(token).post(f"/api/v1/shop/{merchant.slug}/orders/{order.pk}/payments", {})
+
+    assert response.status_code == 502, response.content
+    assert response.json()["code"] == code
+    assert changed(before, tenant_rows(merchant)) == []
+    assert Payment.objects.count() == 0
