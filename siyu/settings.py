@@ -229,6 +229,8 @@ SIYU_WECHAT_SANDBOX_URL = os.environ.get("SIYU_WECHAT_SANDBOX_URL", "http://127.
 SIYU_WECHAT_KEYS = [k.strip() for k in os.environ.get("SIYU_WECHAT_KEYS", "").split(",") if k.strip()]
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
+# Siyu's own address as WeChat reaches it: WeChat Pay's notify_url is built on it.
+SIYU_PUBLIC_URL = os.environ.get("SIYU_PUBLIC_URL", "http://127.0.0.1:8000")
 # Imports over the staff API (docs/imports.md): data rows one file may have (413 too_many_rows
 # above), uploads up to this size imported in the request (larger ones become a background
 # ImportJob), and where uploads wait for their job.
@@ -284,6 +286,9 @@ SIYU_SCHEDULE_SECONDS = {
     "evaluate_member_tiers": 3600,
     "issue_birthday_coupons": 3600,
     "recompute_values": 86_400,  # daily: recency and lifecycle move every day
+    # Hourly, but each merchant's day is reconciled once: WeChat publishes yesterday's bill after 10:00.
+    "reconcile_wechat_pay": 3600,
+    "settle_wechat_refunds": 600,  # refunds whose callback has not come: ask WeChat
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -97,6 +97,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:wechat_replies", _("Auto-replies"), Perm.PROMOTIONS_VIEW),
             Page("console:wechat_qrcodes", _("Channel QR codes"), Perm.PROMOTIONS_VIEW),
+            Page("console:wechat_reconciliation", _("Pay reconciliation"), Perm.ORDERS_VIEW),
         ),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),

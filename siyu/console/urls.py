@@ -25,6 +25,7 @@ from siyu.console.views import (
     store,
     wechat_accounts,
     wechat_oa,
+    wechat_pay,
 )
 
 app_name = "console"
@@ -220,6 +221,9 @@ urlpatterns = [
         freight.rule_delete,
         name="freight_rule_delete",
     ),
+    # 微信 > 支付对账
+    path("wechat/reconciliation/", wechat_pay.reconciliation_page, name="wechat_reconciliation"),
+    path("wechat/reconciliation/run/", wechat_pay.reconcile, name="wechat_reconcile"),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

@@ -35,6 +35,8 @@ PERIODIC_TASKS = {
     "evaluate_member_tiers": "siyu.members.loyalty.tasks.evaluate_member_tiers",
     "issue_birthday_coupons": "siyu.members.loyalty.tasks.issue_birthday_coupons",
     "recompute_values": "siyu.audience.values.tasks.recompute_values",
+    "reconcile_wechat_pay": "siyu.wechat.pay.tasks.reconcile_wechat_pay",
+    "settle_wechat_refunds": "siyu.wechat.pay.tasks.settle_wechat_refunds",
 }
 
 

@@ -22,6 +22,7 @@ from siyu.wechat.errors import WeChatApiError
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.oa import services as oa_services
 from siyu.wechat.oa.models import OfficialAccountQrCode, ReplyRule
+from siyu.wechat.pay import protocol
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,54 @@ def ensure_demo_official_account(merchant: Merchant) -> WeChatAccount:
 
 # ---- all of it -----------------------------------------------------------------------------------
 
+DEMO_MCHID = "1900009191"
+
+
+def ensure_demo_wechat_pay(merchant: Merchant) -> WeChatAccount:
+    """The demo's sandbox WeChat Pay merchant (made once, keys generated here), so the demo storefront
+    pays through WeChat Pay v3 against the sandbox. It pays for the demo mini-program's appid (the H5
+    login gives customers that openid), else the official account's.
+
+    A real account gets its platform public key from WeChat; here the demo makes the platform keypair
+    too and hands the private half to the sandbox as ``sandbox_platform_private_key`` (the sandbox
+    only ever reads accounts marked ``sandbox``), so WeChat's signatures verify across restarts.
+    """
+    existing = WeChatAccount.objects.for_merchant(merchant).filter(kind=AccountKind.WECHAT_PAY).first()
+    if existing is not None:
+        return existing
+    payer_app = (
+        WeChatAccount.objects.for_merchant(merchant)
+        .filter(kind__in=[AccountKind.MINI_PROGRAM, AccountKind.OFFICIAL_ACCOUNT])
+        .order_by("kind")  # mini_program before official_account
+        .values_list("app_id", flat=True)
+        .first()
+    )
+    merchant_private, _merchant_public = protocol.generate_keypair()
+    platform_private, platform_public = protocol.generate_keypair()
+    return ensure_sandbox_account(
+        merchant,
+        AccountKind.WECHAT_PAY,
+        DEMO_MCHID,
+        name="山野茶铺 微信支付",
+        config={
+            "serial_no": _demo_value(merchant, "pay-serial", 40).upper(),
+            "app_id": payer_app or "wx" + _demo_value(merchant, "mp", 16),
+            "platform_public_key_id": "PUB_KEY_ID_" + _demo_value(merchant, "pay-platform", 24).upper(),
+        },
+        secrets={
+            "private_key": merchant_private,
+            "apiv3_key": _demo_value(merchant, "apiv3", 32),
+            "platform_public_key": platform_public,
+            "sandbox_platform_private_key": platform_private,
+        },
+    )
+
+
+# ---- all of it -----------------------------------------------------------------------------------
+
 
 def ensure_demo_wechat(merchant: Merchant) -> None:
     """Every WeChat account and carrier set-up of the demo, each section idempotent."""
     ensure_demo_mini_program(merchant)
     ensure_demo_official_account(merchant)
+    ensure_demo_wechat_pay(merchant)

@@ -36,9 +36,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if not database["ENGINE"].endswith(".sqlite3") or database.get("TEST", {}).get("NAME"):
+    if not database["ENGINE"].endswith(".sqlite3"):
         yield
         return
+    # Always a file of our own: pytest-django names a per-worker test database only for the stock
+    # engine, and for the suite's own (siyu.testing.backends.sqlite3) would make "test_<path>_gw0".
     # tmpfs when the machine has one: the file behaves like one on disk, at the speed of memory.
     folder = tempfile.mkdtemp(prefix="siyu-test-db-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     database.setdefault("TEST", {})["NAME"] = os.path.join(folder, "test.sqlite3")

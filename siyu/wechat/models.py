@@ -75,3 +75,7 @@ class AccessToken(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "purpose"], name="wechat_token_per_purpose")
         ]
+
+
+# WeChat Pay reconciliation lives in its own module; imported here so Django registers its models.
+from siyu.wechat.models_pay import ReconciliationMismatch, ReconciliationRun  # noqa: E402, F401

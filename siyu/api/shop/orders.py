@@ -317,7 +317,8 @@ def confirm_receipt(request: ShopRequest, merchant: MerchantSlug, order_id: Obje
 
 
 class PaymentIn(Schema):
-    gateway: str = Field("sandbox", max_length=16)
+    # Empty: the shop's own gateway (WeChat Pay when configured, else the sandbox where allowed).
+    gateway: str = Field("", max_length=16)
 
 
 class PaymentOut(Schema):

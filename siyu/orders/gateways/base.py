@@ -14,6 +14,7 @@ class PaymentRequest:
     amount: int  # fen
     description: str
     expires_at: datetime
+    customer_id: int | None = None  # the payer (WeChat Pay needs their openid)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class PaymentNotice:
 class RefundResult:
     refund_id: str
     succeeded: bool
+    pending: bool = False  # accepted, settled later by the gateway's refund callback (WeChat: PROCESSING)
 
 
 class PaymentGateway(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,14 +16,16 @@ from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders import hooks
 from siyu.orders.couriers import check_tracking
-from siyu.orders.errors import OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
+from siyu.orders.errors import GatewayError, OrderOnHold, PickupAlreadyVerified, PickupCodeInvalid
 from siyu.orders.models import Fulfilment, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 from siyu.orders.services.aftersales import OPEN_STATUSES
-from siyu.orders.services.payments import refund_order_payment
+from siyu.orders.services.payments import refund_order_payment, settle_before_timeout
 from siyu.orders.services.timeline import SYSTEM, log_event, stock_outlet, stock_requests
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import outlet_scope, record_audit, require, require_outlet
+
+log = logging.getLogger(__name__)
 
 
 def get_order(*, merchant: Merchant | int, order_id: int, lock: bool = False) -> Order:
@@ -71,13 +74,23 @@ def expire_order(order_id: int, *, now=None) -> bool:
     """Cancel one order if it is still unpaid past its deadline; False if it was paid or is not due."""
     now = now or timezone.now()
     order = Order.objects.filter(pk=order_id, status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now).first()
-    if order is None:
+    if order is None or _paid_at_gateway(order):
         return False
     try:
         cancel_order(order=order, actor=None, reason="payment_timeout")
     except InvalidTransition:
         return False
     return True
+
+
+def _paid_at_gateway(order: Order) -> bool:
+    """True when the order must not be cancelled now: its gateway reports it paid (and it is recorded),
+    or the gateway could not be asked (the next sweep asks again)."""
+    try:
+        return settle_before_timeout(order)
+    except GatewayError:
+        log.warning("payment gateway unreachable; order %s not cancelled yet", order.number)
+        return True
 
 
 def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
@@ -90,10 +103,11 @@ def cancel_unpaid_orders(*, now=None, batch: int = 500) -> int:
     )
     cancelled = 0
     for order_id, merchant_id in ids:
+        order = get_order(merchant=merchant_id, order_id=order_id)
+        if _paid_at_gateway(order):
+            continue
         try:
-            cancel_order(
-                order=get_order(merchant=merchant_id, order_id=order_id), actor=None, reason="payment_timeout"
-            )
+            cancel_order(order=order, actor=None, reason="payment_timeout")
             cancelled += 1
         except InvalidTransition:
             continue  # paid or cancelled meanwhile: the compare-and-set saw it

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from siyu.core.errors import InvalidTransition, NotFound
+from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.core.ids import create_numbered, numeric_code
 from siyu.inventory import services as stock
 from siyu.members.models import Customer
 from siyu.orders import hooks
 from siyu.orders.errors import AmountMismatch, GatewayError, OrderExpired
-from siyu.orders.gateways import get_gateway
+from siyu.orders.gateways import default_gateway, get_gateway
 from siyu.orders.gateways.base import PaymentAction, PaymentNotice, PaymentRequest
 from siyu.orders.models import (
     Fulfilment,
@@ -40,10 +40,12 @@ class PaymentStart:
 
 @transaction.atomic
 def start_payment(
-    *, customer: Customer, order_id: int, gateway: str, idempotency_key: str | None = None
+    *, customer: Customer, order_id: int, gateway: str = "", idempotency_key: str | None = None
 ) -> PaymentStart:
-    """Open a payment for an unpaid order (or return the one this idempotency key opened)."""
-    gw = get_gateway(gateway)
+    """Open a payment for an unpaid order (or return the one this idempotency key opened).
+
+    ``gateway`` empty means the merchant's own (``default_gateway``: WeChat Pay when configured)."""
+    gw = get_gateway(gateway or default_gateway(customer.merchant), merchant=customer.merchant)
     order = (
         Order.objects.for_merchant(customer.merchant_id)
         .select_for_update()
@@ -82,6 +84,7 @@ def _action(gw, payment: Payment, order: Order) -> PaymentAction:
             amount=payment.amount,
             description=f"订单 {order.number}",
             expires_at=order.expires_at,
+            customer_id=order.customer_id,
         )
     )
 
@@ -192,7 +195,7 @@ def _refund(payment: Payment, *, amount: int, after_sale) -> Refund:
         "R",
     )
     try:
-        result = get_gateway(payment.gateway).refund(
+        result = get_gateway(payment.gateway, merchant=payment.merchant_id).refund(
             payment_number=payment.number,
             transaction_id=payment.gateway_transaction_id,
             refund_number=refund.number,
@@ -203,6 +206,10 @@ def _refund(payment: Payment, *, amount: int, after_sale) -> Refund:
         Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
         raise
     refund.gateway_refund_id = result.refund_id
+    if result.pending:
+        # Accepted, not yet settled (WeChat Pay answers PROCESSING): the refund callback settles it.
+        refund.save(update_fields=["gateway_refund_id"])
+        return refund
     refund.status = RefundStatus.SUCCEEDED if result.succeeded else RefundStatus.FAILED
     refund.succeeded_at = timezone.now() if result.succeeded else None
     refund.save(update_fields=["gateway_refund_id", "status", "succeeded_at"])
@@ -216,3 +223,83 @@ def refund_order_payment(order: Order, *, amount: int, after_sale) -> Refund:
     if payment is None:
         raise InvalidTransition(detail={"order": order.number, "reason": "no successful payment"})
     return _refund(payment, amount=amount, after_sale=after_sale)
+
+
+def settle_before_timeout(order: Order) -> bool:
+    """Ask the gateway about an expiring order's open payments before the timeout cancels it.
+
+    A payment the gateway reports paid is recorded (True: do not cancel, the order is paid now);
+    the others are closed at the gateway so nothing can be paid after the cancel (False). Gateways
+    without a query (the sandbox) are skipped. A gateway that cannot be reached raises
+    ``GatewayError``: the caller leaves the order for the next sweep rather than cancel blind.
+    Runs outside any transaction: it makes HTTP calls.
+    """
+    open_payments = list(Payment.objects.filter(order=order, status=PaymentStatus.PENDING).order_by("pk"))
+    for payment in open_payments:
+        try:
+            gw = get_gateway(payment.gateway, merchant=order.merchant_id)
+        except InvalidInput:
+            continue  # its gateway is switched off: nothing to ask
+        query = getattr(gw, "query_payment", None)
+        if query is None:
+            continue
+        notice = query(payment.number)
+        if notice is None:
+            try:
+                gw.close_payment(payment.number)  # type: ignore[attr-defined]
+            except GatewayError as exc:
+                # Paid between the query and the close (WeChat: ORDERPAID): ask once more.
+                notice = query(payment.number)
+                if notice is None:
+                    raise exc
+        if notice is not None:
+            record_payment_notice(gateway=payment.gateway, notice=notice)
+            return True
+    return False
+
+
+@transaction.atomic
+def record_refund_notice(
+    *,
+    gateway: str,
+    merchant_id: int,
+    notification_id: str,
+    refund_number: str,
+    amount: int,
+    succeeded: bool,
+    gateway_refund_id: str,
+    settled_at,
+    payload: Mapping[str, object],
+) -> Refund:
+    """Settle a pending refund from the gateway's verified refund notification (idempotent).
+
+    A refund already settled stays as it is: a late ABNORMAL after a SUCCESS (or a replay) changes nothing.
+    """
+    refund = (
+        Refund.objects.select_for_update()
+        .filter(merchant_id=merchant_id, number=refund_number, payment__gateway=gateway)
+        .first()
+    )
+    if refund is None:
+        raise NotFound(detail={"refund_number": refund_number})
+    if amount != refund.amount:
+        raise AmountMismatch(detail={"expected": refund.amount, "reported": amount})
+    try:
+        with transaction.atomic():
+            PaymentNotification.objects.create(
+                gateway=gateway,
+                notification_id=notification_id,
+                payment_number=refund.number,
+                payload=dict(payload),
+            )
+    except IntegrityError:
+        return refund
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    refund.gateway_refund_id = gateway_refund_id or refund.gateway_refund_id
+    refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
+    refund.succeeded_at = (settled_at or timezone.now()) if succeeded else None
+    refund.save(update_fields=["gateway_refund_id", "status", "succeeded_at"])
+    if not succeeded:
+        log.warning("refund %s failed at the gateway (%s)", refund.number, gateway)
+    return refund

@@ -34,7 +34,6 @@ from siyu.storefront.views.base import ShopPageRequest, SignedInShop, page, shop
 from siyu.storefront.views.catalog import int_param
 from siyu.tenancy.models import Outlet
 
-GATEWAY = "sandbox"
 # Activities the checkout page buys through, and the coupons their services use: a flash sale
 # takes none (its units take no other discount), the others let checkout pick the best.
 ACTIVITY_COUPONS: dict[str, tuple[int, ...] | None] = {"flash_sale": (), "group_buy": None, "bargain": None}
@@ -333,8 +332,9 @@ def _place(shop: SignedInShop, form: Form, *, idempotency_key: str) -> Order:
 def pay_redirect(
     request: ShopPageRequest, shop: SignedInShop, order: Order, *, back: str | None = None
 ) -> HttpResponse:
-    """Open (or reopen) the order's payment and send the customer to the cashier, whose return link
-    leads to ``back`` (the order's page unless the flow has a better one, e.g. the team just opened).
+    """Open (or reopen) the order's payment with the shop's gateway (``default_gateway``: WeChat Pay
+    when the merchant set it up) and send the customer to the cashier, whose return link leads to
+    ``back`` (the order's page unless the flow has a better one, e.g. the team just opened).
 
     One idempotency key per order: paying again from the order page reuses the open payment. If the
     payment cannot start, the customer is sent to ``back`` with the reason.
@@ -342,10 +342,17 @@ def pay_redirect(
     back = back or shop.url("order", order.pk)
     try:
         started = payments.start_payment(
-            customer=shop.customer, order_id=order.pk, gateway=GATEWAY, idempotency_key=f"h5:{order.number}"
+            customer=shop.customer, order_id=order.pk, idempotency_key=f"h5:{order.number}"
         )
     except SiyuError as exc:
         messages.error(request, str(exc.text))
         return HttpResponseRedirect(back)
+    if not started.action.url:
+        # WeChat Pay JSAPI inside WeChat: the page opens WeChat's own cashier with the signed params.
+        return page(
+            request,
+            "storefront/wechat_pay.html",
+            {"order": order, "pay_params": dict(started.action.params or {}), "back": back},
+        )
     query = urlencode({"return": request.build_absolute_uri(back)})
     return HttpResponseRedirect(f"{started.action.url}?{query}")

@@ -5,4 +5,5 @@ from django.urls import include, path
 app_name = "wechat"
 urlpatterns: list = [
     path("", include("siyu.wechat.urls.oa")),
+    path("", include("siyu.wechat.urls.pay")),
 ]

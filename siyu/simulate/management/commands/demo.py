@@ -175,7 +175,8 @@ class Command(BaseCommand):
                     log=logs / "wechat-sandbox.log",
                 ),
             ],
-            env=child_env(SIYU_DEMO="1", SIYU_WECHAT_SANDBOX_URL=sandbox),
+            # WeChat Pay's notify_url is built on SIYU_PUBLIC_URL: the sandbox calls back the demo server.
+            env=child_env(SIYU_DEMO="1", SIYU_WECHAT_SANDBOX_URL=sandbox, SIYU_PUBLIC_URL=base),
             say=self.stderr.write,
         )
         server = supervisor.children[0]
