@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "siyu.events",
     "siyu.audience",
     "siyu.audience.values",
+    "siyu.wechat.wecom_groups",
     "siyu.simulate",
     "siyu.imports",
     "siyu.promotions",
