@@ -270,6 +270,8 @@ SIYU_SCHEDULE_SECONDS = {
     "evaluate_member_tiers": 3600,
     "issue_birthday_coupons": 3600,
     "recompute_values": 86_400,  # daily: recency and lifecycle move every day
+    "sync_wecom_tags": 300,  # tag changes reach WeCom within 5 minutes (the console's sync now: at once)
+    "sync_wecom_groups": 6 * 3600,  # callbacks keep groups fresh; the full sync repairs what they missed
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

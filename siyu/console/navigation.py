@@ -90,6 +90,15 @@ NAV: tuple[Module, ...] = (
         "装",
         (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
     ),
+    Module(
+        "wechat",
+        _("WeChat"),
+        "微",
+        (
+            Page("console:wecom_tags", _("WeCom customer tags"), Perm.CUSTOMERS_VIEW),
+            Page("console:wecom_groups", _("WeCom customer groups"), Perm.CUSTOMERS_VIEW),
+        ),
+    ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",

@@ -23,6 +23,7 @@ from siyu.console.views import (
     products,
     settings,
     store,
+    wechat_wecomgroups,
 )
 
 app_name = "console"
@@ -206,6 +207,16 @@ urlpatterns = [
         freight.rule_delete,
         name="freight_rule_delete",
     ),
+]
+
+# 微信 > 企业微信标签, 客户群 (siyu/wechat/wecom_groups)
+urlpatterns += [
+    path("wechat/tags/", wechat_wecomgroups.wecom_tags_page, name="wecom_tags"),
+    path("wechat/tags/choose/", wechat_wecomgroups.wecom_tags_choose, name="wecom_tags_choose"),
+    path("wechat/tags/sync/", wechat_wecomgroups.wecom_tags_sync, name="wecom_tags_sync"),
+    path("wechat/groups/", wechat_wecomgroups.wecom_groups_page, name="wecom_groups"),
+    path("wechat/groups/sync/", wechat_wecomgroups.wecom_groups_sync, name="wecom_groups_sync"),
+    path("wechat/groups/<int:group_id>/", wechat_wecomgroups.wecom_group_page, name="wecom_group"),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

@@ -35,6 +35,8 @@ PERIODIC_TASKS = {
     "evaluate_member_tiers": "siyu.members.loyalty.tasks.evaluate_member_tiers",
     "issue_birthday_coupons": "siyu.members.loyalty.tasks.issue_birthday_coupons",
     "recompute_values": "siyu.audience.values.tasks.recompute_values",
+    "sync_wecom_tags": "siyu.wechat.wecom_groups.tasks.sync_wecom_tags",
+    "sync_wecom_groups": "siyu.wechat.wecom_groups.tasks.sync_wecom_groups",
 }
 
 
