@@ -27,9 +27,7 @@ from siyu.wechat.wecom_groups.models import (
 def groups(merchant_id: int) -> QuerySet[WeComGroup]:
     """The merchant's groups, live ones first, newest first, with their owner."""
     return (
-        WeComGroup.objects.for_merchant(merchant_id)
-        .select_related("owner")
-        .order_by("dismissed_at", "-id")
+        WeComGroup.objects.for_merchant(merchant_id).select_related("owner").order_by("dismissed_at", "-id")
     )
 
 
@@ -50,9 +48,13 @@ class MemberRow:
 
 def group_members(staff: Staff, group: WeComGroup) -> list[MemberRow]:
     """The group's members as ``staff`` may see them: two queries."""
-    members = list(WeComGroupMember.objects.filter(group=group).select_related("customer").order_by("join_time", "id"))
+    members = list(
+        WeComGroupMember.objects.filter(group=group).select_related("customer").order_by("join_time", "id")
+    )
     known = [m.customer_id for m in members if m.customer_id]
-    visible = set(customers_visible_to(staff).filter(pk__in=known).values_list("pk", flat=True)) if known else set()
+    visible = (
+        set(customers_visible_to(staff).filter(pk__in=known).values_list("pk", flat=True)) if known else set()
+    )
     scoped = is_scoped(staff)
     rows = []
     for m in members:
@@ -103,7 +105,9 @@ def tag_sync_rows(merchant_id: int) -> list[TagGroupRow]:
     ruled = set(TagRule.objects.for_merchant(merchant_id).values_list("tag_id", flat=True))
     rows = {g.pk: TagGroupRow(g) for g in TagGroup.objects.for_merchant(merchant_id)}
     for tag in Tag.objects.for_merchant(merchant_id).order_by("group_id", "id"):
-        rows[tag.group_id].tags.append(TagRow(tag, carriers.get(tag.pk, 0), tag.pk in ruled, mappings.get(tag.pk)))
+        rows[tag.group_id].tags.append(
+            TagRow(tag, carriers.get(tag.pk, 0), tag.pk in ruled, mappings.get(tag.pk))
+        )
     return [row for row in rows.values() if row.tags]
 
 

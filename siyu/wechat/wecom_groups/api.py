@@ -65,7 +65,11 @@ def group_chat_ids(account: Any) -> list[str]:
     ids: list[str] = []
     cursor = ""
     while True:
-        body: dict[str, Any] = {"status_filter": 0, "limit": GROUP_PAGE, **({"cursor": cursor} if cursor else {})}
+        body: dict[str, Any] = {
+            "status_filter": 0,
+            "limit": GROUP_PAGE,
+            **({"cursor": cursor} if cursor else {}),
+        }
         answer = _post(account, "groupchat/list", body)
         ids += [row["chat_id"] for row in answer.get("group_chat_list") or []]
         cursor = answer.get("next_cursor") or ""

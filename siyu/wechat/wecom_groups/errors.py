@@ -18,4 +18,3 @@ class TagNotSyncable(SiyuError):
     code = "tag_not_syncable"
     status = 400
     message = _("This tag cannot be synced to WeCom.")
-

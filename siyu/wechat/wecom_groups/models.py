@@ -102,7 +102,6 @@ class WeComGroup(TenantModel):
         return self.name or self.chat_id
 
 
-
 class MemberType(models.IntegerChoices):
     EMPLOYEE = 1, _("Employee")
     EXTERNAL = 2, _("Customer")

@@ -14,12 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from siyu.tenancy.models import Merchant
 from siyu.wechat.accounts import require_account
 from siyu.wechat.models import AccountKind
 from siyu.wechat.wecom_groups import api
 from siyu.wechat.wecom_groups.models import MemberType, WeComGroup, WeComGroupMember
 from siyu.wechat.wecom_groups.people import customers_by_external_userid, staff_by_userid
-from siyu.tenancy.models import Merchant
 
 
 def _when(seconds: Any) -> dt.datetime | None:
@@ -34,7 +34,9 @@ def _text(value: Any, limit: int) -> str:
     return str(value or "")[:limit]
 
 
-def _member(merchant_id: int, group: WeComGroup, raw: dict[str, Any], customer_id: int | None) -> WeComGroupMember:
+def _member(
+    merchant_id: int, group: WeComGroup, raw: dict[str, Any], customer_id: int | None
+) -> WeComGroupMember:
     scene = raw.get("join_scene")
     return WeComGroupMember(
         merchant_id=merchant_id,
@@ -52,7 +54,8 @@ def _member(merchant_id: int, group: WeComGroup, raw: dict[str, Any], customer_i
 
 
 MEMBER_FIELDS = [
-    "member_type", "unionid", "name", "group_nickname", "join_time", "join_scene", "invitor_userid", "customer_id",
+    "member_type", "unionid", "name", "group_nickname", "join_time", "join_scene", "invitor_userid",
+    "customer_id",
 ]  # fmt: skip
 
 
@@ -150,7 +153,9 @@ def relink_members(*, merchant_id: int, external_userids: list[str]) -> int:
     with transaction.atomic():
         members = WeComGroupMember.objects.filter(merchant_id=merchant_id, member_type=MemberType.EXTERNAL)
         for userid, customer_id in customers.items():
-            linked += members.filter(userid=userid).exclude(customer_id=customer_id).update(customer_id=customer_id)
+            linked += (
+                members.filter(userid=userid).exclude(customer_id=customer_id).update(customer_id=customer_id)
+            )
         groups = set(members.filter(userid__in=list(customers)).values_list("group_id", flat=True))
         for group_id in sorted(groups):
             known = members.filter(group_id=group_id, customer__isnull=False).count()

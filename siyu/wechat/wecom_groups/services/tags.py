@@ -155,7 +155,11 @@ def sync_corp_tags(*, merchant_id: int) -> dict[str, int]:
     account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
     groups = api.corp_tag_groups(account)
     remote: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-        str(t["id"]): (g, t) for g in groups if not g.get("deleted") for t in g.get("tag") or [] if not t.get("deleted")
+        str(t["id"]): (g, t)
+        for g in groups
+        if not g.get("deleted")
+        for t in g.get("tag") or []
+        if not t.get("deleted")
     }
     counts = dict.fromkeys(("created", "deleted", "renamed", "pulled", "forgotten"), 0)
     mappings = list(WeComTagMapping.objects.for_merchant(merchant_id).select_related("tag").order_by("pk"))
@@ -177,7 +181,9 @@ def sync_corp_tags(*, merchant_id: int) -> dict[str, int]:
                 _set_ids(m, corp_tag_id="", corp_group_id="", corp_name="")  # Siyu's: made again below
     mappings = [m for m in mappings if m.pk is not None]
 
-    siyu_group = next((g for g in groups if g.get("group_name") == SIYU_GROUP_NAME and not g.get("deleted")), None)
+    siyu_group = next(
+        (g for g in groups if g.get("group_name") == SIYU_GROUP_NAME and not g.get("deleted")), None
+    )
     by_name = {t["name"]: t for t in (siyu_group or {}).get("tag") or [] if not t.get("deleted")}
     mapped_ids = {m.corp_tag_id for m in mappings if m.corp_tag_id}
     pending = [m for m in mappings if not m.corp_tag_id]
@@ -185,16 +191,25 @@ def sync_corp_tags(*, merchant_id: int) -> dict[str, int]:
         existing = by_name.get(corp_name(m.tag.name))
         if existing is not None and existing["id"] not in mapped_ids:
             assert siyu_group is not None
-            _set_ids(m, corp_tag_id=existing["id"], corp_group_id=siyu_group["group_id"], corp_name=existing["name"])
+            _set_ids(
+                m,
+                corp_tag_id=existing["id"],
+                corp_group_id=siyu_group["group_id"],
+                corp_name=existing["name"],
+            )
             mapped_ids.add(existing["id"])
             pending.remove(m)
     if pending:
-        made = api.add_corp_tags(account, group_name=SIYU_GROUP_NAME, names=[corp_name(m.tag.name) for m in pending])
+        made = api.add_corp_tags(
+            account, group_name=SIYU_GROUP_NAME, names=[corp_name(m.tag.name) for m in pending]
+        )
         ids = {t["name"]: t["id"] for t in made.get("tag") or []}
         for m in pending:
             tag_id = ids.get(corp_name(m.tag.name))
             if tag_id:
-                _set_ids(m, corp_tag_id=tag_id, corp_group_id=made["group_id"], corp_name=corp_name(m.tag.name))
+                _set_ids(
+                    m, corp_tag_id=tag_id, corp_group_id=made["group_id"], corp_name=corp_name(m.tag.name)
+                )
                 mapped_ids.add(tag_id)
                 counts["created"] += 1
 
@@ -242,7 +257,9 @@ def _mapped(merchant_id: int) -> dict[str, int]:
 
 
 @transaction.atomic
-def apply_contact_tags(*, merchant_id: int, external_userid: str, follow_users: list[dict[str, Any]]) -> dict[str, int]:
+def apply_contact_tags(
+    *, merchant_id: int, external_userid: str, follow_users: list[dict[str, Any]]
+) -> dict[str, int]:
     """Pull what one contact carries in WeCom (externalcontact/get's ``follow_user`` list) into Siyu.
 
     Only WeCom's changes since the base move Siyu's tags (see the module docstring); tags kept by an
@@ -288,10 +305,18 @@ def apply_contact_tags(*, merchant_id: int, external_userid: str, follow_users: 
     ruled = set(TagRule.objects.filter(tag_id__in=mapped.values()).values_list("tag_id", flat=True))
     add = {mapped[c] for c in gained - lost} - ruled
     remove = {mapped[c] for c in lost - gained} - ruled
-    have = set(CustomerTag.objects.filter(customer_id=customer_id, tag_id__in=add).values_list("tag_id", flat=True))
+    have = set(
+        CustomerTag.objects.filter(customer_id=customer_id, tag_id__in=add).values_list("tag_id", flat=True)
+    )
     CustomerTag.objects.bulk_create(
         [
-            CustomerTag(merchant_id=merchant_id, customer_id=customer_id, tag_id=t, source=TagSource.WECOM, tagged_at=now)
+            CustomerTag(
+                merchant_id=merchant_id,
+                customer_id=customer_id,
+                tag_id=t,
+                source=TagSource.WECOM,
+                tagged_at=now,
+            )
             for t in sorted(add - have)
         ],
         ignore_conflicts=True,
@@ -347,7 +372,7 @@ def push_contact_tags(*, merchant_id: int, limit: int = PUSH_BATCH) -> dict[str,
         for state in states.iterator():
             if calls >= limit:
                 break
-            wanted = by_customer.get(state.customer_id, set())
+            wanted = by_customer.get(state.customer_id or 0, set())
             base = set(state.corp_tag_ids) & set(mapped)
             if wanted == base:
                 continue
@@ -360,7 +385,9 @@ def push_contact_tags(*, merchant_id: int, limit: int = PUSH_BATCH) -> dict[str,
             except WeChatRetryable:
                 raise
             except WeChatApiError as exc:
-                log.warning("wecom: mark_tag %s/%s failed: %s", state.follow_userid, state.external_userid, exc)
+                log.warning(
+                    "wecom: mark_tag %s/%s failed: %s", state.follow_userid, state.external_userid, exc
+                )
                 counts["failed"] += 1
                 continue
             _save_base(state, sorted(wanted))
