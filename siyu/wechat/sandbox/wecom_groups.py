@@ -111,6 +111,18 @@ def _live_tags(app: FakeWeChat, corp_id: str) -> dict[str, dict[str, Any]]:
     return {t["id"]: t for g in _corp_state(app, corp_id)["tag_groups"] for t in g["tag"]}
 
 
+def inject_fault(app: FakeWeChat, endpoint: str, errcode: int, times: int = 1) -> None:
+    """Answer the next ``times`` calls of ``endpoint`` (``mark_tag``) with ``errcode`` (45009: rate limit)."""
+    with app.lock:
+        app.state.setdefault("wecom_groups.faults", {})[endpoint] = [errcode] * times
+
+
+def injected_fault(app: FakeWeChat, endpoint: str) -> int:
+    with app.lock:
+        queue = app.state.get("wecom_groups.faults", {}).get(endpoint)
+        return queue.pop(0) if queue else 0
+
+
 def _hidden(name: str, value: str) -> str:
     return f"<input type='hidden' name='{name}' value='{html.escape(value)}'>"
 
@@ -130,7 +142,10 @@ def install(app: FakeWeChat) -> None:
     app.add_ui_link("企业微信 · 客户群与标签 WeCom groups and tags", "/ui/wecom/groups")
 
     def corp_of(request: FakeRequest) -> tuple[str | None, FakeResponse | None]:
-        return app.check_token("qyapi", request)
+        corp_id, refused = app.check_token("qyapi", request)
+        if refused is None and (errcode := injected_fault(app, request.path.rsplit("/", 1)[-1])):
+            return None, json_response({"errcode": errcode, "errmsg": "api freq out of limit"})
+        return corp_id, refused
 
     # --- corp tags -------------------------------------------------------------------------------
 
