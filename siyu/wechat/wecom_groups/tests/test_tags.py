@@ -82,7 +82,7 @@ def test_chosen_tags_become_corp_tags_in_the_siyu_group_once(corp, merchant, own
         "高消费": (TagOrigin.SIYU, "高消费", True),
         "爱喝绿茶": (TagOrigin.SIYU, "爱喝绿茶", True),
     }
-    # Nothing changed: one get_corp_tag_list, no writes; our own create's echo (change_external_tag) is a no-op.
+    # Nothing changed: one get_corp_tag_list, no writes; the echo of our create (change_external_tag) too.
     before = tenant_rows(merchant)
     assert sync.sync_corp_tags(merchant_id=merchant.pk)["created"] == 0
     assert (_calls(corp, "get_corp_tag_list"), _calls(corp, "add_corp_tag")) == (2, 1)
