@@ -65,7 +65,7 @@ def group_members(staff: Staff, group: WeComGroup) -> list[MemberRow]:
             shown = m.customer.nickname or wecom_name
             rows.append(MemberRow(m, shown, m.customer_id, mask_phone(m.customer.phone)))
         elif m.customer is not None or scoped:
-            rows.append(MemberRow(m, mask_name(wecom_name), hidden=True))
+            rows.append(MemberRow(m, mask_name(wecom_name), hidden=m.customer is not None))
         else:
             rows.append(MemberRow(m, wecom_name))
     return rows

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern
+from django.utils import timezone
 
 from siyu.audience import services as audience
 from siyu.console import urls
@@ -29,6 +30,7 @@ from siyu.testing.freight import add_freight
 from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
+from siyu.wechat.wecom_groups.models import WeComGroup, WeComGroupMember
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +169,8 @@ ROUTES.update(
         "member_tier_delete": ("post", {"tier_id": lambda w: w.membership.top.pk}, {}),
     }
 )
+# 微信 > 企业微信客户群 (the world's group, see add_wecom_group)
+ROUTES["wecom_group"] = ("get", {"group_id": lambda w: w.wecom_group.pk}, {})
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -217,6 +221,21 @@ def add_membership(owner: Staff) -> SimpleNamespace:
     return SimpleNamespace(base=base, top=top)
 
 
+def add_wecom_group(world: World) -> WeComGroup:
+    """A WeCom customer group with the world's customer in it."""
+    group = WeComGroup.objects.create(
+        merchant=world.merchant,
+        chat_id=f"wr{world.slug}",
+        name="群",
+        owner_userid="g",
+        synced_at=timezone.now(),
+    )
+    WeComGroupMember.objects.create(
+        merchant=world.merchant, group=group, userid="wm1", member_type=2, customer=world.customer
+    )
+    return group
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
@@ -224,6 +243,7 @@ def _world(slug: str) -> World:
     world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
     world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
     world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
+    world.wecom_group = add_wecom_group(world)  # type: ignore[attr-defined]
     world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )

@@ -40,7 +40,7 @@ def wecom_tags_page(request: ConsoleRequest) -> HttpResponse:
 
 
 @require_POST
-@console_view(Perm.CUSTOMERS_EDIT, module=MODULE)
+@console_view(Perm.MERCHANT_EDIT, module=MODULE)
 def wecom_tags_choose(request: ConsoleRequest) -> HttpResponse:
     try:
         tag_ids = [int(v) for v in request.POST.getlist("tag")]
@@ -64,7 +64,7 @@ def _sync(request: ConsoleRequest, what: str, back: str) -> HttpResponse:
 
 
 @require_POST
-@console_view(Perm.CUSTOMERS_EDIT, module=MODULE)
+@console_view(Perm.MERCHANT_EDIT, module=MODULE)
 def wecom_tags_sync(request: ConsoleRequest) -> HttpResponse:
     return _sync(request, "tags", "console:wecom_tags")
 
@@ -86,6 +86,6 @@ def wecom_group_page(request: ConsoleRequest, group_id: int) -> HttpResponse:
 
 
 @require_POST
-@console_view(Perm.CUSTOMERS_EDIT, module=MODULE)
+@console_view(Perm.MERCHANT_EDIT, module=MODULE)
 def wecom_groups_sync(request: ConsoleRequest) -> HttpResponse:
     return _sync(request, "groups", "console:wecom_groups")

@@ -2,14 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from siyu.core.errors import NotFound, SiyuError
-
-
-class WeComGroupNotFound(NotFound):
-    """Raised when a WeCom group id is not one of the merchant's groups."""
-
-    code = "wecom_group_not_found"
-    message = _("This WeCom group was not found.")
+from siyu.core.errors import SiyuError
 
 
 class TagNotSyncable(SiyuError):

@@ -10,7 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
-from siyu.wechat.wecom_groups.errors import WeComGroupNotFound
 
 # The corp tag group Siyu creates for the tags it pushes (one per corp).
 SIYU_GROUP_NAME = "Siyu"
@@ -78,8 +77,7 @@ class WeComTagState(TenantModel):
 class WeComGroup(TenantModel):
     """A WeCom customer group (客户群) of the corp, as groupchat/get last described it."""
 
-    not_found = WeComGroupNotFound
-    owned_id_name = "group_id"
+    owned_id_name = "group_id"  # a group of another merchant is a plain 404 naming it
 
     chat_id = models.CharField(max_length=64)
     name = models.CharField(max_length=128, blank=True)

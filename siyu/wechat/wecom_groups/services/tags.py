@@ -55,8 +55,11 @@ def corp_name(name: str) -> str:
 @transaction.atomic
 def choose_synced_tags(*, staff: Staff, tag_ids: list[int]) -> dict[str, int]:
     """Make ``tag_ids`` exactly the Siyu tags pushed to WeCom; the next sync creates and deletes the
-    corp tags. Tags that came from WeCom stay synced whatever is chosen."""
-    require(staff, Perm.CUSTOMERS_EDIT)
+    corp tags. Tags that came from WeCom stay synced whatever is chosen.
+
+    ``merchant.edit``: the corp tags are every employee's in WeCom, so this is shop configuration.
+    """
+    require(staff, Perm.MERCHANT_EDIT)
     merchant_id = staff.merchant_id
     wanted = set(tag_ids)
     found = set(Tag.objects.for_merchant(merchant_id).filter(pk__in=wanted).values_list("pk", flat=True))
