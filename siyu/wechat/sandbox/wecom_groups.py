@@ -50,7 +50,13 @@ def _id(prefix: str) -> str:
 
 def _corp_state(app: FakeWeChat, corp_id: str) -> dict[str, Any]:
     with app.lock:
-        return app.state.setdefault("wecom_groups", {}).setdefault(corp_id, {"tag_groups": [], "groups": {}})
+        corps = app.state.setdefault("wecom_groups", {})
+        if corp_id not in corps:
+            corps[corp_id] = {"tag_groups": [], "groups": {}}
+            seed = app.state.get("wecom_groups.seed")  # the demo's: what Siyu already holds
+            if seed is not None:
+                seed(app, corp_id, corps[corp_id])
+        return corps[corp_id]
 
 
 def _contact_tags(app: FakeWeChat, corp_id: str) -> dict[tuple[str, str], list[str]]:
