@@ -40,7 +40,9 @@ def _world(merchant, guide):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
-def test_groups_list_to_a_group_and_choosing_tags(live_server, open_page, vendor_static, merchant, make_staff, locale):
+def test_groups_list_to_a_group_and_choosing_tags(
+    live_server, open_page, vendor_static, merchant, make_staff, locale
+):
     from siyu.testing.browser import log_in as browser_log_in
 
     owner, guide = make_staff(Role.OWNER), make_staff(Role.GUIDE)
@@ -50,7 +52,9 @@ def test_groups_list_to_a_group_and_choosing_tags(live_server, open_page, vendor
     browser_log_in(page, live_server.url, owner)
     page.goto(f"{live_server.url}/console/wechat/groups/")
 
-    assert page.text_content("[data-testid=wecom-groups-title]") == ("企业微信客户群" if zh else "WeCom customer groups")
+    assert page.text_content("[data-testid=wecom-groups-title]") == (
+        "企业微信客户群" if zh else "WeCom customer groups"
+    )
     assert page.text_content(f"tr[data-group='{group.pk}'] [data-testid=group-owner]") == guide.display_name
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/wecom-groups-{locale[:2]}.png", full_page=True)

@@ -178,3 +178,62 @@ def test_the_wechat_pages_are_in_the_navigation(console):
 
 def test_log_in_helper_is_the_console_one(owner):
     assert log_in(owner).get("/console/wechat/tags/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("zh-hans", "在企业微信群茶友群 且 是企业微信好友"),
+        ("en", "in WeCom group 茶友群 and is a WeCom contact"),
+    ],
+)
+def test_a_segment_of_a_groups_members_holds_exactly_them(console, merchant, lang, sentence):
+    from siyu.audience.models import Segment
+    from siyu.members.models import CustomerIdentity
+
+    group = WeComGroup.objects.create(
+        merchant=merchant, chat_id="wr1", name="茶友群", owner_userid="x", synced_at=timezone.now()
+    )
+    inside = [_customer(merchant, f"in{i}") for i in range(3)]
+    outside = _customer(merchant, "out")
+    for i, person in enumerate(inside):
+        WeComGroupMember.objects.create(
+            merchant=merchant, group=group, userid=f"wm{i}", member_type=2, customer=person
+        )
+        if i < 2:
+            CustomerIdentity.objects.create(
+                merchant=merchant, customer=person, kind="wecom_external_userid", value=f"wm{i}"
+            )
+    CustomerIdentity.objects.create(
+        merchant=merchant, customer=outside, kind="wecom_external_userid", value="wmX"
+    )
+
+    builder = console.get(f"/console/customers/segments/new/?wecom_group={group.pk}").content.decode()
+    assert f"&quot;wecom_group&quot;: {group.pk}" in builder
+    rule = f'{{"all": [{{"wecom_group": {group.pk}}}, {{"wecom_contact": true}}]}}'
+    response = console.post(
+        "/console/customers/segments/new/", {"name": "群内好友", "kind": "dynamic", "rule": rule}
+    )
+    assert response.status_code == 302
+    segment = Segment.objects.get(name="群内好友")
+    assert segment.member_count == 2
+    page = console.get(
+        f"/console/customers/segments/{segment.pk}/", HTTP_ACCEPT_LANGUAGE=lang
+    ).content.decode()
+    assert texts(page, "rule-sentence") == [sentence]
+
+
+def test_a_rule_naming_another_merchants_group_is_refused(console, merchant):
+    from siyu.testing.factories import make_merchant
+
+    other = make_merchant("other")
+    group = WeComGroup.objects.create(
+        merchant=other, chat_id="wr1", owner_userid="x", synced_at=timezone.now()
+    )
+    before = tenant_rows(merchant)
+    rule = f'{{"wecom_group": [{group.pk}]}}'
+    response = console.post(
+        "/console/customers/segments/new/", {"name": "x", "kind": "dynamic", "rule": rule}
+    )
+    assert response.status_code == 400 and "rule.wecom_group[0]" in response.content.decode()
+    assert changed(before, tenant_rows(merchant)) == []
