@@ -19,8 +19,9 @@ SHOTS = os.environ.get("SIYU_SHOTS", "")
 def _world(merchant, guide):
     now = timezone.now()
     group = WeComGroup.objects.create(
-        merchant=merchant, chat_id="wr1", name="周婷的茶友福利群", owner_userid=guide.user.username, owner=guide,
-        notice="每周三 20:00 群内秒杀", member_count=3, customer_count=1, synced_at=now, created_in_wecom_at=now,
+        merchant=merchant, chat_id="wr1", name="周婷的茶友福利群", owner_userid=guide.user.username,
+        owner=guide, notice="每周三 20:00 群内秒杀", member_count=3, customer_count=1, synced_at=now,
+        created_in_wecom_at=now,
     )  # fmt: skip
     anna = Customer.objects.create(merchant=merchant, nickname="安娜", phone="13800000011", registered_at=now)
     rows = (
