@@ -8,7 +8,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from siyu.audience.models import Tag, TagGroup
+from siyu.audience.models import Segment, Tag, TagGroup
 from siyu.members.models import Customer
 from siyu.tenancy.models import Role
 from siyu.wechat.wecom_groups.models import WeComGroup, WeComGroupMember, WeComTagMapping
@@ -69,6 +69,28 @@ def test_groups_list_to_a_group_and_choosing_tags(
         page.screenshot(path=f"{SHOTS}/wecom-group-{locale[:2]}.png", full_page=True)
     page.click(f"a[href='/console/customers/{anna.pk}/']")
     page.wait_for_url(f"**/console/customers/{anna.pk}/")
+
+    # The group's members as a segment: the builder shows the WeCom group condition and counts them.
+    page.go_back()
+    page.click("[data-testid=group-segment]")
+    page.wait_for_selector("li[data-type=wecom_group]")
+    assert page.locator("li[data-type=wecom_group] select[data-key=group]").input_value() == str(group.pk)
+    page.wait_for_function("document.querySelector('[data-testid=preview-count]')?.textContent === '1'")
+    page.select_option("[data-testid=builder-type]", "wecom_contact")
+    with page.expect_response(lambda r: "/segments/preview/" in r.url) as answer:
+        page.click("[data-testid=builder-add]")
+    assert answer.value.status == 200
+    page.wait_for_function("document.querySelector('[data-testid=preview-count]')?.textContent === '0'")
+    page.locator("li[data-type=wecom_contact] select[data-key=value]").select_option("false")
+    page.wait_for_function("document.querySelector('[data-testid=preview-count]')?.textContent === '1'")
+    page.fill("input[name=name]", "茶友群成员")
+    page.click("[data-testid=save-segment]")
+    page.wait_for_selector("[data-testid=segment-members]")
+    segment = Segment.objects.get(name="茶友群成员")
+    assert segment.rule == {"all": [{"wecom_group": group.pk, "member": True}, {"wecom_contact": False}]}
+    assert page.text_content("[data-testid=segment-members]") == "1"
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/wecom-segment-{locale[:2]}.png", full_page=True)
 
     page.goto(f"{live_server.url}/console/wechat/tags/")
     page.check(f"tr[data-tag='{tag.pk}'] [data-testid=sync-tag]")

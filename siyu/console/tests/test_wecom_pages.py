@@ -183,7 +183,7 @@ def test_log_in_helper_is_the_console_one(owner):
 @pytest.mark.parametrize(
     ("lang", "sentence"),
     [
-        ("zh-hans", "在企业微信群茶友群 且 是企业微信好友"),
+        ("zh-hans", "在企业微信群“茶友群” 且 是企业微信好友"),
         ("en", "in WeCom group 茶友群 and is a WeCom contact"),
     ],
 )
