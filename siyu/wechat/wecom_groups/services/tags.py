@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from siyu.audience.models import CustomerTag, Tag, TagGroup, TagGroupKind, TagRule, TagSource
-from siyu.members.models import CustomerIdentity
+from siyu.members.models import Customer, CustomerIdentity
 from siyu.tenancy.models import Merchant, Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
@@ -270,6 +270,10 @@ def apply_contact_tags(
     """
     mapped = _mapped(merchant_id)
     customer_id = customers_by_external_userid(merchant_id, [external_userid]).get(external_userid)
+    if customer_id is not None:
+        # Pulls of one customer (two follow users' callbacks, a callback and the push's lookup) take
+        # turns: the second compares with the base the first wrote, so a change is applied once.
+        Customer.objects.select_for_update().filter(pk=customer_id).first()
     states = {
         s.follow_userid: s
         for s in WeComTagState.objects.for_merchant(merchant_id)
@@ -293,10 +297,10 @@ def apply_contact_tags(
         base = set(state.corp_tag_ids) & set(mapped) if state else set()
         gained |= carried - base
         lost |= base - carried
-        if state is None:
-            WeComTagState.objects.create(
-                merchant_id=merchant_id, customer_id=customer_id, external_userid=external_userid,
-                follow_userid=userid, corp_tag_ids=sorted(carried), synced_at=now,
+        if state is None:  # get_or_create: an unknown contact's pulls are not serialised by a customer
+            WeComTagState.objects.get_or_create(
+                merchant_id=merchant_id, external_userid=external_userid, follow_userid=userid,
+                defaults={"customer_id": customer_id, "corp_tag_ids": sorted(carried), "synced_at": now},
             )  # fmt: skip
         else:
             state.corp_tag_ids, state.customer_id, state.synced_at = sorted(carried), customer_id, now
