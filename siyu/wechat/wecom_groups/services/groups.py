@@ -14,7 +14,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from siyu.tenancy.models import Merchant
 from siyu.wechat.accounts import require_account
 from siyu.wechat.models import AccountKind
 from siyu.wechat.wecom_groups import api
@@ -120,7 +119,7 @@ def dismiss_group(*, merchant_id: int, chat_id: str) -> WeComGroup | None:
 
 def refresh_group(*, merchant_id: int, chat_id: str) -> WeComGroup:
     """Fetch one group from WeCom (groupchat/get) and store it: what a create/update callback does."""
-    account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
+    account = require_account(merchant_id, AccountKind.WECOM)
     return store_group(merchant_id=merchant_id, group_chat=api.group_chat(account, chat_id))
 
 
@@ -130,7 +129,7 @@ def sync_groups(*, merchant_id: int) -> dict[str, int]:
     The WeCom calls happen outside any transaction (they are slow); each group is its own
     transaction, so a failure half way keeps what was stored and the next run finishes the rest.
     """
-    account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
+    account = require_account(merchant_id, AccountKind.WECOM)
     chat_ids = api.group_chat_ids(account)
     for chat_id in chat_ids:
         store_group(merchant_id=merchant_id, group_chat=api.group_chat(account, chat_id))

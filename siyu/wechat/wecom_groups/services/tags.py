@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from siyu.audience.models import CustomerTag, Tag, TagGroup, TagGroupKind, TagRule, TagSource
 from siyu.members.models import Customer, CustomerIdentity
-from siyu.tenancy.models import Merchant, Staff
+from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require
 from siyu.wechat.accounts import require_account
@@ -155,7 +155,7 @@ def sync_corp_tags(*, merchant_id: int) -> dict[str, int]:
     failure half way leaves a state the next run continues from. Idempotent: a second run with
     nothing changed calls only get_corp_tag_list.
     """
-    account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
+    account = require_account(merchant_id, AccountKind.WECOM)
     groups = api.corp_tag_groups(account)
     remote: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         str(t["id"]): (g, t)
@@ -335,7 +335,7 @@ def apply_contact_tags(
 def pull_contact_tags(*, merchant_id: int, external_userid: str) -> dict[str, int]:
     """Fetch one contact from WeCom (externalcontact/get) and pull its tags: the edit_external_contact
     callback's work, and the first look at a contact the push has no base for yet."""
-    account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
+    account = require_account(merchant_id, AccountKind.WECOM)
     contact = api.external_contact(account, external_userid)
     return apply_contact_tags(
         merchant_id=merchant_id, external_userid=external_userid, follow_users=contact["follow_user"]
@@ -350,7 +350,7 @@ def push_contact_tags(*, merchant_id: int, limit: int = PUSH_BATCH) -> dict[str,
     base sends the same mark_tag again next time, which WeCom takes as a no-op. A rate limit
     (``WeChatRetryable``: 45009 ...) ends the run with ``retry_later``; the next run continues.
     """
-    account = require_account(Merchant.objects.get(pk=merchant_id), AccountKind.WECOM)
+    account = require_account(merchant_id, AccountKind.WECOM)
     counts = dict.fromkeys(("looked_up", "marked", "failed", "retry_later"), 0)
     calls = 0
     mapped = _mapped(merchant_id)
