@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "siyu.decoration",
     "siyu.wechat",
     "siyu.wechat.oa",
+    "siyu.wechat.wecom_groups",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
@@ -289,6 +290,8 @@ SIYU_SCHEDULE_SECONDS = {
     # Hourly, but each merchant's day is reconciled once: WeChat publishes yesterday's bill after 10:00.
     "reconcile_wechat_pay": 3600,
     "settle_wechat_refunds": 600,  # refunds whose callback has not come: ask WeChat
+    "sync_wecom_tags": 300,  # tag changes reach WeCom within 5 minutes (the console's sync now: at once)
+    "sync_wecom_groups": 6 * 3600,  # callbacks keep groups fresh; the full sync repairs what they missed
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -64,6 +64,7 @@ class TagSource(models.TextChoices):
     IMPORT = "import", _("Imported")
     CAMPAIGN = "campaign", _("Campaign")
     SURVEY = "survey", _("Survey answer")
+    WECOM = "wecom", _("Tagged in WeCom")
 
 
 class CustomerTag(TenantModel):

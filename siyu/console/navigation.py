@@ -98,6 +98,8 @@ NAV: tuple[Module, ...] = (
             Page("console:wechat_replies", _("Auto-replies"), Perm.PROMOTIONS_VIEW),
             Page("console:wechat_qrcodes", _("Channel QR codes"), Perm.PROMOTIONS_VIEW),
             Page("console:wechat_reconciliation", _("Pay reconciliation"), Perm.ORDERS_VIEW),
+            Page("console:wecom_tags", _("WeCom customer tags"), Perm.CUSTOMERS_VIEW),
+            Page("console:wecom_groups", _("WeCom customer groups"), Perm.CUSTOMERS_VIEW),
         ),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),

@@ -31,6 +31,8 @@ from siyu.audience.rules.nodes import (
     OrdersCond,
     ReachableCond,
     TagCond,
+    WeComContactCond,
+    WeComGroupCond,
 )
 from siyu.audience.values.models import LifecycleStage, RfmClass, ValueTier
 from siyu.catalog.models import Category, Product, Sku
@@ -39,6 +41,7 @@ from siyu.core.money import format_yuan
 from siyu.events.models import EventKind
 from siyu.members.models import Channel, Gender, Source
 from siyu.promotions.models import CouponTemplate
+from siyu.wechat.wecom_groups.models import WeComGroup
 
 Names = dict[str, dict[int, str]]
 
@@ -153,6 +156,14 @@ class _Writer:
             return self.orders(node)
         if isinstance(node, CouponsCond):
             return self.coupons(node)
+        if isinstance(node, WeComGroupCond):
+            groups = pgettext("rule", " or ").join(
+                self.names["wecom_group"].get(i, f"#{i}") for i in node.group_ids
+            )
+            text = _("in WeCom group %(groups)s") if node.member else _("not in WeCom group %(groups)s")
+            return text % {"groups": groups}
+        if isinstance(node, WeComContactCond):
+            return _("is a WeCom contact") if node.is_contact else _("is not a WeCom contact")
         if isinstance(node, ReachableCond):
             return _("reachable by %(channel)s") % {"channel": Channel(node.channel).label}
         assert isinstance(node, ConsentCond)
@@ -249,6 +260,7 @@ MODELS: dict[str, Any] = {
     "product": (Product, "name"),
     "sku": (Sku, "code"),
     "coupon_template": (CouponTemplate, "title"),
+    "wecom_group": (WeComGroup, "name"),
 }
 
 

@@ -26,6 +26,7 @@ from siyu.console.views import (
     wechat_accounts,
     wechat_oa,
     wechat_pay,
+    wechat_wecomgroups,
 )
 
 app_name = "console"
@@ -224,6 +225,16 @@ urlpatterns = [
     # 微信 > 支付对账
     path("wechat/reconciliation/", wechat_pay.reconciliation_page, name="wechat_reconciliation"),
     path("wechat/reconciliation/run/", wechat_pay.reconcile, name="wechat_reconcile"),
+]
+
+# 微信 > 企业微信标签, 客户群 (siyu/wechat/wecom_groups)
+urlpatterns += [
+    path("wechat/tags/", wechat_wecomgroups.wecom_tags_page, name="wecom_tags"),
+    path("wechat/tags/choose/", wechat_wecomgroups.wecom_tags_choose, name="wecom_tags_choose"),
+    path("wechat/tags/sync/", wechat_wecomgroups.wecom_tags_sync, name="wecom_tags_sync"),
+    path("wechat/groups/", wechat_wecomgroups.wecom_groups_page, name="wecom_groups"),
+    path("wechat/groups/sync/", wechat_wecomgroups.wecom_groups_sync, name="wecom_groups_sync"),
+    path("wechat/groups/<int:group_id>/", wechat_wecomgroups.wecom_group_page, name="wecom_group"),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

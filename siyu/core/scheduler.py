@@ -37,6 +37,8 @@ PERIODIC_TASKS = {
     "recompute_values": "siyu.audience.values.tasks.recompute_values",
     "reconcile_wechat_pay": "siyu.wechat.pay.tasks.reconcile_wechat_pay",
     "settle_wechat_refunds": "siyu.wechat.pay.tasks.settle_wechat_refunds",
+    "sync_wecom_tags": "siyu.wechat.wecom_groups.tasks.sync_wecom_tags",
+    "sync_wecom_groups": "siyu.wechat.wecom_groups.tasks.sync_wecom_groups",
 }
 
 

@@ -98,7 +98,8 @@ class CustomerIdentity(TenantModel):
     """A way to recognise a customer; each (kind, value) names exactly one customer per merchant."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    # 32: room for "wecom_external_userid" (21 characters).
+    kind = models.CharField(max_length=32, choices=IdentityKind.choices)
     value = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -26,8 +26,8 @@ VALUE_DEFAULTS = {
 REACH = {
     "subscribe_message": {"mp_openid"},
     "official_account": {"oa_openid"},
-    "wecom": {"unionid"},
-    "wecom_group": {"unionid"},
+    "wecom": {"unionid", "wecom_external_userid"},
+    "wecom_group": {"unionid", "wecom_external_userid"},
     "sms": {"phone"},
 }
 
@@ -56,6 +56,7 @@ class P:
     )  # template, status, valid_until, claimed_at, used_at
     identities: set[str] = field(default_factory=set)
     consents: dict[str, bool] = field(default_factory=dict)
+    wecom_groups: set[int] = field(default_factory=set)  # WeCom group ids the customer is a member of
 
 
 @dataclass
@@ -229,6 +230,11 @@ def matches(p: P, rule: dict[str, Any], now: dt.datetime, cat: Catalogue) -> boo
     if "consent" in rule:
         c = rule["consent"]
         return p.consents.get(c["channel"]) is c.get("opted_in", True)
+    if "wecom_group" in rule:
+        ids = set(rule["wecom_group"]) if isinstance(rule["wecom_group"], list) else {rule["wecom_group"]}
+        return bool(p.wecom_groups & ids) == rule.get("member", True)
+    if "wecom_contact" in rule:
+        return ("wecom_external_userid" in p.identities) == rule["wecom_contact"]
     raise AssertionError(f"the oracle does not know {rule}")
 
 

@@ -58,6 +58,8 @@ from siyu.audience.rules.nodes import (
     OrdersCond,
     ReachableCond,
     TagCond,
+    WeComContactCond,
+    WeComGroupCond,
 )
 from siyu.audience.values.models import CustomerValue
 from siyu.catalog.models import Product
@@ -66,17 +68,20 @@ from siyu.members.models import ContactPreference, CustomerIdentity
 from siyu.orders.models import Order, OrderLine, OrderStatus
 from siyu.promotions.models import Coupon
 from siyu.promotions.models.coupons import CouponStatus
+from siyu.wechat.wecom_groups.models import WeComGroupMember
+from siyu.wechat.wecom_groups.people import WECOM_EXTERNAL_USERID
 
 TRUE = Q(pk__isnull=False)
 FALSE = Q(pk__isnull=True)
 
-# Which identity makes a channel reachable (besides consent): WeCom contacts are matched through the
-# UnionID until a WeCom identity kind exists; SMS needs a phone number.
+# Which identity makes a channel reachable (besides consent): WeCom needs the customer to be an
+# external contact of the corp (a ``wecom_external_userid`` identity; a UnionID alone, the older
+# stand-in, still counts); SMS needs a phone number.
 REACH_IDENTITIES: dict[str, tuple[str, ...]] = {
     "subscribe_message": ("mp_openid",),
     "official_account": ("oa_openid",),
-    "wecom": ("unionid",),
-    "wecom_group": ("unionid",),
+    "wecom": ("unionid", WECOM_EXTERNAL_USERID),
+    "wecom_group": ("unionid", WECOM_EXTERNAL_USERID),
     "sms": ("phone",),
 }
 
@@ -371,6 +376,23 @@ def _reachable(node: ReachableCond, ctx: Context) -> Q:
     return Q(is_blocked=False) & identity & _consent(node.channel, True)
 
 
+def _wecom_group(node: WeComGroupCond, ctx: Context) -> Q:
+    # A dismissed group keeps its row (rules may name it) but has no members left.
+    rows = WeComGroupMember.objects.filter(
+        merchant_id=ctx.merchant_id, customer=OuterRef("pk"), group_id__in=node.group_ids
+    )
+    q = Q(Exists(rows))
+    return q if node.member else ~q
+
+
+def _wecom_contact(node: WeComContactCond, ctx: Context) -> Q:
+    rows = CustomerIdentity.objects.filter(
+        merchant_id=ctx.merchant_id, customer=OuterRef("pk"), kind=WECOM_EXTERNAL_USERID
+    )
+    q = Q(Exists(rows))
+    return q if node.is_contact else ~q
+
+
 # ---- the tree ----------------------------------------------------------------------------------------
 
 
@@ -396,4 +418,8 @@ def compile_rule(node: Node, ctx: Context) -> Q:
         return _reachable(node, ctx)
     if isinstance(node, ConsentCond):
         return _consent(node.channel, node.opted_in)
+    if isinstance(node, WeComGroupCond):
+        return _wecom_group(node, ctx)
+    if isinstance(node, WeComContactCond):
+        return _wecom_contact(node, ctx)
     raise TypeError(f"not a rule node: {node!r}")

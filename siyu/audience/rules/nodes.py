@@ -91,6 +91,23 @@ class ReachableCond:
 
 
 @dataclass(frozen=True)
+class WeComGroupCond:
+    """Is a member of any of the WeCom customer groups ``group_ids`` (``member``), or of none of them."""
+
+    group_ids: tuple[int, ...]
+    member: bool
+    path: str
+
+
+@dataclass(frozen=True)
+class WeComContactCond:
+    """Is (or is not) a WeCom external contact of the corp: has a ``wecom_external_userid`` identity."""
+
+    is_contact: bool
+    path: str
+
+
+@dataclass(frozen=True)
 class ConsentCond:
     channel: str
     opted_in: bool
@@ -108,6 +125,8 @@ Node = (
     | CouponsCond
     | ReachableCond
     | ConsentCond
+    | WeComGroupCond
+    | WeComContactCond
 )
 
 

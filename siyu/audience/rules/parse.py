@@ -28,6 +28,8 @@ from siyu.audience.rules.nodes import (
     OrdersCond,
     ReachableCond,
     TagCond,
+    WeComContactCond,
+    WeComGroupCond,
 )
 from siyu.core.text import lone_surrogate_path
 
@@ -311,6 +313,19 @@ class _Parser:
         body = self.obj(value["consent"], inner, ("channel", "opted_in"), ("channel",))
         opted_in = self.boolean(body["opted_in"], f"{inner}.opted_in") if "opted_in" in body else True
         return ConsentCond(self.choice(body["channel"], f"{inner}.channel", spec.CHANNELS), opted_in, path)
+
+    def cond_wecom_group(self, key: str, value: dict, path: str) -> Node:
+        self.obj(value, path, ("wecom_group", "member"))
+        inner = f"{path}.wecom_group"
+        raw = value["wecom_group"]
+        one = lambda v, p: self.int_in(v, p, 1, 2**62)  # noqa: E731
+        ids = self.items(raw, inner, one) if isinstance(raw, list) else (one(raw, inner),)
+        member = self.boolean(value["member"], f"{path}.member") if "member" in value else True
+        return WeComGroupCond(tuple(sorted(set(ids))), member, path)
+
+    def cond_wecom_contact(self, key: str, value: dict, path: str) -> Node:
+        self.obj(value, path, (key,))
+        return WeComContactCond(self.boolean(value[key], f"{path}.{key}"), path)
 
 
 def parse_rule(data: Any, *, root: str = "rule") -> Node:

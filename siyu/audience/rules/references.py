@@ -9,10 +9,20 @@ from collections import defaultdict
 
 from siyu.audience.models import Tag
 from siyu.audience.rules import spec
-from siyu.audience.rules.nodes import CouponsCond, EventCond, FieldCond, Node, OrdersCond, TagCond, walk
+from siyu.audience.rules.nodes import (
+    CouponsCond,
+    EventCond,
+    FieldCond,
+    Node,
+    OrdersCond,
+    TagCond,
+    WeComGroupCond,
+    walk,
+)
 from siyu.audience.rules.parse import refuse
 from siyu.catalog.models import Category, Product, Sku
 from siyu.promotions.models import CouponTemplate
+from siyu.wechat.wecom_groups.models import WeComGroup
 
 
 def referenced_ids(rule: Node) -> dict[str, list[tuple[int, str]]]:
@@ -33,6 +43,8 @@ def referenced_ids(rule: Node) -> dict[str, list[tuple[int, str]]]:
                 found["product"].append((node.product_id, f"{node.path}.orders.product"))
             if node.category_id:
                 found["category"].append((node.category_id, f"{node.path}.orders.category"))
+        elif isinstance(node, WeComGroupCond):
+            found["wecom_group"] += [(i, f"{node.path}.wecom_group") for i in node.group_ids]
         elif isinstance(node, CouponsCond) and node.template_id:
             found["coupon_template"].append((node.template_id, f"{node.path}.coupons.template"))
     return found
@@ -45,6 +57,7 @@ def _model(kind: str):
         "sku": Sku,
         "category": Category,
         "coupon_template": CouponTemplate,
+        "wecom_group": WeComGroup,
     }[kind]
 
 

@@ -152,4 +152,6 @@ TOP_KEYS = (
     "coupons",
     "reachable",
     "consent",
+    "wecom_group",
+    "wecom_contact",
 )

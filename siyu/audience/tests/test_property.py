@@ -28,6 +28,7 @@ from siyu.promotions.models import Coupon
 from siyu.testing import rows, rule_oracle
 from siyu.testing.factories import make_merchant
 from siyu.testing.rows import NOW
+from siyu.wechat.wecom_groups.models import WeComGroup, WeComGroupMember
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("SIYU_PROPERTY_EXAMPLES", "60"))
@@ -49,7 +50,7 @@ RFM = ["", "important_value", "general_retain", "important_keep"]
 STAGES = ["introduction", "growth", "maturity", "dormancy", "churn"]
 TIERS = ["newly_activated", "ordinary", "active", "paying", "die_hard"]
 CHANNELS = ["subscribe_message", "official_account", "wecom", "sms"]
-KINDS = ["mp_openid", "oa_openid", "unionid", "phone"]
+KINDS = ["mp_openid", "oa_openid", "unionid", "phone", "wecom_external_userid"]
 DAYS = [1, 3, 7, 30, 90]
 AMOUNTS = [0, 100, 1000, 2500, 5000]
 
@@ -115,6 +116,7 @@ people = st.lists(
             "coupons": st.lists(coupons, max_size=2),
             "identities": st.sets(st.sampled_from(KINDS), max_size=3),
             "consents": st.dictionaries(st.sampled_from(CHANNELS), st.booleans(), max_size=3),
+            "wecom_groups": st.sets(st.integers(0, 1), max_size=2),
         }
     ),
     min_size=1,
@@ -244,6 +246,12 @@ relation_leaves = st.one_of(
     ),
     st.builds(lambda c: {"reachable": c}, _pick([*CHANNELS, "wecom_group"])),
     st.builds(lambda c, o: {"consent": {"channel": c, "opted_in": o}}, _pick(CHANNELS), st.booleans()),
+    st.builds(
+        lambda g, member: {"wecom_group": g, "member": member},
+        _pick(["@wecom_group:0", ["@wecom_group:0", "@wecom_group:1"]]),
+        st.booleans(),
+    ),
+    st.builds(lambda v: {"wecom_contact": v}, st.booleans()),
 )
 rules = st.recursive(
     profile_leaves | value_leaves | relation_leaves,
@@ -280,7 +288,12 @@ def _write(
     group = TagGroup.objects.create(merchant=merchant, kind="basic", name="g")
     tags = [Tag.objects.create(merchant=merchant, group=group, name=f"t{i}") for i in range(3)]
     templates = [rows.template(merchant), rows.template(merchant)]
+    groups = [
+        WeComGroup.objects.create(merchant=merchant, chat_id=f"wr{i}", owner_userid="guide", synced_at=NOW)
+        for i in range(2)
+    ]
     ids = {
+        "wecom_group": [g.pk for g in groups],
         "tag": [t.pk for t in tags],
         "product": [p.pk for p in products],
         "category": [c.pk for c in categories],
@@ -318,7 +331,12 @@ def _write(
             tags={ids["tag"][t] for t in spec["tags"]},
             identities=set(spec["identities"]),
             consents=dict(spec["consents"]),
+            wecom_groups={groups[g].pk for g in spec["wecom_groups"]},
         )
+        for g in spec["wecom_groups"]:
+            WeComGroupMember.objects.create(
+                merchant=merchant, group=groups[g], userid=f"wm{c.pk}", member_type=2, customer=c
+            )
         if spec["value"] is not None:
             CustomerValue.objects.create(merchant=merchant, customer=c, computed_at=NOW, **spec["value"])
         CustomerTag.objects.bulk_create(

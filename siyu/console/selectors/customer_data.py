@@ -25,6 +25,7 @@ from siyu.members.models import Channel, Customer, Gender, Source
 from siyu.members.scope import customers_visible_to
 from siyu.promotions.models import Coupon, CouponTemplate
 from siyu.tenancy.models import Staff
+from siyu.wechat.wecom_groups.models import WeComGroup
 
 
 @dataclass
@@ -212,6 +213,7 @@ def builder_options(merchant_id: int) -> dict[str, Any]:
         "value_tier": [[v, str(label)] for v, label in ValueTier.choices],
         "event_kinds": [[v, str(label)] for v, label in EventKind.choices],
         "channels": [[v, str(label)] for v, label in Channel.choices],
+        "wecom_groups": wecom_group_options(merchant_id),
         "coupon_statuses": [[s, _coupon_status_label(s)] for s in spec.COUPON_STATUSES],
         "coupon_templates": templates,
         "months": [[m, str(m)] for m in range(1, 13)],
@@ -228,7 +230,11 @@ def builder_options(merchant_id: int) -> dict[str, Any]:
                 "orders": _("Orders or spend"),
                 "coupons": _("Coupons"),
                 "reachable": _("Reachable on channel"),
+                "wecom_group": _("WeCom group"),
+                "wecom_contact": _("Is a WeCom contact"),
             },
+            "in_group": _("is in the group"),
+            "not_in_group": _("is not in the group"),
             "has": _("has"),
             "has_not": _("does not have"),
             "yes": _("yes"),
@@ -243,6 +249,12 @@ def builder_options(merchant_id: int) -> dict[str, Any]:
             "manual": _("This rule is edited as JSON: the builder cannot show it."),
         },
     }
+
+
+def wecom_group_options(merchant_id: int) -> list[list[Any]]:
+    """The live WeCom customer groups a rule may name, newest first."""
+    rows = WeComGroup.objects.for_merchant(merchant_id).filter(dismissed_at__isnull=True).order_by("-id")
+    return [[g.pk, g.name or g.chat_id] for g in rows.only("pk", "name", "chat_id")]
 
 
 def coupon_templates_any(merchant_id: int) -> list[list[Any]]:

@@ -545,7 +545,7 @@ def _pages(w: World, segment: Segment) -> dict[str, tuple[str, str, int]]:
         "tags": ("get", "/console/customers/tags/", 8),
         "segments": ("get", "/console/customers/segments/", 5),
         "segment": ("get", f"/console/customers/segments/{segment.pk}/", 7),
-        "builder": ("get", "/console/customers/segments/new/", 6),
+        "builder": ("get", "/console/customers/segments/new/", 7),  # + the WeCom groups a rule may name
         "values": ("get", "/console/customers/values/", 9),
         "panel": ("get", f"/console/customers/{person}/data/", 13),  # + the guide notes
         "tag options": ("get", "/console/customers/tag-options/", 4),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern
+from django.utils import timezone
 
 from siyu.audience import services as audience
 from siyu.console import urls
@@ -30,6 +31,7 @@ from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
 from siyu.wechat.oa.services import create_reply_rule
+from siyu.wechat.wecom_groups.models import WeComGroup, WeComGroupMember
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +177,8 @@ ROUTES.update(
         "wechat_reply_delete": ("post", {"rule_id": lambda w: w.oa_reply.pk}, {}),
     }
 )
+# 微信 > 企业微信客户群 (the world's group, see add_wecom_group)
+ROUTES["wecom_group"] = ("get", {"group_id": lambda w: w.wecom_group.pk}, {})
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -225,6 +229,21 @@ def add_membership(owner: Staff) -> SimpleNamespace:
     return SimpleNamespace(base=base, top=top)
 
 
+def add_wecom_group(world: World) -> WeComGroup:
+    """A WeCom customer group with the world's customer in it."""
+    group = WeComGroup.objects.create(
+        merchant=world.merchant,
+        chat_id=f"wr{world.slug}",
+        name="群",
+        owner_userid="g",
+        synced_at=timezone.now(),
+    )
+    WeComGroupMember.objects.create(
+        merchant=world.merchant, group=group, userid="wm1", member_type=2, customer=world.customer
+    )
+    return group
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
@@ -233,6 +252,7 @@ def _world(slug: str) -> World:
     world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
     world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
     world.oa_reply = create_reply_rule(staff=world.owner, kind="default", text="收到")  # type: ignore[attr-defined]
+    world.wecom_group = add_wecom_group(world)  # type: ignore[attr-defined]
     world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )

@@ -114,11 +114,15 @@ def segment_edit(request: ConsoleRequest, segment_id: int) -> HttpResponse:
 
 
 def _starting_rule(request: ConsoleRequest) -> dict[str, str]:
-    """A builder opened from a distribution (``?rfm_class=important_value``) starts with that class."""
+    """A builder opened from a distribution (``?rfm_class=important_value``) starts with that class;
+    one opened from a WeCom group (``?wecom_group=7``) with its members."""
     for key in ("rfm_class", "lifecycle_stage", "value_tier"):
         value = request.GET.get(key, "")
         if value in spec.FIELDS[key].choices:
             return {"rule": _json({"all": [{key: [value]}]})}
+    group = request.GET.get("wecom_group", "")  # from a WeCom group's page: its members
+    if group.isdigit() and len(group) < 19:
+        return {"rule": _json({"all": [{"wecom_group": int(group)}]})}
     return {}
 
 

@@ -15,7 +15,7 @@
   var SHORT_LISTS = ["rfm_class", "lifecycle_stage", "value_tier"];
   var TYPE_ORDER = [
     "field", "tag", "rfm_class", "lifecycle_stage", "value_tier", "semi_private", "loyalty_rung",
-    "event", "orders", "coupons", "reachable",
+    "event", "orders", "coupons", "reachable", "wecom_group", "wecom_contact",
   ];
 
   function make(tag, attrs, children) {
@@ -92,6 +92,11 @@
             ["op", "select", opPairs(COMPARE)], ["count", "number", null, 0, 100000], within];
         case "reachable":
           return [["channel", "select", opts.channels]];
+        case "wecom_group":
+          return [["member", "select", [[true, W.in_group], [false, W.not_in_group]]],
+            ["group", "select", opts.wecom_groups]];
+        case "wecom_contact":
+          return [["value", "select", [[true, W.yes], [false, W.no]]]];
       }
       return [];
     }
@@ -107,6 +112,8 @@
         case "orders": return { type: type, measure: "count", op: "gte", value: 1, days: 90 };
         case "coupons": return { type: type, status: "usable", template: "", op: "gte", count: 1, days: "" };
         case "reachable": return { type: type, channel: first(opts.channels) };
+        case "wecom_group": return { type: type, member: true, group: first(opts.wecom_groups) };
+        case "wecom_contact": return { type: type, value: true };
       }
       return { type: type, value: first(opts[type] || []) };
     }
@@ -148,6 +155,8 @@
           if (s.template !== "" && s.template !== null) c.template = num(s.template);
           return { coupons: withDays(c, s.days) };
         case "reachable": return { reachable: s.channel };
+        case "wecom_group": return { wecom_group: num(s.group), member: s.member === true || s.member === "true" };
+        case "wecom_contact": return { wecom_contact: s.value === true || s.value === "true" };
       }
       return null;
     }
@@ -210,6 +219,11 @@
         return { type: "coupons", status: b.status || "any", template: b.template || "", op: cc.op, count: cc.value, days: daysOf(b) };
       }
       if (keys.length === 1 && keys[0] === "reachable") return { type: "reachable", channel: n.reachable };
+      if ("wecom_group" in n && keysIn(n, ["wecom_group", "member"])) {
+        var g = Array.isArray(n.wecom_group) ? (n.wecom_group.length === 1 ? n.wecom_group[0] : null) : n.wecom_group;
+        return isInt(g) ? { type: "wecom_group", group: g, member: n.member !== false } : null;
+      }
+      if (keys.length === 1 && keys[0] === "wecom_contact") return { type: "wecom_contact", value: n.wecom_contact === true };
       return null;
     }
 

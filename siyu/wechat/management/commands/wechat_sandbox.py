@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from siyu.wechat.sandbox import base, server
 from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+from siyu.wechat.wecom_groups.sandbox_seed import use_siyu_as_seed
 
 
 class Command(BaseCommand):
@@ -19,5 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, siyu_url: str, **options):
         app = server.build(siyu_url)
         register_sandbox_accounts(app)
+        use_siyu_as_seed(app)  # WeCom groups and tags the demo holds are the sandbox's too
         self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
         base.serve(app, host, port).serve_forever()
