@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "siyu.promotions.campaigns",
     "siyu.promotions.presale",
     "siyu.decoration",
+    "siyu.wechat.wecom",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",

@@ -92,6 +92,16 @@ NAV: tuple[Module, ...] = (
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
+        "wechat",
+        _("WeChat"),
+        "微",
+        (
+            Page("console:wecom_contact_ways", _("Contact ways"), Perm.PROMOTIONS_VIEW),
+            Page("console:wecom_members", _("WeCom members"), Perm.STAFF_MANAGE),
+            Page("console:wecom_transfers", _("Customer transfer"), Perm.CUSTOMERS_ASSIGN_GUIDE),
+        ),
+    ),
+    Module(
         "settings",
         _("Settings"),
         "设",

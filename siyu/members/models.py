@@ -92,13 +92,15 @@ class IdentityKind(models.TextChoices):
     OA_OPENID = "oa_openid", _("Official-account openid")
     UNIONID = "unionid", _("UnionID")
     PHONE = "phone", _("Phone")
+    # A WeCom external contact (siyu/wechat/wecom): one id per customer per corp.
+    WECOM_EXTERNAL_USERID = "wecom_external_userid", _("WeCom external contact")
 
 
 class CustomerIdentity(TenantModel):
     """A way to recognise a customer; each (kind, value) names exactly one customer per merchant."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    kind = models.CharField(max_length=24, choices=IdentityKind.choices)
     value = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
 
