@@ -13,13 +13,17 @@ from siyu.wechat.wecom.services import WayInput
 
 
 class ContactWayForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=30, help_text=_("Shown in WeCom's admin; at most 30 characters."))
+    name = forms.CharField(
+        label=_("Name"), max_length=30, help_text=_("Shown in WeCom's admin; at most 30 characters.")
+    )
     staff_ids = forms.TypedMultipleChoiceField(
         label=_("Members who add the customer"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
     )
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.OUTLET)
     campaign = forms.CharField(label=_("Campaign"), max_length=64, required=False)
-    skip_verify = forms.BooleanField(label=_("Add without the member's confirmation"), required=False, initial=True)
+    skip_verify = forms.BooleanField(
+        label=_("Add without the member's confirmation"), required=False, initial=True
+    )
     welcome_text = forms.CharField(
         label=_("Welcome message"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -32,7 +36,9 @@ class ContactWayForm(forms.Form):
         help_text=_("The page path, ending in .html as WeCom requires, e.g. pages/index/index.html"),
     )
 
-    def __init__(self, *args: Any, members: list[tuple[int, str]], locked_source: bool = False, **kwargs: Any):
+    def __init__(
+        self, *args: Any, members: list[tuple[int, str]], locked_source: bool = False, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         field = self.fields["staff_ids"]
         assert isinstance(field, forms.TypedMultipleChoiceField)

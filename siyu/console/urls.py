@@ -211,7 +211,11 @@ urlpatterns = [
     path("wechat/contact-ways/", wechat_wecom.contact_ways_page, name="wecom_contact_ways"),
     path("wechat/contact-ways/new/", wechat_wecom.contact_way_create, name="wecom_contact_way_new"),
     path("wechat/contact-ways/<int:way_id>/", wechat_wecom.contact_way_edit, name="wecom_contact_way"),
-    path("wechat/contact-ways/<int:way_id>/delete/", wechat_wecom.contact_way_delete, name="wecom_contact_way_delete"),
+    path(
+        "wechat/contact-ways/<int:way_id>/delete/",
+        wechat_wecom.contact_way_delete,
+        name="wecom_contact_way_delete",
+    ),
     path("wechat/wecom-members/", wechat_wecom.members_page, name="wecom_members"),
     path("wechat/wecom-transfers/", wechat_wecom.transfers_page, name="wecom_transfers"),
 ]

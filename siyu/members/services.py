@@ -507,7 +507,13 @@ def recognise_wecom_contact(
         try:
             with transaction.atomic():
                 customer, created = _upsert_wx_customer(
-                    merchant, IdentityKind.WECOM_EXTERNAL_USERID, external_userid, unionid, source, campaign, None
+                    merchant,
+                    IdentityKind.WECOM_EXTERNAL_USERID,
+                    external_userid,
+                    unionid,
+                    source,
+                    campaign,
+                    None,
                 )
                 if created:
                     fields = {"nickname": nickname[:64], "avatar_url": avatar_url[:200]}

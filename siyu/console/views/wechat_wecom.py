@@ -116,7 +116,9 @@ def contact_way_delete(request: ConsoleRequest, way_id: int) -> HttpResponse:
     return redirect("console:wecom_contact_ways")
 
 
-def _members_page(request: ConsoleRequest, error: SiyuError | None = None, failed: int | None = None) -> HttpResponse:
+def _members_page(
+    request: ConsoleRequest, error: SiyuError | None = None, failed: int | None = None
+) -> HttpResponse:
     context = {
         "rows": selectors.staff_with_userids(request.staff.merchant_id),
         "error": error,
@@ -140,7 +142,9 @@ def members_page(request: ConsoleRequest) -> HttpResponse:
         return _members_page(request, exc, failed=None)
     try:
         services.map_member(
-            staff=request.staff, member_staff_id=form.cleaned_data["staff"], userid=form.cleaned_data["userid"]
+            staff=request.staff,
+            member_staff_id=form.cleaned_data["staff"],
+            userid=form.cleaned_data["userid"],
         )
     except NotFound:
         raise
@@ -150,7 +154,9 @@ def members_page(request: ConsoleRequest) -> HttpResponse:
     return redirect("console:wecom_members")
 
 
-def _transfers_page(request: ConsoleRequest, form: TransferForm, error: SiyuError | None = None) -> HttpResponse:
+def _transfers_page(
+    request: ConsoleRequest, form: TransferForm, error: SiyuError | None = None
+) -> HttpResponse:
     context = {"form": form, "rows": selectors.recent_transfers(request.staff.merchant_id), "error": error}
     status = error.status if error else (400 if form.is_bound and form.errors else 200)
     return render_page(request, "console/wechat/wecom_transfers.html", context, module=MODULE, status=status)

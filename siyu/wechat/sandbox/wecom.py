@@ -32,13 +32,12 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from siyu.wechat.sandbox.base import FakeRequest, FakeResponse, FakeWeChat, html_response, json_response
+from siyu.wechat.sandbox.base import FakeRequest, FakeResponse, FakeWeChat, html_response, json_response, page
 
 WELCOME_SECONDS = 20
 TRANSFER_BATCH = 100
 
 # WeCom's errcodes for what this fake refuses (developer.work.weixin.qq.com, 全局错误码).
-INVALID_TOKEN = 40014
 INVALID_PARAMETER = 40058
 INVALID_USERID = 60111
 INVALID_EXTERNAL_USERID = 40096
@@ -69,9 +68,12 @@ class WeComFake:
     # -- plumbing ----------------------------------------------------------------------------
 
     def corp_of(self, request: FakeRequest) -> str | None:
-        """The corp whose valid access token the request carries (None: refuse with 40014)."""
-        token = request.query.get("access_token", "")
-        return self.app.corp_for_token(token) if token else None
+        """The corp whose live access token the request carries (None: refuse as WeCom does)."""
+        return self.app.token_app_id("qyapi", request.query.get("access_token", ""))
+
+    def refuse_token(self, request: FakeRequest) -> FakeResponse:
+        _corp, answer = self.app.check_token("qyapi", request)
+        return answer or _error(40014, "invalid access_token")
 
     def body(self, request: FakeRequest) -> dict[str, Any] | None:
         try:
@@ -91,7 +93,7 @@ class WeComFake:
     def get(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         external_userid = request.query.get("external_userid", "")
         with self.app.lock:
             contact = self.contacts(corp_id).get(external_userid)
@@ -112,7 +114,7 @@ class WeComFake:
     def get_follow_user_list(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         with self.app.lock:
             users = {u for w in self.ways(corp_id).values() for u in w["user"]}
             users |= {f["userid"] for c in self.contacts(corp_id).values() for f in c["follow_user"]}
@@ -134,7 +136,7 @@ class WeComFake:
     def add_contact_way(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request)
         if data is None or data.get("type") not in (1, 2) or data.get("scene") not in (1, 2):
             return _error(INVALID_PARAMETER, "invalid type or scene")
@@ -153,32 +155,39 @@ class WeComFake:
             "state": str(data.get("state", "")),
             "user": list(data["user"]),
             "party": list(data.get("party") or []),
-            "qr_code": f"{self.app.public_url}/ui/wecom/qr/{config_id}.svg" if data["scene"] == 2 else "",
+            "qr_code": f"{_origin(request)}/ui/wecom/qr/{config_id}.svg" if data["scene"] == 2 else "",
         }
         with self.app.lock:
             self.ways(corp_id)[config_id] = way
-        return _ok(config_id=config_id, qr_code=way["qr_code"]) if way["qr_code"] else _ok(config_id=config_id)
+        return (
+            _ok(config_id=config_id, qr_code=way["qr_code"]) if way["qr_code"] else _ok(config_id=config_id)
+        )
 
     def update_contact_way(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request) or {}
         with self.app.lock:
             way = self.ways(corp_id).get(str(data.get("config_id", "")))
             if way is None:
                 return _error(INVALID_CONFIG_ID, "invalid config_id")
-            merged = {**way, **{k: v for k, v in data.items() if k in ("remark", "skip_verify", "state", "user")}}
+            merged = {
+                **way,
+                **{k: v for k, v in data.items() if k in ("remark", "skip_verify", "state", "user")},
+            }
             problem = self._way_fields(merged)
             if problem or (way["type"] == 1 and len(merged["user"]) != 1):
-                return _error(INVALID_USERID if problem == "user" else INVALID_PARAMETER, f"invalid {problem}")
+                return _error(
+                    INVALID_USERID if problem == "user" else INVALID_PARAMETER, f"invalid {problem}"
+                )
             way.update(merged)
         return _ok()
 
     def get_contact_way(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request) or {}
         with self.app.lock:
             way = self.ways(corp_id).get(str(data.get("config_id", "")))
@@ -189,7 +198,7 @@ class WeComFake:
     def del_contact_way(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request) or {}
         with self.app.lock:
             if self.ways(corp_id).pop(str(data.get("config_id", "")), None) is None:
@@ -201,7 +210,7 @@ class WeComFake:
     def send_welcome_msg(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request)
         if data is None:
             return _error(INVALID_PARAMETER, "invalid json")
@@ -212,7 +221,11 @@ class WeComFake:
         if len(text.encode("utf-8")) > 4000 or not isinstance(attachments, list) or len(attachments) > 9:
             return _error(INVALID_PARAMETER, "text or attachments too long")
         for item in attachments:
-            card = item.get("miniprogram") if isinstance(item, dict) and item.get("msgtype") == "miniprogram" else None
+            card = (
+                item.get("miniprogram")
+                if isinstance(item, dict) and item.get("msgtype") == "miniprogram"
+                else None
+            )
             if card is None or not all(card.get(k) for k in ("title", "pic_media_id", "appid", "page")):
                 return _error(INVALID_PARAMETER, "invalid attachment")
             if card["pic_media_id"] not in self.app.state["wecom.media"]:
@@ -239,7 +252,7 @@ class WeComFake:
     def media_upload(self, request: FakeRequest) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         if request.query.get("type") not in ("image", "voice", "video", "file"):
             return _error(INVALID_PARAMETER, "invalid media type")
         content = _multipart_file(request.headers.get("content-type", ""), request.body, "media")
@@ -255,7 +268,7 @@ class WeComFake:
     def _transfer(self, request: FakeRequest, *, resigned: bool) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request) or {}
         handover, takeover = str(data.get("handover_userid", "")), str(data.get("takeover_userid", ""))
         externals = data.get("external_userid")
@@ -296,11 +309,15 @@ class WeComFake:
     def _result(self, request: FakeRequest, *, resigned: bool) -> FakeResponse:
         corp_id = self.corp_of(request)
         if corp_id is None:
-            return _error(INVALID_TOKEN, "invalid access_token")
+            return self.refuse_token(request)
         data = self.body(request) or {}
         with self.app.lock:
             rows = [
-                {"external_userid": r["external_userid"], "status": r["status"], "takeover_time": r["takeover_time"]}
+                {
+                    "external_userid": r["external_userid"],
+                    "status": r["status"],
+                    "takeover_time": r["takeover_time"],
+                }
                 for r in self.app.state["wecom.transfers"].get(corp_id, [])
                 if r["handover_userid"] == data.get("handover_userid")
                 and r["takeover_userid"] == data.get("takeover_userid")
@@ -316,26 +333,35 @@ class WeComFake:
 
     # -- the customer's side: what the sandbox page does ----------------------------------------
 
-    def scan(self, corp_id: str, config_id: str, *, name: str, unionid: str = "") -> dict[str, Any]:
-        """A WeChat user scans the way's QR code and adds its (first) member: the contact appears,
-        Siyu gets the encrypted add_external_contact push; returns what happened, with the welcome."""
+    def add_contact(
+        self, corp_id: str, config_id: str, *, name: str, unionid: str = "", external_userid: str = ""
+    ) -> dict[str, str] | None:
+        """A WeChat user scans the way's QR code and is added by one of its members: the contact
+        appears in WeCom's state with a fresh welcome code; returns the add_external_contact push's
+        fields (None for an unknown way)."""
         now = int(time.time())
         with self.app.lock:
             way = self.ways(corp_id).get(config_id)
             if way is None:
-                return {"error": "unknown contact way"}
-            userid = way["user"][now % len(way["user"])] if way["type"] == 2 else way["user"][0]
-            external_userid = "wm" + secrets.token_hex(14)
+                return None
+            userid = way["user"][now % len(way["user"])]
+            external_userid = external_userid or "wm" + secrets.token_hex(14)
             unionid = unionid or "o" + hashlib.sha256(external_userid.encode()).hexdigest()[:27]
-            self.contacts(corp_id)[external_userid] = {
-                "name": name,
-                "unionid": unionid,
-                "avatar": f"{self.app.public_url}/ui/wecom/avatar/{external_userid}.svg",
-                "follow_user": [
-                    {"userid": userid, "remark": "", "description": "", "createtime": now, "state": way["state"],
-                     "add_way": 1, "oper_userid": external_userid, "tags": []}
-                ],
-            }
+            contact = self.contacts(corp_id).setdefault(
+                external_userid, {"name": name, "unionid": unionid, "avatar": "", "follow_user": []}
+            )
+            contact["follow_user"] = [f for f in contact["follow_user"] if f["userid"] != userid] + [
+                {
+                    "userid": userid,
+                    "remark": "",
+                    "description": "",
+                    "createtime": now,
+                    "state": way["state"],
+                    "add_way": 1,
+                    "oper_userid": external_userid,
+                    "tags": [],
+                }
+            ]
             welcome_code = secrets.token_urlsafe(24)
             self.app.state["wecom.codes"][welcome_code] = {
                 "corp_id": corp_id,
@@ -344,30 +370,28 @@ class WeComFake:
                 "issued": time.time(),
                 "used": False,
             }
-        fields = {
-            "ToUserName": corp_id,
-            "FromUserName": "sys",
-            "CreateTime": str(now),
-            "MsgType": "event",
-            "Event": "change_external_contact",
-            "ChangeType": "add_external_contact",
-            "UserID": userid,
-            "ExternalUserID": external_userid,
-            "State": way["state"],
-            "WelcomeCode": welcome_code,
-        }
-        status, body = self.app.push_wecom(corp_id, fields)
+        fields = _change(corp_id, "add_external_contact", userid, external_userid)
+        fields.update(CreateTime=str(now), State=way["state"], WelcomeCode=welcome_code)
+        return fields
+
+    def welcome_for(self, corp_id: str, welcome_code: str) -> dict[str, Any] | None:
+        """What Siyu sent with ``welcome_code`` (None: nothing yet)."""
         with self.app.lock:
-            welcome = next(
-                (w for w in self.app.state["wecom.welcomes"].get(corp_id, []) if w["welcome_code"] == welcome_code),
-                None,
-            )
+            sent = self.app.state["wecom.welcomes"].get(corp_id, [])
+            return next((dict(w) for w in sent if w["welcome_code"] == welcome_code), None)
+
+    def scan(self, corp_id: str, config_id: str, *, name: str, unionid: str = "") -> dict[str, Any]:
+        """``add_contact``, pushed to Siyu; returns Siyu's answer and the welcome the customer got."""
+        fields = self.add_contact(corp_id, config_id, name=name, unionid=unionid)
+        if fields is None:
+            return {"error": "unknown contact way"}
+        status, body = self.app.push_wecom(corp_id, fields)
         return {
-            "external_userid": external_userid,
-            "userid": userid,
+            "external_userid": fields["ExternalUserID"],
+            "userid": fields["UserID"],
             "status": status,
             "body": body,
-            "welcome": welcome,
+            "welcome": self.welcome_for(corp_id, fields["WelcomeCode"]),
         }
 
     def delete_guide(self, corp_id: str, external_userid: str, userid: str) -> tuple[int, bytes]:
@@ -392,7 +416,9 @@ class WeComFake:
                 record["status"], record["takeover_time"] = 1, int(time.time())
                 contact = self.contacts(corp_id).get(record["external_userid"])
                 if contact is not None:
-                    old = next((f for f in contact["follow_user"] if f["userid"] == record["handover_userid"]), {})
+                    old = next(
+                        (f for f in contact["follow_user"] if f["userid"] == record["handover_userid"]), {}
+                    )
                     contact["follow_user"] = [
                         f for f in contact["follow_user"] if f["userid"] != record["handover_userid"]
                     ] + [{**old, "userid": record["takeover_userid"], "createtime": int(time.time())}]
@@ -401,6 +427,11 @@ class WeComFake:
         fields = _change(corp_id, "transfer_fail", record["takeover_userid"], record["external_userid"])
         fields["FailReason"] = "customer_refused"
         return self.app.push_wecom(corp_id, fields)
+
+
+def _origin(request: FakeRequest) -> str:
+    """The sandbox as the caller reached it: WeCom's qr_code is an absolute URL."""
+    return f"http://{request.headers.get('host', '127.0.0.1:8019')}"
 
 
 def _change(corp_id: str, change_type: str, userid: str, external_userid: str) -> dict[str, str]:
@@ -431,19 +462,16 @@ def _multipart_file(content_type: str, body: bytes, field: str) -> bytes:
 
 # -- the page ------------------------------------------------------------------------------------
 
-_STYLE = """<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}
-.bubble{background:#95ec69;border-radius:6px;padding:.5rem .8rem;display:inline-block;margin:.3rem 0}
-.card{border:1px solid #ccc;border-radius:6px;padding:.5rem .8rem;display:inline-block;background:#fff}
-.muted{color:#777}form{display:inline}button{margin:.1rem}</style>"""
+_STYLE = (
+    "<style>.bubble{background:#95ec69;border-radius:6px;padding:8px 12px;display:inline-block;margin:4px 0}"
+    ".mp{border:1px solid #ccc;border-radius:6px;padding:8px 12px;display:inline-block;background:#fff}"
+    ".muted{color:#777}form.inline{display:inline}td input{width:auto}</style>"
+)
 
 
 def _page(title: str, body: str) -> FakeResponse:
-    return html_response(
-        f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{html.escape(title)}</title>{_STYLE}"
-        f"<h1>{html.escape(title)}</h1><p><a href='/'>沙箱首页 Sandbox home</a> · <a href='/ui/wecom/'>企业微信 WeCom</a></p>"
-        f"{body}</html>"
-    )
+    links = "<p><a href='/'>沙箱首页 Sandbox home</a> · <a href='/ui/wecom/'>企业微信 WeCom</a></p>"
+    return html_response(page(title, _STYLE + links + body))
 
 
 def _form(params: dict[str, str]) -> dict[str, str]:
@@ -459,7 +487,7 @@ def _welcome_html(welcome: dict[str, Any] | None) -> str:
     for item in welcome["attachments"]:
         card = item.get("miniprogram", {})
         parts.append(
-            f"<div class=card data-testid=welcome-card>小程序 Mini-program · <b>{html.escape(card.get('title', ''))}</b>"
+            f"<div class=mp data-testid=welcome-card>小程序 Mini-program · <b>{html.escape(card.get('title', ''))}</b>"
             f"<br><span class=muted>{html.escape(card.get('appid', ''))} {html.escape(card.get('page', ''))}</span></div>"
         )
     return "<h2>收到的欢迎语 Welcome received</h2>" + "<br>".join(parts)
@@ -468,7 +496,8 @@ def _welcome_html(welcome: dict[str, Any] | None) -> str:
 def install(app: FakeWeChat) -> WeComFake:
     """Add the WeCom external-contact routes and the /ui/wecom/ pages to the sandbox."""
     fake = WeComFake(app)
-    qyapi = app.service("qyapi")
+    app.wecom = fake  # type: ignore[attr-defined]  # tests and the demo reach the WeCom side here
+    qyapi = app.service("/qyapi")
     routes = {
         ("GET", "/cgi-bin/externalcontact/get"): fake.get,
         ("GET", "/cgi-bin/externalcontact/get_follow_user_list"): fake.get_follow_user_list,
@@ -486,7 +515,7 @@ def install(app: FakeWeChat) -> WeComFake:
     for (method, path), handler in routes.items():
         qyapi.route(method, path)(handler)
 
-    ui = app.service("ui")
+    ui = app.service("/ui")
 
     @ui.route("GET", "/wecom/")
     def index(request: FakeRequest) -> FakeResponse:
@@ -496,36 +525,46 @@ def install(app: FakeWeChat) -> WeComFake:
             transfers = {corp: list(rows) for corp, rows in app.state["wecom.transfers"].items()}
         body = []
         for corp_id in sorted(set(ways) | set(contacts) | set(transfers)):
-            body.append(f"<h2>企业 Corp <code>{html.escape(corp_id)}</code></h2><h3>渠道活码 Contact ways</h3><table>")
-            body.append("<tr><th>二维码 QR</th><th>名称 Remark</th><th>成员 Members</th><th>state</th><th></th></tr>")
+            body.append(
+                f"<h2>企业 Corp <code>{html.escape(corp_id)}</code></h2><h3>渠道活码 Contact ways</h3><table>"
+            )
+            body.append(
+                "<tr><th>二维码 QR</th><th>名称 Remark</th><th>成员 Members</th><th>state</th><th></th></tr>"
+            )
             for way in ways.get(corp_id, {}).values():
                 body.append(
                     f"<tr data-testid=sandbox-way><td><img src='{html.escape(way['qr_code'])}' width=64 height=64 alt=QR></td>"
                     f"<td>{html.escape(way['remark'])}</td><td>{html.escape(', '.join(way['user']))}</td>"
-                    f"<td><code>{html.escape(way['state'])}</code></td><td><form method=post action='/ui/wecom/scan'>"
+                    f"<td><code>{html.escape(way['state'])}</code></td><td><form class=inline method=post action='/ui/wecom/scan'>"
                     f"<input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
                     f"<input type=hidden name=config_id value='{way['config_id']}'>"
                     "<input name=name placeholder='微信昵称 WeChat name' required data-testid=scan-name>"
                     "<input name=unionid placeholder='unionid (可选 optional)' data-testid=scan-unionid>"
                     "<button data-testid=scan>扫码添加 Scan as a new WeChat user</button></form></td></tr>"
                 )
-            body.append("</table><h3>客户 Contacts</h3><table><tr><th>客户 Customer</th><th>跟进成员 Follow users</th></tr>")
+            body.append(
+                "</table><h3>客户 Contacts</h3><table><tr><th>客户 Customer</th><th>跟进成员 Follow users</th></tr>"
+            )
             for external_userid, contact in contacts.get(corp_id, {}).items():
                 follows = "".join(
-                    f"{html.escape(f['userid'])} <form method=post action='/ui/wecom/delete-guide'>"
+                    f"{html.escape(f['userid'])} <form class=inline method=post action='/ui/wecom/delete-guide'>"
                     f"<input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
                     f"<input type=hidden name=external_userid value='{external_userid}'>"
                     f"<input type=hidden name=userid value='{html.escape(f['userid'])}'>"
                     "<button data-testid=delete-guide>客户删除导购 Customer deletes the guide</button></form> "
                     for f in contact["follow_user"]
                 )
-                body.append(f"<tr><td>{html.escape(contact['name'])}<br><code>{external_userid}</code></td><td>{follows or '—'}</td></tr>")
-            body.append("</table><h3>继承 Transfers</h3><table><tr><th>客户</th><th>from → to</th><th>status</th><th></th></tr>")
+                body.append(
+                    f"<tr><td>{html.escape(contact['name'])}<br><code>{external_userid}</code></td><td>{follows or '—'}</td></tr>"
+                )
+            body.append(
+                "</table><h3>继承 Transfers</h3><table><tr><th>客户</th><th>from → to</th><th>status</th><th></th></tr>"
+            )
             for index, record in enumerate(transfers.get(corp_id, [])):
                 actions = ""
                 if record["status"] == 2:
                     actions = "".join(
-                        f"<form method=post action='/ui/wecom/transfer'><input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
+                        f"<form class=inline method=post action='/ui/wecom/transfer'><input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
                         f"<input type=hidden name=index value={index}><input type=hidden name=accept value={value}>"
                         f"<button data-testid=transfer-{value}>{label}</button></form>"
                         for value, label in (("1", "接替完成 Taken over"), ("0", "客户拒绝 Customer refuses"))
@@ -537,14 +576,18 @@ def install(app: FakeWeChat) -> WeComFake:
                 )
             body.append("</table>")
         if not body:
-            body.append("<p class=muted>还没有企业微信活码。No WeCom contact ways yet: create one in the Siyu console.</p>")
+            body.append(
+                "<p class=muted>还没有企业微信活码。No WeCom contact ways yet: create one in the Siyu console.</p>"
+            )
         return _page("企业微信沙箱 WeCom sandbox", "".join(body))
 
     @ui.route("POST", "/wecom/scan")
     def scan(request: FakeRequest) -> FakeResponse:
         form = _form(parse_qs(request.body.decode("utf-8")))
         result = fake.scan(
-            form.get("corp_id", ""), form.get("config_id", ""), name=form.get("name", "微信用户")[:32],
+            form.get("corp_id", ""),
+            form.get("config_id", ""),
+            name=form.get("name", "微信用户")[:32],
             unionid=form.get("unionid", "")[:64],
         )
         if "error" in result:
@@ -560,8 +603,13 @@ def install(app: FakeWeChat) -> WeComFake:
     @ui.route("POST", "/wecom/delete-guide")
     def delete_guide(request: FakeRequest) -> FakeResponse:
         form = _form(parse_qs(request.body.decode("utf-8")))
-        status, _body = fake.delete_guide(form.get("corp_id", ""), form.get("external_userid", ""), form.get("userid", ""))
-        return _page("客户删除导购 Customer deleted the guide", f"<p data-testid=delete-result>Siyu answered {status}</p>")
+        status, _body = fake.delete_guide(
+            form.get("corp_id", ""), form.get("external_userid", ""), form.get("userid", "")
+        )
+        return _page(
+            "客户删除导购 Customer deleted the guide",
+            f"<p data-testid=delete-result>Siyu answered {status}</p>",
+        )
 
     @ui.route("POST", "/wecom/transfer")
     def transfer(request: FakeRequest) -> FakeResponse:
@@ -570,16 +618,11 @@ def install(app: FakeWeChat) -> WeComFake:
         fake.finish_transfer(form.get("corp_id", ""), index, accept=form.get("accept") == "1")
         return _page("继承 Transfer", "<p data-testid=transfer-done>OK</p>")
 
-    @ui.route("GET", "/wecom/qr/")
+    @ui.route("GET", "/wecom/qr/{name}")
     def qr(request: FakeRequest) -> FakeResponse:
-        return FakeResponse(200, qr_svg(request.path.rsplit("/", 1)[-1]), {"Content-Type": "image/svg+xml"})
+        return FakeResponse(200, qr_svg(request.params["name"]), {"Content-Type": "image/svg+xml"})
 
-    @ui.route("GET", "/wecom/avatar/")
-    def avatar(request: FakeRequest) -> FakeResponse:
-        svg = "<svg xmlns='http://www.w3.org/2000/svg' width='64' height='64'><rect width='64' height='64' fill='#9ccc65'/></svg>"
-        return FakeResponse(200, svg.encode(), {"Content-Type": "image/svg+xml"})
-
-    app.add_index_link("/ui/wecom/", "企业微信 WeCom: 渠道活码, 欢迎语, 继承")
+    app.add_ui_link("企业微信 WeCom: 渠道活码, 欢迎语, 继承", "/ui/wecom/")
     return fake
 
 
@@ -604,6 +647,3 @@ def qr_svg(seed: str) -> bytes:
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='-8 -8 {side + 16} {side + 16}' width='{side}' height='{side}'>"
         f"<rect x='-8' y='-8' width='{side + 16}' height='{side + 16}' fill='#fff'/><g fill='#111'>{''.join(cells)}</g></svg>"
     ).encode()
-
-
-

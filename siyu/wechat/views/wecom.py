@@ -81,7 +81,9 @@ def _handle_once(account: WeChatAccount, plain: str, message: dict[str, str]) ->
     digest = hashlib.sha256(plain.encode("utf-8")).hexdigest()
     try:
         with transaction.atomic():
-            CallbackReceipt.objects.create(merchant_id=account.merchant_id, digest=digest, received_at=timezone.now())
+            CallbackReceipt.objects.create(
+                merchant_id=account.merchant_id, digest=digest, received_at=timezone.now()
+            )
             dispatch_wecom(account, message)
     except IntegrityError:
         if CallbackReceipt.objects.filter(merchant_id=account.merchant_id, digest=digest).exists():
@@ -93,5 +95,11 @@ def _handle_once(account: WeChatAccount, plain: str, message: dict[str, str]) ->
     except WeChatApiError as exc:
         # WeCom refused a call the handler needed (say the contact is already gone): retrying the
         # same push would meet the same answer, so it is logged and acknowledged.
-        log.warning("wecom %s %s refused: %s %s", message.get("Event"), message.get("ChangeType"), exc.errcode, exc.errmsg)
+        log.warning(
+            "wecom %s %s refused: %s %s",
+            message.get("Event"),
+            message.get("ChangeType"),
+            exc.errcode,
+            exc.errmsg,
+        )
     return _text("success")

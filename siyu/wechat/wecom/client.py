@@ -32,7 +32,9 @@ def get_external_contact(account: WeChatAccount, external_userid: str) -> dict[s
     return _call(account, "GET", "get", params={"external_userid": external_userid})
 
 
-def add_contact_way(account: WeChatAccount, *, remark: str, state: str, users: list[str], skip_verify: bool) -> dict:
+def add_contact_way(
+    account: WeChatAccount, *, remark: str, state: str, users: list[str], skip_verify: bool
+) -> dict:
     """``add_contact_way`` as a QR code (scene 2), single (type 1) or multi-member (type 2):
     {config_id, qr_code}."""
     payload = {
@@ -64,7 +66,9 @@ def del_contact_way(account: WeChatAccount, config_id: str) -> dict:
     return _call(account, "POST", "del_contact_way", payload={"config_id": config_id})
 
 
-def send_welcome_msg(account: WeChatAccount, *, welcome_code: str, text: str, attachments: list[dict]) -> dict:
+def send_welcome_msg(
+    account: WeChatAccount, *, welcome_code: str, text: str, attachments: list[dict]
+) -> dict:
     """``send_welcome_msg``: the text and attachments a new contact sees, within 20 s of the add."""
     payload: dict[str, Any] = {"welcome_code": welcome_code}
     if text:
@@ -92,7 +96,9 @@ def transfer_customer(
     }
     if not resigned and message:
         payload["transfer_success_msg"] = message
-    return _call(account, "POST", "resigned/transfer_customer" if resigned else "transfer_customer", payload=payload)
+    return _call(
+        account, "POST", "resigned/transfer_customer" if resigned else "transfer_customer", payload=payload
+    )
 
 
 def transfer_result(
@@ -101,7 +107,9 @@ def transfer_result(
     """``transfer_result`` / ``resigned/transfer_result``: {customer: [{external_userid, status,
     takeover_time}], next_cursor}; status 1 taken over, 2 waiting, 3 refused, 4 over the limit."""
     payload = {"handover_userid": handover_userid, "takeover_userid": takeover_userid, "cursor": cursor}
-    return _call(account, "POST", "resigned/transfer_result" if resigned else "transfer_result", payload=payload)
+    return _call(
+        account, "POST", "resigned/transfer_result" if resigned else "transfer_result", payload=payload
+    )
 
 
 def upload_image(account: WeChatAccount, *, filename: str, content: bytes, content_type: str) -> str:
@@ -126,7 +134,7 @@ def upload_image(account: WeChatAccount, *, filename: str, content: bytes, conte
             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the configured WeCom base
+            with urllib.request.urlopen(request, timeout=10) as response:
                 answer = json.loads(response.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, ValueError) as exc:
             raise WeChatRetryable(-1, f"media/upload: {exc}") from exc

@@ -97,7 +97,10 @@ def contact_added(account: WeChatAccount, message: dict[str, str]) -> WeComConta
         if member is not None and member.staff.role == Role.GUIDE and member.staff.is_active:
             try:
                 bind_guide(
-                    staff=member.staff, customer_id=customer.pk, guide_id=member.staff_id, source=BindingSource.WECOM
+                    staff=member.staff,
+                    customer_id=customer.pk,
+                    guide_id=member.staff_id,
+                    source=BindingSource.WECOM,
                 )
             except NotAGuide:
                 pass
@@ -170,7 +173,9 @@ def cover_media_id(account: WeChatAccount) -> str:
     media_id = cache.get(key)
     if media_id:
         return str(media_id)
-    media_id = client.upload_image(account, filename="cover.png", content=cover_png(), content_type="image/png")
+    media_id = client.upload_image(
+        account, filename="cover.png", content=cover_png(), content_type="image/png"
+    )
     cache.set(key, media_id, COVER_CACHE_SECONDS)
     return media_id
 
@@ -207,7 +212,9 @@ def contact_deleted(account: WeChatAccount, message: dict[str, str], *, by: str)
     return (
         WeComContact.objects.for_merchant(account.merchant_id)
         .filter(
-            external_userid=message.get("ExternalUserID", ""), userid=message.get("UserID", ""), deleted_at__isnull=True
+            external_userid=message.get("ExternalUserID", ""),
+            userid=message.get("UserID", ""),
+            deleted_at__isnull=True,
         )
         .update(deleted_at=_moment(message), deleted_by=by)
     )

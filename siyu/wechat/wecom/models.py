@@ -94,7 +94,9 @@ class WeComContact(TenantModel):
     class Meta:
         ordering = ["-added_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "external_userid", "userid"], name="wecom_contact_once")
+            models.UniqueConstraint(
+                fields=["merchant", "external_userid", "userid"], name="wecom_contact_once"
+            )
         ]
         indexes = [models.Index(fields=["merchant", "userid"], name="wecom_contact_member")]
 
@@ -123,8 +125,12 @@ class ContactTransfer(TenantModel):
     external_userid = models.CharField(max_length=64)
     handover_userid = models.CharField(max_length=64)
     takeover_userid = models.CharField(max_length=64)
-    handover_staff = models.ForeignKey("tenancy.Staff", null=True, on_delete=models.SET_NULL, related_name="+")
-    takeover_staff = models.ForeignKey("tenancy.Staff", null=True, on_delete=models.SET_NULL, related_name="+")
+    handover_staff = models.ForeignKey(
+        "tenancy.Staff", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    takeover_staff = models.ForeignKey(
+        "tenancy.Staff", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resigned = models.BooleanField(help_text="The handover guide has left (离职继承)")
     status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     # WeCom's answer: the errcode of the request for this customer, or transfer_result's status.

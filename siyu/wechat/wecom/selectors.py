@@ -27,7 +27,9 @@ def contact_ways(merchant: Merchant | int) -> QuerySet[ContactWay]:
         ContactWay.objects.for_merchant(merchant)
         .filter(deleted_at__isnull=True)
         .annotate(adds=_count(Q()), current=_count(Q(deleted_at__isnull=True)))
-        .prefetch_related(Prefetch("members", queryset=WeComMember.objects.select_related("staff").order_by("id")))
+        .prefetch_related(
+            Prefetch("members", queryset=WeComMember.objects.select_related("staff").order_by("id"))
+        )
         .order_by("-id")
     )
 

@@ -46,10 +46,16 @@ def map_member(*, staff: Staff, member_staff_id: int, userid: str) -> WeComMembe
         if current is not None:
             current.delete()
             record_audit(
-                staff=staff, merchant=staff.merchant, action="wecom.member_unmapped", obj=member_staff, before=before
+                staff=staff,
+                merchant=staff.merchant,
+                action="wecom.member_unmapped",
+                obj=member_staff,
+                before=before,
             )
         return None
-    taken = WeComMember.objects.for_merchant(staff.merchant_id).filter(userid=userid).exclude(staff=member_staff)
+    taken = (
+        WeComMember.objects.for_merchant(staff.merchant_id).filter(userid=userid).exclude(staff=member_staff)
+    )
     if taken.exists():
         raise WeComUserIdTaken(detail={"userid": userid})
     if current is None:
@@ -252,6 +258,10 @@ def delete_contact_way(*, staff: Staff, way_id: int) -> ContactWay:
         way.deleted_at = timezone.now()
         way.save(update_fields=["deleted_at"])
         record_audit(
-            staff=staff, merchant=staff.merchant, action="wecom.contact_way_deleted", obj=way, before={"name": way.name}
+            staff=staff,
+            merchant=staff.merchant,
+            action="wecom.contact_way_deleted",
+            obj=way,
+            before={"name": way.name},
         )
     return way

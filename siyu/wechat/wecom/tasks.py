@@ -12,6 +12,8 @@ from siyu.wechat.wecom.models import ContactTransfer, TransferStatus
 def poll_transfers() -> int:
     """Ask WeCom how pending 继承 transfers ended, for every merchant that has one."""
     merchants = (
-        ContactTransfer.objects.filter(status=TransferStatus.PENDING).values_list("merchant_id", flat=True).distinct()
+        ContactTransfer.objects.filter(status=TransferStatus.PENDING)
+        .values_list("merchant_id", flat=True)
+        .distinct()
     )
     return sum(transfers.poll_transfers(merchant_id) for merchant_id in sorted(set(merchants)))

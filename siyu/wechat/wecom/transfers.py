@@ -12,7 +12,6 @@ reason. A ``transfer_fail`` callback fails it at once.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -120,9 +119,13 @@ def transfer_customers(
                 handover_staff=handover.staff,
                 takeover_staff=takeover.staff,
                 resigned=resigned,
-                status=TransferStatus.PENDING if answers.get(c.external_userid, -1) == 0 else TransferStatus.FAILED,
+                status=TransferStatus.PENDING
+                if answers.get(c.external_userid, -1) == 0
+                else TransferStatus.FAILED,
                 errcode=answers.get(c.external_userid, -1),
-                reason="" if answers.get(c.external_userid, -1) == 0 else f"errcode {answers.get(c.external_userid, -1)}",
+                reason=""
+                if answers.get(c.external_userid, -1) == 0
+                else f"errcode {answers.get(c.external_userid, -1)}",
                 requested_by=staff,
                 requested_at=now,
                 finished_at=None if answers.get(c.external_userid, -1) == 0 else now,
@@ -182,7 +185,9 @@ def poll_transfers(merchant_id: int) -> int:
 
 
 @transaction.atomic
-def _settle(account: WeChatAccount, handover: str, takeover: str, external_userid: str, status: int, at: int) -> int:
+def _settle(
+    account: WeChatAccount, handover: str, takeover: str, external_userid: str, status: int, at: int
+) -> int:
     row = (
         ContactTransfer.objects.for_merchant(account.merchant_id)
         .select_for_update()
