@@ -43,7 +43,8 @@ INVALID_USERID = 60111
 INVALID_EXTERNAL_USERID = 40096
 INVALID_CONFIG_ID = 41044
 WELCOME_USED = 41051
-INVALID_MEDIA = 40004
+INVALID_MEDIA_FILE = 40004
+INVALID_MEDIA_ID = 40007
 
 
 def _error(errcode: int, errmsg: str) -> FakeResponse:
@@ -229,7 +230,7 @@ class WeComFake:
             if card is None or not all(card.get(k) for k in ("title", "pic_media_id", "appid", "page")):
                 return _error(INVALID_PARAMETER, "invalid attachment")
             if card["pic_media_id"] not in self.app.state["wecom.media"]:
-                return _error(INVALID_MEDIA, "invalid media_id")
+                return _error(INVALID_MEDIA_ID, "invalid media_id")
         with self.app.lock:
             code = self.app.state["wecom.codes"].get(str(data.get("welcome_code", "")))
             if code is None or code["corp_id"] != corp_id:
@@ -257,7 +258,7 @@ class WeComFake:
             return _error(INVALID_PARAMETER, "invalid media type")
         content = _multipart_file(request.headers.get("content-type", ""), request.body, "media")
         if not content:
-            return _error(INVALID_MEDIA, "invalid media")
+            return _error(INVALID_MEDIA_FILE, "invalid media file")
         media_id = "3" + secrets.token_urlsafe(30)
         with self.app.lock:
             self.app.state["wecom.media"][media_id] = {"corp_id": corp_id, "size": len(content)}

@@ -38,6 +38,7 @@ from siyu.wechat.wecom.models import ContactWay, DeletedBy, WeComContact, WeComM
 log = logging.getLogger(__name__)
 
 COVER_CACHE_SECONDS = 2 * 86400  # a WeCom media_id lives 3 days; renew well before
+INVALID_MEDIA_ID = 40007
 
 
 def _moment(message: dict[str, str], fallback: str = "") -> datetime:
@@ -136,12 +137,19 @@ def send_welcome(account: WeChatAccount, contact_id: int) -> bool:
     if way is None:
         return False
     try:
-        client.send_welcome_msg(
-            account,
-            welcome_code=contact.welcome_code,
-            text=way.welcome_text,
-            attachments=_card(account, way),
-        )
+        try:
+            client.send_welcome_msg(
+                account, welcome_code=contact.welcome_code, text=way.welcome_text, attachments=_card(account, way)
+            )
+        except WeChatApiError as exc:
+            if exc.errcode != INVALID_MEDIA_ID:
+                raise
+            # The cached cover is gone on WeCom's side (expired early, or a sandbox restart): the
+            # code is unused after a refusal, so upload the cover afresh and send once more.
+            cache.delete(_cover_key(account))
+            client.send_welcome_msg(
+                account, welcome_code=contact.welcome_code, text=way.welcome_text, attachments=_card(account, way)
+            )
     except WeChatApiError as exc:
         log.warning("welcome to %s not sent: %s %s", contact.external_userid, exc.errcode, exc.errmsg)
         WeComContact.objects.filter(pk=contact_id).update(
@@ -169,7 +177,7 @@ def _card(account: WeChatAccount, way: ContactWay) -> list[dict]:
 
 def cover_media_id(account: WeChatAccount) -> str:
     """The media_id of the card's cover image, uploaded once and reused while WeCom keeps it."""
-    key = f"wecom:cover:{account.pk}:{account.app_id}"
+    key = _cover_key(account)
     media_id = cache.get(key)
     if media_id:
         return str(media_id)
@@ -178,6 +186,10 @@ def cover_media_id(account: WeChatAccount) -> str:
     )
     cache.set(key, media_id, COVER_CACHE_SECONDS)
     return media_id
+
+
+def _cover_key(account: WeChatAccount) -> str:
+    return f"wecom:cover:{account.pk}:{account.app_id}"
 
 
 def cover_png() -> bytes:

@@ -39,6 +39,8 @@ class ContactWay(TenantModel):
     config_id = models.CharField(max_length=64)
     qr_code = models.URLField(max_length=500)
     members = models.ManyToManyField(WeComMember, related_name="contact_ways")
+    # WeCom's type: 1 single member (the QR shows their name), 2 several; it cannot change later.
+    multi = models.BooleanField(default=False)
     skip_verify = models.BooleanField(default=True)
     state = models.CharField(max_length=30)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.OUTLET)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from siyu.tenancy.models import Merchant, Role, Staff
@@ -40,7 +40,7 @@ def staff_with_userids(merchant: Merchant | int) -> list[Staff]:
     rows = (
         Staff.objects.for_merchant(merchant)
         .filter(is_active=True)
-        .annotate(wecom_userid=Coalesce(Subquery(userid), ""))
+        .annotate(wecom_userid=Coalesce(Subquery(userid), Value("")))
         .order_by("display_name", "id")
     )
     return sorted(rows, key=lambda s: (s.role != Role.GUIDE, s.display_name, s.pk))

@@ -165,6 +165,7 @@ def create_contact_way(*, staff: Staff, data: WayInput) -> ContactWay:
                 name=data.name.strip(),
                 config_id=config_id,
                 qr_code=str(answer.get("qr_code", "")),
+                multi=len(members) > 1,
                 skip_verify=data.skip_verify,
                 state=state,
                 source=data.source,
@@ -209,6 +210,9 @@ def update_contact_way(*, staff: Staff, way_id: int, data: WayInput) -> ContactW
     _check(WayInput(**{**data.__dict__, "source": way.source}))
     account = _wecom(staff)
     members = _members(staff.merchant_id, data.staff_ids)
+    if not way.multi and len(members) > 1:
+        # WeCom keeps a way's type: a single-member code cannot gain members (make a new one).
+        raise InvalidInput(detail={"staff_ids": "a single-member code keeps one member"})
     try:
         client.update_contact_way(
             account,
