@@ -29,6 +29,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -60,6 +61,10 @@ class WeComFake:
 
     def __init__(self, app: FakeWeChat) -> None:
         self.app = app
+        # Called with a corp id the first time its ways are needed: the demo's process reads the
+        # ways Siyu made before the sandbox started (siyu/wechat/wecom/sandbox_ways.py).
+        self.way_loader: Callable[[str], list[dict[str, Any]]] | None = None
+        self.loaded: set[str] = set()
         with app.lock:
             for key in ("wecom.contacts", "wecom.ways", "wecom.welcomes", "wecom.transfers"):
                 app.state.setdefault(key, {})
@@ -87,7 +92,13 @@ class WeComFake:
         return self.app.state["wecom.contacts"].setdefault(corp_id, {})
 
     def ways(self, corp_id: str) -> dict[str, dict[str, Any]]:
-        return self.app.state["wecom.ways"].setdefault(corp_id, {})
+        """The corp's ways (call with ``app.lock`` held)."""
+        ways = self.app.state["wecom.ways"].setdefault(corp_id, {})
+        if self.way_loader is not None and corp_id not in self.loaded:
+            self.loaded.add(corp_id)
+            for way in self.way_loader(corp_id):
+                ways.setdefault(way["config_id"], way)
+        return ways
 
     # -- external contacts ---------------------------------------------------------------------
 
@@ -520,31 +531,31 @@ def install(app: FakeWeChat) -> WeComFake:
 
     @ui.route("GET", "/wecom/")
     def index(request: FakeRequest) -> FakeResponse:
+        corps = [a.app_id for a in app.accounts_of("wecom")]
         with app.lock:
+            for corp_id in corps:
+                fake.ways(corp_id)
             ways = {corp: dict(rows) for corp, rows in app.state["wecom.ways"].items()}
             contacts = {corp: dict(rows) for corp, rows in app.state["wecom.contacts"].items()}
             transfers = {corp: list(rows) for corp, rows in app.state["wecom.transfers"].items()}
         body = []
         for corp_id in sorted(set(ways) | set(contacts) | set(transfers)):
-            body.append(
-                f"<h2>企业 Corp <code>{html.escape(corp_id)}</code></h2><h3>渠道活码 Contact ways</h3><table>"
-            )
-            body.append(
-                "<tr><th>二维码 QR</th><th>名称 Remark</th><th>成员 Members</th><th>state</th><th></th></tr>"
-            )
+            body.append(f"<h3>企业 Corp <code>{html.escape(corp_id)}</code> · 渠道活码 Contact ways</h3>")
             for way in ways.get(corp_id, {}).values():
                 body.append(
-                    f"<tr data-testid=sandbox-way><td><img src='{html.escape(way['qr_code'])}' width=64 height=64 alt=QR></td>"
-                    f"<td>{html.escape(way['remark'])}</td><td>{html.escape(', '.join(way['user']))}</td>"
-                    f"<td><code>{html.escape(way['state'])}</code></td><td><form class=inline method=post action='/ui/wecom/scan'>"
+                    "<div class=card data-testid=sandbox-way>"
+                    f"<img src='{html.escape(way['qr_code'])}' width=96 height=96 alt=QR style='float:right'>"
+                    f"<b>{html.escape(way['remark'])}</b><br><span class=muted>成员 Members: "
+                    f"{html.escape(', '.join(way['user']))}<br>state <code>{html.escape(way['state'])}</code></span>"
+                    "<form method=post action='/ui/wecom/scan' style='clear:both'>"
                     f"<input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
-                    f"<input type=hidden name=config_id value='{way['config_id']}'>"
+                    f"<input type=hidden name=config_id value='{html.escape(way['config_id'])}'>"
                     "<input name=name placeholder='微信昵称 WeChat name' required data-testid=scan-name>"
                     "<input name=unionid placeholder='unionid (可选 optional)' data-testid=scan-unionid>"
-                    "<button data-testid=scan>扫码添加 Scan as a new WeChat user</button></form></td></tr>"
+                    "<button data-testid=scan>扫码添加 Scan as a new WeChat user</button></form></div>"
                 )
             body.append(
-                "</table><h3>客户 Contacts</h3><table><tr><th>客户 Customer</th><th>跟进成员 Follow users</th></tr>"
+                "<h3>客户 Contacts</h3><table><tr><th>客户 Customer</th><th>跟进成员 Follow users</th></tr>"
             )
             for external_userid, contact in contacts.get(corp_id, {}).items():
                 follows = "".join(

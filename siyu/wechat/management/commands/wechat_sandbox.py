@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from siyu.wechat.sandbox import base, server
 from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+from siyu.wechat.wecom.sandbox_ways import register_sandbox_ways
 
 
 class Command(BaseCommand):
@@ -19,5 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, siyu_url: str, **options):
         app = server.build(siyu_url)
         register_sandbox_accounts(app)
+        register_sandbox_ways(app)
         self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
         base.serve(app, host, port).serve_forever()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from siyu.testing.wechat import serve_fake
@@ -24,3 +26,12 @@ def send(client, django_capture_on_commit_callbacks):
             return push(client, fields, **kwargs)
 
     return send_push
+
+
+@pytest.fixture
+def vendor_static(settings):
+    """Serve siyu/static/ (htmx, ECharts) in the live server, as the console's browser tests do."""
+    static = Path(settings.BASE_DIR) / "static"
+    if static not in [Path(d) for d in settings.STATICFILES_DIRS]:
+        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, static]
+    yield
