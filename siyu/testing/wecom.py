@@ -62,7 +62,9 @@ def build_wecom_world(merchant: Merchant, fake: FakeWeChat) -> WeComWorld:
     return WeComWorld(merchant, owner, guides[0], guides[1], corp, fake)
 
 
-def encrypted_push(fields: dict[str, Any], *, corp_id: str = CORP_ID, token: str = TOKEN) -> tuple[str, bytes]:
+def encrypted_push(
+    fields: dict[str, Any], *, corp_id: str = CORP_ID, token: str = TOKEN
+) -> tuple[str, bytes]:
     """(query string, body) of a WeCom callback POST carrying ``fields``, as WeCom sends it."""
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
     crypto = MessageCrypto(token, AES_KEY, corp_id)

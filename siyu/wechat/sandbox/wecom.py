@@ -31,7 +31,6 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from siyu.wechat.sandbox.base import FakeRequest, FakeResponse, FakeWeChat, html_response, json_response, page
 
@@ -428,7 +427,7 @@ class WeComFake:
                 record["status"], record["takeover_time"] = 1, int(time.time())
                 contact = self.contacts(corp_id).get(record["external_userid"])
                 if contact is not None:
-                    old = next(
+                    old: dict[str, Any] = next(
                         (f for f in contact["follow_user"] if f["userid"] == record["handover_userid"]), {}
                     )
                     contact["follow_user"] = [
@@ -486,8 +485,8 @@ def _page(title: str, body: str) -> FakeResponse:
     return html_response(page(title, _STYLE + links + body))
 
 
-def _form(params: dict[str, str]) -> dict[str, str]:
-    return {k: v[0] for k, v in params.items() if v}
+def _hidden(**fields: str) -> str:
+    return "".join(f"<input type=hidden name={k} value='{html.escape(v)}'>" for k, v in fields.items())
 
 
 def _welcome_html(welcome: dict[str, Any] | None) -> str:
@@ -498,9 +497,10 @@ def _welcome_html(welcome: dict[str, Any] | None) -> str:
         parts.append(f"<div class=bubble data-testid=welcome-text>{html.escape(welcome['text'])}</div>")
     for item in welcome["attachments"]:
         card = item.get("miniprogram", {})
+        title, appid, path = (html.escape(str(card.get(k, ""))) for k in ("title", "appid", "page"))
         parts.append(
-            f"<div class=mp data-testid=welcome-card>小程序 Mini-program · <b>{html.escape(card.get('title', ''))}</b>"
-            f"<br><span class=muted>{html.escape(card.get('appid', ''))} {html.escape(card.get('page', ''))}</span></div>"
+            f"<div class=mp data-testid=welcome-card>小程序 Mini-program · <b>{title}</b>"
+            f"<br><span class=muted>{appid} {path}</span></div>"
         )
     return "<h2>收到的欢迎语 Welcome received</h2>" + "<br>".join(parts)
 
@@ -546,11 +546,11 @@ def install(app: FakeWeChat) -> WeComFake:
                     "<div class=card data-testid=sandbox-way>"
                     f"<img src='{html.escape(way['qr_code'])}' width=96 height=96 alt=QR style='float:right'>"
                     f"<b>{html.escape(way['remark'])}</b><br><span class=muted>成员 Members: "
-                    f"{html.escape(', '.join(way['user']))}<br>state <code>{html.escape(way['state'])}</code></span>"
+                    f"{html.escape(', '.join(way['user']))}<br>"
+                    f"state <code>{html.escape(way['state'])}</code></span>"
                     "<form method=post action='/ui/wecom/scan' style='clear:both'>"
-                    f"<input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
-                    f"<input type=hidden name=config_id value='{html.escape(way['config_id'])}'>"
-                    "<input name=name placeholder='微信昵称 WeChat name' required data-testid=scan-name>"
+                    + _hidden(corp_id=corp_id, config_id=way["config_id"])
+                    + "<input name=name placeholder='微信昵称 WeChat name' required data-testid=scan-name>"
                     "<input name=unionid placeholder='unionid (可选 optional)' data-testid=scan-unionid>"
                     "<button data-testid=scan>扫码添加 Scan as a new WeChat user</button></form></div>"
                 )
@@ -559,43 +559,43 @@ def install(app: FakeWeChat) -> WeComFake:
             )
             for external_userid, contact in contacts.get(corp_id, {}).items():
                 follows = "".join(
-                    f"{html.escape(f['userid'])} <form class=inline method=post action='/ui/wecom/delete-guide'>"
-                    f"<input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
-                    f"<input type=hidden name=external_userid value='{external_userid}'>"
-                    f"<input type=hidden name=userid value='{html.escape(f['userid'])}'>"
-                    "<button data-testid=delete-guide>客户删除导购 Customer deletes the guide</button></form> "
+                    f"{html.escape(f['userid'])} "
+                    "<form class=inline method=post action='/ui/wecom/delete-guide'>"
+                    + _hidden(corp_id=corp_id, external_userid=external_userid, userid=f["userid"])
+                    + "<button data-testid=delete-guide>客户删除导购 Customer deletes the guide</button>"
+                    + "</form> "
                     for f in contact["follow_user"]
                 )
-                body.append(
-                    f"<tr><td>{html.escape(contact['name'])}<br><code>{external_userid}</code></td><td>{follows or '—'}</td></tr>"
-                )
-            body.append(
-                "</table><h3>继承 Transfers</h3><table><tr><th>客户</th><th>from → to</th><th>status</th><th></th></tr>"
-            )
+                who = f"{html.escape(contact['name'])}<br><code>{html.escape(external_userid)}</code>"
+                body.append(f"<tr><td>{who}</td><td>{follows or '—'}</td></tr>")
+            body.append("</table><h3>继承 Transfers</h3><table>")
+            body.append("<tr><th>客户 Customer</th><th>from → to</th><th>status</th><th></th></tr>")
             for index, record in enumerate(transfers.get(corp_id, [])):
                 actions = ""
                 if record["status"] == 2:
                     actions = "".join(
-                        f"<form class=inline method=post action='/ui/wecom/transfer'><input type=hidden name=corp_id value='{html.escape(corp_id)}'>"
-                        f"<input type=hidden name=index value={index}><input type=hidden name=accept value={value}>"
-                        f"<button data-testid=transfer-{value}>{label}</button></form>"
+                        "<form class=inline method=post action='/ui/wecom/transfer'>"
+                        + _hidden(corp_id=corp_id, index=str(index), accept=value)
+                        + f"<button data-testid=transfer-{value}>{label}</button></form>"
                         for value, label in (("1", "接替完成 Taken over"), ("0", "客户拒绝 Customer refuses"))
                     )
                 body.append(
                     f"<tr><td><code>{html.escape(record['external_userid'])}</code></td>"
-                    f"<td>{html.escape(record['handover_userid'])} → {html.escape(record['takeover_userid'])}</td>"
+                    f"<td>{html.escape(record['handover_userid'])} → "
+                    f"{html.escape(record['takeover_userid'])}</td>"
                     f"<td>{record['status']}</td><td>{actions}</td></tr>"
                 )
             body.append("</table>")
         if not body:
             body.append(
-                "<p class=muted>还没有企业微信活码。No WeCom contact ways yet: create one in the Siyu console.</p>"
+                "<p class=muted>还没有企业微信活码。"
+                "No WeCom contact ways yet: create one in the Siyu console.</p>"
             )
         return _page("企业微信沙箱 WeCom sandbox", "".join(body))
 
     @ui.route("POST", "/wecom/scan")
     def scan(request: FakeRequest) -> FakeResponse:
-        form = _form(parse_qs(request.body.decode("utf-8")))
+        form = request.form()
         result = fake.scan(
             form.get("corp_id", ""),
             form.get("config_id", ""),
@@ -614,7 +614,7 @@ def install(app: FakeWeChat) -> WeComFake:
 
     @ui.route("POST", "/wecom/delete-guide")
     def delete_guide(request: FakeRequest) -> FakeResponse:
-        form = _form(parse_qs(request.body.decode("utf-8")))
+        form = request.form()
         status, _body = fake.delete_guide(
             form.get("corp_id", ""), form.get("external_userid", ""), form.get("userid", "")
         )
@@ -625,7 +625,7 @@ def install(app: FakeWeChat) -> WeComFake:
 
     @ui.route("POST", "/wecom/transfer")
     def transfer(request: FakeRequest) -> FakeResponse:
-        form = _form(parse_qs(request.body.decode("utf-8")))
+        form = request.form()
         index = int(form["index"]) if form.get("index", "").isdigit() else -1
         fake.finish_transfer(form.get("corp_id", ""), index, accept=form.get("accept") == "1")
         return _page("继承 Transfer", "<p data-testid=transfer-done>OK</p>")
@@ -655,7 +655,9 @@ def qr_svg(seed: str) -> bytes:
             if on:
                 cells.append(f"<rect x='{x * cell}' y='{y * cell}' width='{cell}' height='{cell}'/>")
     side = size * cell
+    box = side + 16
     return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='-8 -8 {side + 16} {side + 16}' width='{side}' height='{side}'>"
-        f"<rect x='-8' y='-8' width='{side + 16}' height='{side + 16}' fill='#fff'/><g fill='#111'>{''.join(cells)}</g></svg>"
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='-8 -8 {box} {box}' width='{side}' height='{side}'>"
+        f"<rect x='-8' y='-8' width='{box}' height='{box}' fill='#fff'/>"
+        f"<g fill='#111'>{''.join(cells)}</g></svg>"
     ).encode()

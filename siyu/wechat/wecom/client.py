@@ -118,7 +118,10 @@ def upload_image(account: WeChatAccount, *, filename: str, content: bytes, conte
     body = b"".join(
         [
             f"--{boundary}\r\n".encode(),
-            f'Content-Disposition: form-data; name="media"; filename="{filename}"; filelength={len(content)}\r\n'.encode(),
+            (
+                f'Content-Disposition: form-data; name="media"; filename="{filename}"; '
+                f"filelength={len(content)}\r\n"
+            ).encode(),
             f"Content-Type: {content_type}\r\n\r\n".encode(),
             content,
             f"\r\n--{boundary}--\r\n".encode(),

@@ -17,9 +17,11 @@ The add, step by step (WeCom's 添加企业客户事件, with ``State`` and ``We
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -54,7 +56,7 @@ def contact_added(account: WeChatAccount, message: dict[str, str]) -> WeComConta
     external_userid = message.get("ExternalUserID", "")
     info = client.get_external_contact(account, external_userid)
     profile = info.get("external_contact") or {}
-    follow = next((f for f in info.get("follow_user") or [] if f.get("userid") == userid), {})
+    follow: dict[str, Any] = next((f for f in info.get("follow_user") or [] if f.get("userid") == userid), {})
     state = message.get("State") or str(follow.get("state", ""))
     merchant = account.merchant
     way = ContactWay.objects.for_merchant(merchant).filter(state=state).first() if state else None
@@ -96,15 +98,13 @@ def contact_added(account: WeChatAccount, message: dict[str, str]) -> WeComConta
         contact.welcome_error = ""
         contact.save()
         if member is not None and member.staff.role == Role.GUIDE and member.staff.is_active:
-            try:
+            with contextlib.suppress(NotAGuide):  # a guide who stopped being one binds nobody
                 bind_guide(
                     staff=member.staff,
                     customer_id=customer.pk,
                     guide_id=member.staff_id,
                     source=BindingSource.WECOM,
                 )
-            except NotAGuide:
-                pass
         if contact.welcome_code and way is not None and (way.welcome_text or way.card_title):
             transaction.on_commit(lambda: send_welcome(account, contact.pk))
     return contact
@@ -139,7 +139,10 @@ def send_welcome(account: WeChatAccount, contact_id: int) -> bool:
     try:
         try:
             client.send_welcome_msg(
-                account, welcome_code=contact.welcome_code, text=way.welcome_text, attachments=_card(account, way)
+                account,
+                welcome_code=contact.welcome_code,
+                text=way.welcome_text,
+                attachments=_card(account, way),
             )
         except WeChatApiError as exc:
             if exc.errcode != INVALID_MEDIA_ID:
@@ -148,7 +151,10 @@ def send_welcome(account: WeChatAccount, contact_id: int) -> bool:
             # code is unused after a refusal, so upload the cover afresh and send once more.
             cache.delete(_cover_key(account))
             client.send_welcome_msg(
-                account, welcome_code=contact.welcome_code, text=way.welcome_text, attachments=_card(account, way)
+                account,
+                welcome_code=contact.welcome_code,
+                text=way.welcome_text,
+                attachments=_card(account, way),
             )
     except WeChatApiError as exc:
         log.warning("welcome to %s not sent: %s %s", contact.external_userid, exc.errcode, exc.errmsg)

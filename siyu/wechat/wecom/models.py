@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from siyu.core.models import TenantModel
@@ -138,6 +139,7 @@ class ContactTransfer(TenantModel):
     # WeCom's answer: the errcode of the request for this customer, or transfer_result's status.
     errcode = models.IntegerField(default=0)
     result_status = models.IntegerField(null=True, blank=True)
+    # Why it failed, as a key (WeCom's FailReason words, "no_record", "errcode:<n>"): see reason_text.
     reason = models.CharField(max_length=200, blank=True)
     requested_by = models.ForeignKey("tenancy.Staff", null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField()
@@ -152,3 +154,16 @@ class ContactTransfer(TenantModel):
                 name="one_pending_transfer",
             )
         ]
+
+    def reason_text(self) -> str:
+        """The reason in the reader's language."""
+        if self.reason.startswith("errcode:"):
+            return gettext("WeCom refused (errcode %(errcode)s)") % {"errcode": self.reason[8:]}
+        return str(FAIL_REASONS.get(self.reason, self.reason))
+
+
+FAIL_REASONS = {
+    "customer_refused": _("The customer refused"),
+    "customer_limit_exceed": _("The new guide has reached WeCom's customer limit"),
+    "no_record": _("WeCom has no record of this transfer"),
+}

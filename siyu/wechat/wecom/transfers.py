@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from siyu.members.services import transfer_guide
 from siyu.tenancy.models import Merchant, Role, Staff
@@ -32,17 +31,13 @@ from siyu.wechat.wecom.models import ContactTransfer, DeletedBy, TransferStatus,
 
 MESSAGE_MAX = 200  # transfer_success_msg: at most 200 characters
 
-# transfer_result's status -> (our status, the reason shown)
+# transfer_result's status -> (our status, the reason kept: transfer_fail's FailReason words)
 RESULT_STATUS = {
     1: (TransferStatus.SUCCEEDED, ""),
     2: (TransferStatus.PENDING, ""),
-    3: (TransferStatus.FAILED, _("The customer refused")),
-    4: (TransferStatus.FAILED, _("The new guide has reached WeCom's customer limit")),
-    5: (TransferStatus.FAILED, _("WeCom has no record of this transfer")),
-}
-FAIL_REASONS = {
-    "customer_refused": _("The customer refused"),
-    "customer_limit_exceed": _("The new guide has reached WeCom's customer limit"),
+    3: (TransferStatus.FAILED, "customer_refused"),
+    4: (TransferStatus.FAILED, "customer_limit_exceed"),
+    5: (TransferStatus.FAILED, "no_record"),
 }
 
 
@@ -125,7 +120,7 @@ def transfer_customers(
                 errcode=answers.get(c.external_userid, -1),
                 reason=""
                 if answers.get(c.external_userid, -1) == 0
-                else f"errcode {answers.get(c.external_userid, -1)}",
+                else f"errcode:{answers.get(c.external_userid, -1)}",
                 requested_by=staff,
                 requested_at=now,
                 finished_at=None if answers.get(c.external_userid, -1) == 0 else now,
@@ -250,7 +245,7 @@ def _take_over(row: ContactTransfer, at: datetime) -> None:
 def transfer_failed(account: WeChatAccount, message: dict[str, str]) -> int:
     """``transfer_fail`` callback: the customer refused, or the takeover member is full. ``UserID``
     is the takeover member (WeCom does not say who handed over)."""
-    reason = FAIL_REASONS.get(message.get("FailReason", ""), message.get("FailReason", "")[:200])
+    reason = message.get("FailReason", "")[:200] or "customer_refused"
     return (
         ContactTransfer.objects.for_merchant(account.merchant_id)
         .filter(

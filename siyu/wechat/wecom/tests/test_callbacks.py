@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from siyu.members.models import BindingSource, Customer, CustomerIdentity, GuideBinding, IdentityKind, Source
+from siyu.members.models import BindingSource, Customer, GuideBinding, IdentityKind, Source
 from siyu.testing.factories import log_in_customer
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.wechat import add_account
@@ -63,7 +63,9 @@ def test_a_scan_registers_the_customer_binds_the_guide_and_welcomes_once(send, c
     response = send(fields)
 
     assert (response.status_code, response.content) == (200, b"success")
-    customer = Customer.objects.get(identities__kind=IdentityKind.WECOM_EXTERNAL_USERID, identities__value=external)
+    customer = Customer.objects.get(
+        identities__kind=IdentityKind.WECOM_EXTERNAL_USERID, identities__value=external
+    )
     assert (customer.nickname, customer.first_touch_source, customer.first_touch_campaign) == (
         "Mia",
         Source.OUTLET,
@@ -75,7 +77,11 @@ def test_a_scan_registers_the_customer_binds_the_guide_and_welcomes_once(send, c
     ]
     assert customer.guide_id == world.guide_a.pk
     binding = GuideBinding.objects.get(customer=customer)
-    assert (binding.guide_id, binding.source, binding.previous_guide_id) == (world.guide_a.pk, BindingSource.WECOM, None)
+    assert (binding.guide_id, binding.source, binding.previous_guide_id) == (
+        world.guide_a.pk,
+        BindingSource.WECOM,
+        None,
+    )
     contact = WeComContact.objects.get(customer=customer)
     assert (contact.userid, contact.staff_id, contact.contact_way_id, contact.state, contact.deleted_at) == (
         "guide_a",
@@ -174,14 +180,19 @@ def test_bad_signatures_and_bodies_change_nothing(send, client, world):
     fields = change("del_follow_user", "guide_a", "wmnobody")
     before = tenant_rows(world.merchant)
     query, body = encrypted_push(fields, token="not-the-token")
-    assert client.post(f"/wechat/wecom/{CORP_ID}/callback?{query}", body, content_type="text/xml").status_code == 403
+    assert (
+        client.post(f"/wechat/wecom/{CORP_ID}/callback?{query}", body, content_type="text/xml").status_code
+        == 403
+    )
     query, _body = encrypted_push(fields)
     garbage = b"<xml><Encrypt><![CDATA[bm90IGEgbWVzc2FnZQ==]]></Encrypt></xml>"
     crypto = MessageCrypto("wecomtoken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", CORP_ID)
     signature = crypto.signature("1", "n", "bm90IGEgbWVzc2FnZQ==")
     bad = f"/wechat/wecom/{CORP_ID}/callback?msg_signature={signature}&timestamp=1&nonce=n"
     assert client.post(bad, garbage, content_type="text/xml").status_code == 400
-    assert client.post(f"/wechat/wecom/{CORP_ID}/callback?{query}", b"<xml", content_type="text/xml").status_code in (
+    assert client.post(
+        f"/wechat/wecom/{CORP_ID}/callback?{query}", b"<xml", content_type="text/xml"
+    ).status_code in (
         400,
         403,
     )

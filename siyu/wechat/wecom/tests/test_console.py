@@ -63,7 +63,9 @@ def test_an_operator_creates_lists_edits_and_deletes_a_contact_way(world, send):
 
     # A single-member code keeps one member (WeCom does not change a way's type): refused.
     both = [str(world.guide_a.pk), str(world.guide_b.pk)]
-    refused(client, f"/console/wechat/contact-ways/{way.pk}/", _form(world, staff_ids=both), world.merchant, 400)
+    refused(
+        client, f"/console/wechat/contact-ways/{way.pk}/", _form(world, staff_ids=both), world.merchant, 400
+    )
     edit = client.post(
         f"/console/wechat/contact-ways/{way.pk}/",
         _form(world, name="Outlet QR 2", staff_ids=[str(world.guide_b.pk)]),
@@ -78,7 +80,9 @@ def test_an_operator_creates_lists_edits_and_deletes_a_contact_way(world, send):
     way.refresh_from_db()
     assert way.deleted_at is not None
     assert texts(client.get("/console/wechat/contact-ways/").content.decode(), "way-name") == []
-    assert sorted(AuditEntry.objects.filter(action__startswith="wecom.").values_list("action", flat=True)) == [
+    assert sorted(
+        AuditEntry.objects.filter(action__startswith="wecom.").values_list("action", flat=True)
+    ) == [
         "wecom.contact_way_created",
         "wecom.contact_way_deleted",
         "wecom.contact_way_updated",
@@ -129,7 +133,10 @@ def test_members_are_mapped_one_row_at_a_time(world):
         409,
         code="wecom_userid_taken",
     )
-    assert client.post("/console/wechat/wecom-members/", {"staff": world.owner.pk, "userid": ""}).status_code == 302
+    assert (
+        client.post("/console/wechat/wecom-members/", {"staff": world.owner.pk, "userid": ""}).status_code
+        == 302
+    )
     assert not WeComMember.objects.filter(staff=world.owner).exists()
 
 

@@ -86,7 +86,7 @@ def test_a_transfer_moves_the_customers_who_accept_and_shows_who_refused(world, 
     statuses = {t.customer_id: (t.status, t.reason) for t in ContactTransfer.objects.all()}
     assert statuses == {
         ann.pk: (TransferStatus.SUCCEEDED, ""),
-        ben.pk: (TransferStatus.FAILED, "The customer refused"),
+        ben.pk: (TransferStatus.FAILED, "customer_refused"),
     }
     page = client.get(URL).content.decode()
     assert sorted(texts(page, "transfer-status")) == ["Failed", "Taken over"]
