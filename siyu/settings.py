@@ -284,6 +284,7 @@ SIYU_SCHEDULE_SECONDS = {
     "evaluate_member_tiers": 3600,
     "issue_birthday_coupons": 3600,
     "recompute_values": 86_400,  # daily: recency and lifecycle move every day
+    "poll_wecom_transfers": 3_600,  # hourly: WeCom moves a transferred customer within 24 hours
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -35,6 +35,7 @@ PERIODIC_TASKS = {
     "evaluate_member_tiers": "siyu.members.loyalty.tasks.evaluate_member_tiers",
     "issue_birthday_coupons": "siyu.members.loyalty.tasks.issue_birthday_coupons",
     "recompute_values": "siyu.audience.values.tasks.recompute_values",
+    "poll_wecom_transfers": "siyu.wechat.wecom.tasks.poll_transfers",
 }
 
 
