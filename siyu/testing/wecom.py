@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.test import Client
+from django.utils import timezone
 
 from siyu.tenancy.models import Merchant, Role, Staff
 from siyu.testing.factories import make_staff
@@ -19,7 +20,7 @@ from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.msgcrypt import MessageCrypto, to_xml
 from siyu.wechat.sandbox.base import FakeWeChat
 from siyu.wechat.sandbox.wecom import WeComFake
-from siyu.wechat.wecom.models import WeComMember
+from siyu.wechat.wecom.models import ContactWay, WeComMember
 
 CORP_ID = "wwsiyutest0001"
 TOKEN = "wecomtoken"
@@ -92,3 +93,21 @@ def change(change_type: str, userid: str, external_userid: str, **extra: str) ->
         "ExternalUserID": external_userid,
         **extra,
     }
+
+
+def add_contact_way_row(owner: Staff) -> ContactWay:
+    """A 渠道活码 of ``owner``'s shop as rows only (a mapped owner, no WeCom call): for tests that
+    need the row, not WeCom."""
+    member, _created = WeComMember.objects.get_or_create(
+        merchant=owner.merchant, staff=owner, defaults={"userid": f"owner{owner.pk}"}
+    )
+    way = ContactWay.objects.create(
+        merchant=owner.merchant,
+        name="门店活码",
+        config_id=f"cfg{owner.merchant_id}x{secrets.token_hex(6)}",
+        qr_code="https://example.com/qr.png",
+        state=f"siyu.outlet.{secrets.token_hex(4)}",
+        created_at=timezone.now(),
+    )
+    way.members.set([member])
+    return way

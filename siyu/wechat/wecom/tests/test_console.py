@@ -8,7 +8,7 @@ import pytest
 from siyu.members.models import Source
 from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing.clients import log_in
-from siyu.testing.factories import make_staff
+from siyu.testing.factories import make_merchant, make_staff
 from siyu.testing.pages import texts
 from siyu.testing.snapshots import refused
 from siyu.testing.wecom import CORP_ID, change
@@ -156,3 +156,15 @@ def test_the_customer_360_shows_the_wecom_guide_source_and_deletion(world, send)
     send(change("del_follow_user", "guide_a", fields["ExternalUserID"]))
     page = client.get(f"/console/customers/{customer.pk}/").content.decode()
     assert texts(page, "wecom-deleted")[0].startswith("The customer deleted the guide")
+
+
+def test_another_shops_staff_and_guides_are_not_found(world):
+    other = make_merchant("beta")
+    their_guide = make_staff(other, Role.GUIDE)
+    WeComMember.objects.create(merchant=other, staff=their_guide, userid="guide_a")
+    client = log_in(world.owner)
+    refused(client, "/console/wechat/wecom-members/", {"staff": their_guide.pk, "userid": "x"}, other, 404)
+    refused(client, NEW, _form(world, staff_ids=[str(their_guide.pk)]), other, 400)
+    body = {"from_guide": their_guide.pk, "to_guide": world.guide_b.pk}
+    refused(client, "/console/wechat/wecom-transfers/", body, other, 400)
+    assert not WeComMember.objects.filter(merchant=world.merchant, staff=their_guide).exists()
