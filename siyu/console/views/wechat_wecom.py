@@ -19,7 +19,7 @@ from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms import apply_refusal
 from siyu.console.forms_wechat_wecom import ContactWayForm, MemberForm, TransferForm
 from siyu.console.layout import render_page
-from siyu.core.errors import NotFound, SiyuError
+from siyu.core.errors import InvalidInput, NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
 from siyu.wechat.accounts import account_for
 from siyu.wechat.models import AccountKind
@@ -136,8 +136,6 @@ def members_page(request: ConsoleRequest) -> HttpResponse:
         return _members_page(request)
     form = MemberForm(request.POST)
     if not form.is_valid():
-        from siyu.core.errors import InvalidInput
-
         exc = InvalidInput(detail={k: [str(e) for e in v] for k, v in form.errors.items()})
         return _members_page(request, exc, failed=None)
     try:
