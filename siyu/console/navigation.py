@@ -90,17 +90,19 @@ NAV: tuple[Module, ...] = (
         "装",
         (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
     ),
-    Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "wechat",
         _("WeChat"),
         "微",
         (
+            Page("console:wechat_replies", _("Auto-replies"), Perm.PROMOTIONS_VIEW),
+            Page("console:wechat_qrcodes", _("Channel QR codes"), Perm.PROMOTIONS_VIEW),
             Page("console:wecom_contact_ways", _("Contact ways"), Perm.PROMOTIONS_VIEW),
             Page("console:wecom_members", _("WeCom members"), Perm.STAFF_MANAGE),
             Page("console:wecom_transfers", _("Customer transfer"), Perm.CUSTOMERS_ASSIGN_GUIDE),
         ),
     ),
+    Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",
         _("Settings"),
@@ -108,6 +110,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:merchant", _("Merchant"), Perm.MERCHANT_EDIT),
             Page("console:staff", _("Staff and roles"), Perm.STAFF_MANAGE),
+            Page("console:wechat_accounts", _("WeChat accounts"), Perm.MERCHANT_EDIT),
             Page("console:audit", _("Audit log"), Perm.AUDIT_VIEW),
         ),
     ),

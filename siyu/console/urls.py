@@ -23,11 +23,20 @@ from siyu.console.views import (
     products,
     settings,
     store,
+    wechat_accounts,
+    wechat_oa,
     wechat_wecom,
 )
 
 app_name = "console"
 urlpatterns = [
+    # 微信: the official account's auto-replies and channel QR codes
+    path("wechat/replies/", wechat_oa.replies_page, name="wechat_replies"),
+    path("wechat/replies/new/", wechat_oa.reply_edit, name="wechat_reply_new"),
+    path("wechat/replies/<int:rule_id>/", wechat_oa.reply_edit, name="wechat_reply"),
+    path("wechat/replies/<int:rule_id>/delete/", wechat_oa.reply_delete, name="wechat_reply_delete"),
+    path("wechat/qrcodes/", wechat_oa.qrcodes_page, name="wechat_qrcodes"),
+    path("wechat/qrcodes/new/", wechat_oa.qrcode_create, name="wechat_qrcode_new"),
     path("", account.home, name="home"),
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),
@@ -189,6 +198,11 @@ urlpatterns = [
     path("settings/staff/", store.staff_page, name="staff"),
     path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
+    path("settings/wechat/", wechat_accounts.accounts_page, name="wechat_accounts"),
+    *(
+        path(f"settings/wechat/{kind}/", wechat_accounts.account_edit, {"kind": kind}, name=f"wechat_{kind}")
+        for kind in wechat_accounts.KINDS
+    ),
     # Pickers: the search behind every SKU, product, customer and segment picker (views/pickers.py)
     path("pick/skus/", pickers.pick_skus, name="pick_skus"),
     path("pick/products/", pickers.pick_products, name="pick_products"),

@@ -2,7 +2,8 @@
 
 Tests marked ``browser`` are skipped when Chromium is not installed. Pages collect JavaScript
 errors and console errors in ``page.js_errors`` so a journey can assert that none happened;
-``log_in`` signs a page in to the console through its login form.
+``log_in`` signs a page in to the console through its login form; ``settle`` waits until a page's
+own requests are done.
 """
 
 from __future__ import annotations
@@ -26,6 +27,30 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+
+# Added to every page before its scripts run: counts the fetch and XMLHttpRequest calls in flight
+# (htmx sends XMLHttpRequests; its swap runs in the load handler, before "loadend" counts one done).
+IN_FLIGHT_SCRIPT = """
+(() => {
+  let inFlight = 0;
+  window.__siyuInFlight = () => inFlight;
+  const fetch = window.fetch;
+  window.fetch = function (...args) {
+    inFlight++;
+    return fetch.apply(this, args).finally(() => { inFlight--; });
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    inFlight++;
+    this.addEventListener("loadend", () => { inFlight--; });
+    return send.apply(this, args);
+  };
+})();
+"""
+SETTLED = (
+    "document.readyState === 'complete' && window.__siyuInFlight() === 0"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+)
 
 
 def chromium_available() -> bool:
@@ -65,6 +90,7 @@ def open_page(browser) -> Iterator[Callable[..., Any]]:
         # A wait only costs time when it fails: a generous default keeps a busy two-core CI machine
         # (xdist workers beside the browser) from failing a page that is merely slow to arrive.
         context.set_default_timeout(60_000)
+        context.add_init_script(IN_FLIGHT_SCRIPT)
         contexts.append(context)
         page = context.new_page()
         errors: list[str] = []
@@ -85,3 +111,13 @@ def log_in(page: Any, base: str, staff: Staff) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_url(re.compile(r".*/console/(?!login).*"))
+
+
+def settle(page: Any) -> None:
+    """Wait until ``page`` has loaded and none of its requests (fetch, htmx) is in flight or swapping.
+
+    Unlike Playwright's "networkidle", which waits for half a second without traffic on every page,
+    this returns as soon as the page is done. A request a script delays (``hx-trigger`` with
+    ``delay:``) is not seen before it is sent: wait for its result instead.
+    """
+    page.wait_for_function(SETTLED)

@@ -36,7 +36,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3" or database.get("TEST", {}).get("NAME"):
+    if not database["ENGINE"].endswith(".sqlite3") or database.get("TEST", {}).get("NAME"):
         yield
         return
     # tmpfs when the machine has one: the file behaves like one on disk, at the speed of memory.

@@ -8,7 +8,7 @@ from siyu.inventory.services import set_stock
 from siyu.orders.models import Order
 from siyu.orders.services import aftersales
 from siyu.tenancy.models import Role
-from siyu.testing.browser import log_in
+from siyu.testing.browser import log_in, settle
 from siyu.testing.flows import pay, place
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -109,7 +109,7 @@ def test_every_console_page_runs_without_script_errors(
     for url in urls:
         response = page.goto(f"{base}{url}")
         assert response.status == 200, url
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert page.js_errors == [], url
 
     # htmx: the overview's range switch redraws the charts in place and updates the address.

@@ -1,28 +1,34 @@
 """Every console page: what it lists (exactly), what each role sees, and a fixed number of queries.
 
-The shop below holds more rows than a page shows, so a query per row would break the bounds.
+The shop below holds more rows than a page shows, so a query per row would break the bounds. It is
+built once for the module (``siyu/testing/once.py``): every test runs in a savepoint over it.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from siyu.catalog.models import Product
 from siyu.catalog.services import create_category
 from siyu.inventory.services import set_stock
 from siyu.members.models import Customer
 from siyu.members.services import bind_phone, save_address, set_contact_preference
 from siyu.orders.models import AfterSale, Order
 from siyu.orders.services import aftersales, lifecycle
-from siyu.tenancy.models import Outlet, Role, Staff
+from siyu.tenancy.models import Merchant, Outlet, Role, Staff
+from siyu.testing import factories
 from siyu.testing.clients import log_in
-from siyu.testing.factories import make_merchant
 from siyu.testing.flows import pay, place
+from siyu.testing.once import built_once
 
 pytestmark = pytest.mark.django_db
 
 ORDERS = 24  # more than the 20 rows of a page
+PRODUCTS = 22
 
 
 @dataclass
@@ -37,21 +43,38 @@ class Shop:
     after_sale: AfterSale
 
 
-@pytest.fixture
-def shop(merchant, owner, make_product, customer_login) -> Shop:
+@dataclass
+class Built:
+    merchant: Merchant
+    shop: Shop
+
+
+def _build() -> Built:
+    merchant = factories.make_merchant(
+        "tea", shipping_fee=1000, free_shipping_threshold=9900, payment_timeout_minutes=30
+    )
+    owner = factories.make_staff(merchant, Role.OWNER)
     outlet = Outlet.objects.create(merchant=merchant, code="SH1", name="Xintiandi", supports_pickup=True)
     far = Outlet.objects.create(merchant=merchant, code="HZ1", name="West Lake", supports_pickup=True)
     tea = create_category(merchant=merchant, name="Tea", acting_staff=None)
     products = [
-        make_product(f"Tea {i}", price=1000 * (i + 1), skus=2, category_id=tea.pk, roles=["flagship"])
-        for i in range(22)
+        factories.make_product(
+            merchant,
+            f"Tea {i}",
+            code=f"SKU{i + 1}",
+            price=1000 * (i + 1),
+            skus=2,
+            category_id=tea.pk,
+            roles=["flagship"],
+        )
+        for i in range(PRODUCTS)
     ]
     sku_a, sku_b = products[0].skus.order_by("id")
     set_stock(merchant=merchant, sku=sku_a, outlet=outlet, on_hand=5)
     set_stock(merchant=merchant, sku=sku_a, outlet=far, on_hand=5)
     customers = []
     for i in range(5):
-        person = customer_login(f"c{i}")[0]
+        person = factories.log_in_customer(merchant, f"c{i}")[0]
         bind_phone(customer=person, phone=f"1390000000{i}")
         set_contact_preference(customer=person, channel="sms", opted_in=True)
         save_address(
@@ -70,7 +93,41 @@ def shop(merchant, owner, make_product, customer_login) -> Shop:
     after_sale = aftersales.request_after_sale(
         customer=customers[0], order_id=orders[0].pk, kind="return_refund", reason="broken"
     )
-    return Shop(owner, outlet, far, customers, orders, pickup, far_pickup, after_sale)
+    return Built(merchant, Shop(owner, outlet, far, customers, orders, pickup, far_pickup, after_sale))
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker) -> Iterator[Built]:
+    """The shop, built once for the module (it takes seconds); each test's changes are rolled back."""
+    yield from built_once(django_db_blocker, _build)
+
+
+@pytest.fixture
+def merchant(db, built) -> Merchant:
+    """Every test of the module works in the built shop's merchant (staff, products, customers)."""
+    return copy.deepcopy(built.merchant)
+
+
+@pytest.fixture
+def owner(db, built) -> Staff:
+    return copy.deepcopy(built.shop.owner)
+
+
+@pytest.fixture
+def make_product(merchant) -> Callable[..., Product]:
+    """As the shared fixture, numbering SKU codes on from the shop's products."""
+    made = {"n": PRODUCTS}
+
+    def make(name: str = "Longjing tea", **kw) -> Product:
+        made["n"] += 1
+        return factories.make_product(merchant, name, code=f"SKU{made['n']}", **kw)
+
+    return make
+
+
+@pytest.fixture
+def shop(db, built) -> Shop:
+    return copy.deepcopy(built.shop)
 
 
 def pages(shop: Shop) -> dict[str, tuple[str, int]]:
@@ -312,7 +369,7 @@ def test_times_show_in_the_merchants_timezone(owner, merchant, paid_order):
 
 
 def test_another_merchants_staff_are_not_listed(shop):
-    stranger = make_merchant("other")
+    stranger = factories.make_merchant("other")
     Staff.objects.create(merchant=stranger, user=shop.owner.user, role=Role.GUIDE, display_name="Moonlighter")
 
     page = log_in(shop.owner).get("/console/settings/staff/").content.decode()

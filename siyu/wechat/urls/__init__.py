@@ -3,5 +3,7 @@
 from django.urls import include, path
 
 app_name = "wechat"
-urlpatterns: list = []
-urlpatterns += [path("", include("siyu.wechat.urls.wecom"))]
+urlpatterns: list = [
+    path("", include("siyu.wechat.urls.oa")),
+    path("", include("siyu.wechat.urls.wecom")),
+]

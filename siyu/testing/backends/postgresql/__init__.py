@@ -1,0 +1,1 @@
+"""PostgreSQL for the tests: Django's backend with a cheaper flush (siyu/testing/backends/flush.py)."""
