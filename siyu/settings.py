@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "siyu.wechat",
     "siyu.wechat.oa",
     "siyu.wechat.wecom_groups",
+    "siyu.wechat.wecom",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
@@ -292,6 +293,7 @@ SIYU_SCHEDULE_SECONDS = {
     "settle_wechat_refunds": 600,  # refunds whose callback has not come: ask WeChat
     "sync_wecom_tags": 300,  # tag changes reach WeCom within 5 minutes (the console's sync now: at once)
     "sync_wecom_groups": 6 * 3600,  # callbacks keep groups fresh; the full sync repairs what they missed
+    "poll_wecom_transfers": 3_600,  # hourly: WeCom moves a transferred customer within 24 hours
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -26,6 +26,7 @@ from siyu.console.views import (
     wechat_accounts,
     wechat_oa,
     wechat_pay,
+    wechat_wecom,
     wechat_wecomgroups,
 )
 
@@ -235,6 +236,17 @@ urlpatterns += [
     path("wechat/groups/", wechat_wecomgroups.wecom_groups_page, name="wecom_groups"),
     path("wechat/groups/sync/", wechat_wecomgroups.wecom_groups_sync, name="wecom_groups_sync"),
     path("wechat/groups/<int:group_id>/", wechat_wecomgroups.wecom_group_page, name="wecom_group"),
+    # 微信 · 企业微信: 渠道活码, members, 继承 (views/wechat_wecom.py)
+    path("wechat/contact-ways/", wechat_wecom.contact_ways_page, name="wecom_contact_ways"),
+    path("wechat/contact-ways/new/", wechat_wecom.contact_way_create, name="wecom_contact_way_new"),
+    path("wechat/contact-ways/<int:way_id>/", wechat_wecom.contact_way_edit, name="wecom_contact_way"),
+    path(
+        "wechat/contact-ways/<int:way_id>/delete/",
+        wechat_wecom.contact_way_delete,
+        name="wecom_contact_way_delete",
+    ),
+    path("wechat/wecom-members/", wechat_wecom.members_page, name="wecom_members"),
+    path("wechat/wecom-transfers/", wechat_wecom.transfers_page, name="wecom_transfers"),
 ]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/

@@ -39,6 +39,7 @@ PERIODIC_TASKS = {
     "settle_wechat_refunds": "siyu.wechat.pay.tasks.settle_wechat_refunds",
     "sync_wecom_tags": "siyu.wechat.wecom_groups.tasks.sync_wecom_tags",
     "sync_wecom_groups": "siyu.wechat.wecom_groups.tasks.sync_wecom_groups",
+    "poll_wecom_transfers": "siyu.wechat.wecom.tasks.poll_transfers",
 }
 
 

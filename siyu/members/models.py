@@ -92,6 +92,8 @@ class IdentityKind(models.TextChoices):
     OA_OPENID = "oa_openid", _("Official-account openid")
     UNIONID = "unionid", _("UnionID")
     PHONE = "phone", _("Phone")
+    # A WeCom external contact (siyu/wechat/wecom): one id per customer per corp.
+    WECOM_EXTERNAL_USERID = "wecom_external_userid", _("WeCom external contact")
 
 
 class CustomerIdentity(TenantModel):

@@ -512,3 +512,86 @@ def bind_guides(*, staff: Staff, customer_ids: list[int], guide_id: int | None) 
         after={"guide_id": guide_id, "customer_ids": sorted(moving)},
     )
     return len(moving)
+
+
+def recognise_wecom_contact(
+    *,
+    merchant: Merchant,
+    external_userid: str,
+    unionid: str | None,
+    nickname: str = "",
+    avatar_url: str = "",
+    source: str = Source.UNKNOWN,
+    campaign: str = "",
+) -> tuple[Customer, bool]:
+    """The customer a WeCom external contact is, registering them on first sight; (customer, created).
+
+    The caller has the contact from WeCom's ``externalcontact/get``. As at login, the unionid joins
+    the contact to a customer already known from the mini-program or the official account, and a
+    unionid held by another customer merges the newer of the two into the older. A new customer
+    takes the 活码's source and campaign as their first touch, and the WeCom name and avatar.
+    """
+    external_userid = external_userid.strip()
+    if not external_userid or len(external_userid) > 128:
+        raise InvalidInput(detail={"external_userid": external_userid[:130]})
+    unionid = (unionid or "").strip()[:128] or None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                customer, created = _upsert_wx_customer(
+                    merchant,
+                    IdentityKind.WECOM_EXTERNAL_USERID,
+                    external_userid,
+                    unionid,
+                    source,
+                    campaign,
+                    None,
+                )
+                if created:
+                    fields = {"nickname": nickname[:64], "avatar_url": avatar_url[:200]}
+                    for name, value in fields.items():
+                        setattr(customer, name, value)
+                    customer.save(update_fields=list(fields))
+                    hooks.customer_registered(customer)
+                return customer, created
+        except IntegrityError:
+            # A concurrent callback registered the same contact first; the next pass finds it.
+            continue
+    raise IntegrityError("could not register the WeCom contact after retries")
+
+
+@transaction.atomic
+def transfer_guide(*, customer_id: int, from_guide_id: int, to_guide_id: int, operator: Staff | None) -> bool:
+    """Move a customer from one guide to another because WeCom moved the contact (在职/离职继承).
+
+    Only a customer still bound to ``from_guide_id`` moves (an operator may have rebound them while
+    WeCom waited for the customer); True when it moved. One ``GuideBinding`` row (source ``wecom``,
+    bound by the operator who asked for the transfer) and one audit row.
+    """
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None or customer.guide_id != from_guide_id:
+        return False
+    merchant_id = customer.merchant_id
+    guide = _guide(merchant_id, to_guide_id)
+    now = timezone.now()
+    GuideBinding.objects.create(
+        merchant_id=merchant_id,
+        customer=customer,
+        guide=guide,
+        previous_guide_id=from_guide_id,
+        source=BindingSource.WECOM,
+        bound_by=operator,
+        created_at=now,
+    )
+    customer.guide = guide
+    customer.guide_bound_at = now
+    customer.save(update_fields=["guide", "guide_bound_at"])
+    record_audit(
+        staff=operator,
+        merchant=customer.merchant,
+        action="customer.guide_transferred",
+        obj=customer,
+        before={"guide_id": from_guide_id},
+        after={"guide_id": to_guide_id},
+    )
+    return True

@@ -149,7 +149,7 @@ def pages(shop: Shop) -> dict[str, tuple[str, int]]:
         "after-sale": (f"/console/after-sales/{shop.after_sale.pk}/", 6),
         "customers": ("/console/customers/", 7),  # + the guides of the guide filter
         "customers who bought": ("/console/customers/?bought=yes&source=unknown", 7),
-        "customer": (f"/console/customers/{shop.customers[0].pk}/", 15),  # + guides, guide history
+        "customer": (f"/console/customers/{shop.customers[0].pk}/", 16),  # + guides, guide history, WeCom
         "marketing": ("/console/marketing/", 3),
         "outlets": ("/console/outlets/", 4),
         "merchant": ("/console/settings/merchant/", 3),

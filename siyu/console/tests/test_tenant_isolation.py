@@ -29,6 +29,7 @@ from siyu.testing.clients import log_in
 from siyu.testing.freight import add_freight
 from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
+from siyu.testing.wecom import add_contact_way_row
 from siyu.testing.worlds import World, add_activities, build_world
 from siyu.wechat.oa.services import create_reply_rule
 from siyu.wechat.wecom_groups.models import WeComGroup, WeComGroupMember
@@ -69,6 +70,9 @@ ROUTES: dict[str, tuple[str, dict[str, Pick], dict[str, Any]]] = {
         {"note": "ok"},
     ),
     "customer": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+    # 微信 · 企业微信: a 渠道活码 of each world (rows only: no WeCom call happens before the 404)
+    "wecom_contact_way": ("get", {"way_id": lambda w: w.wecom_way.pk}, {}),
+    "wecom_contact_way_delete": ("post", {"way_id": lambda w: w.wecom_way.pk}, {}),
     "customer_guide": ("post", {"customer_id": lambda w: w.customer.pk}, {"guide": ""}),
     "customer_phone": ("post", {"customer_id": lambda w: w.customer.pk}, {}),
     "order_phone": ("post", {"order_id": lambda w: w.paid_order.pk}, {}),
@@ -253,6 +257,7 @@ def _world(slug: str) -> World:
     world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
     world.oa_reply = create_reply_rule(staff=world.owner, kind="default", text="收到")  # type: ignore[attr-defined]
     world.wecom_group = add_wecom_group(world)  # type: ignore[attr-defined]
+    world.wecom_way = add_contact_way_row(world.owner)  # type: ignore[attr-defined]
     world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )

@@ -36,6 +36,7 @@ from siyu.members.scope import customers_visible_to, is_scoped
 from siyu.members.services import MAX_BULK_BIND, bind_guide, bind_guides
 from siyu.tenancy.models import Role, Staff
 from siyu.tenancy.permissions import Perm
+from siyu.wechat.wecom import selectors as wecom_selectors
 
 
 def customer_list_response(
@@ -94,6 +95,8 @@ def _customer_page(
         "guides": guide_choices(staff.merchant_id) if can(staff, Perm.CUSTOMERS_ASSIGN_GUIDE) else [],
         "guide_form": guide_form or GuideAssignForm(initial={"guide": view.customer.guide_id}),
         "error": error,
+        # WeCom: the guides they are a contact of, since when, via which 活码, deleted or not.
+        "wecom_contacts": wecom_selectors.customer_contacts(staff.merchant_id, view.customer.pk),
     }
     status = error.status if error else 200
     return render_page(request, "console/customers/detail.html", context, module="customers", status=status)

@@ -247,11 +247,12 @@ def test_demo_command_without_serving_loads_and_reports(demo, settings, tmp_path
         ("mini_program", True),
         ("official_account", True),
         ("wechat_pay", True),
+        ("wecom", True),
     ]
     pay = accounts.get(kind="wechat_pay")
     assert pay.config["app_id"] == accounts.get(kind="mini_program").app_id  # H5 customers have its openid
     call_command("demo", "--no-serve", stdout=StringIO())
-    assert WeChatAccount.objects.filter(merchant__slug="demo").count() == 3
+    assert WeChatAccount.objects.filter(merchant__slug="demo").count() == 4
     assert accounts.get(kind="wechat_pay").secrets() == pay.secrets()  # made once: keys kept
 
 

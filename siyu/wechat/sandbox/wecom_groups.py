@@ -246,6 +246,10 @@ def install(app: FakeWeChat) -> None:
             held[:] = [t for t in held if t not in remove] + [t for t in add if t not in held]
         return json_response(OK)
 
+    # The contacts fake (sandbox/wecom.py), installed first, answers externalcontact/get and asks
+    # this for the tags; the route below answers when this fake runs alone.
+    app.wecom_follow_user_tags = lambda corp, ext, userid: follow_user_tags(app, corp, ext, userid)  # type: ignore[attr-defined]
+
     @qyapi.route("GET", "/cgi-bin/externalcontact/get")
     def get_contact(request: FakeRequest) -> FakeResponse:
         corp_id, refused = corp_of(request)

@@ -6,4 +6,5 @@ app_name = "wechat"
 urlpatterns: list = [
     path("", include("siyu.wechat.urls.oa")),
     path("", include("siyu.wechat.urls.pay")),
+    path("", include("siyu.wechat.urls.wecom")),
 ]

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from siyu.wechat.sandbox import base, server
 from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+from siyu.wechat.wecom.sandbox_ways import register_sandbox_ways
 from siyu.wechat.wecom_groups.sandbox_seed import use_siyu_as_seed
 
 
@@ -21,5 +22,6 @@ class Command(BaseCommand):
         app = server.build(siyu_url)
         register_sandbox_accounts(app)
         use_siyu_as_seed(app)  # WeCom groups and tags the demo holds are the sandbox's too
+        register_sandbox_ways(app)
         self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
         base.serve(app, host, port).serve_forever()
