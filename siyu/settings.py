@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "siyu.promotions.campaigns",
     "siyu.promotions.presale",
     "siyu.decoration",
+    "siyu.wechat",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",
@@ -212,6 +213,19 @@ SIYU_WECHAT_API_BASE = os.environ.get("SIYU_WECHAT_API_BASE", "https://api.weixi
 SIYU_SANDBOX_PAY = os.environ.get("SIYU_SANDBOX_PAY", "1" if DEBUG or SIYU_DEMO else "0") == "1"
 # Secret that signs sandbox payment callbacks (a real gateway has its own key per merchant).
 SIYU_SANDBOX_PAY_SECRET = os.environ.get("SIYU_SANDBOX_PAY_SECRET", SECRET_KEY)
+# Where WeChat's hosts are (siyu/wechat/http.py): tests point them at a local fake speaking the same
+# protocols. Accounts marked sandbox go to the built-in WeChat sandbox at SIYU_WECHAT_SANDBOX_URL
+# (`siyu wechat_sandbox`, started by `siyu demo`).
+SIYU_WECHAT_BASES = {
+    "api": SIYU_WECHAT_API_BASE,
+    "open": os.environ.get("SIYU_WECHAT_OPEN_BASE", "https://open.weixin.qq.com"),
+    "qyapi": os.environ.get("SIYU_WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+    "mch": os.environ.get("SIYU_WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com"),
+}
+SIYU_WECHAT_SANDBOX_URL = os.environ.get("SIYU_WECHAT_SANDBOX_URL", "http://127.0.0.1:8019")
+# Keys that encrypt WeChat secrets at rest (siyu/wechat/vault.py): comma-separated Fernet keys, the
+# first encrypts, all decrypt (rotation: docs/wechat.md). Unset: one key derived from SECRET_KEY.
+SIYU_WECHAT_KEYS = [k.strip() for k in os.environ.get("SIYU_WECHAT_KEYS", "").split(",") if k.strip()]
 # A payment callback older than this is refused as a replay.
 SIYU_PAYMENT_CALLBACK_TOLERANCE_SECONDS = 300
 # Imports over the staff API (docs/imports.md): data rows one file may have (413 too_many_rows

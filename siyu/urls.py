@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("console/", include("siyu.console.urls")),
     path("shop/", include("siyu.storefront.urls")),
+    path("wechat/", include("siyu.wechat.urls")),
     path("sandbox-pay/<str:payment_number>/", sandbox_pay, name="sandbox-pay"),
     path("healthz", healthz),
     path("hello", hello),

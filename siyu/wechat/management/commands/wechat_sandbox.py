@@ -1,0 +1,23 @@
+"""``siyu wechat_sandbox``: serve the built-in WeChat sandbox (``siyu demo`` starts it)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from siyu.wechat.sandbox import base, server
+from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+
+
+class Command(BaseCommand):
+    help = "Serve the WeChat sandbox: WeChat's side of pay, official account and WeCom, with no real WeChat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8019)
+        parser.add_argument("--siyu-url", default="http://127.0.0.1:8000", help="Where Siyu's callbacks are")
+
+    def handle(self, *args, host: str, port: int, siyu_url: str, **options):
+        app = server.build(siyu_url)
+        register_sandbox_accounts(app)
+        self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
+        base.serve(app, host, port).serve_forever()

@@ -1,0 +1,15 @@
+"""The whole sandbox: the frame plus every fake service. ``siyu wechat_sandbox`` serves ``build()``."""
+
+from __future__ import annotations
+
+from siyu.wechat.sandbox.base import FakeWeChat
+
+# Each fake service's install(app), in the order their routes are tried.
+INSTALLS: list = []
+
+
+def build(siyu_url: str = "http://127.0.0.1:8000") -> FakeWeChat:
+    app = FakeWeChat(siyu_url)
+    for install in INSTALLS:
+        install(app)
+    return app
