@@ -90,6 +90,12 @@ NAV: tuple[Module, ...] = (
         "装",
         (Page("console:decoration", _("Shop decoration"), Perm.CATALOG_VIEW),),
     ),
+    Module(
+        "wechat",
+        _("WeChat"),
+        "微",
+        (Page("console:wechat_menu", _("Official account menu"), Perm.CATALOG_VIEW),),
+    ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",

@@ -23,6 +23,7 @@ from siyu.console.views import (
     products,
     settings,
     store,
+    wechat_menu,
 )
 
 app_name = "console"
@@ -207,6 +208,9 @@ urlpatterns = [
         name="freight_rule_delete",
     ),
 ]
+
+# 微信 > 公众号菜单: views/wechat_menu.py
+urlpatterns += [path("wechat/menu/", wechat_menu.menu_page, name="wechat_menu")]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/
 for _book in PLAYBOOKS.values():

@@ -42,7 +42,9 @@ class OAuthCodeInvalid(SiyuError):
 
     code = "oauth_code_invalid"
     status = 400
-    message = _("WeChat did not accept this login (the code is invalid, expired or used). Please log in again.")
+    message = _(
+        "WeChat did not accept this login (the code is invalid, expired or used). Please log in again."
+    )
 
 
 class OAuthFailed(SiyuError):

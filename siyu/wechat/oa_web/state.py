@@ -50,7 +50,9 @@ class PendingLogin:
 
 
 def _mac(pending: PendingLogin, shop: str) -> str:
-    value = "|".join((pending.nonce, shop, pending.app_id, pending.scope, pending.next_path, pending.expires_at))
+    value = "|".join(
+        (pending.nonce, shop, pending.app_id, pending.scope, pending.next_path, pending.expires_at)
+    )
     return salted_hmac(SALT, value, algorithm="sha256").hexdigest()[:MAC_LENGTH]
 
 

@@ -1,6 +1,7 @@
 """The WeChat callback URLs (``/wechat/...``): one module per area, included here."""
 
-from django.urls import include, path  # noqa: F401 - each area adds one include line below
+from django.urls import include, path
 
 app_name = "wechat"
 urlpatterns: list = []
+urlpatterns += [path("", include("siyu.wechat.urls.oa_web"))]  # web OAuth return (oa_web)

@@ -20,7 +20,10 @@ def view(name="商城", url="https://shop.example.com/shop/tea/"):
 
 
 def test_a_full_menu_of_three_by_five_passes():
-    buttons = [{"name": f"菜单{i}", "sub_button": [click(f"子菜单{j}", f"K{i}{j}") for j in range(5)]} for i in range(3)]
+    buttons = [
+        {"name": f"菜单{i}", "sub_button": [click(f"子菜单{j}", f"K{i}{j}") for j in range(5)]}
+        for i in range(3)
+    ]
     assert check(buttons) == []
 
 
@@ -38,7 +41,9 @@ def test_names_are_measured_in_utf8_bytes():
     assert check([click("")]) == [("button.0.name", 40018)]
     twenty, twenty_one = "字" * 20, "字" * 21  # 60 and 63 bytes
     assert check([{"name": "更多", "sub_button": [click(twenty)]}]) == []
-    assert check([{"name": "更多", "sub_button": [click(twenty_one)]}]) == [("button.0.sub_button.0.name", 40025)]
+    assert check([{"name": "更多", "sub_button": [click(twenty_one)]}]) == [
+        ("button.0.sub_button.0.name", 40025)
+    ]
 
 
 def test_each_type_needs_its_target():

@@ -14,7 +14,9 @@ NOW = dt.datetime(2028, 2, 29, 15, 59, tzinfo=dt.UTC)
 
 
 def issue():
-    return state.issue(shop="tea", app_id="wxoa0000000000001", scope="snsapi_base", next_path="/shop/tea/me/", now=NOW)
+    return state.issue(
+        shop="tea", app_id="wxoa0000000000001", scope="snsapi_base", next_path="/shop/tea/me/", now=NOW
+    )
 
 
 def test_a_state_is_alphanumeric_and_short_enough_for_wechat():
