@@ -65,7 +65,7 @@ def make_oa_account(
     return account
 
 
-def _request(url: str, method: str = "GET", body: bytes = b"", headers: dict[str, str] | None = None):
+def http_request(url: str, method: str = "GET", body: bytes = b"", headers: dict[str, str] | None = None):
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -80,7 +80,7 @@ def authorize(authorize_url: str, *, user: str = "xiaoming", decision: str = "al
     """What a visitor does on WeChat's authorisation page (the URL Siyu redirected to): open it, pick
     ``user``, press 允许 (or 拒绝). Returns where WeChat sends the browser back (Siyu's return URL)."""
     url = authorize_url.split("#", 1)[0]
-    status, _headers, page = _request(url)
+    status, _headers, page = http_request(url)
     assert status == 200, page[:400]
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     form = {
@@ -93,7 +93,7 @@ def authorize(authorize_url: str, *, user: str = "xiaoming", decision: str = "al
     }
     parts = urlsplit(url)
     confirm = f"{parts.scheme}://{parts.netloc}{parts.path}/confirm"
-    status, headers, _body = _request(
+    status, headers, _body = http_request(
         confirm,
         "POST",
         urlencode(form).encode(),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
+from siyu.simulate.demo_wechat import demo_oa_menu, ensure_demo_oa_menu
 from siyu.tenancy.models import Role
 from siyu.testing import oa_web
 from siyu.testing.clients import log_in
-from siyu.testing.snapshots import refused
+from siyu.testing.factories import make_merchant, make_staff
+from siyu.testing.snapshots import changed, refused, tenant_rows
 from siyu.wechat.oa_web.models import MenuDraft, MenuPublish
 from siyu.wechat.sandbox import oa_web as fake_oa_web
 
@@ -181,8 +183,8 @@ def test_web_settings_switch_the_login_scope_and_allow_domains(owner, account, f
     assert client.post(URL, form(b0_url="https://brand.example.com/story")).status_code == 302
 
 
-def test_a_guide_may_look_but_not_publish(make_staff, account, fake):
-    guide = make_staff(Role.GUIDE)
+def test_a_guide_may_look_but_not_publish(merchant, account, fake):
+    guide = make_staff(merchant, Role.GUIDE)
     client = log_in(guide)
     assert client.get(URL).status_code == 200
     refused(client, URL, form(), guide.merchant, 403, "permission_denied")
@@ -192,3 +194,34 @@ def test_without_an_official_account_the_page_says_so(owner, fake):
     client = log_in(owner)
     assert 'data-testid="no-account"' in client.get(URL).content.decode()
     refused(client, URL, form(), owner.merchant, 409, "wechat_not_configured")
+
+
+def test_the_demo_menu_is_published_once(owner, account, fake):
+    first = ensure_demo_oa_menu(owner.merchant, site_url="http://127.0.0.1:8000")
+    assert first is not None and first.ok
+    assert fake_oa_web.published_menu(fake.app, account.app_id) == demo_oa_menu(
+        "http://127.0.0.1:8000/shop/tea"
+    )
+    assert ensure_demo_oa_menu(owner.merchant, site_url="http://127.0.0.1:8000") == first
+    assert MenuPublish.objects.count() == 1
+
+
+def test_no_demo_menu_without_an_official_account(owner):
+    assert ensure_demo_oa_menu(owner.merchant) is None
+    assert not MenuDraft.objects.exists()
+
+
+def test_one_merchants_menu_is_never_anothers(owner, account, fake):
+    other = make_merchant("coffee")
+    other_owner = make_staff(other)
+    oa_web.make_oa_account(other, fake, app_id="wxoa000000000000b2")
+    log_in(other_owner).post(URL, form(b0_name="咖啡馆"))
+    before = tenant_rows(other)
+
+    client = log_in(owner)
+    page = client.get(URL).content.decode()
+    assert "咖啡馆" not in page and "Nothing published yet." in page
+    assert client.post(URL, form()).status_code == 302
+    assert changed(before, tenant_rows(other)) == []
+    assert fake_oa_web.published_menu(fake.app, "wxoa000000000000b2")["button"][0]["name"] == "咖啡馆"
+    assert fake_oa_web.published_menu(fake.app, account.app_id) == MENU
