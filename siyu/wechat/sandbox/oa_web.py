@@ -42,10 +42,11 @@ CODE_TTL = 300  # seconds a code may wait for its exchange
 WEB_TOKEN_TTL = 7200
 KEY = "oa_web"
 
-DEFAULT_USERS = (
-    ("xiaoming", "小明", "https://thirdwx.qlogo.cn/sandbox/xiaoming.png"),
-    ("lihua", "李华", "https://thirdwx.qlogo.cn/sandbox/lihua.png"),
-    ("wangfang", "王芳", "https://thirdwx.qlogo.cn/sandbox/wangfang.png"),
+DEFAULT_USERS = (("xiaoming", "小明"), ("lihua", "李华"), ("wangfang", "王芳"))
+AVATAR = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132"><rect width="132" height="132" '
+    'fill="#07c160"/><text x="66" y="84" font-size="56" text-anchor="middle" fill="#fff">{initial}</text>'
+    "</svg>"
 )
 
 
@@ -66,20 +67,27 @@ def _data(app: FakeWeChat) -> dict[str, Any]:
     data = app.state.get(KEY)
     if data is None:
         data = {"users": {}, "codes": {}, "tokens": {}, "menus": {}}
-        for key, nickname, avatar in DEFAULT_USERS:
-            data["users"][key] = {"nickname": nickname, "headimgurl": avatar, "unionid": default_unionid(key)}
+        for key, nickname in DEFAULT_USERS:
+            data["users"][key] = {"nickname": nickname, "headimgurl": "", "unionid": default_unionid(key)}
         app.state[KEY] = data
     return data
 
 
 def add_user(app: FakeWeChat, key: str, nickname: str, *, unionid: str = "", headimgurl: str = "") -> None:
-    """A fake WeChat user the authorisation page offers (``unionid`` "": derived from ``key``)."""
+    """A fake WeChat user the authorisation page offers (``unionid`` "": derived from ``key``;
+    ``headimgurl`` "": the sandbox's own avatar picture)."""
     with app.lock:
         _data(app)["users"][key] = {
             "nickname": nickname,
-            "headimgurl": headimgurl or f"https://thirdwx.qlogo.cn/sandbox/{key}.png",
+            "headimgurl": headimgurl,
             "unionid": unionid or default_unionid(key),
         }
+
+
+def avatar_url(request: FakeRequest, key: str) -> str:
+    """Where the sandbox serves a user's avatar (WeChat's are on thirdwx.qlogo.cn; the sandbox's on
+    itself, so a page shows them with no Internet)."""
+    return f"http://{request.headers.get('host', '127.0.0.1')}/ui/oa/avatar/{key}.svg"
 
 
 def refuse_menus(app: FakeWeChat, errcode: int, errmsg: str) -> None:
@@ -286,7 +294,7 @@ def userinfo(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
         "province": "",
         "city": "",
         "country": "",
-        "headimgurl": user["headimgurl"],
+        "headimgurl": user["headimgurl"] or avatar_url(request, token["user"]),
         "privilege": [],
     }
     if user["unionid"]:
@@ -452,6 +460,16 @@ def menu_page(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
     return html_response(PHONE.format(phones="".join(phones) or '<p class="none">No official account.</p>'))
 
 
+def avatar(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
+    key = request.params.get("name", "").removesuffix(".svg")
+    with app.lock:
+        user = _data(app)["users"].get(key)
+    if user is None:
+        return FakeResponse(404, b"", {})
+    svg = AVATAR.format(initial=html.escape(user["nickname"][:1]))
+    return FakeResponse(200, svg.encode(), {"Content-Type": "image/svg+xml", "Cache-Control": "max-age=3600"})
+
+
 def install(app: FakeWeChat) -> None:
     """Add web OAuth (``/open``, ``/api/sns``), the custom menu (``/api/cgi-bin/menu``) and the
     menu's phone view (``/ui/oa/menu``) to the sandbox."""
@@ -464,4 +482,7 @@ def install(app: FakeWeChat) -> None:
     api.route("GET", "/cgi-bin/menu/get")(lambda r: menu_get(app, r))
     api.route("GET", "/cgi-bin/menu/delete")(lambda r: menu_delete(app, r))
     ui.route("GET", "/oa/menu")(lambda r: menu_page(app, r))
+    ui.route("GET", "/oa/avatar/{name}")(lambda r: avatar(app, r))
+    # Browsers ask every host for its icon; the sandbox has none (a 404 would read as a page error).
+    app.service("").route("GET", "/favicon.ico")(lambda r: FakeResponse(204, b"", {}))
     app.add_ui_link("公众号菜单 Official account menu", "/ui/oa/menu")

@@ -99,7 +99,7 @@ def test_userinfo_needs_the_userinfo_scope_and_the_tokens_own_openid(fake):
         "province": "",
         "city": "",
         "country": "",
-        "headimgurl": "https://thirdwx.qlogo.cn/sandbox/lihua.png",
+        "headimgurl": f"{fake.base}/ui/oa/avatar/lihua.svg",
         "privilege": [],
         "unionid": fake_oa_web.default_unionid("lihua"),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from siyu.wechat.oa_web import menu
 
 HOSTS = frozenset({"shop.example.com", "brand.example.com"})
@@ -98,5 +100,8 @@ def test_clean_keeps_only_what_wechat_reads():
 
 
 def test_errcodes_read_in_words():
-    assert menu.errcode_text(40018) == "A top button's name is at most 16 bytes (5 Chinese characters)."
+    with translation.override("en"):
+        assert menu.errcode_text(40018) == "A top button's name is at most 16 bytes (5 Chinese characters)."
+    with translation.override("zh-hans"):
+        assert menu.errcode_text(40018) == "一级菜单名称最多 16 字节（5 个汉字）。"
     assert menu.errcode_text(99999, "odd") == "99999 odd"

@@ -92,7 +92,7 @@ def test_userinfo_login_fills_nickname_and_avatar(client, merchant, fake):
     response = client.get(oa_web.local_path(oa_web.authorize(location, user="lihua")))
     assert response.status_code == 302
     customer = Customer.objects.get(merchant=merchant)
-    assert (customer.nickname, customer.avatar_url) == ("李华", "https://thirdwx.qlogo.cn/sandbox/lihua.png")
+    assert (customer.nickname, customer.avatar_url) == ("李华", f"{fake.base}/ui/oa/avatar/lihua.svg")
 
     # Next time the shop's own profile stays: WeChat's nickname fills only a blank one.
     customer.nickname = "华华"
