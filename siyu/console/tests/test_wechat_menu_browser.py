@@ -43,9 +43,11 @@ def test_an_operator_edits_and_publishes_the_menu(live_server, open_page, vendor
 
     page.get_by_test_id("b0_name").fill("逛商城")
     page.get_by_test_id("b1_name").fill("会员")
+    page.get_by_test_id("add-s1_0").locator("summary").click()  # empty sub buttons start folded
     page.get_by_test_id("s1_0_name").fill("会员中心")
     page.get_by_test_id("s1_0_type").select_option("view")
     page.get_by_test_id("s1_0_url").fill(shop + "me/member/")
+    assert not page.get_by_test_id("s1_0_key").is_visible()  # a link has no key to fill
     page.get_by_test_id("b2_name").fill("联系我们")
     page.get_by_test_id("b2_key").fill("CONTACT_US")
     page.get_by_test_id("publish").click()
