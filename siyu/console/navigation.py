@@ -104,6 +104,7 @@ NAV: tuple[Module, ...] = (
         (
             Page("console:merchant", _("Merchant"), Perm.MERCHANT_EDIT),
             Page("console:staff", _("Staff and roles"), Perm.STAFF_MANAGE),
+            Page("console:wechat_accounts", _("WeChat accounts"), Perm.MERCHANT_EDIT),
             Page("console:audit", _("Audit log"), Perm.AUDIT_VIEW),
         ),
     ),

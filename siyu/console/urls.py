@@ -23,6 +23,7 @@ from siyu.console.views import (
     products,
     settings,
     store,
+    wechat_accounts,
     wechat_menu,
 )
 
@@ -189,6 +190,8 @@ urlpatterns = [
     path("settings/staff/", store.staff_page, name="staff"),
     path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
+    path("settings/wechat/", wechat_accounts.accounts_page, name="wechat_accounts"),
+    path("settings/wechat/<str:kind>/", wechat_accounts.account_edit, name="wechat_account_edit"),
     # Pickers: the search behind every SKU, product, customer and segment picker (views/pickers.py)
     path("pick/skus/", pickers.pick_skus, name="pick_skus"),
     path("pick/products/", pickers.pick_products, name="pick_products"),

@@ -40,6 +40,7 @@ ALLOWED_WORDS = {
     *("Excel", "xlsx"),  # the spreadsheet program and its file type, as Chinese merchants write them
     # Names of WeChat credentials and identifiers, written as WeChat writes them.
     *("Siyu", "WeChat", "AppID", "AppSecret", "UnionID", "openid", "unionid"),
+    *("Token", "EncodingAESKey", "AgentId", "Secret", "APIv", "mchid"),  # APIv3: the digit splits the word
     # Codes a form asks the user to type, each explained in Chinese next to it (prize kinds...).
     *("item", "coupon", "points", "nothing", "goods"),
 }
