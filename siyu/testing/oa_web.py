@@ -17,7 +17,7 @@ from siyu.wechat.sandbox import oa_web as fake_oa_web
 from siyu.wechat.sandbox import server
 from siyu.wechat.sandbox.base import FakeWeChat, serve_in_thread
 
-OA_APP_ID = "wxoa000000000000a1"
+OA_APP_ID = "wx00000000000000a1"
 OA_SECRET = "oa-app-secret-0001"
 MP_APP_ID = "wx1234567890abcdef"
 

@@ -214,7 +214,7 @@ def test_no_demo_menu_without_an_official_account(owner):
 def test_one_merchants_menu_is_never_anothers(owner, account, fake):
     other = make_merchant("coffee")
     other_owner = make_staff(other)
-    oa_web.make_oa_account(other, fake, app_id="wxoa000000000000b2")
+    oa_web.make_oa_account(other, fake, app_id="wx00000000000000b2")
     log_in(other_owner).post(URL, form(b0_name="咖啡馆"))
     before = tenant_rows(other)
 
@@ -223,5 +223,29 @@ def test_one_merchants_menu_is_never_anothers(owner, account, fake):
     assert "咖啡馆" not in page and "Nothing published yet." in page
     assert client.post(URL, form()).status_code == 302
     assert changed(before, tenant_rows(other)) == []
-    assert fake_oa_web.published_menu(fake.app, "wxoa000000000000b2")["button"][0]["name"] == "咖啡馆"
+    assert fake_oa_web.published_menu(fake.app, "wx00000000000000b2")["button"][0]["name"] == "咖啡馆"
     assert fake_oa_web.published_menu(fake.app, account.app_id) == MENU
+
+
+def test_saving_the_account_in_settings_keeps_the_web_login_settings(owner, account, fake):
+    client = log_in(owner)
+    client.post(URL, {"action": "settings", "userinfo": "on", "web_domains": "brand.example.com"})
+    form_data = {
+        "app_id": account.app_id,
+        "name": "茶园服务号",
+        "oa_type": "service",
+        "original_id": "gh_0123456789ab",
+        "secret_app_secret": "",
+        "secret_token": "",
+        "secret_encoding_aes_key": "",
+        "is_active": "on",
+    }
+    response = client.post("/console/settings/wechat/official_account/", form_data)
+    assert response.status_code == 302, response.content[:800]
+    account.refresh_from_db()
+    assert account.config == {
+        "oa_type": "service",
+        "original_id": "gh_0123456789ab",
+        "oauth_userinfo": True,
+        "web_domains": ["brand.example.com"],
+    }
