@@ -47,6 +47,15 @@ class OAuthCodeInvalid(SiyuError):
     )
 
 
+class OAuthSnapshotUser(SiyuError):
+    """Raised when WeChat says the visitor is on a page's snapshot (朋友圈快照页,
+    ``is_snapshotuser``): the openid is a stand-in that names nobody, so nobody is logged in."""
+
+    code = "oauth_snapshot_user"
+    status = 403
+    message = _("Open the full page in WeChat (tap “Use the full service”) to log in.")
+
+
 class OAuthFailed(SiyuError):
     """Raised when WeChat answers the code exchange or the user-info call with another error."""
 

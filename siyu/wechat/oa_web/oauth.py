@@ -6,7 +6,8 @@
 2. ``exchange_code``: ``GET {api}/sns/oauth2/access_token?appid&secret&code&grant_type=
    authorization_code`` gives the openid (and the unionid when the account is bound to an Open
    Platform account) and a web access token; a code works once and for five minutes (40029
-   invalid, 40163 used).
+   invalid, 40163 used). ``is_snapshotuser: 1`` means a visitor on the page's snapshot in Moments,
+   whose openid is a stand-in: refused.
 3. ``user_info``: with ``snsapi_userinfo``, ``GET {api}/sns/userinfo?access_token&openid&lang``
    gives nickname, avatar (``headimgurl``) and unionid.
 
@@ -22,7 +23,7 @@ from urllib.parse import quote
 from siyu.wechat.errors import WeChatApiError
 from siyu.wechat.http import base_url, get_json
 from siyu.wechat.models import WeChatAccount
-from siyu.wechat.oa_web.errors import OAuthCodeInvalid, OAuthFailed
+from siyu.wechat.oa_web.errors import OAuthCodeInvalid, OAuthFailed, OAuthSnapshotUser
 
 SNSAPI_BASE = "snsapi_base"
 SNSAPI_USERINFO = "snsapi_userinfo"
@@ -87,6 +88,8 @@ def exchange_code(account: WeChatAccount, code: str) -> Grant:
         )
     except WeChatApiError as exc:
         raise _refusal(exc) from exc
+    if data.get("is_snapshotuser") == 1:
+        raise OAuthSnapshotUser()
     openid = str(data.get("openid") or "")
     if not openid:
         raise OAuthFailed(detail={"errcode": None, "errmsg": "no openid"})

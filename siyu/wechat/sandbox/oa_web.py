@@ -73,14 +73,24 @@ def _data(app: FakeWeChat) -> dict[str, Any]:
     return data
 
 
-def add_user(app: FakeWeChat, key: str, nickname: str, *, unionid: str = "", headimgurl: str = "") -> None:
+def add_user(
+    app: FakeWeChat,
+    key: str,
+    nickname: str,
+    *,
+    unionid: str = "",
+    headimgurl: str = "",
+    snapshot: bool = False,
+) -> None:
     """A fake WeChat user the authorisation page offers (``unionid`` "": derived from ``key``;
-    ``headimgurl`` "": the sandbox's own avatar picture)."""
+    ``headimgurl`` "": the sandbox's own avatar picture; ``snapshot``: looking at the page's
+    snapshot in Moments, so ``snsapi_base`` answers ``is_snapshotuser: 1`` with a stand-in openid)."""
     with app.lock:
         _data(app)["users"][key] = {
             "nickname": nickname,
             "headimgurl": headimgurl,
             "unionid": unionid or default_unionid(key),
+            "snapshot": snapshot,
         }
 
 
@@ -255,7 +265,13 @@ def access_token(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
         entry["used"] = True
         user = data["users"][entry["user"]]
         token = secrets.token_hex(24)
-        openid = openid_for(account.app_id, entry["user"])
+        # A visitor on a Moments snapshot gets a stand-in openid under snsapi_base, flagged.
+        snapshot = bool(user.get("snapshot")) and entry["scope"] == "snsapi_base"
+        openid = (
+            ("o" + _digest("snapshot", account.app_id, entry["user"])[:27])
+            if snapshot
+            else (openid_for(account.app_id, entry["user"]))
+        )
         data["tokens"][token] = {
             "app_id": account.app_id,
             "openid": openid,
@@ -270,7 +286,9 @@ def access_token(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
         "openid": openid,
         "scope": entry["scope"],
     }
-    if user["unionid"]:
+    if snapshot:
+        body["is_snapshotuser"] = 1
+    elif user["unionid"]:
         body["unionid"] = user["unionid"]
     return json_response(body)
 

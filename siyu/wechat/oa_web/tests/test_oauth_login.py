@@ -200,3 +200,9 @@ def test_the_return_path_stays_in_the_shop(client, merchant, account, fake):
     location = start(client, next_path="https://evil.example.net/")
     response = client.get(oa_web.local_path(oa_web.authorize(location)))
     assert response["Location"] == "/shop/tea/me/"
+
+
+def test_a_visitor_on_a_moments_snapshot_is_not_logged_in(client, merchant, account, fake):
+    fake_oa_web.add_user(fake.app, "snap", "快照", snapshot=True)
+    back = oa_web.authorize(start(client), user="snap")
+    refused(client, oa_web.local_path(back), merchant, 403, "oauth_snapshot_user")
