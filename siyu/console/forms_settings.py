@@ -284,13 +284,10 @@ class OutletForm(forms.Form):
 class MerchantForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     timezone = forms.CharField(label=_("Timezone"), max_length=64)
-    login_adapter = forms.ChoiceField(label=_("Customer login"), choices=LoginAdapter.choices)
-    mp_app_id = forms.CharField(label=_("Mini-program app id"), max_length=64, required=False)
-    mp_app_secret = forms.CharField(
-        label=_("Mini-program app secret (empty = unchanged)"),
-        max_length=128,
-        required=False,
-        widget=forms.PasswordInput,
+    login_adapter = forms.ChoiceField(
+        label=_("Customer login"),
+        choices=LoginAdapter.choices,
+        help_text=_("WeChat login uses the mini-program connected under Settings → WeChat accounts."),
     )
     payment_timeout_minutes = forms.IntegerField(
         label=_("Payment window (minutes)"), min_value=5, max_value=1440
@@ -306,9 +303,7 @@ class MerchantForm(forms.Form):
 
     def changes(self, merchant: Any) -> dict[str, Any]:
         d = {k: v for k, v in self.cleaned_data.items()}
-        if not d["mp_app_secret"]:
-            d.pop("mp_app_secret")
-        for key in ("name", "timezone", "mp_app_id"):
+        for key in ("name", "timezone"):
             d[key] = d[key].strip()
         return {k: v for k, v in d.items() if getattr(merchant, k) != v}
 
@@ -318,7 +313,6 @@ class MerchantForm(forms.Form):
             "name",
             "timezone",
             "login_adapter",
-            "mp_app_id",
             "payment_timeout_minutes",
             "auto_confirm_receipt_days",
             "after_sale_window_days",

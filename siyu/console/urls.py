@@ -191,7 +191,10 @@ urlpatterns = [
     path("settings/staff/<int:staff_id>/", settings.staff_edit, name="staff_edit"),
     path("settings/audit/", store.audit_page, name="audit"),
     path("settings/wechat/", wechat_accounts.accounts_page, name="wechat_accounts"),
-    path("settings/wechat/<str:kind>/", wechat_accounts.account_edit, name="wechat_account_edit"),
+    *(
+        path(f"settings/wechat/{kind}/", wechat_accounts.account_edit, {"kind": kind}, name=f"wechat_{kind}")
+        for kind in wechat_accounts.KINDS
+    ),
     # Pickers: the search behind every SKU, product, customer and segment picker (views/pickers.py)
     path("pick/skus/", pickers.pick_skus, name="pick_skus"),
     path("pick/products/", pickers.pick_products, name="pick_products"),

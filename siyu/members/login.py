@@ -26,6 +26,9 @@ from django.conf import settings
 
 from siyu.members.errors import LoginFailed, LoginProviderUnavailable
 from siyu.tenancy.models import LoginAdapter, Merchant
+from siyu.wechat.accounts import require_account
+from siyu.wechat.http import base_url
+from siyu.wechat.models import AccountKind
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,10 @@ class WeChatLoginAdapter:
 
 
 def exchanger_for(merchant: Merchant) -> CodeExchanger:
-    """The login adapter a merchant is configured for."""
+    """The login adapter a merchant is configured for: WeChat login needs its mini-program account."""
     if merchant.login_adapter == LoginAdapter.WECHAT:
-        return WeChatLoginAdapter(merchant.mp_app_id, merchant.mp_app_secret)
-    return SandboxLoginAdapter(merchant.mp_app_id or merchant.slug)
+        account = require_account(merchant, AccountKind.MINI_PROGRAM)
+        return WeChatLoginAdapter(
+            account.app_id, account.secret("app_secret"), base_url=base_url(account, "api")
+        )
+    return SandboxLoginAdapter(merchant.slug)

@@ -18,6 +18,7 @@ def banner(
     running: bool,
     logs: tuple[Path, ...] = (),
     now: datetime | None = None,
+    sandbox: str = "",
 ) -> list[str]:
     """The banner, in English (a terminal has no language switch): URLs, logins, and what to try.
 
@@ -41,6 +42,11 @@ def banner(
         f"  Operator console {base}/console/   log in as demo_owner / {summary.password}",
         f"  H5 storefront    {shop}   log in with the nickname {code}{who}",
         f"  API docs         {base}/api/v1/docs",
+        *(
+            [f"  WeChat sandbox   {sandbox}/   (WeChat's side: pay, official account, WeCom)"]
+            if sandbox
+            else []
+        ),
         "",
         f"Shop API as customer {code} (sandbox login: any code works, the same code is the same customer):",
         f'  curl -s -X POST {api}/auth/login {json} -d \'{{"code": "{code}"}}\'',

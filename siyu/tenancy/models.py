@@ -21,12 +21,11 @@ class Merchant(models.Model):
     name = models.CharField(max_length=100)
     timezone = models.CharField(max_length=64, default="Asia/Shanghai")
     is_active = models.BooleanField(default=True)
-    # Mini-program credentials for customer login (code2session).
+    # How customers log in: the sandbox, or WeChat's code2session with the mini-program account of
+    # 设置 → 微信账号 (siyu.wechat: its app id and encrypted secret).
     login_adapter = models.CharField(
         max_length=16, choices=LoginAdapter.choices, default=LoginAdapter.SANDBOX
     )
-    mp_app_id = models.CharField(max_length=64, blank=True)
-    mp_app_secret = models.CharField(max_length=128, blank=True)
     # Order policy.
     payment_timeout_minutes = models.PositiveIntegerField(default=30)
     auto_confirm_receipt_days = models.PositiveIntegerField(default=10)

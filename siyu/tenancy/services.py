@@ -24,6 +24,7 @@ from siyu.core.ids import new_token, token_digest
 from siyu.tenancy.errors import OutletOutOfScope, WrongPassword
 from siyu.tenancy.models import AuditEntry, LoginAdapter, Merchant, Outlet, Role, Staff, StaffToken
 from siyu.tenancy.permissions import Perm, role_has
+from siyu.wechat.accounts import mini_program_ready
 
 
 def require(staff: Staff, perm: Perm) -> None:
@@ -229,8 +230,6 @@ MERCHANT_FIELDS = (
     "name",
     "timezone",
     "login_adapter",
-    "mp_app_id",
-    "mp_app_secret",
     "payment_timeout_minutes",
     "auto_confirm_receipt_days",
     "after_sale_window_days",
@@ -320,9 +319,7 @@ def update_outlet(*, staff: Staff, outlet_id: int, **changes: Any) -> Outlet:
 
 
 def _merchant_view(merchant: Merchant) -> dict[str, Any]:
-    data = snapshot(merchant, [f for f in MERCHANT_FIELDS if f != "mp_app_secret"])
-    data["mp_app_secret"] = "set" if merchant.mp_app_secret else ""  # the secret itself is never logged
-    return data
+    return snapshot(merchant, list(MERCHANT_FIELDS))
 
 
 @transaction.atomic
@@ -343,10 +340,8 @@ def update_merchant(*, staff: Staff, **changes: Any) -> Merchant:
         problems["timezone"] = "an IANA timezone such as Asia/Shanghai"
     if merchant.login_adapter not in LoginAdapter.values:
         problems["login_adapter"] = f"one of {LoginAdapter.values}"
-    elif merchant.login_adapter == LoginAdapter.WECHAT and not (
-        merchant.mp_app_id and merchant.mp_app_secret
-    ):
-        problems["mp_app_id"] = "WeChat login needs the mini-program's app id and secret"
+    elif merchant.login_adapter == LoginAdapter.WECHAT and not mini_program_ready(merchant):
+        problems["login_adapter"] = "WeChat login needs the mini-program account (设置 → 微信账号)"
     bounds = {
         "payment_timeout_minutes": (5, 1440),
         "auto_confirm_receipt_days": (1, 60),

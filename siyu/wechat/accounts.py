@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from siyu.tenancy.models import Merchant
 from siyu.wechat.errors import WeChatNotConfigured
-from siyu.wechat.models import WeChatAccount
+from siyu.wechat.models import AccountKind, WeChatAccount
 
 
 def account_for(merchant: Merchant | int, kind: str) -> WeChatAccount | None:
@@ -27,3 +27,9 @@ def account_by_app_id(kind: str, app_id: str) -> WeChatAccount | None:
         .filter(kind=kind, app_id=app_id, is_active=True, merchant__is_active=True)
         .first()
     )
+
+
+def mini_program_ready(merchant: Merchant | int) -> bool:
+    """Whether the merchant's mini-program account can log customers in (appid and secret set)."""
+    account = account_for(merchant, AccountKind.MINI_PROGRAM)
+    return account is not None and account.has_secret("app_secret")

@@ -234,8 +234,6 @@ MERCHANT = {
     "name": "Tea House",
     "timezone": "Europe/London",
     "login_adapter": "sandbox",
-    "mp_app_id": "",
-    "mp_app_secret": "",
     "payment_timeout_minutes": "15",
     "auto_confirm_receipt_days": "7",
     "after_sale_window_days": "14",

@@ -120,3 +120,4 @@ def test_only_the_owner_edits_wechat_accounts(console_as, merchant):
     refused(client, "/console/settings/wechat/official_account/", OA, merchant, 403)
     owner_client, _ = console_as(Role.OWNER)
     assert owner_client.get("/console/settings/wechat/nonsense/").status_code == 404
+    assert owner_client.get("/console/settings/wechat/wecom/").status_code == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +21,8 @@ from siyu.tenancy.permissions import Perm
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.services import SHAPES, save_account
 
+# One edit page per kind, each its own route (no id in the path: there is one account per kind).
+KINDS = tuple(SHAPES)
 CALLBACKS: dict[str, str] = {
     AccountKind.OFFICIAL_ACCOUNT: "/wechat/oa/{app_id}/callback",
     AccountKind.WECOM: "/wechat/wecom/{app_id}/callback",
@@ -41,6 +44,7 @@ def accounts_page(request: ConsoleRequest) -> HttpResponse:
             {
                 "kind": kind,
                 "label": label,
+                "edit_url": reverse(f"console:wechat_{kind}"),
                 "account": account,
                 "secrets": [(name, bool(secrets.get(name))) for name in SHAPES[kind].secrets],
                 "callback": request.build_absolute_uri(callback.format(app_id=account.app_id))

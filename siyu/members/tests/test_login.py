@@ -14,6 +14,7 @@ from siyu.members.login import SandboxLoginAdapter, WeChatLoginAdapter
 from siyu.members.models import Customer, CustomerIdentity
 from siyu.testing.clients import ApiClient
 from siyu.testing.factories import make_merchant
+from siyu.testing.wechat import add_account
 
 APP_ID, SECRET = "wx1234567890abcdef", "s3cr3t"
 CODES = {
@@ -111,8 +112,9 @@ def test_sandbox_adapter_is_stable_per_code():
 
 @pytest.mark.django_db
 def test_login_through_api_with_wechat_adapter(wechat_server, settings):
-    settings.SIYU_WECHAT_API_BASE = wechat_server
-    merchant = make_merchant("brand", login_adapter="wechat", mp_app_id=APP_ID, mp_app_secret=SECRET)
+    settings.SIYU_WECHAT_BASES = {**settings.SIYU_WECHAT_BASES, "api": wechat_server}
+    merchant = make_merchant("brand", login_adapter="wechat")
+    add_account(merchant, "mini_program", APP_ID, {"app_secret": SECRET})
     api = ApiClient()
 
     first = api.post("/api/v1/shop/brand/auth/login", {"code": "good-code", "source": "moments"})
@@ -133,8 +135,10 @@ def test_login_through_api_with_wechat_adapter(wechat_server, settings):
 
 @pytest.mark.django_db
 def test_failed_login_creates_nothing(wechat_server, settings):
-    settings.SIYU_WECHAT_API_BASE = wechat_server
-    make_merchant("brand", login_adapter="wechat", mp_app_id=APP_ID, mp_app_secret=SECRET)
+    settings.SIYU_WECHAT_BASES = {**settings.SIYU_WECHAT_BASES, "api": wechat_server}
+    add_account(
+        make_merchant("brand", login_adapter="wechat"), "mini_program", APP_ID, {"app_secret": SECRET}
+    )
     response = ApiClient(language="zh-hans").post("/api/v1/shop/brand/auth/login", {"code": "bad-code"})
     assert response.status_code == 401
     assert response.json()["code"] == "login_failed"
@@ -193,3 +197,11 @@ def test_profile_none_clears_and_offset_times_are_refused(customer):
         update_profile(customer=customer, quiet_hours_start=time(22, 0, tzinfo=UTC))
     customer.refresh_from_db()
     assert customer.quiet_hours_start is None
+
+
+@pytest.mark.django_db
+def test_wechat_login_without_a_mini_program_account_is_refused(settings):
+    make_merchant("brand", login_adapter="wechat")
+    response = ApiClient().post("/api/v1/shop/brand/auth/login", {"code": "good-code"})
+    assert (response.status_code, response.json()["code"]) == (409, "wechat_not_configured")
+    assert Customer.objects.count() == 0

@@ -44,6 +44,7 @@ from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DEMO_PASSWORD, PLAYBOOKS, load_demo, running_activities, summarize
 from siyu.simulate.demo_tables import PRODUCTS
 from siyu.tenancy.models import Merchant, Role, Staff
+from siyu.wechat.models import WeChatAccount
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -240,6 +241,11 @@ def test_demo_command_without_serving_loads_and_reports(demo, settings, tmp_path
     assert "Already present: merchant 'demo'" in text
     assert "demo_outlet_manager" in text and DEMO_PASSWORD in text
     assert Order.objects.count() == 440
+    # The demo's WeChat accounts are the sandbox's, made once.
+    accounts = WeChatAccount.objects.filter(merchant__slug="demo")
+    assert sorted(accounts.values_list("kind", "sandbox")) == [("mini_program", True)]
+    call_command("demo", "--no-serve", stdout=StringIO())
+    assert WeChatAccount.objects.filter(merchant__slug="demo").count() == 1
 
 
 # --- What the demo shows: read through the pages and APIs a user opens ---------------------------

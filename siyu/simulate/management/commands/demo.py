@@ -30,6 +30,7 @@ from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
 from siyu.simulate.demo_marketing import refresh_audience
 from siyu.simulate.demo_tables import DEMO_SLUG
+from siyu.simulate.demo_wechat import ensure_demo_wechat
 from siyu.simulate.runner import simulate
 from siyu.simulate.supervise import Child, Supervisor, child_env, tail
 from siyu.tenancy.models import Merchant
@@ -51,6 +52,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--sandbox-port", type=int, default=8019, help="Port of the built-in WeChat sandbox"
+        )
         parser.add_argument("--no-serve", action="store_true", help="Load the demo data and exit (tests, CI)")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument(
@@ -67,7 +71,16 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, host: str, port: int, no_serve: bool, seed: int, history: int, reset: bool, **options
+        self,
+        *args,
+        host: str,
+        port: int,
+        sandbox_port: int,
+        no_serve: bool,
+        seed: int,
+        history: int,
+        reset: bool,
+        **options,
     ):
         # The default SQLite file lives in VAR_DIR; SQLite will not create its directory.
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
@@ -102,14 +115,17 @@ class Command(BaseCommand):
             self.stdout.write("Computing value models, automatic tags and segment counts ...")
             refresh_audience(merchant)  # what the worker's nightly jobs would do: the history counts now
             summary = replace(summarize(merchant), created=True)  # counts now include the history
+        ensure_demo_wechat(Merchant.objects.get(slug=summary.merchant_slug))
         for line in summary.describe(logins=False):
             self.stdout.write(line)
-        base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
+        link_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        base = f"http://{link_host}:{port}"
+        sandbox = f"http://{link_host}:{sandbox_port}"
         if no_serve:
             self._print_banner(banner(summary, base=base, running=False))
             return
         connections.close_all()  # the children open their own; hold no SQLite handle meanwhile
-        self._run(host, port, base, summary)
+        self._run(host, port, base, summary, sandbox_port, sandbox)
 
     def _refuse_a_shared_database(self) -> None:
         """--reset empties the whole database: only a database of the demo's own may be emptied."""
@@ -128,7 +144,9 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.flush()
 
-    def _run(self, host: str, port: int, base: str, summary: DemoSummary) -> None:
+    def _run(
+        self, host: str, port: int, base: str, summary: DemoSummary, sandbox_port: int, sandbox: str
+    ) -> None:
         logs = Path(settings.VAR_DIR) / "log"
         siyu = [sys.executable, "-m", "siyu.cli"]
         supervisor = Supervisor(
@@ -140,8 +158,24 @@ class Command(BaseCommand):
                     log=logs / "server.log",
                 ),
                 Child("worker", [*siyu, "worker", "--with-scheduler"], vital=False, log=logs / "worker.log"),
+                # WeChat's side of pay, the official account and WeCom for the demo's sandbox accounts.
+                Child(
+                    "wechat-sandbox",
+                    [
+                        *siyu,
+                        "wechat_sandbox",
+                        "--host",
+                        host,
+                        "--port",
+                        str(sandbox_port),
+                        "--siyu-url",
+                        base,
+                    ],
+                    vital=False,
+                    log=logs / "wechat-sandbox.log",
+                ),
             ],
-            env=child_env(SIYU_DEMO="1"),
+            env=child_env(SIYU_DEMO="1", SIYU_WECHAT_SANDBOX_URL=sandbox),
             say=self.stderr.write,
         )
         server = supervisor.children[0]
@@ -156,7 +190,11 @@ class Command(BaseCommand):
                 raise CommandError(f"The server did not answer {base}/healthz; its log is above.")
             self._print_banner(
                 banner(
-                    summary, base=base, running=True, logs=tuple(c.log for c in supervisor.children if c.log)
+                    summary,
+                    base=base,
+                    running=True,
+                    logs=tuple(c.log for c in supervisor.children if c.log),
+                    sandbox=sandbox,
                 )
             )
             stopped = supervisor.watch()

@@ -6,7 +6,7 @@ import pytest
 from django.utils.html import escape
 
 from siyu.simulate.demo_wechat import demo_oa_menu, ensure_demo_oa_menu
-from siyu.tenancy.models import Role
+from siyu.tenancy.models import AuditEntry, Role
 from siyu.testing import oa_web
 from siyu.testing.clients import log_in
 from siyu.testing.factories import make_merchant, make_staff
@@ -196,14 +196,18 @@ def test_without_an_official_account_the_page_says_so(owner, fake):
     refused(client, URL, form(), owner.merchant, 409, "wechat_not_configured")
 
 
-def test_the_demo_menu_is_published_once(owner, account, fake):
+def test_the_demo_menu_is_drafted_then_published_on_each_sandbox_start(owner, account, fake):
+    draft = ensure_demo_oa_menu(owner.merchant, publish=False)
+    expected = demo_oa_menu("http://127.0.0.1:8000/shop/tea")
+    assert isinstance(draft, MenuDraft) and draft.menu == expected
+    assert fake_oa_web.published_menu(fake.app, account.app_id) is None
+
     first = ensure_demo_oa_menu(owner.merchant, site_url="http://127.0.0.1:8000")
-    assert first is not None and first.ok
-    assert fake_oa_web.published_menu(fake.app, account.app_id) == demo_oa_menu(
-        "http://127.0.0.1:8000/shop/tea"
-    )
-    assert ensure_demo_oa_menu(owner.merchant, site_url="http://127.0.0.1:8000") == first
-    assert MenuPublish.objects.count() == 1
+    assert isinstance(first, MenuPublish) and first.ok
+    assert fake_oa_web.published_menu(fake.app, account.app_id) == expected
+    ensure_demo_oa_menu(owner.merchant, site_url="http://127.0.0.1:8000")  # the sandbox forgets on restart
+    assert MenuPublish.objects.count() == 2 and MenuDraft.objects.count() == 1
+    assert AuditEntry.objects.filter(action="wechat.menu.save").count() == 1
 
 
 def test_no_demo_menu_without_an_official_account(owner):
