@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "siyu.promotions.presale",
     "siyu.decoration",
     "siyu.wechat",
+    "siyu.wechat.oa",
     "siyu.wechat.oa_web",
     "django_htmx",
     "siyu.console",

@@ -94,7 +94,11 @@ NAV: tuple[Module, ...] = (
         "wechat",
         _("WeChat"),
         "微",
-        (Page("console:wechat_menu", _("Official account menu"), Perm.CATALOG_VIEW),),
+        (
+            Page("console:wechat_replies", _("Auto-replies"), Perm.PROMOTIONS_VIEW),
+            Page("console:wechat_qrcodes", _("Channel QR codes"), Perm.PROMOTIONS_VIEW),
+            Page("console:wechat_menu", _("Official account menu"), Perm.CATALOG_VIEW),
+        ),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(

@@ -25,10 +25,18 @@ from siyu.console.views import (
     store,
     wechat_accounts,
     wechat_menu,
+    wechat_oa,
 )
 
 app_name = "console"
 urlpatterns = [
+    # 微信: the official account's auto-replies and channel QR codes
+    path("wechat/replies/", wechat_oa.replies_page, name="wechat_replies"),
+    path("wechat/replies/new/", wechat_oa.reply_edit, name="wechat_reply_new"),
+    path("wechat/replies/<int:rule_id>/", wechat_oa.reply_edit, name="wechat_reply"),
+    path("wechat/replies/<int:rule_id>/delete/", wechat_oa.reply_delete, name="wechat_reply_delete"),
+    path("wechat/qrcodes/", wechat_oa.qrcodes_page, name="wechat_qrcodes"),
+    path("wechat/qrcodes/new/", wechat_oa.qrcode_create, name="wechat_qrcode_new"),
     path("", account.home, name="home"),
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),

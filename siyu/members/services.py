@@ -129,6 +129,38 @@ def login_official_account(
     )
 
 
+def recognise_official_account_follower(
+    *,
+    merchant: Merchant,
+    oa_openid: str,
+    unionid: str | None = None,
+    source: str = Source.UNKNOWN,
+    campaign: str = "",
+) -> tuple[Customer, bool]:
+    """The customer a signed official-account push names by openid, registered on first sight.
+
+    Like ``login_official_account`` but no session: nobody is logging in, WeChat is telling us
+    that someone followed (``siyu/wechat/oa``). A blocked customer is still recognised (a follow is
+    a fact), and a new one gets ``source``/``campaign`` as first touch. Returns (customer, created).
+    """
+    oa_openid = oa_openid.strip()
+    if not oa_openid or len(oa_openid) > 128:
+        raise InvalidInput(detail={"oa_openid": oa_openid[:130]})
+    unionid = (unionid or "").strip()[:128] or None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                customer, created = _upsert_wx_customer(
+                    merchant, IdentityKind.OA_OPENID, oa_openid, unionid, source, campaign, None
+                )
+                if created:
+                    hooks.customer_registered(customer)
+                return customer, created
+        except IntegrityError:
+            continue  # a concurrent push registered the same openid first; the next pass finds it
+    raise IntegrityError("could not register customer after retries")
+
+
 def _log_in(
     merchant: Merchant,
     kind: str,

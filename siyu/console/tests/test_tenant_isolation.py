@@ -29,6 +29,7 @@ from siyu.testing.freight import add_freight
 from siyu.testing.once import built_once
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.worlds import World, add_activities, build_world
+from siyu.wechat.oa.services import create_reply_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,13 @@ ROUTES.update(
         "member_tier_delete": ("post", {"tier_id": lambda w: w.membership.top.pk}, {}),
     }
 )
+# 微信: the official account's auto-reply rules (the world's default reply)
+ROUTES.update(
+    {
+        "wechat_reply": ("get", {"rule_id": lambda w: w.oa_reply.pk}, {}),
+        "wechat_reply_delete": ("post", {"rule_id": lambda w: w.oa_reply.pk}, {}),
+    }
+)
 # 营销: every playbook's activity page and its actions, aimed at the world's activity of that playbook.
 for _key in PLAYBOOKS:
     ROUTES[_key] = ("get", {"activity_id": lambda w, k=_key: w.activities.rows[k].pk}, {})
@@ -224,6 +232,7 @@ def _world(slug: str) -> World:
     world.pages = add_pages(world.owner)  # type: ignore[attr-defined]
     world.freight = add_freight(world.owner)  # type: ignore[attr-defined]
     world.membership = add_membership(world.owner)  # type: ignore[attr-defined]
+    world.oa_reply = create_reply_rule(staff=world.owner, kind="default", text="收到")  # type: ignore[attr-defined]
     world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )
@@ -264,6 +273,7 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     cases += [("promotion_edit", {}, {"title": "taken over", "priority": 1})]
     cases += [("segment_edit", {}, {"name": "taken over", "rule": '{"semi_private": true}'})]
     cases += [("member_tier_edit", {}, TIER_BODY)]
+    cases += [("wechat_reply", {}, {"kind": "default", "reply_type": "text", "text": "taken over"})]
     return cases
 
 

@@ -243,9 +243,12 @@ def test_demo_command_without_serving_loads_and_reports(demo, settings, tmp_path
     assert Order.objects.count() == 440
     # The demo's WeChat accounts are the sandbox's, made once.
     accounts = WeChatAccount.objects.filter(merchant__slug="demo")
-    assert sorted(accounts.values_list("kind", "sandbox")) == [("mini_program", True)]
+    assert sorted(accounts.values_list("kind", "sandbox")) == [
+        ("mini_program", True),
+        ("official_account", True),
+    ]
     call_command("demo", "--no-serve", stdout=StringIO())
-    assert WeChatAccount.objects.filter(merchant__slug="demo").count() == 1
+    assert WeChatAccount.objects.filter(merchant__slug="demo").count() == 2
 
 
 # --- What the demo shows: read through the pages and APIs a user opens ---------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from siyu.wechat.sandbox import oa
 from siyu.wechat.sandbox.base import FakeWeChat
 
 # Each fake service's install(app), in the order their routes are tried.
-INSTALLS: list = []
+INSTALLS: list = [oa.install]
 
 
 def build(siyu_url: str = "http://127.0.0.1:8000") -> FakeWeChat:

@@ -3,5 +3,7 @@
 from django.urls import include, path
 
 app_name = "wechat"
-urlpatterns: list = []
-urlpatterns += [path("", include("siyu.wechat.urls.oa_web"))]  # web OAuth return (oa_web)
+urlpatterns: list = [
+    path("", include("siyu.wechat.urls.oa")),
+    path("", include("siyu.wechat.urls.oa_web")),  # web OAuth return
+]

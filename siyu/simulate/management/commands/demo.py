@@ -188,6 +188,9 @@ class Command(BaseCommand):
                 for line in tail(server.log):
                     self.stderr.write(line)
                 raise CommandError(f"The server did not answer {base}/healthz; its log is above.")
+            # Now the WeChat sandbox answers too: make what needs it (the official account's QR codes).
+            ensure_demo_wechat(Merchant.objects.get(slug=summary.merchant_slug))
+            connections.close_all()
             self._print_banner(
                 banner(
                     summary,
