@@ -94,6 +94,27 @@ def add_user(
         }
 
 
+FOLLOWER = "follower:"  # a user key naming a follower of the official-account simulator (sandbox/oa.py)
+
+
+def _users(app: FakeWeChat, app_id: str) -> dict[str, dict[str, Any]]:
+    """The users the authorisation page offers for ``app_id`` (caller holds ``app.lock``): the fake
+    WeChat users, then the followers the follower simulator made, with the openid they followed by
+    (so who followed and who logs in on the web are one customer) and the unionid it gives them."""
+    users = dict(_data(app)["users"])
+    account = _oa_account(app, app_id)
+    with_unionid = bool(account is not None and account.config.get("unionid"))
+    for (follower_app, openid), follower in (app.state.get("oa_users") or {}).items():
+        if follower_app == app_id and follower.get("subscribed"):
+            users[FOLLOWER + openid] = {
+                "nickname": f"粉丝 {openid[-4:]}",
+                "headimgurl": "",
+                "unionid": f"u-{openid}" if with_unionid else "",
+                "openid": openid,
+            }
+    return users
+
+
 def avatar_url(request: FakeRequest, key: str) -> str:
     """Where the sandbox serves a user's avatar (WeChat's are on thirdwx.qlogo.cn; the sandbox's on
     itself, so a page shows them with no Internet)."""
@@ -175,7 +196,7 @@ def authorize(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
     if problem is not None:
         return html_response(ERROR_PAGE.format(code=problem[0], text=html.escape(problem[1])), status=400)
     with app.lock:
-        users = dict(_data(app)["users"])
+        users = _users(app, query["appid"])
     rows = "".join(
         f'<label data-testid="oauth-user-{html.escape(key)}"><input type="radio" name="user" '
         f'value="{html.escape(key)}"{" checked" if i == 0 else ""}>'
@@ -212,7 +233,7 @@ def confirm(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
         return _redirect(redirect_uri, {"state": state})
     with app.lock:
         data = _data(app)
-        if form.get("user") not in data["users"]:
+        if form.get("user") not in _users(app, form["appid"]):
             return html_response(ERROR_PAGE.format(code=10007, text="no user chosen"), status=400)
         code = secrets.token_hex(16)
         data["codes"][code] = {
@@ -263,15 +284,16 @@ def access_token(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
         if time.time() - entry["issued"] > CODE_TTL:
             return _error(40029, "invalid code")
         entry["used"] = True
-        user = data["users"][entry["user"]]
+        user = _users(app, account.app_id).get(entry["user"])
+        if user is None:  # a follower who has unfollowed since
+            return _error(40029, "invalid code")
         token = secrets.token_hex(24)
         # A visitor on a Moments snapshot gets a stand-in openid under snsapi_base, flagged.
         snapshot = bool(user.get("snapshot")) and entry["scope"] == "snsapi_base"
-        openid = (
-            ("o" + _digest("snapshot", account.app_id, entry["user"])[:27])
-            if snapshot
-            else (openid_for(account.app_id, entry["user"]))
-        )
+        if snapshot:
+            openid = "o" + _digest("snapshot", account.app_id, entry["user"])[:27]
+        else:
+            openid = user.get("openid") or openid_for(account.app_id, entry["user"])
         data["tokens"][token] = {
             "app_id": account.app_id,
             "openid": openid,
@@ -304,7 +326,9 @@ def userinfo(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
             return _error(48001, "api unauthorized")
         if q.get("openid") != token["openid"]:
             return _error(40003, "invalid openid")
-        user = dict(data["users"][token["user"]])
+        user = dict(_users(app, token["app_id"]).get(token["user"]) or {})
+        if not user:
+            return _error(40003, "invalid openid")
     body: dict[str, Any] = {
         "openid": token["openid"],
         "nickname": user["nickname"],
@@ -482,9 +506,8 @@ def avatar(app: FakeWeChat, request: FakeRequest) -> FakeResponse:
     key = request.params.get("name", "").removesuffix(".svg")
     with app.lock:
         user = _data(app)["users"].get(key)
-    if user is None:
-        return FakeResponse(404, b"", {})
-    svg = AVATAR.format(initial=html.escape(user["nickname"][:1]))
+    initial = user["nickname"][:1] if user else "粉"  # a follower of the simulator: 粉丝
+    svg = AVATAR.format(initial=html.escape(initial))
     return FakeResponse(200, svg.encode(), {"Content-Type": "image/svg+xml", "Cache-Control": "max-age=3600"})
 
 

@@ -12,11 +12,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from siyu.members import services as members
 from siyu.members.models import Customer, CustomerIdentity, IdentityKind
 from siyu.testing import oa_web
 from siyu.testing.clock import at
 from siyu.testing.factories import log_in_customer
 from siyu.testing.snapshots import changed, tenant_rows
+from siyu.wechat.models import WeChatAccount
 from siyu.wechat.sandbox import oa_web as fake_oa_web
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +208,24 @@ def test_a_visitor_on_a_moments_snapshot_is_not_logged_in(client, merchant, acco
     fake_oa_web.add_user(fake.app, "snap", "快照", snapshot=True)
     back = oa_web.authorize(start(client), user="snap")
     refused(client, oa_web.local_path(back), merchant, 403, "oauth_snapshot_user")
+
+
+def test_a_follower_of_the_simulator_logs_in_as_the_customer_the_follow_made(client, merchant, fake):
+    # The follower simulator (sandbox/oa.py) keeps its followers under (appid, openid); the
+    # authorisation page offers them with that openid, so following and web login meet.
+    oa_web.make_oa_account(merchant, fake)
+    account = WeChatAccount.objects.get(merchant=merchant)
+    account.config = {**account.config, "unionid": True}
+    account.save(update_fields=["config"])
+    fake.app.register_account("official_account", APP, {"app_secret": oa_web.OA_SECRET}, account.config)
+    with fake.app.lock:
+        fake.app.state.setdefault("oa_users", {})[(APP, "o-sandbox-5f3a")] = {"subscribed": True}
+    follower = members.login_official_account(merchant=merchant, oa_openid="o-sandbox-5f3a").customer
+
+    response = client.get(oa_web.local_path(oa_web.authorize(start(client), user="follower:o-sandbox-5f3a")))
+    assert response.status_code == 302
+    assert list(Customer.objects.filter(merchant=merchant)) == [follower]
+    assert identities(follower) == {
+        IdentityKind.OA_OPENID: "o-sandbox-5f3a",
+        IdentityKind.UNIONID: "u-o-sandbox-5f3a",
+    }
