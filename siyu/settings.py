@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "siyu.wechat.oa",
     "siyu.wechat.wecom_groups",
     "siyu.wechat.wecom",
+    "siyu.wechat.oa_web",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",

@@ -103,6 +103,7 @@ NAV: tuple[Module, ...] = (
             Page("console:wecom_contact_ways", _("Contact ways"), Perm.PROMOTIONS_VIEW),
             Page("console:wecom_members", _("WeCom members"), Perm.STAFF_MANAGE),
             Page("console:wecom_transfers", _("Customer transfer"), Perm.CUSTOMERS_ASSIGN_GUIDE),
+            Page("console:wechat_menu", _("Official account menu"), Perm.CATALOG_VIEW),
         ),
     ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),

@@ -24,6 +24,7 @@ from siyu.console.views import (
     settings,
     store,
     wechat_accounts,
+    wechat_menu,
     wechat_oa,
     wechat_pay,
     wechat_wecom,
@@ -248,6 +249,9 @@ urlpatterns += [
     path("wechat/wecom-members/", wechat_wecom.members_page, name="wecom_members"),
     path("wechat/wecom-transfers/", wechat_wecom.transfers_page, name="wecom_transfers"),
 ]
+
+# 微信 > 公众号菜单: views/wechat_menu.py
+urlpatterns += [path("wechat/menu/", wechat_menu.menu_page, name="wechat_menu")]
 
 # One set of pages per playbook: /console/marketing/flash-sales/, .../<id>/, .../<id>/<action>/, .../new/
 for _book in PLAYBOOKS.values():

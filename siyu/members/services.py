@@ -105,12 +105,14 @@ def login_official_account(
     unionid: str | None = None,
     source: str = Source.ARTICLE,
     campaign: str = "",
+    referrer_id: int | None = None,
     anonymous_id: str = "",
 ) -> LoginResult:
     """Log in (or register) the follower an official-account OAuth or event names by openid.
 
     The caller has verified the openid with WeChat (web OAuth ``sns/oauth2/access_token`` or a
     signed event push). A unionid shared with a mini-program customer makes them one customer.
+    ``referrer_id`` is the customer whose share link the visitor came by (web login on the H5).
     """
     oa_openid = oa_openid.strip()
     if not oa_openid or len(oa_openid) > 128:
@@ -122,7 +124,7 @@ def login_official_account(
         (unionid or "").strip()[:128] or None,
         source=source,
         campaign=campaign,
-        referrer_id=None,
+        referrer_id=referrer_id,
         anonymous_id=anonymous_id,
     )
 

@@ -21,6 +21,7 @@ import logging
 import secrets
 import string
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,8 @@ from siyu.wechat.errors import WeChatApiError
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.oa import services as oa_services
 from siyu.wechat.oa.models import OfficialAccountQrCode, ReplyRule
+from siyu.wechat.oa_web import services as oa_web
+from siyu.wechat.oa_web.models import MenuDraft, MenuPublish
 from siyu.wechat.pay import protocol
 from siyu.wechat.wecom.models import ContactWay, WeComMember
 from siyu.wechat.wecom.sandbox_ways import sandbox_qr_code
@@ -394,6 +397,53 @@ def ensure_demo_wecom(merchant: Merchant) -> WeChatAccount:
     return account
 
 
+# ---- oaweb: the official account's custom menu --------------------------------------------------
+
+
+def demo_oa_menu(shop_url: str) -> dict[str, Any]:
+    """逛商城 | 会员 (会员中心, 领券中心, 我的订单) | 优惠 (the click the demo's reply rule answers)."""
+    return {
+        "button": [
+            {"type": "view", "name": "逛商城", "url": f"{shop_url}/"},
+            {
+                "name": "会员",
+                "sub_button": [
+                    {"type": "view", "name": "会员中心", "url": f"{shop_url}/me/member/"},
+                    {"type": "view", "name": "领券中心", "url": f"{shop_url}/coupons/"},
+                    {"type": "view", "name": "我的订单", "url": f"{shop_url}/orders/"},
+                ],
+            },
+            {"type": "click", "name": "优惠", "key": "MENU_COUPON"},
+        ]
+    }
+
+
+def ensure_demo_oa_menu(
+    merchant: Merchant, *, site_url: str = "http://127.0.0.1:8000", publish: bool = True
+) -> MenuDraft | MenuPublish | None:
+    """The demo official account's menu as the draft, and with ``publish`` sent to WeChat (the
+    sandbox): call it with ``publish`` once the sandbox answers, on every start, since the sandbox
+    keeps menus in memory only. None when the merchant has no official account or no owner. A
+    failed publish is recorded like any other and shows on the console's menu page."""
+    account = WeChatAccount.objects.for_merchant(merchant).filter(kind=AccountKind.OFFICIAL_ACCOUNT).first()
+    owner = (
+        Staff.objects.for_merchant(merchant).filter(role=Role.OWNER, is_active=True).order_by("id").first()
+    )
+    if account is None or not account.is_active or owner is None:
+        return None
+    menu = demo_oa_menu(f"{site_url.rstrip('/')}/shop/{merchant.slug}")
+    host = urlsplit(site_url).hostname or "127.0.0.1"
+    draft = MenuDraft.objects.for_merchant(merchant).first()
+    if draft is None or draft.menu != menu:
+        draft = oa_web.save_menu_draft(staff=owner, menu=menu, shop_host=host)
+    if not publish:
+        return draft
+    published = oa_web.publish_menu(staff=owner, shop_host=host)
+    if not published.ok:
+        log.warning("demo menu not published (is the WeChat sandbox running?): %s", published.errmsg)
+    return published
+
+
 # ---- all of it -----------------------------------------------------------------------------------
 
 
@@ -404,3 +454,6 @@ def ensure_demo_wechat(merchant: Merchant) -> None:
     ensure_demo_wechat_pay(merchant)
     ensure_demo_wecom(merchant)
     ensure_demo_wecom_groups(merchant)
+    # The sandbox is not running yet here: the menu is only drafted (ensure_demo_oa_menu with
+    # publish=True once it answers).
+    ensure_demo_oa_menu(merchant, publish=False)

@@ -107,3 +107,25 @@ def visited_on(request: HttpRequest, slug: str) -> str:
 
 def remember_visit(request: HttpRequest, slug: str, day: str) -> None:
     _store(request, slug, visited=day)
+
+
+# Web OAuth logins under way (siyu/wechat/oa_web/state.py): nonce -> pending record, a few at most
+# (a visitor who opens the login twice in two tabs may finish either).
+OAUTH_PENDING_MAX = 5
+
+
+def remember_oauth(request: HttpRequest, slug: str, nonce: str, record: dict[str, Any]) -> None:
+    pending = dict(_compartment(request, slug).get("oauth") or {})
+    while len(pending) >= OAUTH_PENDING_MAX:
+        pending.pop(next(iter(pending)))
+    pending[nonce] = record
+    _store(request, slug, oauth=pending)
+
+
+def take_oauth(request: HttpRequest, slug: str, nonce: str) -> dict[str, Any] | None:
+    """The pending web login ``nonce`` names, removed from the session (a state works once)."""
+    pending = dict(_compartment(request, slug).get("oauth") or {})
+    record = pending.pop(nonce, None) if nonce else None
+    if record is not None:
+        _store(request, slug, oauth=pending or None)
+    return record if isinstance(record, dict) else None

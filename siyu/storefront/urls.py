@@ -14,6 +14,7 @@ from siyu.storefront.views import (
     orders,
     pages,
     presale,
+    wechat_login,
 )
 
 app_name = "storefront"
@@ -36,6 +37,7 @@ urlpatterns = [
     path("<slug:merchant>/orders/<int:order_id>/after-sale/", orders.after_sale_new, name="after_sale_new"),
     path("<slug:merchant>/after-sales/", orders.after_sale_list, name="after_sales"),
     path("<slug:merchant>/login/", account.login, name="login"),
+    path("<slug:merchant>/login/wechat/", wechat_login.wechat_login, name="wechat_login"),
     path("<slug:merchant>/logout/", account.logout, name="logout"),
     path("<slug:merchant>/me/", account.me, name="me"),
     # 会员中心: views/member.py

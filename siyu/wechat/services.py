@@ -157,7 +157,10 @@ def save_account(
         if problems:
             raise AccountInvalid(detail=problems)
         changed = sorted(n for n, v in secrets.items() if v and held.get(n) != v)
-        account.app_id, account.name, account.config = app_id, name.strip()[:100], config
+        # Settings other pages keep in the config (the web login's scope and link domains, owned by
+        # siyu/wechat/oa_web) are not this form's: they stay as they are.
+        kept = {k: v for k, v in (account.config or {}).items() if k not in shape.config}
+        account.app_id, account.name, account.config = app_id, name.strip()[:100], {**kept, **config}
         account.sandbox, account.is_active = sandbox, is_active
         account.set_secrets(secrets)
         try:

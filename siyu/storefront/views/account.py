@@ -17,6 +17,7 @@ from siyu.members.models import Source
 from siyu.orders.models import AfterSaleStatus
 from siyu.storefront import coupon_selectors, selectors, session, sharing, tracking
 from siyu.storefront.errors import H5LoginUnavailable, NicknameInvalid
+from siyu.storefront.views import wechat_login
 from siyu.storefront.views.base import (
     Shop,
     ShopPageRequest,
@@ -38,7 +39,8 @@ RECENT_POINTS = 5  # points entries the member centre shows
 def login(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     """The H5 stand-in for wx.login(): the nickname is the sandbox login code, so the same nickname
     is always the same customer (and a code the demo prints logs in as that demo customer). The
-    browser's visitor id (``session.visitor_id``) goes with it, so its anonymous history is linked."""
+    browser's visitor id (``session.visitor_id``) goes with it, so its anonymous history is linked.
+    A shop with an official account also offers 微信登录 (``views/wechat_login.py``)."""
     next_url = safe_next(request, shop, shop.url("me"))
     error = None
     if request.method == "POST":
@@ -67,7 +69,12 @@ def login(request: ShopPageRequest, shop: Shop) -> HttpResponse:
     return page(
         request,
         "storefront/login.html",
-        {"next": next_url, "error": error, "nickname": request.POST.get("nickname", "")},
+        {
+            "next": next_url,
+            "error": error,
+            "nickname": request.POST.get("nickname", ""),
+            "wechat_login": wechat_login.login_account(shop) is not None,
+        },
         status=error.status if error else 200,
     )
 

@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("siyu.wechat.urls.oa")),
     path("", include("siyu.wechat.urls.pay")),
     path("", include("siyu.wechat.urls.wecom")),
+    path("", include("siyu.wechat.urls.oa_web")),  # web OAuth return
 ]

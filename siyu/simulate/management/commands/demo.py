@@ -30,7 +30,7 @@ from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
 from siyu.simulate.demo_marketing import refresh_audience
 from siyu.simulate.demo_tables import DEMO_SLUG
-from siyu.simulate.demo_wechat import ensure_demo_wechat
+from siyu.simulate.demo_wechat import ensure_demo_oa_menu, ensure_demo_wechat
 from siyu.simulate.runner import simulate
 from siyu.simulate.supervise import Child, Supervisor, child_env, tail
 from siyu.tenancy.models import Merchant
@@ -189,8 +189,14 @@ class Command(BaseCommand):
                 for line in tail(server.log):
                     self.stderr.write(line)
                 raise CommandError(f"The server did not answer {base}/healthz; its log is above.")
-            # Now the WeChat sandbox answers too: make what needs it (the official account's QR codes).
-            ensure_demo_wechat(Merchant.objects.get(slug=summary.merchant_slug))
+            # Once the WeChat sandbox answers, make what needs it: the official account's QR codes, and
+            # the menu (the sandbox keeps menus in memory, so it is published on every start).
+            if self._wait_for(f"{sandbox}/"):
+                merchant = Merchant.objects.get(slug=summary.merchant_slug)
+                ensure_demo_wechat(merchant)
+                ensure_demo_oa_menu(merchant, site_url=base)
+            else:
+                self.stderr.write(f"The WeChat sandbox did not answer {sandbox}/; see its log.")
             connections.close_all()
             self._print_banner(
                 banner(
@@ -213,6 +219,16 @@ class Command(BaseCommand):
             supervisor.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _wait_for(self, url: str, seconds: float = 60) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                time.sleep(0.3)
+        return False
 
     def _wait_until_up(self, base: str, server: Child) -> bool:
         deadline = time.monotonic() + STARTUP_SECONDS
