@@ -121,6 +121,8 @@ class Command(BaseCommand):
         link_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         base = f"http://{link_host}:{port}"
         sandbox = f"http://{link_host}:{sandbox_port}"
+        # This process calls the sandbox too (the QR codes and the menu, once it is up).
+        settings.SIYU_WECHAT_SANDBOX_URL = sandbox
         if no_serve:
             self._print_banner(banner(summary, base=base, running=False))
             return
