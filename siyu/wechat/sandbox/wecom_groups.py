@@ -27,6 +27,7 @@ import html
 import secrets
 import time
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from siyu.wechat.sandbox.base import (
@@ -38,6 +39,9 @@ from siyu.wechat.sandbox.base import (
     page,
     redirect,
 )
+
+# A WeCom API handler that runs only for a live token: (request, corp id) -> response.
+CorpHandler = Callable[[FakeRequest, str], FakeResponse]
 
 SANDBOX_GUIDE = "sandbox-guide"  # the follow user of contacts this module makes itself
 OK = {"errcode": 0, "errmsg": "ok"}
@@ -153,14 +157,25 @@ def install(app: FakeWeChat) -> None:
             return None, json_response({"errcode": errcode, "errmsg": "api freq out of limit"})
         return corp_id, refused
 
+    def corp_route(method: str, path: str) -> Callable[[CorpHandler], CorpHandler]:
+        """A WeCom API route whose handler gets the corp id a live token names (else WeCom's errcode)."""
+
+        def decorate(handler: CorpHandler) -> CorpHandler:
+            def checked(request: FakeRequest) -> FakeResponse:
+                corp_id, refused = corp_of(request)
+                if refused is not None or corp_id is None:
+                    return refused or json_response({"errcode": 40001, "errmsg": "invalid credential"})
+                return handler(request, corp_id)
+
+            qyapi.route(method, path)(checked)
+            return handler
+
+        return decorate
+
     # --- corp tags -------------------------------------------------------------------------------
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/get_corp_tag_list")
-    def get_corp_tag_list(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/get_corp_tag_list")
+    def get_corp_tag_list(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         tag_ids, group_ids = set(body.get("tag_id") or []), set(body.get("group_id") or [])
         out = []
@@ -174,12 +189,8 @@ def install(app: FakeWeChat) -> None:
                 out.append({**{k: v for k, v in group.items() if k != "tag"}, "deleted": False, "tag": tags})
         return json_response({**OK, "tag_group": out})
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/add_corp_tag")
-    def add_corp_tag(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/add_corp_tag")
+    def add_corp_tag(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         names = [str(t.get("name") or "") for t in body.get("tag") or []]
         if not names or any(not n or len(n) > 30 for n in names):
@@ -189,12 +200,8 @@ def install(app: FakeWeChat) -> None:
         )
         return json_response(response)
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/edit_corp_tag")
-    def edit_corp_tag(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/edit_corp_tag")
+    def edit_corp_tag(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         with app.lock:
             for group in _corp_state(app, corp_id)["tag_groups"]:
@@ -211,12 +218,8 @@ def install(app: FakeWeChat) -> None:
                         return json_response(OK)
         return json_response({"errcode": 40068, "errmsg": "invalid tagid"})
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/del_corp_tag")
-    def del_corp_tag(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/del_corp_tag")
+    def del_corp_tag(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         tag_ids, group_ids = set(body.get("tag_id") or []), set(body.get("group_id") or [])
         if not tag_ids and not group_ids:
@@ -224,12 +227,8 @@ def install(app: FakeWeChat) -> None:
         delete_tags(app, corp_id, tag_ids=tag_ids, group_ids=group_ids)
         return json_response(OK)
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/mark_tag")
-    def mark_tag(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/mark_tag")
+    def mark_tag(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         add, remove = list(body.get("add_tag") or []), list(body.get("remove_tag") or [])
         if not add and not remove:
@@ -250,12 +249,8 @@ def install(app: FakeWeChat) -> None:
     # this for the tags; the route below answers when this fake runs alone.
     app.wecom_follow_user_tags = lambda corp, ext, userid: follow_user_tags(app, corp, ext, userid)  # type: ignore[attr-defined]
 
-    @qyapi.route("GET", "/cgi-bin/externalcontact/get")
-    def get_contact(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("GET", "/cgi-bin/externalcontact/get")
+    def get_contact(request: FakeRequest, corp_id: str) -> FakeResponse:
         external_userid = request.query.get("external_userid", "")
         contact = contacts(app, corp_id).get(external_userid)
         if contact is None:
@@ -272,12 +267,8 @@ def install(app: FakeWeChat) -> None:
 
     # --- customer groups -------------------------------------------------------------------------
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/groupchat/list")
-    def groupchat_list(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/groupchat/list")
+    def groupchat_list(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         limit = int(body.get("limit") or 0)
         if not 1 <= limit <= 1000:
@@ -295,12 +286,8 @@ def install(app: FakeWeChat) -> None:
         cursor = str(start + limit) if start + limit < len(rows) else ""
         return json_response({**OK, "group_chat_list": page_rows, "next_cursor": cursor})
 
-    @qyapi.route("POST", "/cgi-bin/externalcontact/groupchat/get")
-    def groupchat_get(request: FakeRequest) -> FakeResponse:
-        corp_id, refused = corp_of(request)
-        if refused:
-            return refused
-        assert corp_id is not None
+    @corp_route("POST", "/cgi-bin/externalcontact/groupchat/get")
+    def groupchat_get(request: FakeRequest, corp_id: str) -> FakeResponse:
         body = request.json()
         with app.lock:
             group = _corp_state(app, corp_id)["groups"].get(str(body.get("chat_id") or ""))
