@@ -31,10 +31,9 @@ class GuideAssignForm(forms.Form):
     guide = forms.IntegerField(label=_("Guide"), min_value=1, max_value=MAX_ID, required=False)
 
 
-class BulkGuideForm(forms.Form):
-    """Bind the ticked customers, or every customer the list's filter finds, to one guide (or none)."""
+class CustomerSelectionForm(forms.Form):
+    """The customers a bulk action applies to: the ticked ones, or every one the list's filter finds."""
 
-    guide = forms.RegexField(label=_("Guide"), regex=r"^(none|[1-9][0-9]{0,17})$")
     scope = forms.ChoiceField(
         choices=[("selected", _("Ticked customers")), ("filter", _("Every customer the filter finds"))]
     )
@@ -42,6 +41,7 @@ class BulkGuideForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Any id is a candidate here: the service refuses one that is not the merchant's (404).
         data = self.data.getlist("customer_ids") if hasattr(self.data, "getlist") else []
         self.fields["customer_ids"].choices = [(v, v) for v in data]  # type: ignore[attr-defined]
 
@@ -56,6 +56,12 @@ class BulkGuideForm(forms.Form):
         if data.get("scope") == "selected" and not data.get("customer_ids"):
             raise forms.ValidationError(_("Tick at least one customer."))
         return data
+
+
+class BulkGuideForm(CustomerSelectionForm):
+    """Bind the ticked customers, or every customer the list's filter finds, to one guide (or none)."""
+
+    guide = forms.RegexField(label=_("Guide"), regex=r"^(none|[1-9][0-9]{0,17})$")
 
     @property
     def guide_id(self) -> int | None:
@@ -105,34 +111,12 @@ class TagPickForm(forms.Form):
     tag_id = forms.IntegerField(label=_("Tag"), min_value=1, max_value=MAX_ID)
 
 
-class BulkTagForm(forms.Form):
+class BulkTagForm(CustomerSelectionForm):
     """Tag (or untag) the ticked customers, or every customer the list's filter finds."""
 
     tag_id = forms.IntegerField(label=_("Tag"), min_value=1, max_value=MAX_ID)
     action = forms.ChoiceField(choices=[("add", _("Add tag")), ("remove", _("Remove tag"))])
-    scope = forms.ChoiceField(
-        choices=[("selected", _("Ticked customers")), ("filter", _("Every customer the filter finds"))]
-    )
-    customer_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     filter = forms.CharField(max_length=1000, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any id is a candidate here: the service refuses one that is not the merchant's (404).
-        data = self.data.getlist("customer_ids") if hasattr(self.data, "getlist") else []
-        self.fields["customer_ids"].choices = [(v, v) for v in data]  # type: ignore[attr-defined]
-
-    def clean_customer_ids(self) -> list[int]:
-        ids = self.cleaned_data["customer_ids"]
-        if any(i < 1 or i > MAX_ID for i in ids):
-            raise forms.ValidationError(_("Customer ids are positive numbers."))
-        return ids
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("scope") == "selected" and not data.get("customer_ids"):
-            raise forms.ValidationError(_("Tick at least one customer."))
-        return data
 
 
 def parse_rule_text(text: str) -> Any:
