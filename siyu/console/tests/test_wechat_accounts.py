@@ -48,6 +48,10 @@ def test_the_owner_connects_an_official_account_and_never_sees_its_secrets_again
         assert "oa-app-secret-value" not in page and "siyuToken1" not in page and AES not in page
     listing = client.get("/console/settings/wechat/").content.decode()
     assert "http://testserver/wechat/oa/wx0123456789abcdef/callback" in listing
+    # Each secret is named as WeChat's admin names it, in the reader's language, never by its key.
+    chinese = log_in(_owner, language="zh-hans").get("/console/settings/wechat/").content.decode()
+    assert "回调 Token" in chinese and "已启用" in chinese
+    assert "encoding_aes_key" not in chinese and "app_secret" not in chinese
     entry = AuditEntry.objects.get(action="wechat.account_saved")
     assert entry.after["secrets_changed"] == ["app_secret", "encoding_aes_key", "token"]
     assert "oa-app-secret-value" not in str(entry.before) + str(entry.after)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from siyu.console.access import ConsoleRequest, console_view
-from siyu.console.forms_wechat import FIELD_OF_PROBLEM, AccountForm
+from siyu.console.forms_wechat import FIELD_OF_PROBLEM, LABELS, AccountForm
 from siyu.console.layout import render_page
 from siyu.core.errors import NotFound, SiyuError
 from siyu.tenancy.permissions import Perm
@@ -46,7 +46,7 @@ def accounts_page(request: ConsoleRequest) -> HttpResponse:
                 "label": label,
                 "edit_url": reverse(f"console:wechat_{kind}"),
                 "account": account,
-                "secrets": [(name, bool(secrets.get(name))) for name in SHAPES[kind].secrets],
+                "secrets": [(LABELS[name], bool(secrets.get(name))) for name in SHAPES[kind].secrets],
                 "callback": request.build_absolute_uri(callback.format(app_id=account.app_id))
                 if account and callback
                 else "",
