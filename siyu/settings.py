@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "siyu.wechat.wecom_groups",
     "siyu.wechat.wecom",
     "siyu.wechat.oa_web",
+    "siyu.reach",
     "django_htmx",
     "siyu.console",
     "siyu.storefront",

@@ -42,6 +42,7 @@ class Customer(TenantModel):
     province = models.CharField(max_length=32, blank=True)
     city = models.CharField(max_length=32, blank=True)
     district = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - NULL = none; unique among set phones
     # Attribution (docs/events.md): the first and the latest source the customer came in by. Unset
     # first-touch times are "as registered" (imports, older rows) and are never moved earlier.
@@ -117,6 +118,9 @@ class Channel(models.TextChoices):
     WECOM = "wecom", _("WeCom 1:1")
     WECOM_GROUP = "wecom_group", _("WeCom group")
     SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    # A merchant's own system, called with a signed JSON request (siyu/reach/channels/webhook.py).
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class ContactPreference(TenantModel):

@@ -32,6 +32,8 @@ class Perm(StrEnum):
     MEMBERS_EDIT = "members.edit"  # membership settings, tiers, points and growth rules, adjustments
     STOREFRONT_EDIT = "storefront.edit"  # shop decoration: home and custom pages
     FREIGHT_EDIT = "freight.edit"  # freight templates
+    REACH_VIEW = "reach.view"  # 触达: channels, templates, broadcasts, send reports, message history
+    REACH_SEND = "reach.send"  # templates and broadcasts: create, send, pause, cancel
 
 
 _VIEW_ALL = {p for p in Perm if p.value.endswith(".view")}
@@ -55,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MEMBERS_EDIT,
             Perm.STOREFRONT_EDIT,
             Perm.FREIGHT_EDIT,
+            Perm.REACH_SEND,
         }
     ),
     Role.GUIDE: frozenset({Perm.CATALOG_VIEW, Perm.ORDERS_VIEW, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_EDIT}),
