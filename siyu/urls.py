@@ -12,6 +12,7 @@ urlpatterns = [
     path("console/", include("siyu.console.urls")),
     path("shop/", include("siyu.storefront.urls")),
     path("wechat/", include("siyu.wechat.urls")),
+    path("reach/", include("siyu.reach.urls")),
     path("sandbox-pay/<str:payment_number>/", sandbox_pay, name="sandbox-pay"),
     path("healthz", healthz),
     path("hello", hello),

@@ -140,6 +140,24 @@ class FakeService:
 
 
 @dataclass
+class InboxItem:
+    """One message a fake provider accepted for a simulated customer: what the sandbox inbox shows.
+
+    ``channel`` is Siyu's channel key (subscribe_message, official_account, wecom, wecom_group, sms,
+    email, webhook); ``to`` the address the provider was given (openid, phone, email, external_userid,
+    chat id, URL); ``provider_id`` the id the fake answered with.
+    """
+
+    channel: str
+    to: str
+    title: str
+    body: str
+    at: float
+    provider_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class SandboxAccount:
     kind: str
     app_id: str
@@ -161,6 +179,8 @@ class FakeWeChat:
         self.tokens: dict[str, tuple[str, str, float]] = {}  # token -> (service, app id, expires at)
         self.services: list[FakeService] = []
         self.ui_links: list[tuple[str, str]] = []
+        # Every message a fake provider accepted, oldest first (siyu/wechat/sandbox/inbox.py shows them).
+        self.inbox: list[InboxItem] = []
         self.token_seconds = self.TOKEN_SECONDS
         # Called with (kind, app id) for an account the sandbox has not been told of: the demo's
         # process reads Siyu's sandbox accounts from the database (siyu/wechat/sandbox_accounts.py).
@@ -175,6 +195,10 @@ class FakeWeChat:
         service = FakeService(prefix)
         self.services.append(service)
         return service
+
+    def deliver(self, item: InboxItem) -> None:
+        with self.lock:
+            self.inbox.append(item)
 
     def add_ui_link(self, title: str, path: str) -> None:
         self.ui_links.append((title, path))
