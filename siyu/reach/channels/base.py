@@ -4,7 +4,8 @@ A channel adapter knows four things about its channel: who can be reached on it 
 ``Customer``, so planning stays set-based), what a template may say (``validate``), what the
 provider's request looks like (``render`` + ``send``), and whether a send left in doubt can be
 asked about (``query``). The engine (planning, budget, leases, retries, in-doubt) is the same for all
-of them and lives in siyu/reach/dispatch.py; an adapter never changes a ``Message`` row itself.
+of them and lives in siyu/reach/dispatch.py. An adapter never writes a ``Message`` row itself: what
+comes back later (receipts, a WeCom task's results) goes through ``services.record_receipt``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ class ChannelAdapter:
     def render(self, template: MessageTemplate, context: dict[str, Any], message: Message) -> dict[str, Any]:
         """The provider's request body for one recipient (stored on the message as ``payload``)."""
         raise NotImplementedError
+
+    def prepare(self, message: Message) -> str | None:
+        """Take what this send spends, inside the claim's transaction (a one-time subscription grant).
+
+        Return a ``SkipReason`` value (e.g. "no_quota") to skip the message instead; None to go on.
+        Rolled back with the claim when the claim fails.
+        """
+        return None
 
     def send(self, message: Message) -> SendResult:
         """Call the provider with ``message.payload`` to ``message.address``. Never raises for a refusal."""
