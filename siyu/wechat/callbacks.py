@@ -48,3 +48,32 @@ def dispatch_wecom(account: WeChatAccount, message: dict[str, str]) -> bool:
         return False
     handler(account, message)
     return True
+
+
+# --- Official-account events other features handle ---------------------------------------------
+# ``siyu/wechat/oa/services.py`` acts on follows, scans and menu clicks itself; an event it does not
+# know (``templatesendjobfinish``: a template message's receipt, handled by the reach engine) goes to
+# the handler registered for it, in the push's transaction, once per push (the push key is claimed
+# first). Event names arrive lower-cased (siyu/wechat/oa/messages.py read_push).
+
+OaHandler = Callable[["WeChatAccount", dict[str, str]], None]
+_OA: dict[str, OaHandler] = {}
+
+
+def oa_handler(event: str) -> Callable[[OaHandler], OaHandler]:
+    """Register the decorated function for the official account's ``Event`` (lower case)."""
+
+    def decorate(handler: OaHandler) -> OaHandler:
+        _OA[event.lower()] = handler
+        return handler
+
+    return decorate
+
+
+def dispatch_oa(account: WeChatAccount, event: str, fields: dict[str, str]) -> bool:
+    """Run the handler registered for ``event``; False when no one handles it."""
+    handler = _OA.get(event.lower())
+    if handler is None:
+        return False
+    handler(account, fields)
+    return True

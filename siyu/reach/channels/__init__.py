@@ -18,6 +18,9 @@ __all__ = [
 
 # Each module calls register(<its adapter>) when imported.
 ADAPTER_MODULES: list[str] = []
+ADAPTER_MODULES.append("siyu.reach.channels.subscribe")
+ADAPTER_MODULES.append("siyu.reach.channels.oa_template")
+ADAPTER_MODULES.append("siyu.reach.channels.wecom")
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
 

@@ -78,7 +78,8 @@ def read_push(fields: dict[str, str]) -> Push:
         event=event,
         event_key=fields.get("EventKey", "").strip()[:128],
         content=fields.get("Content", ""),
-        msg_id=fields.get("MsgId", "").strip()[:64],
+        # Job-finished events (TEMPLATESENDJOBFINISH) spell it MsgID: the message they report on.
+        msg_id=(fields.get("MsgId") or fields.get("MsgID") or "").strip()[:64],
     )
 
 

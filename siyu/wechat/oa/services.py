@@ -33,6 +33,7 @@ from siyu.tenancy.models import Staff
 from siyu.tenancy.permissions import Perm
 from siyu.tenancy.services import record_audit, require, snapshot
 from siyu.wechat.accounts import require_account
+from siyu.wechat.callbacks import dispatch_oa
 from siyu.wechat.errors import WeChatApiError
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.oa.errors import (
@@ -114,6 +115,8 @@ def handle_push(*, account: WeChatAccount, fields: dict[str, str]) -> str:
                 received_at=now,
             )
             reply = _act(account, push, info, now)
+            if push.msg_type == "event":
+                dispatch_oa(account, push.event, fields)  # events other features handle (callbacks.py)
             if reply is not None:
                 row.reply = reply_xml(push, reply, now=int(now.timestamp()))
                 row.save(update_fields=["reply"])
