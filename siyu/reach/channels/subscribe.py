@@ -124,9 +124,9 @@ class SubscribeMessageAdapter(ChannelAdapter):
         return payload
 
     def prepare(self, message: Message) -> str | None:
-        template_id = (message.payload or {}).get("template_id") or (
-            message.template.external_id if message.template_id else ""
-        )
+        template_id = (message.payload or {}).get("template_id")
+        if not template_id and message.template is not None:
+            template_id = message.template.external_id
         if not template_id or not spend(message.merchant_id, message.customer_id, template_id):
             return "no_quota"
         return None

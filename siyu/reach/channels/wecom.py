@@ -114,7 +114,8 @@ class WeComAdapter(ChannelAdapter):
     target_field = "external_userid"
 
     def _guide_contacts(self, merchant_id: int):
-        guide_userids = WeComMember.objects.filter(merchant_id=merchant_id, staff_id=OuterRef(OuterRef("guide_id")))
+        guide = OuterRef(OuterRef("guide_id"))  # the Customer the Exists runs over
+        guide_userids = WeComMember.objects.filter(merchant_id=merchant_id, staff_id=guide)
         return WeComContact.objects.filter(
             merchant_id=merchant_id, deleted_at__isnull=True, userid__in=guide_userids.values("userid")
         )
@@ -133,16 +134,10 @@ class WeComAdapter(ChannelAdapter):
 
     def senders(self, merchant_id: int, customer_ids: Sequence[int]) -> dict[int, str]:
         """Each customer's guide's WeCom userid."""
-        guides = dict(
-            Customer.objects.filter(merchant_id=merchant_id, pk__in=customer_ids, guide__isnull=False).values_list(
-                "pk", "guide_id"
-            )
-        )
-        userids = dict(
-            WeComMember.objects.filter(merchant_id=merchant_id, staff_id__in=set(guides.values())).values_list(
-                "staff_id", "userid"
-            )
-        )
+        customers = Customer.objects.filter(merchant_id=merchant_id, pk__in=customer_ids, guide__isnull=False)
+        guides = dict(customers.values_list("pk", "guide_id"))
+        members = WeComMember.objects.filter(merchant_id=merchant_id, staff_id__in=set(guides.values()))
+        userids = dict(members.values_list("staff_id", "userid"))
         return {c: userids[g] for c, g in guides.items() if g in userids}
 
     def validate(self, template: MessageTemplate) -> None:
@@ -152,10 +147,10 @@ class WeComAdapter(ChannelAdapter):
         text = fields.get("text", "")
         if not isinstance(text, str) or not (text.strip() or template.page or template.link_url):
             raise InvalidTemplate(detail={"field": "text", "reason": "required"})
-        if len(text.encode()) > MAX_TEXT_BYTES:
-            raise InvalidTemplate(
-                detail={"field": "text", "limit": MAX_TEXT_BYTES, "unit": "bytes", "length": len(text.encode())}
-            )
+        size = len(text.encode())
+        if size > MAX_TEXT_BYTES:
+            detail = {"field": "text", "limit": MAX_TEXT_BYTES, "unit": "bytes", "length": size}
+            raise InvalidTemplate(detail=detail)
         for key in ("text", "title", "description"):
             for name in variables(str(fields.get(key, ""))):
                 if name.split(".")[0] in PERSONAL:

@@ -99,14 +99,17 @@ class ReachFake:
         self.app = app
         self.auto_receipts = False
         with app.lock:
-            for key in ("reach.refused", "reach.client_msg_ids", "reach.tasks", "reach.daily", "reach.faults"):
+            for key in ("reach.refused", "reach.client_msg_ids", "reach.tasks", "reach.daily"):
                 app.state.setdefault(key, {})
+            app.state.setdefault("reach.faults", {})
             app.state.setdefault("reach.requests", [])
             app.state.setdefault("reach.template_sends", {})
 
     # -- plumbing --------------------------------------------------------------------------------
 
-    def _begin(self, request: FakeRequest, service: str, endpoint: str) -> tuple[str, dict, FakeResponse | None]:
+    def _begin(
+        self, request: FakeRequest, service: str, endpoint: str
+    ) -> tuple[str, dict, FakeResponse | None]:
         app_id, refused = self.app.check_token(service, request)
         if refused is not None:
             return "", {}, refused
@@ -125,7 +128,7 @@ class ReachFake:
         return str(app_id), body, None
 
     def requests(self, endpoint: str) -> list[dict[str, Any]]:
-        """The bodies received at ``endpoint`` (``subscribe/send``, ``template/send``, ``add_msg_template``...)."""
+        """The bodies received at ``endpoint`` (``subscribe/send``, ``template/send``, ...)."""
         with self.app.lock:
             return [body for name, body in self.app.state["reach.requests"] if name == endpoint]
 
@@ -243,7 +246,8 @@ class ReachFake:
         contact = self.app.state.get("wecom.contacts", {}).get(corp_id, {}).get(external_userid)
         if contact is None:
             return False
-        return any((f.get("userid") if isinstance(f, dict) else f) == userid for f in contact.get("follow_user", []))
+        follow = contact.get("follow_user", [])
+        return any((f.get("userid") if isinstance(f, dict) else f) == userid for f in follow)
 
     def _owns(self, corp_id: str, chat_id: str, userid: str) -> bool:
         group = self.app.state.get("wecom_groups", {}).get(corp_id, {}).get("groups", {}).get(chat_id)
@@ -262,14 +266,13 @@ class ReachFake:
         if len(text.encode()) > 4000 or len(attachments) > MAX_ATTACHMENTS or not (text or attachments):
             return _error(INVALID_PARAMETER, "invalid text or attachments")
         for item in attachments:
+            needed: tuple[str, ...] = ()
             kind = item.get("msgtype")
             inner = item.get(kind) if isinstance(item, dict) else None
             if kind == "miniprogram":
                 needed = ("title", "pic_media_id", "appid", "page")
             elif kind == "link":
                 needed = ("title", "url")
-            else:
-                needed = ()
             if not isinstance(inner, dict) or any(not inner.get(k) for k in needed):
                 return _error(INVALID_PARAMETER, f"invalid attachment {kind}")
         field = "external_userid" if chat_type == "single" else "chat_id_list"
@@ -400,7 +403,8 @@ def _guide_page(fake: ReachFake) -> str:
             f"<input type='hidden' name='msgid' value='{html.escape(task['msgid'])}'>"
             "<button>发送</button></form></div>"
         )
-    return page("企业微信群发 WeCom mass-send (the guide's phone)", "".join(rows) or "<div class='card'>—</div>")
+    body = "".join(rows) or "<div class='card'>—</div>"
+    return page("企业微信群发 WeCom mass-send (the guide's phone)", body)
 
 
 def install(app: FakeWeChat) -> ReachFake:

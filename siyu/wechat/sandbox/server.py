@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from siyu.wechat.sandbox import oa, oa_web, pay, wecom, wecom_groups
-from siyu.wechat.sandbox import reach_wechat
+from siyu.wechat.sandbox import oa, oa_web, pay, reach_wechat, wecom, wecom_groups
 from siyu.wechat.sandbox.base import FakeWeChat
 
 # Each fake service's install(app), in the order their routes are tried (wecom_groups reads the
