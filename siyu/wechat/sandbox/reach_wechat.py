@@ -80,7 +80,9 @@ def check_data(data: Any) -> str | None:
         kind = key_type(key)
         if kind is None:
             continue
-        if not value or len(value) > limit_of(kind, value):
+        if not value:
+            return f"argument invalid! data.{key}.value is empty"
+        if len(value) > limit_of(kind, value):
             return f"argument invalid! data.{key}.value exceeds limit"
         pattern = KEY_TYPES[kind][1]
         if pattern is not None and not pattern.match(value):
