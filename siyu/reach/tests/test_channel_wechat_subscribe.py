@@ -16,6 +16,12 @@ TMPL = "tmplOrderShipped000001"
 OPENID = "oMpAmy0000000000001"
 
 
+def grant(shop, customer, **fields):
+    return SubscriptionGrant.objects.create(
+        merchant=shop.merchant, customer=customer, template_id=TMPL, **fields
+    )
+
+
 @pytest.fixture
 def adapter():
     return adapter_for(Channel.SUBSCRIBE_MESSAGE)
@@ -35,7 +41,7 @@ def template(shop):
 @pytest.fixture
 def amy(shop):
     customer = make_customer(shop.merchant, "amy", mp_openid=OPENID)
-    SubscriptionGrant.objects.create(merchant=shop.merchant, customer=customer, template_id=TMPL, remaining=1)
+    grant(shop, customer, remaining=1)
     return customer
 
 
@@ -75,17 +81,13 @@ def test_validate_refuses_static_text_over_the_type_limit_naming_field_and_limit
 
 
 def test_reachable_needs_an_openid_and_a_usable_grant(shop, adapter, template, amy):
-    no_grant = make_customer(shop.merchant, "bob", mp_openid="oMpBob0000000000001")
+    make_customer(shop.merchant, "bob", mp_openid="oMpBob0000000000001")
     spent = make_customer(shop.merchant, "cat", mp_openid="oMpCat0000000000001")
-    SubscriptionGrant.objects.create(merchant=shop.merchant, customer=spent, template_id=TMPL, remaining=0)
+    grant(shop, spent, remaining=0)
     long_term = make_customer(shop.merchant, "dan", mp_openid="oMpDan0000000000001")
-    SubscriptionGrant.objects.create(
-        merchant=shop.merchant, customer=long_term, template_id=TMPL, long_term=True
-    )
+    grant(shop, long_term, long_term=True)
     no_openid = make_customer(shop.merchant, "eve")
-    SubscriptionGrant.objects.create(
-        merchant=shop.merchant, customer=no_openid, template_id=TMPL, remaining=3
-    )
+    grant(shop, no_openid, remaining=3)
 
     found = Customer.objects.filter(adapter.reachable(shop.merchant.pk, template)).order_by("nickname")
     assert [c.nickname for c in found] == ["amy", "dan"]
@@ -176,3 +178,33 @@ def test_a_sandbox_mini_program_opens_the_developer_version(shop, adapter, templ
     shop.mini_program.config = {"miniprogram_state": "developer"}
     shop.mini_program.save(update_fields=["config"])
     assert make_message(template, amy).payload["miniprogram_state"] == "developer"
+
+
+def test_the_mini_program_reports_answers_and_lists_grants_over_the_shop_api(shop, customer_login):
+    from siyu.reach.models import ChannelSetting
+    from siyu.testing.clients import ApiClient
+
+    config = {"long_term_template_ids": ["tmplLong"]}
+    ChannelSetting.objects.create(merchant=shop.merchant, channel=Channel.SUBSCRIBE_MESSAGE, config=config)
+    _customer, token = customer_login("amy")
+    api = ApiClient(token)
+    url = f"/api/v1/shop/{shop.merchant.slug}/reach/subscriptions"
+    answers = {TMPL: "accept", "tmplNo": "reject", "tmplLong": "accept", "tmplBan": "ban"}
+
+    first = api.post(url, {"results": answers})
+    second = api.post(url, {"results": {TMPL: "accept"}})
+
+    assert first.status_code == 200, first.content
+    assert second.json() == {
+        "grants": [
+            {"template_id": "tmplLong", "remaining": 0, "long_term": True},
+            {"template_id": TMPL, "remaining": 2, "long_term": False},
+        ]
+    }
+    assert api.get(url).json() == second.json()
+
+    before = list(SubscriptionGrant.objects.values_list("template_id", "remaining", "long_term"))
+    bad = api.post(url, {"results": {TMPL: "yes please"}})
+    assert bad.status_code == 400
+    assert list(SubscriptionGrant.objects.values_list("template_id", "remaining", "long_term")) == before
+    assert ApiClient().post(url, {"results": {TMPL: "accept"}}).status_code == 401
