@@ -17,7 +17,11 @@ __all__ = [
 ]
 
 # Each module calls register(<its adapter>) when imported.
-ADAPTER_MODULES: list[str] = []
+ADAPTER_MODULES: list[str] = [
+    "siyu.reach.channels.sms",
+    "siyu.reach.channels.email",
+    "siyu.reach.channels.webhook",
+]
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
 
