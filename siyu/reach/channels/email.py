@@ -15,6 +15,7 @@ that URL and the customer is unsubscribed from email at once (siyu/reach/views/u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 from collections.abc import Sequence
@@ -164,10 +165,8 @@ class EmailAdapter(ChannelAdapter):
             # The connection broke while the mail was on the wire: it may have been taken.
             raise SendInDoubt(f"smtp: {exc}"[:255]) from exc
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:
-                pass
         return SendResult("sent", provider_id=payload["message_id"])
 
     def connection(self, setting: ChannelSetting) -> Any:

@@ -63,6 +63,8 @@ RETRYABLE_PREFIXES = ("LimitExceeded.", "RequestLimitExceeded")
 # Network failures where nothing reached Tencent (no connection was made): safe to try again.
 NOT_CONNECTED = ("NewConnectionError", "ConnectTimeoutError", "Connection refused")
 CHINA = ZoneInfo("Asia/Shanghai")
+# The texts a reply can answer: the newest of these is the one the customer replied to.
+ANSWERABLE = ("sent", "delivered", "failed", "in_doubt")
 
 
 def e164(phone: str) -> str:
@@ -146,7 +148,7 @@ class SmsAdapter(ChannelAdapter):
     ) -> dict[int, str]:
         rows = Customer.objects.filter(merchant_id=merchant_id, pk__in=list(customer_ids))
         return {
-            pk: e164(phone)
+            pk: e164(phone or "")
             for pk, phone in rows.filter(self.reachable(merchant_id, template)).values_list("pk", "phone")
         }
 
@@ -346,9 +348,10 @@ def record_reply(*, merchant_id: int, reply: dict[str, Any]) -> list[int]:
     done = []
     for customer_id in customers:
         last = (
-            Message.objects.filter(merchant_id=merchant_id, customer_id=customer_id, channel=CHANNEL)
-            .exclude(sent_at=None)
-            .order_by("-sent_at", "-pk")
+            Message.objects.filter(
+                merchant_id=merchant_id, customer_id=customer_id, channel=CHANNEL, status__in=ANSWERABLE
+            )
+            .order_by("-pk")
             .values_list("pk", flat=True)
             .first()
         )
@@ -357,3 +360,47 @@ def record_reply(*, merchant_id: int, reply: dict[str, Any]) -> list[int]:
         )
         done.append(customer_id)
     return done
+
+
+# --- the sandbox process (``siyu wechat_sandbox``) learns SMS settings marked sandbox -----------------
+
+
+def register_sms_accounts(app: Any) -> None:
+    """Let the sandbox find the SMS credentials of settings with ``sandbox: true`` (by SecretId).
+
+    Chains onto the loader already set (WeChat accounts); only sandbox settings are handed over, and
+    the fake learns where to push status reports and replies.
+    """
+    from django.db import close_old_connections
+
+    from siyu.wechat.sandbox.base import SandboxAccount
+
+    previous = app.account_loader
+
+    def load(kind: str, app_id: str) -> SandboxAccount | None:
+        if kind != CHANNEL:
+            return previous(kind, app_id) if previous is not None else None
+        close_old_connections()
+        for setting in ChannelSetting.objects.filter(channel=CHANNEL):
+            config, secrets = setting.config or {}, setting.secrets()
+            if config.get("sandbox") and secrets.get("secret_id") == app_id:
+                token = secrets.get("callback_token", "")
+                paths = {}
+                if token:
+                    base = f"/reach/sms/{setting.merchant_id}/{token}"
+                    paths = {"status_callback": f"{base}/status", "reply_callback": f"{base}/reply"}
+                return SandboxAccount(
+                    CHANNEL,
+                    app_id,
+                    {"secret_key": secrets.get("secret_key", "")},
+                    {
+                        "sms_sdk_app_id": config.get("sms_sdk_app_id", ""),
+                        "param_max_chars": max_chars(config),
+                        **paths,
+                    },
+                )
+        return None
+
+    if previous is not None and hasattr(previous, "all_of"):
+        load.all_of = previous.all_of  # type: ignore[attr-defined]
+    app.account_loader = load

@@ -83,7 +83,7 @@ class WebhookAdapter(ChannelAdapter):
             raise InvalidTemplate(detail={"field": "fields", "rule": "json_object"})
 
     def render(self, template: MessageTemplate, context: dict[str, Any], message: Message) -> dict[str, Any]:
-        customer = (
+        customer: dict[str, Any] = (
             Customer.objects.filter(pk=message.customer_id).values("pk", "nickname", "phone").first() or {}
         )
         return {

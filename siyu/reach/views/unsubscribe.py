@@ -23,8 +23,6 @@ TEMPLATE = "reach/unsubscribe.html"
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    from siyu.reach import services
-
     data = read_unsubscribe_token(token)
     merchant = Merchant.objects.filter(pk=data["m"]).first() if data else None
     known = (
@@ -37,6 +35,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, TEMPLATE, {"invalid": True}, status=400)
     context = {"merchant": merchant.name, "channel": Channel(data["ch"]).label}
     if request.method == "POST":
+        from siyu.reach import services
+
         services.unsubscribe(
             merchant_id=merchant.pk,
             customer_id=int(data["c"]),

@@ -316,7 +316,7 @@ def _text(config: dict[str, Any], sign: str, template_id: str, params: list[str]
     if not wording:
         return " ".join(params) or f"#{template_id}"
     for index, value in enumerate(params, start=1):
-        wording = wording.replace("{%d}" % index, value)
+        wording = wording.replace(f"{{{index}}}", value)
     return wording
 
 
