@@ -83,9 +83,8 @@ class WebhookAdapter(ChannelAdapter):
             raise InvalidTemplate(detail={"field": "fields", "rule": "json_object"})
 
     def render(self, template: MessageTemplate, context: dict[str, Any], message: Message) -> dict[str, Any]:
-        customer: dict[str, Any] = (
-            Customer.objects.filter(pk=message.customer_id).values("pk", "nickname", "phone").first() or {}
-        )
+        row = Customer.objects.filter(pk=message.customer_id).values("pk", "nickname", "phone").first()
+        customer: dict[str, Any] = dict(row) if row else {}
         return {
             "id": message.key,
             "type": "reach.message",
