@@ -17,10 +17,14 @@ __all__ = [
 ]
 
 # Each module calls register(<its adapter>) when imported.
-ADAPTER_MODULES: list[str] = []
-ADAPTER_MODULES.append("siyu.reach.channels.subscribe")
-ADAPTER_MODULES.append("siyu.reach.channels.oa_template")
-ADAPTER_MODULES.append("siyu.reach.channels.wecom")
+ADAPTER_MODULES: list[str] = [
+    "siyu.reach.channels.subscribe",
+    "siyu.reach.channels.oa_template",
+    "siyu.reach.channels.wecom",
+    "siyu.reach.channels.sms",
+    "siyu.reach.channels.email",
+    "siyu.reach.channels.webhook",
+]
 
 _ADAPTERS: dict[str, ChannelAdapter] = {}
 
