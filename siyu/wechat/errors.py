@@ -36,6 +36,14 @@ class WeChatRetryable(WeChatApiError):
     message = _("WeChat is busy. Please try again in a moment.")
 
 
+class WeChatOutcomeUnknown(WeChatRetryable):
+    """Raised when the request may have reached WeChat but no answer came back (a read timeout, a
+    connection dropped after sending, an unreadable answer). Safe to retry for reads and token
+    fetches; a send must not be retried blindly (siyu/reach treats it as a send in doubt)."""
+
+    code = "wechat_outcome_unknown"
+
+
 class SignatureInvalid(SiyuError):
     """Raised when a WeChat push's signature does not match the account's token."""
 

@@ -13,9 +13,10 @@ import logging
 from typing import Any
 
 import requests
+import urllib3
 from django.conf import settings
 
-from siyu.wechat.errors import WeChatApiError, WeChatRetryable
+from siyu.wechat.errors import WeChatApiError, WeChatOutcomeUnknown, WeChatRetryable
 from siyu.wechat.models import WeChatAccount
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,25 @@ def _send(method: str, url: str, params: dict[str, Any] | None, data: bytes | No
             method, url, params=params, data=data, headers=headers, timeout=TIMEOUT_SECONDS
         )
         body = response.json()
-    except (requests.RequestException, ValueError) as exc:
+    except requests.RequestException as exc:
         log.warning("WeChat unreachable at %s: %s", url.split("?")[0], exc)
-        raise WeChatRetryable(-2, "unreachable") from exc
+        if _never_sent(exc):
+            raise WeChatRetryable(-2, "unreachable") from exc
+        raise WeChatOutcomeUnknown(-2, "no answer") from exc
+    except ValueError as exc:
+        raise WeChatOutcomeUnknown(-2, "unexpected response") from exc
     if not isinstance(body, dict):
-        raise WeChatRetryable(-2, "unexpected response")
+        raise WeChatOutcomeUnknown(-2, "unexpected response")
     return check(body)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached WeChat: the connection was never made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        return isinstance(getattr(exc.args[0], "reason", None), urllib3.exceptions.NewConnectionError)
+    return False
 
 
 def get_json(url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -38,6 +38,15 @@ class SendResult:
     batch_key: str = ""
 
 
+class SendInDoubt(Exception):
+    """The request may have reached the provider but its answer was lost (a timeout after sending).
+
+    ``send`` raises it instead of guessing: the dispatcher leaves the message ``sending`` under its
+    lease, as if the worker had died, and ``recover_sends`` asks ``query()`` (a queryable channel) or
+    marks it ``in_doubt`` for review. It is never retried blindly.
+    """
+
+
 class ChannelAdapter:
     channel: ClassVar[str]
     # How many messages one provider call may carry (WeCom mass-send: one task per sender). 1 = one each.

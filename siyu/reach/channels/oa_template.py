@@ -29,14 +29,14 @@ from django.utils import timezone
 
 from siyu.members.models import Channel
 from siyu.reach.channels import register
-from siyu.reach.channels.base import ChannelAdapter, SendResult
+from siyu.reach.channels.base import ChannelAdapter, SendInDoubt, SendResult
 from siyu.reach.channels.subscribe import failure
 from siyu.reach.channels.wechat_fields import check_static, data_of
 from siyu.reach.errors import InvalidTemplate
 from siyu.reach.models import Message, MessageTemplate
 from siyu.wechat.accounts import account_for
 from siyu.wechat.callbacks import oa_handler
-from siyu.wechat.errors import WeChatApiError
+from siyu.wechat.errors import WeChatApiError, WeChatOutcomeUnknown
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.oa.models import OfficialAccountFollower
 from siyu.wechat.tokens import call_api
@@ -107,6 +107,8 @@ class OfficialAccountTemplateAdapter(ChannelAdapter):
             return SendResult("failed", error="no official account", retryable=True)
         try:
             body = call_api(account, "POST", SEND_PATH, payload=message.payload)
+        except WeChatOutcomeUnknown as exc:
+            raise SendInDoubt(f"{exc.errcode} {exc.errmsg}") from exc
         except WeChatApiError as exc:
             return failure(exc)
         return SendResult("sent", provider_id=str(body.get("msgid") or ""))

@@ -30,12 +30,12 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from siyu.members.models import Channel, CustomerIdentity, IdentityKind
 from siyu.reach.channels import register
-from siyu.reach.channels.base import ChannelAdapter, SendResult
+from siyu.reach.channels.base import ChannelAdapter, SendInDoubt, SendResult
 from siyu.reach.channels.wechat_fields import check_static, data_of, key_type
 from siyu.reach.errors import InvalidTemplate
 from siyu.reach.models import Message, MessageTemplate, SubscriptionGrant
 from siyu.wechat.accounts import account_for
-from siyu.wechat.errors import WeChatApiError, WeChatRetryable
+from siyu.wechat.errors import WeChatApiError, WeChatOutcomeUnknown, WeChatRetryable
 from siyu.wechat.models import AccountKind
 from siyu.wechat.tokens import call_api
 
@@ -137,6 +137,8 @@ class SubscribeMessageAdapter(ChannelAdapter):
             return SendResult("failed", error="no mini-program account", retryable=True)
         try:
             body = call_api(account, "POST", SEND_PATH, payload=message.payload)
+        except WeChatOutcomeUnknown as exc:
+            raise SendInDoubt(f"{exc.errcode} {exc.errmsg}") from exc
         except WeChatApiError as exc:
             if exc.errcode == USER_REFUSED:
                 SubscriptionGrant.objects.filter(

@@ -11,18 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from siyu.reach.channels.base import SendInDoubt
 from siyu.reach.models import ChannelSetting
 
+__all__ = ["SendInDoubt", "channel_setting", "fill", "literal", "lookup"]
+
 VARIABLE = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)*)\s*\}\}")
-
-
-class SendInDoubt(Exception):
-    """The request may have reached the provider but its answer was lost (a timeout after sending).
-
-    ``send`` raises it instead of guessing: the dispatcher leaves the message ``sending`` under its
-    lease, as if the worker had died, and ``recover_sends`` asks ``query()`` (a queryable channel) or
-    marks it ``in_doubt`` for review. It is never retried blindly.
-    """
 
 
 def lookup(context: dict[str, Any], dotted: str) -> Any:

@@ -38,13 +38,13 @@ from django.db.models import Exists, OuterRef, Q
 
 from siyu.members.models import Channel, Customer
 from siyu.reach.channels import register
-from siyu.reach.channels.base import ChannelAdapter, SendResult
+from siyu.reach.channels.base import ChannelAdapter, SendInDoubt, SendResult
 from siyu.reach.channels.subscribe import failure
 from siyu.reach.channels.wechat_fields import fill, variables
 from siyu.reach.errors import InvalidTemplate
 from siyu.reach.models import Message, MessageTemplate, WeComSendTask
 from siyu.wechat.accounts import account_for
-from siyu.wechat.errors import WeChatApiError
+from siyu.wechat.errors import WeChatApiError, WeChatOutcomeUnknown
 from siyu.wechat.models import AccountKind, WeChatAccount
 from siyu.wechat.tokens import call_api
 from siyu.wechat.wecom.models import WeComContact, WeComMember
@@ -201,6 +201,8 @@ class WeComAdapter(ChannelAdapter):
         }
         try:
             body = add_msg_template(account, payload)
+        except WeChatOutcomeUnknown as exc:
+            raise SendInDoubt(f"{exc.errcode} {exc.errmsg}") from exc
         except WeChatApiError as exc:
             if exc.errcode == NO_RECIPIENT:
                 return {m.pk: SendResult("failed", error="not a contact of the sender") for m in messages}

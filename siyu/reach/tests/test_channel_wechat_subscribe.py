@@ -8,6 +8,7 @@ from django.db import transaction
 
 from siyu.members.models import Channel, Customer
 from siyu.reach.channels import adapter_for
+from siyu.reach.channels.base import SendInDoubt
 from siyu.reach.errors import InvalidTemplate
 from siyu.reach.models import MessageTemplate, SubscriptionGrant
 from siyu.testing.reach_wechat import inbox, make_customer, make_message, make_template
@@ -208,3 +209,28 @@ def test_the_mini_program_reports_answers_and_lists_grants_over_the_shop_api(sho
     assert bad.status_code == 400
     assert list(SubscriptionGrant.objects.values_list("template_id", "remaining", "long_term")) == before
     assert ApiClient().post(url, {"results": {TMPL: "accept"}}).status_code == 401
+
+
+def test_a_send_whose_answer_is_lost_is_in_doubt_and_one_never_connected_is_retryable(
+    shop, adapter, template, amy, monkeypatch
+):
+    """A read timeout may follow a message WeChat took: the send is in doubt, never retried blindly.
+    A connection that was never made cannot have sent anything: that one is retried."""
+    import requests
+
+    message = make_message(template, amy)
+
+    def lost(*args, **kwargs):
+        raise requests.ReadTimeout("read timed out")
+
+    monkeypatch.setattr("siyu.wechat.http.requests.request", lost)
+    with pytest.raises(SendInDoubt):
+        adapter.send(message)
+
+    def refused(*args, **kwargs):
+        raise requests.ConnectTimeout("connect timed out")
+
+    monkeypatch.setattr("siyu.wechat.http.requests.request", refused)
+    result = adapter.send(message)
+    assert (result.outcome, result.retryable) == ("failed", True)
+    assert inbox(shop.fake, Channel.SUBSCRIBE_MESSAGE) == []
