@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from siyu.wechat.sandbox import oa, oa_web, pay, wecom, wecom_groups
+from siyu.wechat.sandbox import inbox, oa, oa_web, pay, wecom, wecom_groups
 from siyu.wechat.sandbox.base import FakeWeChat
 
 # Each fake service's install(app), in the order their routes are tried (wecom_groups reads the
 # contacts wecom keeps).
 INSTALLS: list = [oa.install, oa_web.install, pay.install, wecom.install, wecom_groups.install]
+INSTALLS.append(inbox.install)
 
 
 def build(siyu_url: str = "http://127.0.0.1:8000") -> FakeWeChat:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from siyu.wechat.sandbox import base, server
 from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+from siyu.wechat.sandbox_names import name_inbox_addresses
 from siyu.wechat.wecom.sandbox_ways import register_sandbox_ways
 from siyu.wechat.wecom_groups.sandbox_seed import use_siyu_as_seed
 
@@ -23,5 +24,6 @@ class Command(BaseCommand):
         register_sandbox_accounts(app)
         use_siyu_as_seed(app)  # WeCom groups and tags the demo holds are the sandbox's too
         register_sandbox_ways(app)
+        name_inbox_addresses(app)  # the inbox shows customers by nickname
         self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
         base.serve(app, host, port).serve_forever()
