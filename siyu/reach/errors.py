@@ -30,3 +30,28 @@ class ChannelNotReady(SiyuError):
     code = "channel_not_ready"
     status = 409
     message = _("This channel is not set up.")
+
+
+class MessageNotFound(NotFound):
+    code = "message_not_found"
+    message = _("Message not found.")
+
+
+class BroadcastNotEditable(SiyuError):
+    """The broadcast has been started: its audience and message are fixed."""
+
+    code = "broadcast_not_editable"
+    status = 409
+    message = _("Only a draft broadcast can be changed.")
+
+
+class InvalidBroadcast(InvalidInput):
+    """A broadcast's settings do not fit together (detail names the field)."""
+
+    code = "invalid_broadcast"
+    message = _("The broadcast's settings are invalid.")
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+    message = _("This link does not exist.")

@@ -44,6 +44,10 @@ class ChannelSetting(TenantModel):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    # The throttle's database counter (used when no Redis is configured): sends granted in the
+    # minute starting at throttle_window (siyu/reach/throttle.py).
+    throttle_window = models.DateTimeField(null=True, blank=True)
+    throttle_used = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -238,6 +242,12 @@ class Message(TenantModel):
     transactional = models.BooleanField(
         default=False, help_text="Exempt from the fatigue budget and not counted"
     )
+    # Over the budget when claimed: skip, or move to the next local day (OverBudget).
+    over_budget = models.CharField(max_length=8, choices=OverBudget.choices, default=OverBudget.SKIP)
+    # A coupon broadcast's coupon, issued in the claim (so only recipients actually sent get one).
+    coupon = models.ForeignKey(
+        "promotions.Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     send_at = models.DateTimeField(help_text="The slot: not sent before this")
     budget_day = models.DateField(
         null=True, blank=True, help_text="The merchant-local day this send counts on"
@@ -267,6 +277,17 @@ class Message(TenantModel):
             models.Index(fields=["broadcast", "status"], name="reach_msg_broadcast"),
             models.Index(fields=["batch_key"], condition=~Q(batch_key=""), name="reach_msg_batch"),
         ]
+
+
+class ReachBudget(TenantModel):
+    """One row per customer that has been sent to: the lock a claim takes to count the budget.
+
+    ``claim`` (siyu/reach/budget.py) locks it ``FOR UPDATE`` before counting the customer's messages,
+    so two workers claiming two messages of one customer count one after the other.
+    """
+
+    customer = models.OneToOneField("members.Customer", on_delete=models.CASCADE, related_name="+")
+    claims = models.PositiveIntegerField(default=0)
 
 
 class SubscriptionGrant(TenantModel):
