@@ -241,7 +241,7 @@ def test_an_sms_template_keeps_its_parameters_in_order(console_as, merchant, sms
 def test_a_broadcast_goes_from_draft_with_a_live_preview_to_a_report_that_adds_up(
     console_as, merchant, sms, fixed_now
 ):
-    client, owner = console_as(Role.OPERATOR)
+    client, _owner = console_as(Role.OPERATOR)
     customers = _customers(merchant, 5)
     give_consent(customers[:3], "sms")
     switch_on(merchant, "sms")
