@@ -355,7 +355,7 @@ def test_messages_in_doubt_and_the_customer_timeline(console_as, merchant, sms):
     assert "Over budget" in timeline and "In doubt" in timeline and "clicked" in timeline
     assert "over_budget" not in timeline.replace("st-", "")  # labels, not keys
     assert (
-        "/console/customers/%d/messages/" % alice.pk
+        f"/console/customers/{alice.pk}/messages/"
         in client.get(f"/console/customers/{alice.pk}/").content.decode()
     )
 
