@@ -212,7 +212,7 @@ class JsonField(forms.CharField):
         text = super().clean(value) or ""
         try:
             data = json.loads(text or "{}")
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from exc
         if not isinstance(data, dict):
             raise forms.ValidationError(_("Write a JSON object ({...})."))

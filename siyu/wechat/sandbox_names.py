@@ -38,7 +38,8 @@ def address_names(addresses: list[str]) -> dict[str, str]:
     for phone, nickname, pk in customers.filter(phone__in=list(phones)).values_list(
         "phone", "nickname", "pk"
     ):
-        names[phones[phone]] = nickname or f"#{pk}"
+        if phone:
+            names[phones[phone]] = nickname or f"#{pk}"
     for email, nickname, pk in customers.filter(email__in=emails).values_list("email", "nickname", "pk"):
         names[email] = nickname or f"#{pk}"
     return names
