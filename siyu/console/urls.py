@@ -33,6 +33,7 @@ from siyu.console.views import (
     wechat_wecom,
     wechat_wecomgroups,
 )
+from siyu.members.models import Channel
 
 app_name = "console"
 urlpatterns = [
@@ -280,11 +281,16 @@ for _book in PLAYBOOKS.values():
         ),
     ]
 
+
 # 触达: channels, templates, broadcasts, messages in doubt (views/reach*.py)
 urlpatterns += [
     path("reach/channels/", reach.channels_page, name="reach_channels"),
     path("reach/channels/fatigue/", reach.fatigue_save, name="reach_fatigue"),
-    path("reach/channels/<slug:channel>/", reach.channel_edit, name="reach_channel"),
+    *(
+        # One edit page per channel, each its own route (a channel is not a row: no id in the path).
+        path(f"reach/channels/{c}/", reach.channel_edit, {"channel": c}, name=f"reach_channel_{c}")
+        for c in Channel.values
+    ),
     path("reach/in-doubt/", reach.in_doubt_page, name="reach_in_doubt"),
     path(
         "customers/<int:customer_id>/messages/", reach.customer_messages_panel, name="reach_customer_messages"

@@ -31,7 +31,7 @@ class DemoOnly(SiyuError):
     """Raised when the sandbox fast-forward is asked for outside the demo (``SIYU_DEMO`` unset)."""
 
     code = "demo_only"
-    status = 403
+    status = 409  # not a missing permission: the feature does not exist outside the demo
     message = _("Fast-forward exists in the demo only.")
 
 

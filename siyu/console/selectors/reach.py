@@ -41,6 +41,12 @@ class ChannelRow:
         return bool(self.setting and self.setting.enabled)
 
     @property
+    def edit_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(f"console:reach_channel_{self.channel}")
+
+    @property
     def wechat(self) -> bool:
         return self.channel in WECHAT_CHANNELS
 

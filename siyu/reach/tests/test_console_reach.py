@@ -325,7 +325,7 @@ def test_fast_forward_moves_the_next_hour_of_sends_in_the_demo_only(
         'data-testid="fast-forward"'
         not in client.get(f"/console/reach/broadcasts/{broadcast.pk}/").content.decode()
     )
-    refused(client, f"/console/reach/broadcasts/{broadcast.pk}/fast-forward/", {}, merchant, 403)
+    refused(client, f"/console/reach/broadcasts/{broadcast.pk}/fast-forward/", {}, merchant, 409)
 
     settings.SIYU_DEMO = True
     assert (
