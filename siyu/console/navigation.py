@@ -106,6 +106,17 @@ NAV: tuple[Module, ...] = (
             Page("console:wechat_menu", _("Official account menu"), Perm.CATALOG_VIEW),
         ),
     ),
+    Module(
+        "reach",
+        _("Reach"),
+        "触",
+        (
+            Page("console:reach_broadcasts", _("Broadcasts"), Perm.REACH_VIEW),
+            Page("console:reach_templates", _("Message templates"), Perm.REACH_VIEW),
+            Page("console:reach_channels", _("Channels"), Perm.REACH_VIEW),
+            Page("console:reach_in_doubt", _("Messages in doubt"), Perm.REACH_VIEW),
+        ),
+    ),
     Module("outlets", _("Outlets"), "店", (Page("console:outlets", _("Outlets"), Perm.OUTLETS_VIEW),)),
     Module(
         "settings",

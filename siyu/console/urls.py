@@ -21,6 +21,9 @@ from siyu.console.views import (
     pickers,
     product_edit,
     products,
+    reach,
+    reach_broadcasts,
+    reach_templates,
     settings,
     store,
     wechat_accounts,
@@ -30,6 +33,7 @@ from siyu.console.views import (
     wechat_wecom,
     wechat_wecomgroups,
 )
+from siyu.members.models import Channel
 
 app_name = "console"
 urlpatterns = [
@@ -276,3 +280,54 @@ for _book in PLAYBOOKS.values():
             name=f"{_book.key}_action",
         ),
     ]
+
+
+# 触达: channels, templates, broadcasts, messages in doubt (views/reach*.py)
+urlpatterns += [
+    path("reach/channels/", reach.channels_page, name="reach_channels"),
+    path("reach/channels/fatigue/", reach.fatigue_save, name="reach_fatigue"),
+    *(
+        # One edit page per channel, each its own route (a channel is not a row: no id in the path).
+        path(f"reach/channels/{c}/", reach.channel_edit, {"channel": c}, name=f"reach_channel_{c}")
+        for c in Channel.values
+    ),
+    path("reach/in-doubt/", reach.in_doubt_page, name="reach_in_doubt"),
+    path(
+        "customers/<int:customer_id>/messages/", reach.customer_messages_panel, name="reach_customer_messages"
+    ),
+    path("reach/templates/", reach_templates.templates_page, name="reach_templates"),
+    path("reach/templates/new/", reach_templates.template_create, name="reach_template_new"),
+    path("reach/templates/<int:template_id>/", reach_templates.template_page, name="reach_template"),
+    path(
+        "reach/templates/<int:template_id>/edit/", reach_templates.template_edit, name="reach_template_edit"
+    ),
+    path(
+        "reach/templates/<int:template_id>/preview/",
+        reach_templates.template_preview,
+        name="reach_template_preview",
+    ),
+    path(
+        "reach/templates/<int:template_id>/archive/",
+        reach_templates.template_archive,
+        name="reach_template_archive",
+    ),
+    path("reach/broadcasts/", reach_broadcasts.broadcasts_page, name="reach_broadcasts"),
+    path("reach/broadcasts/new/", reach_broadcasts.broadcast_create, name="reach_broadcast_new"),
+    path("reach/broadcasts/preview/", reach_broadcasts.broadcast_preview, name="reach_broadcast_preview"),
+    path("reach/broadcasts/<int:broadcast_id>/", reach_broadcasts.broadcast_page, name="reach_broadcast"),
+    path(
+        "reach/broadcasts/<int:broadcast_id>/edit/",
+        reach_broadcasts.broadcast_edit,
+        name="reach_broadcast_edit",
+    ),
+    path(
+        "reach/broadcasts/<int:broadcast_id>/fast-forward/",
+        reach_broadcasts.broadcast_fast_forward,
+        name="reach_broadcast_fast_forward",
+    ),
+    path(
+        "reach/broadcasts/<int:broadcast_id>/<slug:action>/",
+        reach_broadcasts.broadcast_action,
+        name="reach_broadcast_action",
+    ),
+]

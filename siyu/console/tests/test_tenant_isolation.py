@@ -191,6 +191,24 @@ for _key in PLAYBOOKS:
         {"activity_id": lambda w, k=_key: w.activities.rows[k].pk, "action": lambda w: "pause"},
         {},
     )
+# 触达: the world's message template and broadcast (add_reach), and its customer's message timeline.
+ROUTES.update(
+    {
+        "reach_template": ("get", {"template_id": lambda w: w.reach.template.pk}, {}),
+        "reach_template_edit": ("get", {"template_id": lambda w: w.reach.template.pk}, {}),
+        "reach_template_preview": ("get", {"template_id": lambda w: w.reach.template.pk}, {}),
+        "reach_template_archive": ("post", {"template_id": lambda w: w.reach.template.pk}, {}),
+        "reach_broadcast": ("get", {"broadcast_id": lambda w: w.reach.broadcast.pk}, {}),
+        "reach_broadcast_edit": ("get", {"broadcast_id": lambda w: w.reach.broadcast.pk}, {}),
+        "reach_broadcast_fast_forward": ("post", {"broadcast_id": lambda w: w.reach.broadcast.pk}, {}),
+        "reach_broadcast_action": (
+            "post",
+            {"broadcast_id": lambda w: w.reach.broadcast.pk, "action": lambda w: "start"},
+            {},
+        ),
+        "reach_customer_messages": ("get", {"customer_id": lambda w: w.customer.pk}, {}),
+    }
+)
 # The other actions on an after-sale, aimed the same way.
 ACTIONS = {"reject": {"note": "no"}, "receive": {}}
 
@@ -248,6 +266,24 @@ def add_wecom_group(world: World) -> WeComGroup:
     return group
 
 
+def add_reach(world: World) -> SimpleNamespace:
+    """A message template and a draft broadcast of it to a segment of its own."""
+    from siyu.audience.models import Segment
+    from siyu.reach.models import Broadcast, MessageTemplate
+
+    segment = Segment.objects.create(merchant=world.merchant, name="触达", rule={}, kind="static")
+    template = MessageTemplate.objects.create(
+        merchant=world.merchant, name="通知", channel="sms", external_id="1", fields={"params": ["x"]}
+    )
+    broadcast = Broadcast.objects.create(
+        merchant=world.merchant,
+        name="群发",
+        segment=segment,
+    )
+    broadcast.channels.create(merchant=world.merchant, position=0, template=template)
+    return SimpleNamespace(template=template, broadcast=broadcast)
+
+
 def _world(slug: str) -> World:
     world = build_world(slug)
     world.activities = add_activities(world.owner, slug)  # type: ignore[attr-defined]
@@ -258,6 +294,7 @@ def _world(slug: str) -> World:
     world.oa_reply = create_reply_rule(staff=world.owner, kind="default", text="收到")  # type: ignore[attr-defined]
     world.wecom_group = add_wecom_group(world)  # type: ignore[attr-defined]
     world.wecom_way = add_contact_way_row(world.owner)  # type: ignore[attr-defined]
+    world.reach = add_reach(world)  # type: ignore[attr-defined]
     world.batch = shipping.preview_shipment_batch(  # type: ignore[attr-defined]
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )

@@ -181,6 +181,8 @@ class FakeWeChat:
         self.ui_links: list[tuple[str, str]] = []
         # Every message a fake provider accepted, oldest first (siyu/wechat/sandbox/inbox.py shows them).
         self.inbox: list[InboxItem] = []
+        # Nicknames for inbox addresses (openid, phone, email...), when the serving process can tell.
+        self.address_names: Callable[[list[str]], dict[str, str]] | None = None
         self.token_seconds = self.TOKEN_SECONDS
         # Called with (kind, app id) for an account the sandbox has not been told of: the demo's
         # process reads Siyu's sandbox accounts from the database (siyu/wechat/sandbox_accounts.py).

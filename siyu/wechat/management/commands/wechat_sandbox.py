@@ -8,6 +8,7 @@ from siyu.reach.channels.sms import register_sms_accounts
 from siyu.wechat.sandbox import base, server
 from siyu.wechat.sandbox.smtp import start_smtp
 from siyu.wechat.sandbox_accounts import register_sandbox_accounts
+from siyu.wechat.sandbox_names import name_inbox_addresses
 from siyu.wechat.wecom.sandbox_ways import register_sandbox_ways
 from siyu.wechat.wecom_groups.sandbox_seed import use_siyu_as_seed
 
@@ -32,5 +33,6 @@ class Command(BaseCommand):
         if smtp_port:
             start_smtp(app, host, smtp_port)  # mails the demo sends land in the sandbox inbox
             self.stdout.write(f"SMTP into the sandbox inbox on {host}:{smtp_port}")
+        name_inbox_addresses(app)  # the inbox shows customers by nickname
         self.stdout.write(f"WeChat sandbox on http://{host}:{port}/ (Siyu at {siyu_url})")
         base.serve(app, host, port).serve_forever()
