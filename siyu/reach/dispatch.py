@@ -58,6 +58,7 @@ SEND_LEASE = dt.timedelta(seconds=120)
 ACCEPTED_LEASE = dt.timedelta(days=7)
 MAX_ATTEMPTS = 5
 BATCH = 200
+ROUNDS = 25  # batches per channel per pass: a pass ends so other channels and the clock get a turn
 
 
 def worker_name() -> str:
@@ -105,22 +106,34 @@ def dispatch_messages(*, now: dt.datetime | None = None, owner: str | None = Non
         adapter = installed.get(channel)
         if setting is None or adapter is None:
             continue  # off or not installed: the messages wait (the console shows the channel's health)
-        granted = throttle.take(
-            merchant_id=merchant_id, channel=channel, wanted=limit, rate=setting.rate_per_minute, now=now
-        )
-        ids = lease(merchant_id=merchant_id, channel=channel, n=granted, owner=owner, now=now)
-        Broadcast.objects.filter(
-            pk__in=Message.objects.filter(pk__in=ids).values("broadcast_id"), status=BroadcastStatus.SCHEDULED
-        ).update(status=BroadcastStatus.SENDING)
-        claimed: list[Message] = []
-        for pk in ids:
-            outcome, message = claim(pk, owner=owner, now=now)
-            totals[outcome] = totals.get(outcome, 0) + 1
-            if message is not None:
-                claimed.append(message)
-        for outcome in send_claimed(claimed, adapter=adapter, setting=setting, owner=owner, now=now):
-            totals[outcome] = totals.get(outcome, 0) + 1
+        for _round in range(ROUNDS):
+            done = _drain(merchant_id, channel, adapter, setting, owner, now, limit, totals)
+            if done:
+                break
     return totals
+
+
+def _drain(
+    merchant_id: int, channel: str, adapter: Any, setting: ChannelSetting, owner: str, now: dt.datetime,
+    limit: int, totals: dict[str, int],
+) -> bool:
+    """Lease, claim and send one batch of one channel; True when the channel has nothing more now."""
+    granted = throttle.take(merchant_id=merchant_id, channel=channel, wanted=limit, rate=setting.rate_per_minute, now=now)
+    ids = lease(merchant_id=merchant_id, channel=channel, n=granted, owner=owner, now=now)
+    if len(ids) < granted:
+        throttle.give_back(merchant_id=merchant_id, channel=channel, n=granted - len(ids), now=now)
+    Broadcast.objects.filter(
+        pk__in=Message.objects.filter(pk__in=ids).values("broadcast_id"), status=BroadcastStatus.SCHEDULED
+    ).update(status=BroadcastStatus.SENDING)
+    claimed: list[Message] = []
+    for pk in ids:
+        outcome, message = claim(pk, owner=owner, now=now)
+        totals[outcome] = totals.get(outcome, 0) + 1
+        if message is not None:
+            claimed.append(message)
+    for outcome in send_claimed(claimed, adapter=adapter, setting=setting, owner=owner, now=now):
+        totals[outcome] = totals.get(outcome, 0) + 1
+    return granted < limit or len(ids) < granted
 
 
 def _release(pk: int, owner: str) -> None:
@@ -133,7 +146,7 @@ def claim(pk: int, *, owner: str, now: dt.datetime) -> tuple[str, Message | None
 
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("template", "broadcast")
             .filter(pk=pk, status=MessageStatus.QUEUED, lease_owner=owner)
             .first()

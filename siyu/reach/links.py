@@ -10,6 +10,7 @@ broadcast's report counts it.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -81,12 +82,12 @@ def follow_link(*, code: str, now: datetime | None = None) -> str:
     TrackedLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
     TrackedLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=now)
     Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=now)
-    record_events(
+    result = record_events(
         merchant=message.merchant_id,
         customer=message.customer_id,
         events=[
             {
-                "event_id": None,
+                "event_id": str(uuid.uuid4()),
                 "type": "page_view",
                 "occurred_at": now.isoformat(),
                 "properties": {"path": "/reach/r/", "message_id": message.pk},
@@ -97,4 +98,6 @@ def follow_link(*, code: str, now: datetime | None = None) -> str:
         now=now,
         trusted=True,
     )
+    if result.rejected:
+        raise ValueError(f"click event refused: {result.rejected[0].code}")
     return link.url
