@@ -40,6 +40,7 @@ PERIODIC_TASKS = {
     "sync_wecom_tags": "siyu.wechat.wecom_groups.tasks.sync_wecom_tags",
     "sync_wecom_groups": "siyu.wechat.wecom_groups.tasks.sync_wecom_groups",
     "poll_wecom_transfers": "siyu.wechat.wecom.tasks.poll_transfers",
+    "dispatch_messages": "siyu.reach.tasks.dispatch_messages",
 }
 
 

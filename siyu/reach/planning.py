@@ -332,7 +332,12 @@ def preview_counts(
 
     segment = get_segment(merchant_id=merchant_id, segment_id=segment_id)
     found = {t.pk: t for t in MessageTemplate.objects.for_merchant(merchant_id).filter(pk__in=template_ids)}
-    templates = [found[t] for t in template_ids if t in found]
+    missing = [t for t in template_ids if t not in found]
+    if missing:
+        from siyu.reach.errors import TemplateNotFound
+
+        raise TemplateNotFound(detail={"template_id": missing[0]})
+    templates = [found[t] for t in template_ids]
     audience = segment_customers(segment, now=now).order_by()
     policy = FatiguePolicy.objects.filter(merchant_id=merchant_id).first() or FatiguePolicy()
     today = now.astimezone(budget.merchant_zone(merchant_id)).date()

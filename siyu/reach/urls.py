@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from siyu.reach.views import links
 
 app_name = "reach"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("r/<str:code>", links.follow, name="link"),
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -14,7 +15,7 @@ from siyu.audience.models import Segment, SegmentKind, SegmentMember
 from siyu.members.models import ContactPreference, Customer
 from siyu.reach import channels as registry
 from siyu.reach.channels import ChannelAdapter, SendResult
-from siyu.reach.models import ChannelSetting, Message, MessageTemplate
+from siyu.reach.models import Broadcast, BroadcastChannel, ChannelSetting, Message, MessageTemplate
 from siyu.reach.render import check_length, render_fields
 from siyu.tenancy.models import Merchant
 
@@ -119,3 +120,68 @@ def static_segment(merchant: Merchant, customers: Sequence[Customer], name: str 
         SegmentMember(merchant=merchant, segment=segment, customer=c, added_at=timezone.now()) for c in customers
     )
     return segment
+
+
+# ---- the tenancy test's reach rows -------------------------------------------------------------------
+
+
+@dataclass
+class ReachRows:
+    segment: Segment
+    template: MessageTemplate
+    broadcast: Broadcast
+    message: Message
+
+
+def reach_rows(world: Any) -> ReachRows:
+    """A merchant's reach rows for the tenancy test (created once per world): a draft broadcast of
+    one template to a static segment holding the world's customer, and one message."""
+    cached = getattr(world, "_reach_rows", None)
+    if cached is not None:
+        return cached
+    m = world.merchant
+    segment = static_segment(m, [world.customer], name="reach-probe")
+    template = MessageTemplate.objects.create(merchant=m, name="probe", channel="sms", fields={"text": "hi"})
+    broadcast = Broadcast.objects.create(merchant=m, name="probe", segment=segment, created_by=world.owner)
+    BroadcastChannel.objects.create(merchant=m, broadcast=broadcast, position=0, template=template)
+    message = Message.objects.create(
+        merchant=m, customer=world.customer, key="probe", channel="sms", template=template, send_at=timezone.now()
+    )
+    rows = ReachRows(segment, template, broadcast, message)
+    object.__setattr__(world, "_reach_rows", rows)
+    return rows
+
+
+def reach_probes(a: Any, b: Any) -> list[Any]:
+    """Bodies and queries of A's reach routes naming B's rows: each a 404, or an empty list."""
+    from siyu.testing.tenancy import Probe
+
+    adm = "/api/v1/admin/reach"
+    ra, rb = reach_rows(a), reach_rows(b)
+    ok = {"name": "x", "segment_id": ra.segment.pk, "template_ids": [ra.template.pk]}
+    probes = [
+        Probe([f"GET {adm}/messages query.broadcast_id"], "get", f"{adm}/messages", query={"broadcast_id": rb.broadcast.pk}, empty_list=True),
+        Probe([f"GET {adm}/messages query.customer_id"], "get", f"{adm}/messages", query={"customer_id": b.customer.pk}, empty_list=True),
+        Probe(
+            [f"POST {adm}/templates/{{template_id}}/preview body.customer_id"],
+            "post", f"{adm}/templates/{ra.template.pk}/preview", {"customer_id": b.customer.pk},
+        ),
+    ]
+    for field, value in (
+        ("segment_id", rb.segment.pk), ("template_ids", [rb.template.pk]), ("coupon_template_id", b.coupon_template.pk)
+    ):
+        probes.append(Probe([f"POST {adm}/broadcasts body.{field}"], "post", f"{adm}/broadcasts", {**ok, field: value}))
+        probes.append(
+            Probe(
+                [f"PATCH {adm}/broadcasts/{{broadcast_id}} body.{field}"],
+                "patch", f"{adm}/broadcasts/{ra.broadcast.pk}", {field: value},
+            )
+        )
+        if field != "coupon_template_id":
+            probes.append(
+                Probe(
+                    [f"POST {adm}/broadcasts/preview body.{field}"], "post", f"{adm}/broadcasts/preview",
+                    {"segment_id": ra.segment.pk, "template_ids": [ra.template.pk], field: value},
+                )
+            )
+    return probes
