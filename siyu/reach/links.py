@@ -52,7 +52,9 @@ def link_for_messages(messages: Sequence[Message]) -> dict[int, str]:
     """Each message's tracked link URL, created on first use (one query to read, one to write)."""
     if not messages:
         return {}
-    existing = dict(TrackedLink.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "code"))
+    existing = dict(
+        TrackedLink.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "code")
+    )
     fresh = [
         TrackedLink(merchant_id=m.merchant_id, message=m, code=new_code(), url=target_of(m))
         for m in messages
@@ -91,7 +93,11 @@ def follow_link(*, code: str, now: datetime | None = None) -> str:
                 "type": "page_view",
                 "occurred_at": now.isoformat(),
                 "properties": {"path": "/reach/r/", "message_id": message.pk},
-                "source": {"channel": "promo_link", "campaign": campaign_for(message), "content_id": f"m{message.pk}"},
+                "source": {
+                    "channel": "promo_link",
+                    "campaign": campaign_for(message),
+                    "content_id": f"m{message.pk}",
+                },
                 "device": "server",
             }
         ],

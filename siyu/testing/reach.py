@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.db.models import Q
@@ -48,7 +48,9 @@ class RecordingAdapter(ChannelAdapter):
     def reachable(self, merchant_id: int, template: MessageTemplate) -> Q:
         return self.reach
 
-    def addresses(self, merchant_id: int, customer_ids: Sequence[int], template: MessageTemplate) -> dict[int, str]:
+    def addresses(
+        self, merchant_id: int, customer_ids: Sequence[int], template: MessageTemplate
+    ) -> dict[int, str]:
         return {c: f"{self.channel}:{c}" for c in customer_ids}
 
     def validate(self, template: MessageTemplate) -> None:
@@ -97,7 +99,9 @@ def enable(merchant: Merchant, channel: str, **fields: Any) -> ChannelSetting:
 def make_customers(merchant: Merchant, n: int, *, prefix: str = "c", **fields: Any) -> list[Customer]:
     now = timezone.now()
     rows = [
-        Customer(merchant=merchant, nickname=f"{prefix}{i}", registered_at=now - dt.timedelta(days=30), **fields)
+        Customer(
+            merchant=merchant, nickname=f"{prefix}{i}", registered_at=now - dt.timedelta(days=30), **fields
+        )
         for i in range(n)
     ]
     Customer.objects.bulk_create(rows)
@@ -107,7 +111,10 @@ def make_customers(merchant: Merchant, n: int, *, prefix: str = "c", **fields: A
 def consent(customers: Sequence[Customer], *channels: str, opted_in: bool = True) -> None:
     for channel in channels:
         ContactPreference.objects.bulk_create(
-            [ContactPreference(merchant_id=c.merchant_id, customer=c, channel=channel, opted_in=opted_in) for c in customers],
+            [
+                ContactPreference(merchant_id=c.merchant_id, customer=c, channel=channel, opted_in=opted_in)
+                for c in customers
+            ],
             update_conflicts=True,
             unique_fields=["customer", "channel"],
             update_fields=["opted_in"],
@@ -117,7 +124,8 @@ def consent(customers: Sequence[Customer], *channels: str, opted_in: bool = True
 def static_segment(merchant: Merchant, customers: Sequence[Customer], name: str = "everyone") -> Segment:
     segment = Segment.objects.create(merchant=merchant, name=name, rule={}, kind=SegmentKind.STATIC)
     SegmentMember.objects.bulk_create(
-        SegmentMember(merchant=merchant, segment=segment, customer=c, added_at=timezone.now()) for c in customers
+        SegmentMember(merchant=merchant, segment=segment, customer=c, added_at=timezone.now())
+        for c in customers
     )
     return segment
 
@@ -145,7 +153,12 @@ def reach_rows(world: Any) -> ReachRows:
     broadcast = Broadcast.objects.create(merchant=m, name="probe", segment=segment, created_by=world.owner)
     BroadcastChannel.objects.create(merchant=m, broadcast=broadcast, position=0, template=template)
     message = Message.objects.create(
-        merchant=m, customer=world.customer, key="probe", channel="sms", template=template, send_at=timezone.now()
+        merchant=m,
+        customer=world.customer,
+        key="probe",
+        channel="sms",
+        template=template,
+        send_at=timezone.now(),
     )
     rows = ReachRows(segment, template, broadcast, message)
     object.__setattr__(world, "_reach_rows", rows)
@@ -160,27 +173,49 @@ def reach_probes(a: Any, b: Any) -> list[Any]:
     ra, rb = reach_rows(a), reach_rows(b)
     ok = {"name": "x", "segment_id": ra.segment.pk, "template_ids": [ra.template.pk]}
     probes = [
-        Probe([f"GET {adm}/messages query.broadcast_id"], "get", f"{adm}/messages", query={"broadcast_id": rb.broadcast.pk}, empty_list=True),
-        Probe([f"GET {adm}/messages query.customer_id"], "get", f"{adm}/messages", query={"customer_id": b.customer.pk}, empty_list=True),
+        Probe(
+            [f"GET {adm}/messages query.broadcast_id"],
+            "get",
+            f"{adm}/messages",
+            query={"broadcast_id": rb.broadcast.pk},
+            empty_list=True,
+        ),
+        Probe(
+            [f"GET {adm}/messages query.customer_id"],
+            "get",
+            f"{adm}/messages",
+            query={"customer_id": b.customer.pk},
+            empty_list=True,
+        ),
         Probe(
             [f"POST {adm}/templates/{{template_id}}/preview body.customer_id"],
-            "post", f"{adm}/templates/{ra.template.pk}/preview", {"customer_id": b.customer.pk},
+            "post",
+            f"{adm}/templates/{ra.template.pk}/preview",
+            {"customer_id": b.customer.pk},
         ),
     ]
     for field, value in (
-        ("segment_id", rb.segment.pk), ("template_ids", [rb.template.pk]), ("coupon_template_id", b.coupon_template.pk)
+        ("segment_id", rb.segment.pk),
+        ("template_ids", [rb.template.pk]),
+        ("coupon_template_id", b.coupon_template.pk),
     ):
-        probes.append(Probe([f"POST {adm}/broadcasts body.{field}"], "post", f"{adm}/broadcasts", {**ok, field: value}))
+        probes.append(
+            Probe([f"POST {adm}/broadcasts body.{field}"], "post", f"{adm}/broadcasts", {**ok, field: value})
+        )
         probes.append(
             Probe(
                 [f"PATCH {adm}/broadcasts/{{broadcast_id}} body.{field}"],
-                "patch", f"{adm}/broadcasts/{ra.broadcast.pk}", {field: value},
+                "patch",
+                f"{adm}/broadcasts/{ra.broadcast.pk}",
+                {field: value},
             )
         )
         if field != "coupon_template_id":
             probes.append(
                 Probe(
-                    [f"POST {adm}/broadcasts/preview body.{field}"], "post", f"{adm}/broadcasts/preview",
+                    [f"POST {adm}/broadcasts/preview body.{field}"],
+                    "post",
+                    f"{adm}/broadcasts/preview",
                     {"segment_id": ra.segment.pk, "template_ids": [ra.template.pk], field: value},
                 )
             )

@@ -31,7 +31,6 @@ from siyu.tenancy.services import require
 
 admin_router = Router(tags=["admin: reach"], auth=staff_auth)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 
 
 # ---- schemas -----------------------------------------------------------------------------------------
@@ -39,8 +38,10 @@ ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 
 class TemplateIn(Schema):
     name: str = Field(min_length=1, max_length=64)
-    channel: ChannelName
-    provider_template: str = Field("", max_length=128, description="The provider's template (WeChat template id, SMS template code)")
+    channel: Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+    provider_template: str = Field(
+        "", max_length=128, description="The provider's template (WeChat template id, SMS template code)"
+    )
     fields: dict[str, Any] = Field(default_factory=dict)
     page: str = Field("", max_length=255)
     link_url: str = Field("", max_length=500)
@@ -192,7 +193,10 @@ class MessageFilter(Schema):
 
 
 def _template_out(t: MessageTemplate) -> dict[str, Any]:
-    return {f: getattr(t, f) for f in ("id", "name", "channel", "external_id", "fields", "page", "link_url", "status")}
+    return {
+        f: getattr(t, f)
+        for f in ("id", "name", "channel", "external_id", "fields", "page", "link_url", "status")
+    }
 
 
 def _setting_out(s: ChannelSetting) -> dict[str, Any]:
@@ -200,8 +204,16 @@ def _setting_out(s: ChannelSetting) -> dict[str, Any]:
         **{
             f: getattr(s, f)
             for f in (
-                "channel", "enabled", "rate_per_minute", "concurrency", "daily_cap", "weekly_cap", "config",
-                "last_success_at", "last_error_at", "last_error",
+                "channel",
+                "enabled",
+                "rate_per_minute",
+                "concurrency",
+                "daily_cap",
+                "weekly_cap",
+                "config",
+                "last_success_at",
+                "last_error_at",
+                "last_error",
             )
         },
         "secrets_set": sorted(s.secrets()) if s.sealed_secrets else [],
@@ -210,12 +222,27 @@ def _setting_out(s: ChannelSetting) -> dict[str, Any]:
 
 def _broadcast_out(b: Broadcast) -> dict[str, Any]:
     fields = (
-        "id", "name", "status", "segment_id", "send_time", "send_at", "window_days", "over_budget", "priority",
-        "holdout_bp", "holdout_seed", "coupon_template_id", "audience_size", "planned_at", "finished_at",
+        "id",
+        "name",
+        "status",
+        "segment_id",
+        "send_time",
+        "send_at",
+        "window_days",
+        "over_budget",
+        "priority",
+        "holdout_bp",
+        "holdout_seed",
+        "coupon_template_id",
+        "audience_size",
+        "planned_at",
+        "finished_at",
     )
     out = {f: getattr(b, f) for f in fields}
     out["template_ids"] = list(
-        BroadcastChannel.objects.filter(broadcast=b).order_by("position").values_list("template_id", flat=True)
+        BroadcastChannel.objects.filter(broadcast=b)
+        .order_by("position")
+        .values_list("template_id", flat=True)
     )
     return out
 
@@ -243,7 +270,9 @@ def create_template(request: StaffRequest, payload: TemplateIn):
 @admin_router.get("/reach/templates/{template_id}", response={200: TemplateOut, **ERRORS})
 def get_template(request: StaffRequest, template_id: ObjectId):
     require(request.staff, Perm.REACH_VIEW)
-    return _template_out(services.get_template(merchant_id=request.staff.merchant_id, template_id=template_id))
+    return _template_out(
+        services.get_template(merchant_id=request.staff.merchant_id, template_id=template_id)
+    )
 
 
 @admin_router.patch("/reach/templates/{template_id}", response={200: TemplateOut, **ERRORS})
@@ -265,7 +294,9 @@ def archive_template(request: StaffRequest, template_id: ObjectId):
 
 @admin_router.post("/reach/templates/{template_id}/preview", response={200: dict[str, Any], **ERRORS})
 def preview_template(request: StaffRequest, template_id: ObjectId, payload: PreviewIn):
-    return services.preview_template(staff=request.staff, template_id=template_id, customer_id=payload.customer_id)
+    return services.preview_template(
+        staff=request.staff, template_id=template_id, customer_id=payload.customer_id
+    )
 
 
 # ---- channels and the policy -------------------------------------------------------------------------
@@ -274,12 +305,21 @@ def preview_template(request: StaffRequest, template_id: ObjectId, payload: Prev
 @admin_router.get("/reach/channels", response={200: list[ChannelSettingOut], 403: ErrorOut})
 def list_channels(request: StaffRequest):
     require(request.staff, Perm.REACH_VIEW)
-    return [_setting_out(s) for s in ChannelSetting.objects.for_merchant(request.staff.merchant_id).order_by("channel")]
+    return [
+        _setting_out(s)
+        for s in ChannelSetting.objects.for_merchant(request.staff.merchant_id).order_by("channel")
+    ]
 
 
 @admin_router.put("/reach/channels/{channel}", response={200: ChannelSettingOut, **ERRORS})
-def put_channel(request: StaffRequest, channel: ChannelName, payload: ChannelSettingIn):
-    return _setting_out(services.save_channel_setting(staff=request.staff, channel=channel, **payload.model_dump()))
+def put_channel(
+    request: StaffRequest,
+    channel: Literal[tuple(Channel.values)],  # type: ignore[valid-type]
+    payload: ChannelSettingIn,
+):
+    return _setting_out(
+        services.save_channel_setting(staff=request.staff, channel=channel, **payload.model_dump())
+    )
 
 
 @admin_router.get("/reach/policy", response={200: PolicyOut, 403: ErrorOut})
@@ -314,21 +354,29 @@ def preview_broadcast(request: StaffRequest, payload: BroadcastPreviewIn):
     """How the broadcast would land were it started now: reachable per channel, holdout, over budget."""
     require(request.staff, Perm.REACH_VIEW)
     return selectors.broadcast_preview(
-        request.staff.merchant_id, payload.segment_id, payload.template_ids, payload.holdout_bp,
-        payload.send_time, timezone.now(),
+        request.staff.merchant_id,
+        payload.segment_id,
+        payload.template_ids,
+        payload.holdout_bp,
+        payload.send_time,
+        timezone.now(),
     )
 
 
 @admin_router.get("/reach/broadcasts/{broadcast_id}", response={200: BroadcastOut, **ERRORS})
 def get_broadcast(request: StaffRequest, broadcast_id: ObjectId):
     require(request.staff, Perm.REACH_VIEW)
-    return _broadcast_out(services.get_broadcast(merchant_id=request.staff.merchant_id, broadcast_id=broadcast_id))
+    return _broadcast_out(
+        services.get_broadcast(merchant_id=request.staff.merchant_id, broadcast_id=broadcast_id)
+    )
 
 
 @admin_router.patch("/reach/broadcasts/{broadcast_id}", response={200: BroadcastOut, **ERRORS})
 def update_broadcast(request: StaffRequest, broadcast_id: ObjectId, payload: BroadcastPatch):
     changes = payload.model_dump(exclude_unset=True)
-    return _broadcast_out(services.update_broadcast(staff=request.staff, broadcast_id=broadcast_id, **changes))
+    return _broadcast_out(
+        services.update_broadcast(staff=request.staff, broadcast_id=broadcast_id, **changes)
+    )
 
 
 @admin_router.post("/reach/broadcasts/{broadcast_id}/start", response={200: BroadcastOut, **ERRORS})

@@ -59,7 +59,9 @@ PATH_IDS_FOR = {
     },
     "PUT /api/v1/shop/{merchant}/cart/items/{sku_id}": {"sku_id": lambda w: w.other_sku.pk},
     **{
-        f"{verb} /api/v1/admin/reach/templates/{{template_id}}{tail}": {"template_id": lambda w: reach_rows(w).template.pk}
+        f"{verb} /api/v1/admin/reach/templates/{{template_id}}{tail}": {
+            "template_id": lambda w: reach_rows(w).template.pk
+        }
         for verb, tail in (("GET", ""), ("PATCH", ""), ("POST", "/archive"), ("POST", "/preview"))
     },
 }

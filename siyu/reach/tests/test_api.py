@@ -24,16 +24,28 @@ def test_operator_sends_a_broadcast_through_the_api(merchant, staff_api, make_st
         r = staff_api.put(f"{BASE}/channels/sms", {"enabled": True, "rate_per_minute": 100})
         assert r.status_code == 200 and r.json()["enabled"] is True
         r = staff_api.put(f"{BASE}/policy", {"daily_cap": 1, "weekly_cap": 3})
-        assert r.json() == {"daily_cap": 1, "weekly_cap": 3, "default_hour": 20, "tighten_for_tolerance": True}
+        assert r.json() == {
+            "daily_cap": 1,
+            "weekly_cap": 3,
+            "default_hour": 20,
+            "tighten_for_tolerance": True,
+        }
         r = staff_api.post(
             f"{BASE}/templates",
-            {"name": "hi", "channel": "sms", "fields": {"text": "{{ customer.nickname }} {{ link }}"}, "link_url": "https://x.example.com/"},
+            {
+                "name": "hi",
+                "channel": "sms",
+                "fields": {"text": "{{ customer.nickname }} {{ link }}"},
+                "link_url": "https://x.example.com/",
+            },
         )
         assert r.status_code == 201, r.content
         tid = r.json()["id"]
         # A refused template (unknown variable) changes nothing.
         before = tenant_rows(merchant)
-        r = staff_api.post(f"{BASE}/templates", {"name": "bad", "channel": "sms", "fields": {"text": "{{ customer.phone }}"}})
+        r = staff_api.post(
+            f"{BASE}/templates", {"name": "bad", "channel": "sms", "fields": {"text": "{{ customer.phone }}"}}
+        )
         assert (r.status_code, r.json()["code"]) == (400, "invalid_template")
         assert r.json()["detail"] == {"field": "fields", "unknown_variables": ["customer.phone"]}
         assert changed(before, tenant_rows(merchant)) == []
@@ -42,7 +54,9 @@ def test_operator_sends_a_broadcast_through_the_api(merchant, staff_api, make_st
         r = staff_api.post(f"{BASE}/broadcasts/preview", {"segment_id": segment.pk, "template_ids": [tid]})
         assert r.json()["channels"] == [{"template_id": tid, "channel": "sms", "reachable": 3}]
         assert (r.json()["audience"], r.json()["to_send"]) == (3, 3)
-        r = staff_api.post(f"{BASE}/broadcasts", {"name": "b", "segment_id": segment.pk, "template_ids": [tid]})
+        r = staff_api.post(
+            f"{BASE}/broadcasts", {"name": "b", "segment_id": segment.pk, "template_ids": [tid]}
+        )
         assert r.status_code == 201
         bid = r.json()["id"]
         r = staff_api.patch(f"{BASE}/broadcasts/{bid}", {"holdout_bp": 0, "name": "spring"})
@@ -70,13 +84,16 @@ def test_operator_sends_a_broadcast_through_the_api(merchant, staff_api, make_st
 
 
 def test_other_merchants_ids_are_404_and_clerks_cannot_send(merchant, staff_api, make_staff):
-    from siyu.testing.clients import ApiClient
-    from siyu.testing.factories import make_merchant, make_staff as new_staff
     from siyu.tenancy.services import issue_staff_token
+    from siyu.testing.clients import ApiClient
+    from siyu.testing.factories import make_merchant
+    from siyu.testing.factories import make_staff as new_staff
 
     other = make_merchant("other")
     other_owner = new_staff(other)
-    foreign = Broadcast.objects.create(merchant=other, name="x", segment=static_segment(other, []), created_by=other_owner)
+    foreign = Broadcast.objects.create(
+        merchant=other, name="x", segment=static_segment(other, []), created_by=other_owner
+    )
     assert staff_api.get(f"{BASE}/broadcasts/{foreign.pk}").status_code == 404
     assert staff_api.post(f"{BASE}/broadcasts/{foreign.pk}/start").status_code == 404
     viewer = make_staff(role="guide")

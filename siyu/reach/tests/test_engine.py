@@ -80,7 +80,10 @@ def world(merchant, owner, sms):
     consent(people[:5], "sms")
     segment = static_segment(merchant, people)
     template = services.save_template(
-        staff=owner, name="hello", channel="sms", fields={"text": "{{ customer.nickname }}: {{ link }}"},
+        staff=owner,
+        name="hello",
+        channel="sms",
+        fields={"text": "{{ customer.nickname }}: {{ link }}"},
         link_url="https://shop.example.com/p/1",
     )
     return {"people": people, "segment": segment, "template": template}
@@ -88,8 +91,11 @@ def world(merchant, owner, sms):
 
 def _start(owner, world, now=T0, **kw):
     b = services.create_broadcast(
-        staff=owner, name=kw.pop("name", "spring"), segment_id=world["segment"].pk,
-        template_ids=[world["template"].pk], **kw,
+        staff=owner,
+        name=kw.pop("name", "spring"),
+        segment_id=world["segment"].pk,
+        template_ids=[world["template"].pk],
+        **kw,
     )
     return services.start_broadcast(staff=owner, broadcast_id=b.pk, now=now)
 
@@ -117,7 +123,12 @@ def test_plan_send_and_report(merchant, owner, world, sms):
     assert first.payload["fields"]["text"].startswith("c0: http")
     assert first.status == "sent" and first.provider_id == f"p{first.pk}"
     report = selectors.broadcast_report(b)
-    assert (report["planned"], report["sent"], report["skipped"], report["holdout"]) == (6, 5, {"no_consent": 1}, 0)
+    assert (report["planned"], report["sent"], report["skipped"], report["holdout"]) == (
+        6,
+        5,
+        {"no_consent": 1},
+        0,
+    )
     b.refresh_from_db()
     assert (b.status, b.finished_at) == ("done", T0)
 
@@ -134,11 +145,15 @@ def test_preferred_hour_in_merchant_zone_with_quiet_hours(owner, world):
     from siyu.audience.values.models import CustomerValue
 
     p = world["people"]
-    CustomerValue.objects.create(merchant_id=p[0].merchant_id, customer=p[0], preferred_hour=9, computed_at=T0)
+    CustomerValue.objects.create(
+        merchant_id=p[0].merchant_id, customer=p[0], preferred_hour=9, computed_at=T0
+    )
     p[1].quiet_hours_start, p[1].quiet_hours_end = dt.time(18), dt.time(21)
     p[1].save(update_fields=["quiet_hours_start", "quiet_hours_end"])
     b = _start(owner, world, send_time=SendTime.PREFERRED_HOUR, window_days=1)
-    slots = {m.customer_id: (m.send_at, m.budget_day) for m in Message.objects.filter(broadcast=b, status="queued")}
+    slots = {
+        m.customer_id: (m.send_at, m.budget_day) for m in Message.objects.filter(broadcast=b, status="queued")
+    }
     assert slots[p[0].pk] == (local(2028, 3, 1, 9), dt.date(2028, 3, 1))
     assert slots[p[1].pk] == (local(2028, 2, 29, 21), dt.date(2028, 2, 29))  # 20:00 is quiet: 21:00
     assert slots[p[2].pk] == (local(2028, 2, 29, 20), dt.date(2028, 2, 29))  # the policy's default hour
@@ -151,7 +166,9 @@ def test_holdout_is_planned_not_sent(merchant, owner, sms):
     consent(people, "sms")
     segment = static_segment(merchant, people)
     t = services.save_template(staff=owner, name="t", channel="sms", fields={"text": "hi"})
-    b = services.create_broadcast(staff=owner, name="b", segment_id=segment.pk, template_ids=[t.pk], holdout_bp=2000)
+    b = services.create_broadcast(
+        staff=owner, name="b", segment_id=segment.pk, template_ids=[t.pk], holdout_bp=2000
+    )
     b = services.start_broadcast(staff=owner, broadcast_id=b.pk, now=T0)
     held = set(Message.objects.filter(broadcast=b, reason="holdout").values_list("customer_id", flat=True))
     assert held == {p.pk for p in people if holdout.held_out(b.holdout_seed, 2000, p.pk)}
@@ -169,9 +186,14 @@ def test_fallback_to_second_channel(merchant, owner, world, sms):
         p[5].email = "x@example.com"
         p[5].save(update_fields=["email"])
         consent([p[4]], "sms", opted_in=False)
-        mail = services.save_template(staff=owner, name="mail", channel="email", fields={"subject": "s", "body": "b"})
+        mail = services.save_template(
+            staff=owner, name="mail", channel="email", fields={"subject": "s", "body": "b"}
+        )
         b = services.create_broadcast(
-            staff=owner, name="b", segment_id=world["segment"].pk, template_ids=[world["template"].pk, mail.pk]
+            staff=owner,
+            name="b",
+            segment_id=world["segment"].pk,
+            template_ids=[world["template"].pk, mail.pk],
         )
         services.start_broadcast(staff=owner, broadcast_id=b.pk, now=T0)
         chosen = dict(Message.objects.filter(broadcast=b).values_list("customer_id", "channel"))
@@ -188,11 +210,14 @@ def test_second_broadcast_same_day_is_over_budget_or_deferred(owner, world, sms)
     dispatch.run_once(now=T0)
     second = _start(owner, world, name="two", now=T0 + dt.timedelta(hours=1))
     assert set(Message.objects.filter(broadcast=second).values_list("status", "reason")) == {
-        ("skipped", "over_budget"), ("skipped", "no_consent"),
+        ("skipped", "over_budget"),
+        ("skipped", "no_consent"),
     }
     third = _start(owner, world, name="three", over_budget="defer", now=T0 + dt.timedelta(hours=2))
     q = Message.objects.filter(broadcast=third, status="queued")
-    assert set(q.values_list("send_at", "budget_day")) == {(T0 + dt.timedelta(days=1, hours=2), dt.date(2028, 3, 1))}
+    assert set(q.values_list("send_at", "budget_day")) == {
+        (T0 + dt.timedelta(days=1, hours=2), dt.date(2028, 3, 1))
+    }
     assert first.pk != third.pk
 
 
@@ -201,28 +226,53 @@ def test_weekly_and_channel_caps_and_transactional_exempt(merchant, owner, world
     enable(merchant, "sms", daily_cap=1)
     c = world["people"][0]
     t = world["template"]
-    a = services.send_message(merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k1", origin="test", now=T0)
-    b = services.send_message(merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k2", origin="test", now=T0)
+    a = services.send_message(
+        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k1", origin="test", now=T0
+    )
+    b = services.send_message(
+        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k2", origin="test", now=T0
+    )
     n = services.send_message(
-        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k3", origin="transactional",
-        transactional=True, context={"order.number": "D1"}, now=T0,
+        merchant_id=merchant.pk,
+        customer_id=c.pk,
+        template_id=t.pk,
+        key="k3",
+        origin="transactional",
+        transactional=True,
+        context={"order.number": "D1"},
+        now=T0,
     )
     dispatch.run_once(now=T0)
     statuses = {x.key: (x.status, x.reason) for x in Message.objects.filter(pk__in=[a.pk, b.pk, n.pk])}
     assert statuses == {"k1": ("sent", ""), "k2": ("skipped", "over_budget"), "k3": ("sent", "")}
     # Weekly cap 2: tomorrow one more fits, the day after none.
     d1 = services.send_message(
-        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="d1", origin="test", send_at=T0 + dt.timedelta(days=1)
+        merchant_id=merchant.pk,
+        customer_id=c.pk,
+        template_id=t.pk,
+        key="d1",
+        origin="test",
+        send_at=T0 + dt.timedelta(days=1),
     )
     d2 = services.send_message(
-        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="d2", origin="test", send_at=T0 + dt.timedelta(days=2)
+        merchant_id=merchant.pk,
+        customer_id=c.pk,
+        template_id=t.pk,
+        key="d2",
+        origin="test",
+        send_at=T0 + dt.timedelta(days=2),
     )
     dispatch.run_once(now=T0 + dt.timedelta(days=1))
     dispatch.run_once(now=T0 + dt.timedelta(days=2))
     d1.refresh_from_db()
     d2.refresh_from_db()
     assert (d1.status, d2.status, d2.reason) == ("sent", "skipped", "over_budget")
-    assert services.send_message(merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k1", origin="x").pk == a.pk
+    assert (
+        services.send_message(
+            merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="k1", origin="x"
+        ).pk
+        == a.pk
+    )
 
 
 def test_tolerance_tightens_the_daily_cap(merchant, owner, world, sms):
@@ -234,10 +284,13 @@ def test_tolerance_tightens_the_daily_cap(merchant, owner, world, sms):
     t = world["template"]
     keys = ["a", "b"]
     for k in keys:
-        services.send_message(merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key=k, origin="test", now=T0)
+        services.send_message(
+            merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key=k, origin="test", now=T0
+        )
     dispatch.run_once(now=T0)
     assert sorted(Message.objects.filter(key__in=keys).values_list("status", "reason")) == [
-        ("sent", ""), ("skipped", "over_budget"),
+        ("sent", ""),
+        ("skipped", "over_budget"),
     ]
 
 
@@ -245,10 +298,17 @@ def test_higher_priority_queued_message_displaces_lower(merchant, owner, world, 
     c = world["people"][0]
     t = world["template"]
     high = services.send_message(
-        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="hi", origin="test", priority=90,
+        merchant_id=merchant.pk,
+        customer_id=c.pk,
+        template_id=t.pk,
+        key="hi",
+        origin="test",
+        priority=90,
         send_at=T0 + dt.timedelta(hours=5),
     )
-    low = services.send_message(merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="lo", origin="test", now=T0)
+    low = services.send_message(
+        merchant_id=merchant.pk, customer_id=c.pk, template_id=t.pk, key="lo", origin="test", now=T0
+    )
     dispatch.run_once(now=T0)
     low.refresh_from_db()
     assert (low.status, low.reason) == ("skipped", "displaced")
@@ -266,7 +326,10 @@ def test_pause_holds_and_cancel_cancels(owner, world, sms):
     assert dispatch.run_once(now=T0).get("claimed") is None
     services.resume_broadcast(staff=owner, broadcast_id=b.pk, now=T0)
     services.cancel_broadcast(staff=owner, broadcast_id=b.pk, now=T0)
-    assert set(Message.objects.filter(broadcast=b).values_list("status", flat=True)) == {"cancelled", "skipped"}
+    assert set(Message.objects.filter(broadcast=b).values_list("status", flat=True)) == {
+        "cancelled",
+        "skipped",
+    }
     assert sms.sent == []
 
 
@@ -280,9 +343,13 @@ def test_retryable_failure_requeues_then_succeeds(owner, world, sms):
     sms.answer = flaky
     b = _start(owner, world)
     dispatch.run_once(now=T0)
-    assert set(Message.objects.filter(broadcast=b, reason="").values_list("status", "attempts")) == {("queued", 1)}
+    assert set(Message.objects.filter(broadcast=b, reason="").values_list("status", "attempts")) == {
+        ("queued", 1)
+    }
     dispatch.run_once(now=T0 + dt.timedelta(seconds=31))
-    assert set(Message.objects.filter(broadcast=b, reason="").values_list("status", "attempts")) == {("sent", 2)}
+    assert set(Message.objects.filter(broadcast=b, reason="").values_list("status", "attempts")) == {
+        ("sent", 2)
+    }
 
 
 def test_lost_send_becomes_in_doubt_never_resent(owner, world, sms):
