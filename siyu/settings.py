@@ -297,6 +297,7 @@ SIYU_SCHEDULE_SECONDS = {
     "sync_wecom_groups": 6 * 3600,  # callbacks keep groups fresh; the full sync repairs what they missed
     "poll_wecom_transfers": 3_600,  # hourly: WeCom moves a transferred customer within 24 hours
     "poll_wecom_send_results": 300,  # WeCom mass-sends: has the guide sent it, who got it
+    "dispatch_messages": 5,  # the reach send queue: due messages go out within seconds
 }
 # The image library (siyu/media/): largest upload, largest pixel count a file may declare (a
 # decompression bomb guard, read from the header before decoding), the long side stored images are

@@ -31,6 +31,7 @@ from siyu.api.promotions import coupons as promotions_api
 from siyu.api.promotions import flashsale as flashsale_api
 from siyu.api.promotions import groupbuy as groupbuy_api
 from siyu.api.promotions import presale as presale_api
+from siyu.api.reach import admin as reach_admin
 from siyu.api.shop import account as shop_account
 from siyu.api.shop import catalog as shop_catalog
 from siyu.api.shop import orders as shop_orders
@@ -194,3 +195,4 @@ for _module in (promotions_api, flashsale_api, groupbuy_api, bargain_api, campai
 api.add_router("/shop/{merchant}/", loyalty_api.shop_router)
 api.add_router("/admin/", loyalty_api.admin_router)
 api.add_router("/shop/{merchant}/", shop_reach.router)
+api.add_router("/admin/", reach_admin.admin_router)

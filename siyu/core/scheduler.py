@@ -41,6 +41,7 @@ PERIODIC_TASKS = {
     "sync_wecom_groups": "siyu.wechat.wecom_groups.tasks.sync_wecom_groups",
     "poll_wecom_transfers": "siyu.wechat.wecom.tasks.poll_transfers",
     "poll_wecom_send_results": "siyu.reach.channels.wecom_results.poll_wecom_send_results",
+    "dispatch_messages": "siyu.reach.tasks.dispatch_messages",
 }
 
 

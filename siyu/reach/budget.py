@@ -45,7 +45,9 @@ UNENGAGED_AFTER = 5
 def _zone_name(merchant_id: int) -> str:
     from siyu.tenancy.models import Merchant
 
-    return Merchant.objects.filter(pk=merchant_id).values_list("timezone", flat=True).first() or "Asia/Shanghai"
+    return (
+        Merchant.objects.filter(pk=merchant_id).values_list("timezone", flat=True).first() or "Asia/Shanghai"
+    )
 
 
 def merchant_zone(merchant_id: int) -> ZoneInfo:
@@ -74,7 +76,9 @@ class Caps:
 def caps_for(merchant_id: int) -> tuple[Caps, bool]:
     """The merchant's caps and whether tolerance tightens them."""
     policy = FatiguePolicy.objects.filter(merchant_id=merchant_id).first() or FatiguePolicy()
-    settings = ChannelSetting.objects.filter(merchant_id=merchant_id).values_list("channel", "daily_cap", "weekly_cap")
+    settings = ChannelSetting.objects.filter(merchant_id=merchant_id).values_list(
+        "channel", "daily_cap", "weekly_cap"
+    )
     return (
         Caps(
             daily=policy.daily_cap,
@@ -162,8 +166,10 @@ class Load:
 def standing(qs_filter: Q, *, priority: int, strictly_higher: bool) -> Q:
     """Messages that take a place in a budget: counted ones, and queued ones of higher priority."""
     higher = Q(priority__gt=priority) if strictly_higher else Q(priority__gte=priority)
-    return qs_filter & Q(transactional=False) & (
-        Q(status__in=COUNTED_STATUSES) | (Q(status=MessageStatus.QUEUED) & higher)
+    return (
+        qs_filter
+        & Q(transactional=False)
+        & (Q(status__in=COUNTED_STATUSES) | (Q(status=MessageStatus.QUEUED) & higher))
     )
 
 
@@ -182,7 +188,12 @@ def loads(
     for chunk in _chunks(customer_ids):
         qs = Message.objects.filter(
             standing(
-                Q(merchant_id=merchant_id, customer_id__in=chunk, budget_day__gte=first_day - dt.timedelta(days=6), budget_day__lte=last_day),
+                Q(
+                    merchant_id=merchant_id,
+                    customer_id__in=chunk,
+                    budget_day__gte=first_day - dt.timedelta(days=6),
+                    budget_day__lte=last_day,
+                ),
                 priority=priority,
                 strictly_higher=strictly_higher,
             )
@@ -190,6 +201,8 @@ def loads(
         if exclude is not None:
             qs = qs.exclude(exclude)
         for cid, day, channel in qs.values_list("customer_id", "budget_day", "channel"):
+            if day is None:
+                continue
             load = out.setdefault(cid, Load(Counter(), Counter()))
             load.add(day, channel)
     return out
@@ -217,14 +230,24 @@ def claim_reason(message: Message, now: dt.datetime) -> str | None:
         caps = tightened(caps)
     empty = Load(Counter(), Counter())
     load = loads(
-        message.merchant_id, [message.customer_id], day, day,
-        priority=message.priority, strictly_higher=True, exclude=Q(pk=message.pk),
+        message.merchant_id,
+        [message.customer_id],
+        day,
+        day,
+        priority=message.priority,
+        strictly_higher=True,
+        exclude=Q(pk=message.pk),
     ).get(message.customer_id, empty)
     if load.fits(day, message.channel, caps):
         return None
     sent_only = loads(
-        message.merchant_id, [message.customer_id], day, day,
-        priority=10**6, strictly_higher=True, exclude=Q(pk=message.pk),
+        message.merchant_id,
+        [message.customer_id],
+        day,
+        day,
+        priority=10**6,
+        strictly_higher=True,
+        exclude=Q(pk=message.pk),
     ).get(message.customer_id, empty)
     return "displaced" if sent_only.fits(day, message.channel, caps) else "over_budget"
 

@@ -58,6 +58,7 @@ SEND_LEASE = dt.timedelta(seconds=120)
 ACCEPTED_LEASE = dt.timedelta(days=7)
 MAX_ATTEMPTS = 5
 BATCH = 200
+ROUNDS = 25  # batches per channel per pass: a pass ends so other channels and the clock get a turn
 
 
 def worker_name() -> str:
@@ -65,10 +66,14 @@ def worker_name() -> str:
 
 
 def _due(now: dt.datetime) -> Any:
-    live = Broadcast.objects.filter(status__in=[BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]).values("pk")
-    return Message.objects.filter(status=MessageStatus.QUEUED, send_at__lte=now).filter(
-        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
-    ).filter(Q(broadcast__isnull=True) | Q(broadcast_id__in=Subquery(live)))
+    live = Broadcast.objects.filter(status__in=[BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]).values(
+        "pk"
+    )
+    return (
+        Message.objects.filter(status=MessageStatus.QUEUED, send_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .filter(Q(broadcast__isnull=True) | Q(broadcast_id__in=Subquery(live)))
+    )
 
 
 def lease(*, merchant_id: int, channel: str, n: int, owner: str, now: dt.datetime) -> list[int]:
@@ -76,7 +81,10 @@ def lease(*, merchant_id: int, channel: str, n: int, owner: str, now: dt.datetim
     if n <= 0:
         return []
     ids_qs = (
-        _due(now).filter(merchant_id=merchant_id, channel=channel).order_by("-priority", "send_at", "id").values_list("id")[:n]
+        _due(now)
+        .filter(merchant_id=merchant_id, channel=channel)
+        .order_by("-priority", "send_at", "id")
+        .values_list("id")[:n]
     )
     until = now + PICK_LEASE
     if connection.vendor == "postgresql":
@@ -89,11 +97,15 @@ def lease(*, merchant_id: int, channel: str, n: int, owner: str, now: dt.datetim
             )
             return sorted(r[0] for r in cursor.fetchall())
     ids = [r[0] for r in ids_qs]
-    Message.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(lease_owner=owner, leased_until=until)
+    Message.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+        lease_owner=owner, leased_until=until
+    )
     return ids
 
 
-def dispatch_messages(*, now: dt.datetime | None = None, owner: str | None = None, limit: int = BATCH) -> dict[str, int]:
+def dispatch_messages(
+    *, now: dt.datetime | None = None, owner: str | None = None, limit: int = BATCH
+) -> dict[str, int]:
     """One pass over every channel with due messages. Returns counts by outcome."""
     now = now or timezone.now()
     owner = owner or worker_name()
@@ -101,30 +113,54 @@ def dispatch_messages(*, now: dt.datetime | None = None, owner: str | None = Non
     pairs = list(_due(now).values_list("merchant_id", "channel").distinct().order_by())
     installed = adapters()
     for merchant_id, channel in pairs:
-        setting = ChannelSetting.objects.filter(merchant_id=merchant_id, channel=channel, enabled=True).first()
+        setting = ChannelSetting.objects.filter(
+            merchant_id=merchant_id, channel=channel, enabled=True
+        ).first()
         adapter = installed.get(channel)
         if setting is None or adapter is None:
             continue  # off or not installed: the messages wait (the console shows the channel's health)
-        granted = throttle.take(
-            merchant_id=merchant_id, channel=channel, wanted=limit, rate=setting.rate_per_minute, now=now
-        )
-        ids = lease(merchant_id=merchant_id, channel=channel, n=granted, owner=owner, now=now)
-        Broadcast.objects.filter(
-            pk__in=Message.objects.filter(pk__in=ids).values("broadcast_id"), status=BroadcastStatus.SCHEDULED
-        ).update(status=BroadcastStatus.SENDING)
-        claimed: list[Message] = []
-        for pk in ids:
-            outcome, message = claim(pk, owner=owner, now=now)
-            totals[outcome] = totals.get(outcome, 0) + 1
-            if message is not None:
-                claimed.append(message)
-        for outcome in send_claimed(claimed, adapter=adapter, setting=setting, owner=owner, now=now):
-            totals[outcome] = totals.get(outcome, 0) + 1
+        for _round in range(ROUNDS):
+            done = _drain(merchant_id, channel, adapter, setting, owner, now, limit, totals)
+            if done:
+                break
     return totals
 
 
+def _drain(
+    merchant_id: int,
+    channel: str,
+    adapter: Any,
+    setting: ChannelSetting,
+    owner: str,
+    now: dt.datetime,
+    limit: int,
+    totals: dict[str, int],
+) -> bool:
+    """Lease, claim and send one batch of one channel; True when the channel has nothing more now."""
+    granted = throttle.take(
+        merchant_id=merchant_id, channel=channel, wanted=limit, rate=setting.rate_per_minute, now=now
+    )
+    ids = lease(merchant_id=merchant_id, channel=channel, n=granted, owner=owner, now=now)
+    if len(ids) < granted:
+        throttle.give_back(merchant_id=merchant_id, channel=channel, n=granted - len(ids), now=now)
+    Broadcast.objects.filter(
+        pk__in=Message.objects.filter(pk__in=ids).values("broadcast_id"), status=BroadcastStatus.SCHEDULED
+    ).update(status=BroadcastStatus.SENDING)
+    claimed: list[Message] = []
+    for pk in ids:
+        outcome, message = claim(pk, owner=owner, now=now)
+        totals[outcome] = totals.get(outcome, 0) + 1
+        if message is not None:
+            claimed.append(message)
+    for outcome in send_claimed(claimed, adapter=adapter, setting=setting, owner=owner, now=now):
+        totals[outcome] = totals.get(outcome, 0) + 1
+    return granted < limit or len(ids) < granted
+
+
 def _release(pk: int, owner: str) -> None:
-    Message.objects.filter(pk=pk, lease_owner=owner, status=MessageStatus.QUEUED).update(lease_owner="", leased_until=None)
+    Message.objects.filter(pk=pk, lease_owner=owner, status=MessageStatus.QUEUED).update(
+        lease_owner="", leased_until=None
+    )
 
 
 def claim(pk: int, *, owner: str, now: dt.datetime) -> tuple[str, Message | None]:
@@ -133,7 +169,7 @@ def claim(pk: int, *, owner: str, now: dt.datetime) -> tuple[str, Message | None
 
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("template", "broadcast")
             .filter(pk=pk, status=MessageStatus.QUEUED, lease_owner=owner)
             .first()
@@ -141,30 +177,48 @@ def claim(pk: int, *, owner: str, now: dt.datetime) -> tuple[str, Message | None
         if message is None:
             return "lost", None
         adapter = adapters()[message.channel]
+        template = message.template
+        if template is None:  # the template was deleted after planning
+            Message.objects.filter(pk=pk).update(
+                status=MessageStatus.FAILED, error="template deleted", lease_owner="", leased_until=None
+            )
+            return "failed", None
         reason = budget.claim_reason(message, now)
         if reason is not None:
             if message.over_budget == OverBudget.DEFER:
-                at = budget.next_day(message.send_at if message.send_at > now else now, budget.merchant_zone(message.merchant_id))
+                at = budget.next_day(
+                    message.send_at if message.send_at > now else now,
+                    budget.merchant_zone(message.merchant_id),
+                )
                 Message.objects.filter(pk=pk).update(
-                    send_at=at, budget_day=budget.local_day(message.merchant_id, at), lease_owner="", leased_until=None
+                    send_at=at,
+                    budget_day=budget.local_day(message.merchant_id, at),
+                    lease_owner="",
+                    leased_until=None,
                 )
                 return "deferred", None
-            Message.objects.filter(pk=pk).update(status=MessageStatus.SKIPPED, reason=reason, lease_owner="", leased_until=None)
+            Message.objects.filter(pk=pk).update(
+                status=MessageStatus.SKIPPED, reason=reason, lease_owner="", leased_until=None
+            )
             return "skipped", None
         rendered = bool(message.payload) and "_context" not in message.payload
         if not message.address:
-            found = adapter.addresses(message.merchant_id, [message.customer_id], message.template)
+            found = adapter.addresses(message.merchant_id, [message.customer_id], template)
             message.address = found.get(message.customer_id, "")
             if not message.address:
-                Message.objects.filter(pk=pk).update(status=MessageStatus.SKIPPED, reason="unreachable", lease_owner="", leased_until=None)
+                Message.objects.filter(pk=pk).update(
+                    status=MessageStatus.SKIPPED, reason="unreachable", lease_owner="", leased_until=None
+                )
                 return "skipped", None
         if not rendered:
             reason = adapter.prepare(message)
             if reason:
-                Message.objects.filter(pk=pk).update(status=MessageStatus.SKIPPED, reason=reason, lease_owner="", leased_until=None)
+                Message.objects.filter(pk=pk).update(
+                    status=MessageStatus.SKIPPED, reason=reason, lease_owner="", leased_until=None
+                )
                 return "skipped", None
             broadcast = message.broadcast
-            if broadcast is not None and broadcast.coupon_template_id and message.coupon_id is None:
+            if broadcast is not None and broadcast.coupon_template is not None and message.coupon_id is None:
                 from siyu.core.errors import SiyuError
 
                 try:
@@ -178,12 +232,15 @@ def claim(pk: int, *, owner: str, now: dt.datetime) -> tuple[str, Message | None
                         )
                 except SiyuError as exc:
                     Message.objects.filter(pk=pk).update(
-                        status=MessageStatus.FAILED, error=f"coupon: {exc.code}"[:255], lease_owner="", leased_until=None
+                        status=MessageStatus.FAILED,
+                        error=f"coupon: {exc.code}"[:255],
+                        lease_owner="",
+                        leased_until=None,
                     )
                     return "failed", None
                 message.coupon = coupon
             context = render.contexts_for([message])[message.pk]
-            message.payload = adapter.render(message.template, context, message)
+            message.payload = adapter.render(template, context, message)
         message.status = MessageStatus.SENDING
         message.leased_until = now + SEND_LEASE
         message.attempts += 1
@@ -237,7 +294,9 @@ def send_claimed(
         ChannelSetting.objects.filter(pk=setting.pk).update(last_success_at=now)
     if len(ok) < len(outcomes):
         errors = [r.error for r in results.values() if r is not None and r.outcome == "failed"]
-        ChannelSetting.objects.filter(pk=setting.pk).update(last_error_at=now, last_error=(errors[0] if errors else "")[:200])
+        ChannelSetting.objects.filter(pk=setting.pk).update(
+            last_error_at=now, last_error=(errors[0] if errors else "")[:200]
+        )
     return outcomes
 
 
@@ -247,17 +306,32 @@ def record_result(message: Message, result: SendResult | None, *, now: dt.dateti
     if result is None:
         return "unknown"  # left sending: recover_sends settles it when the lease runs out
     if result.outcome in ("sent", "delivered"):
-        changes: dict[str, Any] = {"status": result.outcome, "provider_id": result.provider_id[:128], "sent_at": now, "leased_until": None}
+        changes: dict[str, Any] = {
+            "status": result.outcome,
+            "provider_id": result.provider_id[:128],
+            "sent_at": now,
+            "leased_until": None,
+        }
         if result.outcome == "delivered":
             changes["delivered_at"] = now
         mine.update(**changes)
         return result.outcome
     if result.outcome == "accepted":
-        mine.update(provider_id=result.provider_id[:128], batch_key=result.batch_key[:128], leased_until=now + ACCEPTED_LEASE)
+        mine.update(
+            provider_id=result.provider_id[:128],
+            batch_key=result.batch_key[:128],
+            leased_until=now + ACCEPTED_LEASE,
+        )
         return "accepted"
     if result.retryable and message.attempts < MAX_ATTEMPTS:
         backoff = dt.timedelta(seconds=30 * 2 ** (message.attempts - 1))
-        mine.update(status=MessageStatus.QUEUED, send_at=now + backoff, error=result.error[:255], lease_owner="", leased_until=None)
+        mine.update(
+            status=MessageStatus.QUEUED,
+            send_at=now + backoff,
+            error=result.error[:255],
+            lease_owner="",
+            leased_until=None,
+        )
         return "retry"
     mine.update(status=MessageStatus.FAILED, error=result.error[:255], leased_until=None)
     return "failed"
@@ -267,7 +341,9 @@ def recover_sends(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Settle sends whose worker died mid-send (lease expired while ``sending``): ask or mark in doubt."""
     now = now or timezone.now()
     totals: dict[str, int] = {}
-    stale = Message.objects.filter(status=MessageStatus.SENDING, leased_until__lt=now).select_related("template")
+    stale = Message.objects.filter(status=MessageStatus.SENDING, leased_until__lt=now).select_related(
+        "template"
+    )
     installed = adapters()
     for message in stale[:1000]:
         adapter = installed.get(message.channel)
@@ -283,7 +359,9 @@ def recover_sends(*, now: dt.datetime | None = None) -> dict[str, int]:
             mine.update(status=MessageStatus.IN_DOUBT, leased_until=None, error="worker lost during send")
         elif result.outcome in ("sent", "delivered"):
             outcome = result.outcome
-            mine.update(status=result.outcome, provider_id=result.provider_id[:128], sent_at=now, leased_until=None)
+            mine.update(
+                status=result.outcome, provider_id=result.provider_id[:128], sent_at=now, leased_until=None
+            )
         elif result.outcome == "failed" and result.retryable:
             outcome = "requeued"  # the provider never got it: sending it now sends it once
             mine.update(status=MessageStatus.QUEUED, lease_owner="", leased_until=None)

@@ -8,12 +8,12 @@ from siyu.core.errors import InvalidInput, NotFound, SiyuError
 
 
 class TemplateNotFound(NotFound):
-    code = "template_not_found"
+    code = "not_found"
     message = _("Message template not found.")
 
 
 class BroadcastNotFound(NotFound):
-    code = "broadcast_not_found"
+    code = "not_found"
     message = _("Broadcast not found.")
 
 
@@ -33,7 +33,7 @@ class ChannelNotReady(SiyuError):
 
 
 class MessageNotFound(NotFound):
-    code = "message_not_found"
+    code = "not_found"
     message = _("Message not found.")
 
 
@@ -53,5 +53,5 @@ class InvalidBroadcast(InvalidInput):
 
 
 class LinkNotFound(NotFound):
-    code = "link_not_found"
+    code = "not_found"
     message = _("This link does not exist.")

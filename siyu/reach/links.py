@@ -10,6 +10,7 @@ broadcast's report counts it.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -51,7 +52,9 @@ def link_for_messages(messages: Sequence[Message]) -> dict[int, str]:
     """Each message's tracked link URL, created on first use (one query to read, one to write)."""
     if not messages:
         return {}
-    existing = dict(TrackedLink.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "code"))
+    existing = dict(
+        TrackedLink.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "code")
+    )
     fresh = [
         TrackedLink(merchant_id=m.merchant_id, message=m, code=new_code(), url=target_of(m))
         for m in messages
@@ -81,20 +84,26 @@ def follow_link(*, code: str, now: datetime | None = None) -> str:
     TrackedLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
     TrackedLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=now)
     Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=now)
-    record_events(
+    result = record_events(
         merchant=message.merchant_id,
         customer=message.customer_id,
         events=[
             {
-                "event_id": None,
+                "event_id": str(uuid.uuid4()),
                 "type": "page_view",
                 "occurred_at": now.isoformat(),
                 "properties": {"path": "/reach/r/", "message_id": message.pk},
-                "source": {"channel": "promo_link", "campaign": campaign_for(message), "content_id": f"m{message.pk}"},
+                "source": {
+                    "channel": "promo_link",
+                    "campaign": campaign_for(message),
+                    "content_id": f"m{message.pk}",
+                },
                 "device": "server",
             }
         ],
         now=now,
         trusted=True,
     )
+    if result.rejected:
+        raise ValueError(f"click event refused: {result.rejected[0].code}")
     return link.url

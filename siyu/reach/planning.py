@@ -71,7 +71,10 @@ def _consent(channel: str) -> Exists:
 
 
 def choice_expression(merchant_id: int, ordered: list[MessageTemplate]) -> Case:
-    """Per customer: the index of the first usable template that reaches them, -1 unreachable, -2 no consent."""
+    """Per customer: the index of the first usable template that reaches them.
+
+    -1: a usable channel has their consent but none reaches them; -2: no usable channel has their consent.
+    """
     usable = {t.pk for t in usable_templates(merchant_id, ordered)}
     installed = adapters()
     whens = []
@@ -92,7 +95,9 @@ def choice_expression(merchant_id: int, ordered: list[MessageTemplate]) -> Case:
     return Case(*whens, default=Value(-2), output_field=IntegerField())
 
 
-def choose_channel(customer: Customer, template: MessageTemplate, *, transactional: bool = False) -> str | None:
+def choose_channel(
+    customer: Customer, template: MessageTemplate, *, transactional: bool = False
+) -> str | None:
     """For a single send: None when ``template`` can reach ``customer``, else the skip reason.
 
     Transactional notices need no marketing consent (a pickup notice is owed), only reachability.
@@ -107,7 +112,9 @@ def choose_channel(customer: Customer, template: MessageTemplate, *, transaction
 
 
 def _templates(broadcast: Broadcast) -> list[MessageTemplate]:
-    rows = BroadcastChannel.objects.filter(broadcast=broadcast).select_related("template").order_by("position")
+    rows = (
+        BroadcastChannel.objects.filter(broadcast=broadcast).select_related("template").order_by("position")
+    )
     return [r.template for r in rows]
 
 
@@ -163,7 +170,9 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
     params: list[Any] = []
     # The slot and its local day, per class.
     slot_whens, day_whens = [], []
-    for hour, q_start, q_end in _classes(audience, per_customer_hour=per_hour, default_hour=policy.default_hour):
+    for hour, q_start, q_end in _classes(
+        audience, per_customer_hour=per_hour, default_hour=policy.default_hour
+    ):
         when = slot(start, hour if per_hour else None, q_start, q_end, zone, broadcast.window_days)
         cond_params: list[Any] = []
         conds = []
@@ -173,7 +182,9 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
         conds.append(_eq("a.quiet_hours_end", q_end, cond_params, ops.adapt_timefield_value))
         cond = " AND ".join(conds)
         slot_whens.append((cond, cond_params, ops.adapt_datetimefield_value(when) if when else None))
-        day_whens.append((cond, cond_params, ops.adapt_datefield_value(when.astimezone(zone).date()) if when else None))
+        day_whens.append(
+            (cond, cond_params, ops.adapt_datefield_value(when.astimezone(zone).date()) if when else None)
+        )
 
     def case(whens: list[tuple[str, list[Any], Any]], default: Any) -> str:
         if not whens:
@@ -190,9 +201,13 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
     pg = connection.vendor == "postgresql"
     bucket = holdout.bucket_sql("a.id", broadcast.holdout_seed).replace("%", "%%")
     held = f"({bucket}) < {int(broadcast.holdout_bp)}" if broadcast.holdout_bp else "1 = 0"
-    channel_case = "CASE " + " ".join(f"WHEN a.choice = {i} THEN %s" for i in range(len(templates))) + " ELSE '' END"
+    channel_case = (
+        "CASE " + " ".join(f"WHEN a.choice = {i} THEN %s" for i in range(len(templates))) + " ELSE '' END"
+    )
     template_case = (
-        "CASE " + " ".join(f"WHEN a.choice = {i} THEN {int(t.pk)}" for i, t in enumerate(templates)) + " ELSE NULL END"
+        "CASE "
+        + " ".join(f"WHEN a.choice = {i} THEN {int(t.pk)}" for i, t in enumerate(templates))
+        + " ELSE NULL END"
     )
     start_db = ops.adapt_datetimefield_value(start)
     start_day = ops.adapt_datefield_value(start.astimezone(zone).date())
@@ -208,8 +223,9 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
         "WHEN ({slot}) IS NULL THEN 'skipped' ELSE 'queued' END"
     )
     reason_sql = (
-        f"CASE WHEN a.is_blocked THEN 'blocked' WHEN {held} THEN 'holdout' WHEN a.choice = -1 THEN 'unreachable' "
-        "WHEN a.choice = -2 THEN 'no_consent' WHEN ({slot}) IS NULL THEN 'quiet_hours' ELSE '' END"
+        f"CASE WHEN a.is_blocked THEN 'blocked' WHEN {held} THEN 'holdout' "
+        "WHEN a.choice = -1 THEN 'unreachable' WHEN a.choice = -2 THEN 'no_consent' "
+        "WHEN ({slot}) IS NULL THEN 'quiet_hours' ELSE '' END"
     )
     # Build each CASE with its own params, in the order they appear in the SELECT.
     full_params: list[Any] = list(params_head)
@@ -257,7 +273,12 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
 
 
 def slot(
-    start: dt.datetime, hour: int | None, q_start: dt.time | None, q_end: dt.time | None, zone: Any, window: int
+    start: dt.datetime,
+    hour: int | None,
+    q_start: dt.time | None,
+    q_end: dt.time | None,
+    zone: Any,
+    window: int,
 ) -> dt.datetime | None:
     return sendtime.slot(start, hour, q_start, q_end, zone, window)
 
@@ -288,7 +309,12 @@ def apply_budget(broadcast: Broadcast, now: dt.datetime) -> int:
         return 0
     customer_ids = [row[1] for row in busy]
     loads = budget.loads(
-        m, customer_ids, first, last, priority=broadcast.priority, strictly_higher=False,
+        m,
+        customer_ids,
+        first,
+        last,
+        priority=broadcast.priority,
+        strictly_higher=False,
         exclude=Q(broadcast=broadcast),
     )
     caps, tighten = budget.caps_for(m)
@@ -297,7 +323,7 @@ def apply_budget(broadcast: Broadcast, now: dt.datetime) -> int:
     moved: dict[tuple[dt.datetime, dt.date], list[int]] = defaultdict(list)
     for pk, cid, day, channel, send_at in busy:
         load = loads.get(cid)
-        if load is None:
+        if load is None or day is None:
             continue
         mine = budget.tightened(caps) if cid in low else caps
         if load.fits(day, channel, mine):
@@ -325,14 +351,25 @@ def apply_budget(broadcast: Broadcast, now: dt.datetime) -> int:
 
 
 def preview_counts(
-    *, merchant_id: int, segment_id: int, template_ids: list[int], holdout_bp: int, send_time: str, now: dt.datetime
+    *,
+    merchant_id: int,
+    segment_id: int,
+    template_ids: list[int],
+    holdout_bp: int,
+    send_time: str,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     """The live preview (selectors.broadcast_preview): one aggregate query over the audience."""
     from siyu.audience.selectors import get_segment, segment_customers
 
     segment = get_segment(merchant_id=merchant_id, segment_id=segment_id)
     found = {t.pk: t for t in MessageTemplate.objects.for_merchant(merchant_id).filter(pk__in=template_ids)}
-    templates = [found[t] for t in template_ids if t in found]
+    missing = [t for t in template_ids if t not in found]
+    if missing:
+        from siyu.reach.errors import TemplateNotFound
+
+        raise TemplateNotFound(detail={"template_id": missing[0]})
+    templates = [found[t] for t in template_ids]
     audience = segment_customers(segment, now=now).order_by()
     policy = FatiguePolicy.objects.filter(merchant_id=merchant_id).first() or FatiguePolicy()
     today = now.astimezone(budget.merchant_zone(merchant_id)).date()
@@ -342,8 +379,11 @@ def preview_counts(
     )
     inner = audience.annotate(choice=choice_expression(merchant_id, templates))
     counts: dict[tuple[int, bool], int] = {}
-    for choice, blocked, n in inner.order_by().values("choice", "is_blocked").annotate(n=models_count()).values_list(
-        "choice", "is_blocked", "n"
+    for choice, blocked, n in (
+        inner.order_by()
+        .values("choice", "is_blocked")
+        .annotate(n=models_count())
+        .values_list("choice", "is_blocked", "n")
     ):
         counts[(choice, blocked)] = n
     audience_n = sum(counts.values())
@@ -356,7 +396,7 @@ def preview_counts(
         }
         for i, t in enumerate(templates)
     ]
-    reachable = sum(ch["reachable"] for ch in channels)
+    reachable = sum(int(ch["reachable"]) for ch in channels)  # type: ignore[call-overload]
     # Over budget today already (the cross-channel daily cap), among those a channel reaches.
     over = (
         inner.filter(choice__gte=0, is_blocked=False)

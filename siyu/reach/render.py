@@ -125,7 +125,9 @@ def contexts_for(messages: Sequence[Message]) -> dict[int, dict[str, str]]:
     customers = dict(
         Customer.objects.filter(pk__in={m.customer_id for m in messages}).values_list("pk", "nickname")
     )
-    merchants = dict(Merchant.objects.filter(pk__in={m.merchant_id for m in messages}).values_list("pk", "name"))
+    merchants = dict(
+        Merchant.objects.filter(pk__in={m.merchant_id for m in messages}).values_list("pk", "name")
+    )
     coupon_ids = {m.coupon_id for m in messages if m.coupon_id}
     coupons = {c.pk: c for c in Coupon.objects.filter(pk__in=coupon_ids).select_related("template")}
     links = link_for_messages([m for m in messages if _wants_link(m)])
@@ -137,7 +139,7 @@ def contexts_for(messages: Sequence[Message]) -> dict[int, dict[str, str]]:
         }
         coupon = coupons.get(m.coupon_id) if m.coupon_id else None
         if coupon is not None:
-            ctx["coupon.name"] = coupon.template.name
+            ctx["coupon.name"] = coupon.template.title
             ctx["coupon.amount"] = format_yuan(coupon.template.amount)
             if coupon.valid_until is not None:
                 ctx["coupon.valid_until"] = coupon.valid_until.date().isoformat()

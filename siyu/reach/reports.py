@@ -61,7 +61,7 @@ def _empty() -> dict[str, Any]:
     }
 
 
-def _add(bucket: dict[str, Any], r: dict[str, Any]) -> None:
+def _add(bucket: dict[str, Any], r: Any) -> None:
     n, status, reason = r["n"], r["status"], r["reason"]
     bucket["planned"] += n
     bucket["clicked"] += r["clicked"]

@@ -9,6 +9,7 @@ engine's moving parts live beside this module: ``planning.py`` (a broadcast's re
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from siyu.core.errors import InvalidInput, InvalidTransition, NotFound
 from siyu.core.statemachine import StateMachine
 from siyu.members.models import Channel, Customer
 from siyu.reach import render
-from siyu.reach.channels import adapter_for, adapters
+from siyu.reach.channels import adapters
 from siyu.reach.errors import (
     BroadcastNotEditable,
     BroadcastNotFound,
@@ -50,10 +51,22 @@ from siyu.tenancy.services import record_audit, require, snapshot
 
 BROADCASTS = StateMachine(
     {
-        BroadcastStatus.DRAFT: {BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING, BroadcastStatus.CANCELLED},
-        BroadcastStatus.SCHEDULED: {BroadcastStatus.SENDING, BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED},
+        BroadcastStatus.DRAFT: {
+            BroadcastStatus.SCHEDULED,
+            BroadcastStatus.SENDING,
+            BroadcastStatus.CANCELLED,
+        },
+        BroadcastStatus.SCHEDULED: {
+            BroadcastStatus.SENDING,
+            BroadcastStatus.PAUSED,
+            BroadcastStatus.CANCELLED,
+        },
         BroadcastStatus.SENDING: {BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED, BroadcastStatus.DONE},
-        BroadcastStatus.PAUSED: {BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING, BroadcastStatus.CANCELLED},
+        BroadcastStatus.PAUSED: {
+            BroadcastStatus.SCHEDULED,
+            BroadcastStatus.SENDING,
+            BroadcastStatus.CANCELLED,
+        },
     }
 )
 
@@ -153,9 +166,12 @@ def save_template(
     template.page = page.strip()
     template.link_url = link_url.strip()
     _check_template(template)
-    if MessageTemplate.objects.for_merchant(staff.merchant_id).filter(name=template.name).exclude(
-        pk=template.pk
-    ).exists():
+    if (
+        MessageTemplate.objects.for_merchant(staff.merchant_id)
+        .filter(name=template.name)
+        .exclude(pk=template.pk)
+        .exists()
+    ):
         raise InvalidTemplate(detail={"field": "name", "reason": "taken"})
     template.save()
     record_audit(
@@ -179,8 +195,12 @@ def archive_template(*, staff: Staff, template_id: int) -> MessageTemplate:
         template.status = TemplateStatus.ARCHIVED
         template.save(update_fields=["status", "updated_at"])
         record_audit(
-            staff=staff, merchant=staff.merchant, action="reach.template.archive", obj=template,
-            before=before, after=snapshot(template, TEMPLATE_FIELDS),
+            staff=staff,
+            merchant=staff.merchant,
+            action="reach.template.archive",
+            obj=template,
+            before=before,
+            after=snapshot(template, TEMPLATE_FIELDS),
         )
     return template
 
@@ -210,11 +230,11 @@ def preview_template(*, staff: Staff, template_id: int, customer_id: int) -> dic
     }
     adapter = adapters().get(template.channel)
     if adapter is not None:
-        message = Message(merchant_id=staff.merchant_id, customer=customer, template=template, channel=template.channel)
-        try:
+        message = Message(
+            merchant_id=staff.merchant_id, customer=customer, template=template, channel=template.channel
+        )
+        with contextlib.suppress(NotImplementedError):
             out["request"] = adapter.render(template, context, message)
-        except NotImplementedError:
-            pass
     return out
 
 
@@ -246,7 +266,9 @@ def save_channel_setting(
     if daily_cap is not None and weekly_cap is not None and weekly_cap < daily_cap:
         raise InvalidInput(detail={"field": "weekly_cap", "reason": "below_daily_cap"})
     setting = (
-        ChannelSetting.objects.select_for_update().filter(merchant_id=staff.merchant_id, channel=channel).first()
+        ChannelSetting.objects.select_for_update()
+        .filter(merchant_id=staff.merchant_id, channel=channel)
+        .first()
     )
     before = snapshot(setting, SETTING_FIELDS) if setting else None
     if setting is None:
@@ -266,7 +288,14 @@ def save_channel_setting(
     after = snapshot(setting, SETTING_FIELDS)
     if secrets:
         after["secrets_changed"] = sorted(k for k, v in secrets.items() if v)
-    record_audit(staff=staff, merchant=staff.merchant, action="reach.channel.save", obj=setting, before=before, after=after)
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="reach.channel.save",
+        obj=setting,
+        before=before,
+        after=after,
+    )
     return setting
 
 
@@ -294,8 +323,12 @@ def save_fatigue_policy(
     policy.tighten_for_tolerance = tighten_for_tolerance
     policy.save()
     record_audit(
-        staff=staff, merchant=staff.merchant, action="reach.policy.save", obj=policy,
-        before=before, after=snapshot(policy, POLICY_FIELDS),
+        staff=staff,
+        merchant=staff.merchant,
+        action="reach.policy.save",
+        obj=policy,
+        before=before,
+        after=snapshot(policy, POLICY_FIELDS),
     )
     return policy
 
@@ -347,7 +380,9 @@ def _check_broadcast(broadcast: Broadcast, template_ids: list[int]) -> list[Mess
 def _broadcast_view(broadcast: Broadcast) -> dict[str, Any]:
     view = snapshot(broadcast, BROADCAST_FIELDS)
     view["template_ids"] = list(
-        BroadcastChannel.objects.filter(broadcast=broadcast).order_by("position").values_list("template_id", flat=True)
+        BroadcastChannel.objects.filter(broadcast=broadcast)
+        .order_by("position")
+        .values_list("template_id", flat=True)
     )
     return view
 
@@ -393,7 +428,13 @@ def create_broadcast(
     _check_broadcast(broadcast, template_ids)
     broadcast.save()
     _set_channels(broadcast, template_ids)
-    record_audit(staff=staff, merchant=staff.merchant, action="reach.broadcast.create", obj=broadcast, after=_broadcast_view(broadcast))
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action="reach.broadcast.create",
+        obj=broadcast,
+        after=_broadcast_view(broadcast),
+    )
     return broadcast
 
 
@@ -407,8 +448,15 @@ def update_broadcast(*, staff: Staff, broadcast_id: int, **changes: Any) -> Broa
     before = _broadcast_view(broadcast)
     template_ids = changes.pop("template_ids", None)
     allowed = {
-        "name", "segment_id", "send_time", "send_at", "window_days", "over_budget",
-        "priority", "holdout_bp", "coupon_template_id",
+        "name",
+        "segment_id",
+        "send_time",
+        "send_at",
+        "window_days",
+        "over_budget",
+        "priority",
+        "holdout_bp",
+        "coupon_template_id",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -421,8 +469,12 @@ def update_broadcast(*, staff: Staff, broadcast_id: int, **changes: Any) -> Broa
     broadcast.save()
     _set_channels(broadcast, template_ids)
     record_audit(
-        staff=staff, merchant=staff.merchant, action="reach.broadcast.update", obj=broadcast,
-        before=before, after=_broadcast_view(broadcast),
+        staff=staff,
+        merchant=staff.merchant,
+        action="reach.broadcast.update",
+        obj=broadcast,
+        before=before,
+        after=_broadcast_view(broadcast),
     )
     return broadcast
 
@@ -442,7 +494,9 @@ def start_broadcast(*, staff: Staff, broadcast_id: int, now: datetime | None = N
     if broadcast.status != BroadcastStatus.DRAFT:
         raise InvalidTransition(detail={"from": broadcast.status, "to": BroadcastStatus.SCHEDULED})
     templates = list(
-        MessageTemplate.objects.filter(pk__in=BroadcastChannel.objects.filter(broadcast=broadcast).values("template_id"))
+        MessageTemplate.objects.filter(
+            pk__in=BroadcastChannel.objects.filter(broadcast=broadcast).values("template_id")
+        )
     )
     if any(t.status != TemplateStatus.ACTIVE for t in templates):
         raise InvalidBroadcast(detail={"field": "template_ids", "reason": "archived"})
@@ -452,10 +506,21 @@ def start_broadcast(*, staff: Staff, broadcast_id: int, now: datetime | None = N
         broadcast.send_at = now
     plan_broadcast(broadcast, now)
     status = BroadcastStatus.SENDING if broadcast.send_at <= now else BroadcastStatus.SCHEDULED
-    BROADCASTS.advance(broadcast, status, send_at=broadcast.send_at, planned_at=now, audience_size=broadcast.audience_size, holdout_seed=broadcast.holdout_seed)
+    BROADCASTS.advance(
+        broadcast,
+        status,
+        send_at=broadcast.send_at,
+        planned_at=now,
+        audience_size=broadcast.audience_size,
+        holdout_seed=broadcast.holdout_seed,
+    )
     record_audit(
-        staff=staff, merchant=staff.merchant, action="reach.broadcast.start", obj=broadcast,
-        before={"status": BroadcastStatus.DRAFT}, after={"status": status, "audience_size": broadcast.audience_size},
+        staff=staff,
+        merchant=staff.merchant,
+        action="reach.broadcast.start",
+        obj=broadcast,
+        before={"status": BroadcastStatus.DRAFT},
+        after={"status": status, "audience_size": broadcast.audience_size},
     )
     return broadcast
 
@@ -465,7 +530,14 @@ def _set_status(staff: Staff, broadcast_id: int, target: str, action: str) -> Br
     broadcast = get_broadcast(merchant_id=staff.merchant_id, broadcast_id=broadcast_id, lock=True)
     before = broadcast.status
     BROADCASTS.advance(broadcast, target)
-    record_audit(staff=staff, merchant=staff.merchant, action=action, obj=broadcast, before={"status": before}, after={"status": target})
+    record_audit(
+        staff=staff,
+        merchant=staff.merchant,
+        action=action,
+        obj=broadcast,
+        before={"status": before},
+        after={"status": target},
+    )
     return broadcast
 
 
@@ -480,7 +552,11 @@ def resume_broadcast(*, staff: Staff, broadcast_id: int, now: datetime | None = 
     """Send a paused broadcast's queued messages again (late slots go out at once)."""
     now = now or timezone.now()
     broadcast = get_broadcast(merchant_id=staff.merchant_id, broadcast_id=broadcast_id)
-    target = BroadcastStatus.SENDING if broadcast.send_at is None or broadcast.send_at <= now else BroadcastStatus.SCHEDULED
+    target = (
+        BroadcastStatus.SENDING
+        if broadcast.send_at is None or broadcast.send_at <= now
+        else BroadcastStatus.SCHEDULED
+    )
     return _set_status(staff, broadcast_id, target, "reach.broadcast.resume")
 
 
@@ -489,9 +565,9 @@ def cancel_broadcast(*, staff: Staff, broadcast_id: int, now: datetime | None = 
     """Stop a broadcast for good: its queued messages are cancelled; those in flight finish."""
     now = now or timezone.now()
     broadcast = _set_status(staff, broadcast_id, BroadcastStatus.CANCELLED, "reach.broadcast.cancel")
-    Message.objects.filter(broadcast=broadcast, status__in=[MessageStatus.QUEUED, MessageStatus.PLANNED]).update(
-        status=MessageStatus.CANCELLED, lease_owner="", leased_until=None
-    )
+    Message.objects.filter(
+        broadcast=broadcast, status__in=[MessageStatus.QUEUED, MessageStatus.PLANNED]
+    ).update(status=MessageStatus.CANCELLED, lease_owner="", leased_until=None)
     Broadcast.objects.filter(pk=broadcast.pk).update(finished_at=now)
     broadcast.finished_at = now
     return broadcast
@@ -501,11 +577,16 @@ def finish_broadcasts(*, now: datetime | None = None) -> int:
     """Mark sending/scheduled broadcasts done once no message of theirs is queued or in flight."""
     now = now or timezone.now()
     open_ = Message.objects.filter(
-        broadcast=OuterRef("pk"), status__in=[MessageStatus.QUEUED, MessageStatus.PLANNED, MessageStatus.SENDING]
+        broadcast=OuterRef("pk"),
+        status__in=[MessageStatus.QUEUED, MessageStatus.PLANNED, MessageStatus.SENDING],
     )
-    return Broadcast.objects.filter(
-        status__in=[BroadcastStatus.SENDING, BroadcastStatus.SCHEDULED], planned_at__isnull=False
-    ).exclude(Exists(open_)).update(status=BroadcastStatus.DONE, finished_at=now)
+    return (
+        Broadcast.objects.filter(
+            status__in=[BroadcastStatus.SENDING, BroadcastStatus.SCHEDULED], planned_at__isnull=False
+        )
+        .exclude(Exists(open_))
+        .update(status=BroadcastStatus.DONE, finished_at=now)
+    )
 
 
 # ---- single sends ------------------------------------------------------------------------------------
@@ -620,12 +701,14 @@ def spend_grant(*, customer_id: int, template_id: str) -> bool:
     One conditional UPDATE (remaining > 0), so two sends racing for the last grant cannot both
     take it; a long-term grant is never spent. Call inside the claim's transaction.
     """
-    if SubscriptionGrant.objects.filter(customer_id=customer_id, template_id=template_id, long_term=True).exists():
+    if SubscriptionGrant.objects.filter(
+        customer_id=customer_id, template_id=template_id, long_term=True
+    ).exists():
         return True
     return (
-        SubscriptionGrant.objects.filter(customer_id=customer_id, template_id=template_id, remaining__gt=0).update(
-            remaining=F("remaining") - 1
-        )
+        SubscriptionGrant.objects.filter(
+            customer_id=customer_id, template_id=template_id, remaining__gt=0
+        ).update(remaining=F("remaining") - 1)
         == 1
     )
 
@@ -655,11 +738,15 @@ def unsubscribe(
         raise NotFound(detail={"customer_id": customer_id})
     set_contact_preference(customer=customer, channel=channel, opted_in=False)
     if message_id is not None:
-        Message.objects.filter(merchant_id=merchant_id, pk=message_id, customer_id=customer_id, unsubscribed_at__isnull=True).update(
-            unsubscribed_at=now
-        )
+        Message.objects.filter(
+            merchant_id=merchant_id, pk=message_id, customer_id=customer_id, unsubscribed_at__isnull=True
+        ).update(unsubscribed_at=now)
     Message.objects.filter(
-        merchant_id=merchant_id, customer_id=customer_id, channel=channel, status=MessageStatus.QUEUED, transactional=False
+        merchant_id=merchant_id,
+        customer_id=customer_id,
+        channel=channel,
+        status=MessageStatus.QUEUED,
+        transactional=False,
     ).update(status=MessageStatus.SKIPPED, reason="no_consent")
 
 

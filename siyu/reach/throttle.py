@@ -50,10 +50,32 @@ def take(*, merchant_id: int, channel: str, wanted: int, rate: int, now: dt.date
             client.decrby(key, min(over, wanted))
         return max(0, wanted - over)
     with transaction.atomic():
-        row = ChannelSetting.objects.select_for_update().filter(merchant_id=merchant_id, channel=channel).first()
+        row = (
+            ChannelSetting.objects.select_for_update()
+            .filter(merchant_id=merchant_id, channel=channel)
+            .first()
+        )
         if row is None:
             return 0
         used = row.throttle_used if row.throttle_window == window else 0
         granted = max(0, min(wanted, rate - used))
         ChannelSetting.objects.filter(pk=row.pk).update(throttle_window=window, throttle_used=used + granted)
         return granted
+
+
+def give_back(*, merchant_id: int, channel: str, n: int, now: dt.datetime) -> None:
+    """Return tokens taken but not used (fewer messages were due than granted)."""
+    if n <= 0:
+        return
+    window = window_of(now)
+    if getattr(settings, "REDIS_URL", "") and not getattr(settings, "SIYU_REACH_THROTTLE_IN_DB", False):
+        _client().decrby(f"siyu:reach:rate:{merchant_id}:{channel}:{int(window.timestamp())}", n)
+        return
+    with transaction.atomic():
+        row = (
+            ChannelSetting.objects.select_for_update()
+            .filter(merchant_id=merchant_id, channel=channel)
+            .first()
+        )
+        if row is not None and row.throttle_window == window:
+            ChannelSetting.objects.filter(pk=row.pk).update(throttle_used=max(0, row.throttle_used - n))

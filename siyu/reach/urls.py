@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
+from siyu.reach.views import callbacks, links, unsubscribe
+
 app_name = "reach"
 
-urlpatterns: list = []
-
-# Provider callbacks (siyu/reach/views/callbacks.py) and the unsubscribe page (views/unsubscribe.py).
-from siyu.reach.views import callbacks, unsubscribe  # noqa: E402
-
-urlpatterns.append(path("sms/<int:merchant_id>/<str:token>/status", callbacks.sms_status, name="sms_status"))
-urlpatterns.append(path("sms/<int:merchant_id>/<str:token>/reply", callbacks.sms_reply, name="sms_reply"))
-urlpatterns.append(path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"))
+urlpatterns: list = [
+    path("r/<str:code>", links.follow, name="link"),
+    # Provider callbacks (views/callbacks.py) and the email unsubscribe page (views/unsubscribe.py).
+    path("sms/<int:merchant_id>/<str:token>/status", callbacks.sms_status, name="sms_status"),
+    path("sms/<int:merchant_id>/<str:token>/reply", callbacks.sms_reply, name="sms_reply"),
+    path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
+]

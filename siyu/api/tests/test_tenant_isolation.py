@@ -23,6 +23,7 @@ from siyu.orders.services import shipping
 from siyu.tenancy.models import StaffToken
 from siyu.testing.clients import ApiClient
 from siyu.testing.once import built_once
+from siyu.testing.reach import reach_probes, reach_rows
 from siyu.testing.snapshots import changed, tenant_rows
 from siyu.testing.tenancy import ADMIN, DELEGATED, SCHEMA, SHOP, Probe, id_inputs, operations
 from siyu.testing.worlds import World, build_world
@@ -44,6 +45,7 @@ PATH_IDS: dict[str, Callable[[World], int]] = {
     "token_id": lambda w: StaffToken.objects.get(digest=token_digest(w.staff_token)).pk,
     "job_id": lambda w: ImportJob.objects.get(merchant=w.merchant).pk,
     "batch_id": lambda w: ShipmentBatch.objects.get(merchant=w.merchant).pk,
+    "broadcast_id": lambda w: reach_rows(w).broadcast.pk,
 }
 # Where the general choice would make the call fail for a reason other than the owner, pick a row the
 # owner could really act on, so a missing merchant check would show up as a change in B.
@@ -56,6 +58,12 @@ PATH_IDS_FOR = {
         "order_id": lambda w: w.shipped_order.pk
     },
     "PUT /api/v1/shop/{merchant}/cart/items/{sku_id}": {"sku_id": lambda w: w.other_sku.pk},
+    **{
+        f"{verb} /api/v1/admin/reach/templates/{{template_id}}{tail}": {
+            "template_id": lambda w: reach_rows(w).template.pk
+        }
+        for verb, tail in (("GET", ""), ("PATCH", ""), ("POST", "/archive"), ("POST", "/preview"))
+    },
 }
 # Path parameters that name no row.
 NOT_IDS = {"merchant", "channel"}
@@ -91,6 +99,9 @@ BODIES: dict[str, dict[str, Any]] = {
 # Bodies that must name the calling side's own rows to be valid: built from the world the call aims at.
 BODIES_FOR: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/admin/coupon-templates/{template_id}/issue": lambda w: {"customer_ids": [w.customer.pk]},
+    "POST /api/v1/admin/reach/templates/{template_id}/preview": lambda w: {"customer_id": w.customer.pk},
+    "PATCH /api/v1/admin/reach/templates/{template_id}": lambda w: {"name": "taken over"},
+    "PATCH /api/v1/admin/reach/broadcasts/{broadcast_id}": lambda w: {"name": "taken over"},
 }
 BODIES.update(
     {
@@ -132,6 +143,7 @@ def _id_routes(prefix: str) -> list[str]:
 def _world(slug: str) -> World:
     world = build_world(slug)
     ImportJob.objects.create(merchant=world.merchant, kind="transactions", stored_name="none.upload")
+    reach_rows(world)
     shipping.preview_shipment_batch(
         staff=world.owner, data=f"{world.paid_order.number},SF,SF1234567890123".encode(), filename="p.csv"
     )
@@ -550,6 +562,7 @@ def promotion_probes(a: World, b: World) -> list[Probe]:
         )
     found += activity_probes(a, b)
     found += order_ops_probes(a, b)
+    found += reach_probes(a, b)
     return found
 
 

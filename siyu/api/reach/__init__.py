@@ -1,0 +1,1 @@
+"""The reach engine over HTTP (templates, channels, the fatigue policy, broadcasts, messages)."""
