@@ -19,17 +19,17 @@ from siyu.reach.models import MessageTemplate, OverBudget, SendTime
 # What each provider channel keeps in ChannelSetting.config (in the clear) and its sealed secrets.
 # WeChat channels have none here: their account is in 设置 → 微信账号.
 PROVIDER_CONFIG: dict[str, tuple[str, ...]] = {
-    Channel.SMS: ("sdk_app_id", "sign_name", "region", "endpoint"),
+    Channel.SMS: ("sms_sdk_app_id", "sign_name", "region", "endpoint"),
     Channel.EMAIL: ("host", "port", "username", "from_email", "use_tls"),
     Channel.WEBHOOK: ("url",),
 }
 PROVIDER_SECRETS: dict[str, tuple[str, ...]] = {
     Channel.SMS: ("secret_id", "secret_key"),
     Channel.EMAIL: ("password",),
-    Channel.WEBHOOK: ("secret",),
+    Channel.WEBHOOK: ("signing_secret",),
 }
 PROVIDER_LABELS: dict[str, Any] = {
-    "sdk_app_id": _("SMS application ID (SmsSdkAppId)"),
+    "sms_sdk_app_id": _("SMS application ID (SmsSdkAppId)"),
     "sign_name": _("Signature (签名)"),
     "region": _("Region"),
     "endpoint": _("Endpoint (empty: Tencent Cloud's own)"),
@@ -42,7 +42,7 @@ PROVIDER_LABELS: dict[str, Any] = {
     "secret_id": _("SecretId"),
     "secret_key": _("SecretKey"),
     "password": _("SMTP password"),
-    "secret": _("Signing secret"),
+    "signing_secret": _("Signing secret"),
     "sandbox": _("Use the built-in sandbox (nothing really sent)"),
 }
 

@@ -10,6 +10,7 @@ engine's moving parts live beside this module: ``planning.py`` (a broadcast's re
 from __future__ import annotations
 
 import contextlib
+import secrets as secrets_module
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -280,10 +281,13 @@ def save_channel_setting(
     setting.weekly_cap = weekly_cap
     if config is not None:
         setting.config = config
+    kept = setting.secrets() if setting.sealed_secrets else {}
     if secrets:
-        kept = setting.secrets() if setting.sealed_secrets else {}
         kept.update({k: v for k, v in secrets.items() if v})
-        setting.set_secrets(kept)
+    if channel == Channel.SMS and not kept.get("callback_token"):
+        # The SMS provider's callbacks carry no signature: their URLs hold this token instead.
+        kept["callback_token"] = secrets_module.token_urlsafe(24)
+    setting.set_secrets(kept)
     setting.save()
     after = snapshot(setting, SETTING_FIELDS)
     if secrets:

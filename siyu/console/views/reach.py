@@ -7,6 +7,8 @@ and never come back out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -22,6 +24,7 @@ from siyu.core.errors import NotFound, SiyuError
 from siyu.members.models import Channel
 from siyu.members.scope import customers_visible_to
 from siyu.reach import services as reach
+from siyu.reach.channels.sms import callback_paths
 from siyu.reach.models import FatiguePolicy, MessageStatus, SkipReason
 from siyu.tenancy.permissions import Perm
 
@@ -118,6 +121,7 @@ def channel_edit(request: ConsoleRequest, channel: str) -> HttpResponse:
         "ready": ready,
         "setting": setting,
         "error": error,
+        "callbacks": _sms_callbacks(staff.merchant_id, setting) if channel == Channel.SMS else None,
     }
     status = error.status if error else (400 if form.is_bound and form.errors else 200)
     return render_page(request, "console/reach/channel_edit.html", context, module="reach", status=status)
@@ -153,3 +157,11 @@ def customer_messages_panel(request: ConsoleRequest, customer_id: int) -> HttpRe
         "customer_id": customer_id,
     }
     return render_page(request, "console/reach/_customer_messages.html", context, module="customers")
+
+
+def _sms_callbacks(merchant_id: int, setting: Any) -> dict[str, str] | None:
+    """The two URLs the merchant enters in Tencent's SMS console (status reports and replies)."""
+    token = (
+        setting.secrets().get("callback_token", "") if setting is not None and setting.sealed_secrets else ""
+    )
+    return callback_paths(merchant_id, token) if token else None

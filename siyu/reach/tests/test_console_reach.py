@@ -116,7 +116,7 @@ def test_an_sms_channel_is_set_up_and_its_secrets_never_come_back(console_as, me
         "concurrency": "4",
         "daily_cap": "1",
         "weekly_cap": "",
-        "sdk_app_id": "1400000001",
+        "sms_sdk_app_id": "1400000001",
         "sign_name": "茶园",
         "region": "ap-guangzhou",
         "endpoint": "",
@@ -140,22 +140,32 @@ def test_an_sms_channel_is_set_up_and_its_secrets_never_come_back(console_as, me
         None,
     )
     assert setting.config == {
-        "sdk_app_id": "1400000001",
+        "sms_sdk_app_id": "1400000001",
         "sign_name": "茶园",
         "region": "ap-guangzhou",
         "sandbox": True,
     }
-    assert setting.secrets() == {"secret_id": "AKIDsecretid", "secret_key": "very-secret-key"}
+    held = setting.secrets()
+    token = held.pop("callback_token")  # made on the first save: the callback URLs carry it
+    assert len(token) == 32
+    assert held == {"secret_id": "AKIDsecretid", "secret_key": "very-secret-key"}
     page = client.get("/console/reach/channels/sms/").content.decode()
     assert "very-secret-key" not in page and "AKIDsecretid" not in page
     assert "Set. Leave empty to keep it." in page
+    assert 'data-testid="channel-ready"' in page  # the adapter reads the keys the form wrote
+    assert f"/reach/sms/{merchant.pk}/{token}/status" in page
+    assert f"/reach/sms/{merchant.pk}/{token}/reply" in page
 
     # Saving with the secrets left empty keeps them.
     again = {**form, "rate_per_minute": "120", "secret_secret_id": "", "secret_secret_key": ""}
     assert client.post("/console/reach/channels/sms/", again).status_code == 302
     setting.refresh_from_db()
     assert setting.rate_per_minute == 120
-    assert setting.secrets() == {"secret_id": "AKIDsecretid", "secret_key": "very-secret-key"}
+    assert setting.secrets() == {
+        "secret_id": "AKIDsecretid",
+        "secret_key": "very-secret-key",
+        "callback_token": token,
+    }
 
     wechat = client.get("/console/reach/channels/subscribe_message/").content.decode()
     assert 'data-testid="wechat-hint"' in wechat and "/console/settings/wechat/" in wechat
