@@ -451,17 +451,7 @@ def update_broadcast(*, staff: Staff, broadcast_id: int, **changes: Any) -> Broa
         raise BroadcastNotEditable(detail={"status": broadcast.status})
     before = _broadcast_view(broadcast)
     template_ids = changes.pop("template_ids", None)
-    allowed = {
-        "name",
-        "segment_id",
-        "send_time",
-        "send_at",
-        "window_days",
-        "over_budget",
-        "priority",
-        "holdout_bp",
-        "coupon_template_id",
-    }
+    allowed = set(BROADCAST_FIELDS) - {"status"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(detail={"unknown_fields": sorted(unknown)})

@@ -31,8 +31,7 @@ from siyu.members.models import Channel
 from siyu.reach.channels import register
 from siyu.reach.channels.base import ChannelAdapter, SendInDoubt, SendResult
 from siyu.reach.channels.subscribe import failure
-from siyu.reach.channels.wechat_fields import check_static, data_of
-from siyu.reach.errors import InvalidTemplate
+from siyu.reach.channels.wechat_fields import check_keyed_template, data_of
 from siyu.reach.models import Message, MessageTemplate
 from siyu.wechat.accounts import account_for
 from siyu.wechat.callbacks import oa_handler
@@ -77,15 +76,7 @@ class OfficialAccountTemplateAdapter(ChannelAdapter):
         return found
 
     def validate(self, template: MessageTemplate) -> None:
-        if not template.external_id:
-            raise InvalidTemplate(detail={"field": "external_id", "reason": "required"})
-        fields = template.fields or {}
-        if not isinstance(fields, dict) or not fields:
-            raise InvalidTemplate(detail={"field": "fields", "reason": "required"})
-        if len(fields) > MAX_FIELDS:
-            raise InvalidTemplate(detail={"field": "fields", "limit": MAX_FIELDS, "length": len(fields)})
-        for key, text in fields.items():
-            check_static(key, text)
+        check_keyed_template(template, max_fields=MAX_FIELDS, known_types_only=False)
 
     def render(self, template: MessageTemplate, context: dict[str, Any], message: Message) -> dict[str, Any]:
         payload: dict[str, Any] = {

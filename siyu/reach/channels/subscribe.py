@@ -31,8 +31,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from siyu.members.models import Channel, CustomerIdentity, IdentityKind
 from siyu.reach.channels import register
 from siyu.reach.channels.base import ChannelAdapter, SendInDoubt, SendResult
-from siyu.reach.channels.wechat_fields import check_static, data_of, key_type
-from siyu.reach.errors import InvalidTemplate
+from siyu.reach.channels.wechat_fields import check_keyed_template, data_of
 from siyu.reach.models import Message, MessageTemplate, SubscriptionGrant
 from siyu.wechat.accounts import account_for
 from siyu.wechat.errors import WeChatApiError, WeChatOutcomeUnknown, WeChatRetryable
@@ -97,17 +96,7 @@ class SubscribeMessageAdapter(ChannelAdapter):
         return found
 
     def validate(self, template: MessageTemplate) -> None:
-        if not template.external_id:
-            raise InvalidTemplate(detail={"field": "external_id", "reason": "required"})
-        fields = template.fields or {}
-        if not isinstance(fields, dict) or not fields:
-            raise InvalidTemplate(detail={"field": "fields", "reason": "required"})
-        if len(fields) > MAX_FIELDS:
-            raise InvalidTemplate(detail={"field": "fields", "limit": MAX_FIELDS, "length": len(fields)})
-        for key, text in fields.items():
-            if key_type(key) is None:
-                raise InvalidTemplate(detail={"field": key, "reason": "unknown_key_type"})
-            check_static(key, text)
+        check_keyed_template(template, max_fields=MAX_FIELDS, known_types_only=True)
 
     def render(self, template: MessageTemplate, context: dict[str, Any], message: Message) -> dict[str, Any]:
         account = account_for(template.merchant_id, AccountKind.MINI_PROGRAM)

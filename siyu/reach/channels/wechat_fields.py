@@ -94,6 +94,23 @@ def check_static(key: str, text: Any, *, max_other: int = 200) -> None:
         raise InvalidTemplate(detail={"field": key, "type": kind, "reason": "format"})
 
 
+def check_keyed_template(template: Any, *, max_fields: int, known_types_only: bool) -> None:
+    """A keyed WeChat template (subscribe or official-account message): a template id, 1 to
+    ``max_fields`` keys, each key's fixed text within its type's limit. ``known_types_only``: every
+    key must name a WeChat key type (subscribe messages; official-account keys are free names)."""
+    if not template.external_id:
+        raise InvalidTemplate(detail={"field": "external_id", "reason": "required"})
+    fields = template.fields or {}
+    if not isinstance(fields, dict) or not fields:
+        raise InvalidTemplate(detail={"field": "fields", "reason": "required"})
+    if len(fields) > max_fields:
+        raise InvalidTemplate(detail={"field": "fields", "limit": max_fields, "length": len(fields)})
+    for key, text in fields.items():
+        if known_types_only and key_type(key) is None:
+            raise InvalidTemplate(detail={"field": key, "reason": "unknown_key_type"})
+        check_static(key, text)
+
+
 def fit(key: str, value: str) -> str:
     """A rendered value cut to its type's limit ("…" ends a cut ``thing``)."""
     kind = key_type(key)
