@@ -59,7 +59,7 @@ lint: install-dev
 	$(BIN)/siyu makemigrations --check --dry-run
 
 test-sqlite: install-dev
-	$(BIN)/pytest siyu -n $(TEST_WORKERS)
+	$(BIN)/pytest siyu -n $(TEST_WORKERS) --durations=25
 
 ## test-clock: the tests marked `clock` (they depend on the date or hour) again at each instant of
 ## siyu/testing/clock.py:SWEEP (around 16:00 UTC, when Shanghai's day turns; 29 February; New Year).
@@ -69,7 +69,7 @@ test-clock: install-dev
 test-postgres: install-dev
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL at $(PG_URL)"; \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest siyu -n $(TEST_WORKERS); \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest siyu -n $(TEST_WORKERS) --durations=25; \
 	else \
 		echo "== PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only (concurrency tests skipped)."; \
 	fi
