@@ -337,8 +337,36 @@ def record_result(message: Message, result: SendResult | None, *, now: dt.dateti
     return "failed"
 
 
+RECHECK = dt.timedelta(minutes=2)  # a send the provider cannot tell about yet is asked again after this
+RECOVER_FOR = dt.timedelta(minutes=15)  # ... until this long after its send lease ran out: then in doubt
+RECOVER_PASSES = 8  # ... and at most this many times
+_RECOVERING = "recover:"
+
+
+def _recovery(message: Message) -> tuple[int, dt.datetime]:
+    """(passes asked so far, when the send lease first ran out) of a row recovery holds.
+
+    While a queryable channel cannot tell yet, recovery holds the row with ``lease_owner =
+    "recover:<passes>:<first expiry, epoch seconds>"`` and a fresh lease of ``RECHECK``.
+    """
+    expired = message.leased_until or timezone.now()
+    if not message.lease_owner.startswith(_RECOVERING):
+        return 0, expired
+    try:
+        passes, first = message.lease_owner.removeprefix(_RECOVERING).split(":")
+        return int(passes), dt.datetime.fromtimestamp(int(first), tz=dt.UTC)
+    except ValueError:
+        return 0, expired
+
+
 def recover_sends(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Settle sends whose worker died mid-send (lease expired while ``sending``): ask or mark in doubt."""
+    """Settle sends whose worker died mid-send (lease expired while ``sending``): ask or mark in doubt.
+
+    A queryable channel whose ``query`` cannot tell yet (None) keeps the row ``sending`` under a new
+    lease of ``RECHECK`` and is asked again, up to ``RECOVER_PASSES`` times and ``RECOVER_FOR`` after
+    the send lease first ran out; then the row is ``in_doubt``. The adapter sees the message with
+    ``leased_until`` at that first expiry (what "the send lease ran out" means to it).
+    """
     now = now or timezone.now()
     totals: dict[str, int] = {}
     stale = Message.objects.filter(status=MessageStatus.SENDING, leased_until__lt=now).select_related(
@@ -348,15 +376,31 @@ def recover_sends(*, now: dt.datetime | None = None) -> dict[str, int]:
     for message in stale[:1000]:
         adapter = installed.get(message.channel)
         result = None
-        if adapter is not None and adapter.queryable and not message.batch_key:
+        mine = Message.objects.filter(
+            pk=message.pk,
+            status=MessageStatus.SENDING,
+            leased_until=message.leased_until,
+            lease_owner=message.lease_owner,
+        )
+        passes, first_expiry = _recovery(message)
+        asked = adapter is not None and adapter.queryable and not message.batch_key
+        if asked and adapter is not None:
+            message.leased_until = first_expiry
             try:
                 result = adapter.query(message)
             except Exception:
                 log.exception("reach: %s query raised", message.channel)
-        mine = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, leased_until__lt=now)
         if result is None:
-            outcome = "in_doubt"
-            mine.update(status=MessageStatus.IN_DOUBT, leased_until=None, error="worker lost during send")
+            passes += 1
+            if asked and passes < RECOVER_PASSES and now + RECHECK <= first_expiry + RECOVER_FOR:
+                outcome = "recheck"  # the provider cannot tell yet: ask again on a later pass
+                mine.update(
+                    leased_until=now + RECHECK,
+                    lease_owner=f"{_RECOVERING}{passes}:{int(first_expiry.timestamp())}",
+                )
+            else:
+                outcome = "in_doubt"
+                mine.update(status=MessageStatus.IN_DOUBT, leased_until=None, error="worker lost during send")
         elif result.outcome in ("sent", "delivered"):
             outcome = result.outcome
             mine.update(
