@@ -50,6 +50,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
             "events",
             "imports",
             "reach_sms",
+            "reach_plan",
         ],
         help="run one suite only",
     )
@@ -139,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "reach_sms"):
         results["reach_sms"], reach_sms_ok = _run_suite("reach_sms", args.quick)
         reach_sms_ok = reach_sms_ok and "reach_sms_error" not in results["reach_sms"]
+    reach_plan_ok = True
+    if args.only in (None, "reach_plan"):
+        plan_suite, reach_plan_ok = _run_suite("reach_plan", args.quick)
+        results["reach_plan"] = plan_suite
+        # The planned rows must add up to the audience (and the holdout be 10%), or the run fails.
+        reach_plan_ok = reach_plan_ok and "reach_plan_error" not in plan_suite
+        reach_plan_ok = reach_plan_ok and plan_suite.get("reach_plan_counts_add_up", True) is True
     results["elapsed_s"] = round(time.monotonic() - began, 1)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -174,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             "reach_sms",
             "SMS send rate through the fake Tencent SMS (messages/s; ratio to a bare HTTP POST loop)",
         ),
+        (
+            "reach_plan",
+            "Broadcast planning (PostgreSQL, 1M recipients; seconds, ratio to a bare INSERT ... SELECT)",
+        ),
     ):
         if name in results:
             print(title)
@@ -184,8 +196,18 @@ def main(argv: list[str] | None = None) -> int:
             print()
     print(f"wrote {args.output} in {results['elapsed_s']}s")
     suites_ok = (
-        pricing_ok and simulate_ok and flashsale_ok and values_ok and segments_ok and events_ok and imports_ok
-    ) and reach_sms_ok
+        (
+            pricing_ok
+            and simulate_ok
+            and flashsale_ok
+            and values_ok
+            and segments_ok
+            and events_ok
+            and imports_ok
+        )
+        and reach_sms_ok
+        and reach_plan_ok
+    )
     return 0 if suites_ok and _all_good(http_suite, stock_suite) else 1
 
 

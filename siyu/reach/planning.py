@@ -51,6 +51,8 @@ from siyu.reach.models import (
 )
 
 DEFER_DAYS = 7
+# Planning more rows than this refreshes the table statistics before the budget pass reads them.
+ANALYZE_AFTER = 10_000
 
 
 def usable_templates(merchant_id: int, templates: list[MessageTemplate]) -> list[MessageTemplate]:
@@ -267,6 +269,10 @@ def plan_broadcast(broadcast: Broadcast, now: dt.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*full_params, *inner_params])
         inserted = cursor.rowcount
+        if pg and inserted >= ANALYZE_AFTER:
+            # The statistics predate these rows: without a fresh sample PostgreSQL plans the budget
+            # pass as a nested loop over them (minutes at 1M rows instead of under a second).
+            cursor.execute("ANALYZE reach_message")
     broadcast.audience_size = Message.objects.filter(broadcast=broadcast).count()
     apply_budget(broadcast, now)
     return inserted
@@ -300,6 +306,8 @@ def apply_budget(broadcast: Broadcast, now: dt.datetime) -> int:
             strictly_higher=False,
         )
     ).exclude(broadcast=broadcast)
+    if not others.exists():  # nobody has another standing message in the span: nothing to check
+        return 0
     busy = list(
         ours.filter(Exists(others.filter(customer_id=OuterRef("customer_id")))).values_list(
             "pk", "customer_id", "budget_day", "channel", "send_at"
