@@ -27,7 +27,9 @@ class Command(BaseCommand):
             clock.start()
         try:
             extra = ["--batch"] if batch else []
-            worker = ["--worker-id", lease.worker_id, "--no-startup-delay"]
+            # --no-reload even under DEBUG: the reloader would run tasks in a child process that
+            # outlives a SIGKILL of this one (and its pid is not the one the lease names).
+            worker = ["--worker-id", lease.worker_id, "--no-startup-delay", "--no-reload"]
             call_command("db_worker", "--interval", str(interval), *worker, *extra)
         finally:
             if clock is not None:
