@@ -92,6 +92,7 @@ def ensure_demo_channels(staff: Staff, *, smtp_host: str, smtp_port: int) -> Non
     for channel in DEMO_CHANNELS:
         config = _channel_config(channel, smtp_host=smtp_host, smtp_port=smtp_port)
         setting = have.get(channel)
+        current = setting.config or {} if setting is not None else {}
         if setting is None:
             secrets = _sms_secrets(merchant) if channel == Channel.SMS else None
             reach.save_channel_setting(
@@ -112,7 +113,7 @@ def ensure_demo_channels(staff: Staff, *, smtp_host: str, smtp_port: int) -> Non
                 concurrency=setting.concurrency,
                 daily_cap=setting.daily_cap,
                 weekly_cap=setting.weekly_cap,
-                config={**setting.config, "host": smtp_host, "port": smtp_port},
+                config={**current, "host": smtp_host, "port": smtp_port},
             )
     if not FatiguePolicy.objects.filter(merchant_id=merchant.pk).exists():
         reach.save_fatigue_policy(staff=staff, daily_cap=1, weekly_cap=3, default_hour=20)
@@ -130,8 +131,8 @@ def demo_templates(merchant: Merchant, shop_url: str) -> list[dict[str, Any]]:
             "external_id": subscribe_template_id(merchant),
             "fields": {
                 "thing1": "{{ coupon.name }}",
-                "amount2": "{{ coupon.amount }}元",
-                "thing3": "{{ merchant.name }}送您的专属券，点此领取",
+                "amount2": "{{ coupon.amount }}",
+                "thing3": "专属券已到账，点此领取",
             },
             "page": "pages/coupons/index",
         },
@@ -170,7 +171,7 @@ def demo_templates(merchant: Merchant, shop_url: str) -> list[dict[str, Any]]:
             "fields": {
                 "subject": "{{ merchant.name }}送您一张{{ coupon.name }}",
                 "body": "{{ customer.nickname }}，您好：\n\n新茶季到了，{{ merchant.name }}给您留了一张"
-                "{{ coupon.name }}（面值 {{ coupon.amount }} 元），{{ coupon.valid_until }}前有效。\n\n"
+                "{{ coupon.name }}（面值 {{ coupon.amount }}），{{ coupon.valid_until }}前有效。\n\n"
                 "去商城使用：{{ link }}\n",
             },
             "link_url": coupons,
