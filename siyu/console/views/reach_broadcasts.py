@@ -190,7 +190,7 @@ def _detail(request: ConsoleRequest, broadcast: Broadcast, error: SiyuError | No
     zone = ZoneInfo(request.staff.merchant.timezone)
     context = {
         "broadcast": broadcast,
-        "send_time_label": dict(SEND_TIMES).get(broadcast.send_time, broadcast.send_time),
+        "send_time_label": {str(k): v for k, v in SEND_TIMES}.get(broadcast.send_time, broadcast.send_time),
         "templates": sel.broadcast_templates(broadcast),
         "report": report,
         "parts": parts,
