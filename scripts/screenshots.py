@@ -2,7 +2,8 @@
 
 It serves the configured database (the demo's, after ``siyu demo --no-serve``) on a free local port
 from this process, logs in as the demo owner with Debian's Chromium through the same Playwright
-setup the browser tests use, and saves one PNG per entry of ``SHOTS``. To add a screenshot, add a
+setup the browser tests use, and saves one PNG per entry of ``SHOTS`` (arguments: only the files
+whose names start with one of them, e.g. ``reach-``). To add a screenshot, add a
 line to ``SHOTS``: the path (or a function returning it, called after Django is set up), the file
 name, the viewport (``DESKTOP`` or ``PHONE``) and whether the page needs the staff login.
 """
@@ -80,7 +81,32 @@ SHOTS = [
         staff=False,
         scroll_to="[data-testid=detail] img",
     ),
+    # 触达: the demo's channels, templates, a broadcast's report (the newest one) and its form.
+    Shot("/console/reach/channels/", "reach-channels.png", DESKTOP, wait_for="main table"),
+    Shot(
+        "/console/reach/templates/", "reach-templates.png", DESKTOP, wait_for="[data-testid=reach-templates]"
+    ),
+    Shot(lambda: _newest_broadcast(), "reach-broadcast.png", DESKTOP, wait_for="main"),
+    Shot(
+        "/console/reach/broadcasts/new/",
+        "reach-broadcast-new.png",
+        DESKTOP,
+        wait_for="[data-testid=broadcast-form]",
+    ),
 ]
+
+
+def _newest_broadcast() -> str:
+    """The demo's newest broadcast's report (the list when none was sent yet)."""
+    from siyu.reach.models import Broadcast
+
+    newest = (
+        Broadcast.objects.filter(merchant__slug=DEMO_SLUG)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"/console/reach/broadcasts/{newest}/" if newest else "/console/reach/broadcasts/"
 
 
 def _best_product() -> int:
@@ -146,7 +172,9 @@ def main() -> None:
         and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
     ):
         print("No Chinese font: the pages would show boxes. Install one: apt-get install fonts-noto-cjk")
-    shots = [(s, s.path() if callable(s.path) else s.path) for s in SHOTS]  # ORM before the event loop
+    # ``scripts/screenshots.py reach-`` takes only the shots whose file name starts so.
+    wanted = [s for s in SHOTS if not sys.argv[1:] or any(s.file.startswith(a) for a in sys.argv[1:])]
+    shots = [(s, s.path() if callable(s.path) else s.path) for s in wanted]  # ORM before the event loop
     server, base = serve()
     OUT.mkdir(parents=True, exist_ok=True)
     try:

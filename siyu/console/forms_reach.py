@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.console.forms import DateTimeField
 from siyu.console.forms_pickers import PickerForm, PickField, TemplateField
@@ -45,6 +46,13 @@ PROVIDER_LABELS: dict[str, Any] = {
     "signing_secret": _("Signing secret"),
     "sandbox": _("Use the built-in sandbox (nothing really sent)"),
 }
+
+# The model's "Now" shares its msgid with pricing's "now price" (当前价): the form says it in context.
+SEND_TIMES = [
+    (SendTime.NOW, pgettext_lazy("broadcast send time", "Now")),
+    (SendTime.AT, SendTime.AT.label),
+    (SendTime.PREFERRED_HOUR, SendTime.PREFERRED_HOUR.label),
+]
 
 
 class ChannelForm(forms.Form):
@@ -359,7 +367,7 @@ class BroadcastForm(PickerForm):
     template_3 = forms.TypedChoiceField(
         label=_("If still unreachable, then"), coerce=int, choices=(), required=False, empty_value=None
     )
-    send_time = forms.ChoiceField(label=_("Send"), choices=SendTime.choices, initial=SendTime.NOW)
+    send_time = forms.ChoiceField(label=_("Send"), choices=SEND_TIMES, initial=SendTime.NOW)
     send_at = DateTimeField(
         label=_("From"),
         required=False,

@@ -382,6 +382,8 @@ PERM_LABELS: dict[str, Any] = {
     "members.edit": pgettext_lazy("permission", "Edit membership"),
     "storefront.edit": pgettext_lazy("permission", "Decorate the shop"),
     "freight.edit": pgettext_lazy("permission", "Edit freight templates"),
+    "reach.view": pgettext_lazy("permission", "View reach: channels, templates, broadcasts"),
+    "reach.send": pgettext_lazy("permission", "Send messages and broadcasts"),
 }
 
 GATEWAY_LABELS: dict[str, Any] = {

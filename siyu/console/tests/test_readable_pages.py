@@ -43,6 +43,8 @@ ALLOWED_WORDS = {
     *("Token", "EncodingAESKey", "AgentId", "Secret", "APIv", "mchid"),  # APIv3: the digit splits the word
     # Codes a form asks the user to type, each explained in Chinese next to it (prize kinds...).
     *("item", "coupon", "points", "nothing", "goods"),
+    # What the world calls a webhook, and Tencent Cloud SMS credentials as Tencent's console names them.
+    *("Webhook", "SmsSdkAppId", "SecretId", "SecretKey"),
 }
 # Paths, URLs and time zone names are shown as they are.
 VERBATIM = re.compile(r"(?:https?://|/)[\w./-]+|\b[A-Z][a-z]+/[A-Z][a-z_]+\b|docs/[\w.]+")

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from siyu.console.access import ConsoleRequest, console_view
@@ -149,7 +150,10 @@ def customer_messages_panel(request: ConsoleRequest, customer_id: int) -> HttpRe
             {
                 "message": m,
                 "channel": sel.label_of(Channel.choices, m.channel),
-                "status": sel.label_of(MessageStatus.choices, m.status),
+                # "Delivered" alone reads as an order's 已收货: a message is 已送达.
+                "status": pgettext("message", "Delivered")
+                if m.status == MessageStatus.DELIVERED
+                else sel.label_of(MessageStatus.choices, m.status),
                 "reason": sel.label_of(SkipReason.choices, m.reason),
             }
             for m in rows

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from siyu.console.access import ConsoleRequest, console_view
 from siyu.console.forms_pickers import Picks
-from siyu.console.forms_reach import BROADCAST_ALIASES, BroadcastForm, place_refusal
+from siyu.console.forms_reach import BROADCAST_ALIASES, SEND_TIMES, BroadcastForm, place_refusal
 from siyu.console.layout import render_page
 from siyu.console.paging import page_of
 from siyu.console.selectors import reach as sel
@@ -190,6 +190,7 @@ def _detail(request: ConsoleRequest, broadcast: Broadcast, error: SiyuError | No
     zone = ZoneInfo(request.staff.merchant.timezone)
     context = {
         "broadcast": broadcast,
+        "send_time_label": {str(k): v for k, v in SEND_TIMES}.get(broadcast.send_time, broadcast.send_time),
         "templates": sel.broadcast_templates(broadcast),
         "report": report,
         "parts": parts,

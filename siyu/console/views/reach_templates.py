@@ -47,8 +47,10 @@ def templates_page(request: ConsoleRequest) -> HttpResponse:
         channel = ""
     archived = request.GET.get("archived") == "1"
     rows = sel.templates(request.staff.merchant_id, channel=channel, archived=archived)
+    page = page_of(request, rows, per_page=50)
+    page.object_list = [_with_says(t) for t in page.object_list]
     context = {
-        "page": page_of(request, rows, per_page=50),
+        "page": page,
         "channel": channel,
         "archived": archived,
         "channels": Channel.choices,
@@ -136,6 +138,16 @@ def _detail(
         else "console/reach/template.html"
     )
     return render_page(request, name, context, module="reach", status=status)
+
+
+def _with_says(template: MessageTemplate) -> MessageTemplate:
+    """The list's "says" column: the first field's text (an SMS: its parameters in order)."""
+    rows = _field_rows(template)
+    if template.channel == Channel.SMS:
+        template.says = " · ".join(text for _name, text in rows)  # type: ignore[attr-defined]
+    else:
+        template.says = rows[0][1] if rows else ""  # type: ignore[attr-defined]
+    return template
 
 
 def _field_rows(template: MessageTemplate) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from django.db import DatabaseError, connections
 from siyu.simulate.demo_banner import banner
 from siyu.simulate.demo_data import DemoSummary, load_demo, summarize
 from siyu.simulate.demo_marketing import refresh_audience
+from siyu.simulate.demo_reach import DEMO_SMTP_PORT, ensure_demo_reach
 from siyu.simulate.demo_tables import DEMO_SLUG
 from siyu.simulate.demo_wechat import ensure_demo_oa_menu, ensure_demo_wechat
 from siyu.simulate.runner import simulate
@@ -55,6 +56,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sandbox-port", type=int, default=8019, help="Port of the built-in WeChat sandbox"
         )
+        parser.add_argument(
+            "--smtp-port",
+            type=int,
+            default=DEMO_SMTP_PORT,
+            help="Port of the sandbox's SMTP server (the email channel's mail lands in its inbox)",
+        )
         parser.add_argument("--no-serve", action="store_true", help="Load the demo data and exit (tests, CI)")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument(
@@ -76,6 +83,7 @@ class Command(BaseCommand):
         host: str,
         port: int,
         sandbox_port: int,
+        smtp_port: int,
         no_serve: bool,
         seed: int,
         history: int,
@@ -115,11 +123,14 @@ class Command(BaseCommand):
             self.stdout.write("Computing value models, automatic tags and segment counts ...")
             refresh_audience(merchant)  # what the worker's nightly jobs would do: the history counts now
             summary = replace(summarize(merchant), created=True)  # counts now include the history
-        ensure_demo_wechat(Merchant.objects.get(slug=summary.merchant_slug))
-        for line in summary.describe(logins=False):
-            self.stdout.write(line)
         link_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         base = f"http://{link_host}:{port}"
+        merchant = Merchant.objects.get(slug=summary.merchant_slug)
+        ensure_demo_wechat(merchant)
+        # 触达: channels (email into the sandbox's SMTP server), templates, the coupon, consents.
+        ensure_demo_reach(merchant, site_url=base, smtp_host=link_host, smtp_port=smtp_port)
+        for line in summary.describe(logins=False):
+            self.stdout.write(line)
         sandbox = f"http://{link_host}:{sandbox_port}"
         # This process calls the sandbox too (the QR codes and the menu, once it is up).
         settings.SIYU_WECHAT_SANDBOX_URL = sandbox
@@ -127,7 +138,7 @@ class Command(BaseCommand):
             self._print_banner(banner(summary, base=base, running=False))
             return
         connections.close_all()  # the children open their own; hold no SQLite handle meanwhile
-        self._run(host, port, base, summary, sandbox_port, sandbox)
+        self._run(host, port, base, summary, sandbox_port, sandbox, smtp_port)
 
     def _refuse_a_shared_database(self) -> None:
         """--reset empties the whole database: only a database of the demo's own may be emptied."""
@@ -147,7 +158,14 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _run(
-        self, host: str, port: int, base: str, summary: DemoSummary, sandbox_port: int, sandbox: str
+        self,
+        host: str,
+        port: int,
+        base: str,
+        summary: DemoSummary,
+        sandbox_port: int,
+        sandbox: str,
+        smtp_port: int,
     ) -> None:
         logs = Path(settings.VAR_DIR) / "log"
         siyu = [sys.executable, "-m", "siyu.cli"]
@@ -172,6 +190,8 @@ class Command(BaseCommand):
                         str(sandbox_port),
                         "--siyu-url",
                         base,
+                        "--smtp-port",
+                        str(smtp_port),
                     ],
                     vital=False,
                     log=logs / "wechat-sandbox.log",
@@ -197,6 +217,8 @@ class Command(BaseCommand):
                 merchant = Merchant.objects.get(slug=summary.merchant_slug)
                 ensure_demo_wechat(merchant)
                 ensure_demo_oa_menu(merchant, site_url=base)
+                link_host = base.split("//", 1)[1].rsplit(":", 1)[0]
+                ensure_demo_reach(merchant, site_url=base, smtp_host=link_host, smtp_port=smtp_port)
             else:
                 self.stderr.write(f"The WeChat sandbox did not answer {sandbox}/; see its log.")
             connections.close_all()
