@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from siyu.core.models import TenantModel
 from siyu.members.models import Channel
@@ -116,7 +117,7 @@ class MessageTemplate(TenantModel):
 
 
 class SendTime(models.TextChoices):
-    NOW = "now", _("Now")
+    NOW = "now", pgettext_lazy("broadcast send time", "Now")
     AT = "at", _("At a set time")
     PREFERRED_HOUR = "preferred_hour", _("At each customer's hour")
 
@@ -190,7 +191,7 @@ class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
     IN_DOUBT = "in_doubt", _("In doubt")
