@@ -31,7 +31,7 @@ PROVIDER_SECRETS: dict[str, tuple[str, ...]] = {
 }
 PROVIDER_LABELS: dict[str, Any] = {
     "sdk_app_id": _("SMS application ID (SmsSdkAppId)"),
-    "sign_name": _("Signature (签名)"),
+    "sign_name": _("SMS signature"),
     "region": _("Region"),
     "endpoint": _("Endpoint (empty: Tencent Cloud's own)"),
     "host": _("SMTP server"),
