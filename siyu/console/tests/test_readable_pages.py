@@ -45,9 +45,14 @@ ALLOWED_WORDS = {
     *("item", "coupon", "points", "nothing", "goods"),
     # What the world calls a webhook, and Tencent Cloud SMS credentials as Tencent's console names them.
     *("Webhook", "SmsSdkAppId", "SecretId", "SecretKey"),
+    # A subscribe-message template's id and field type, as WeChat's back office names them.
+    *("priTmplId", "thing"),
 }
 # Paths, URLs and time zone names are shown as they are.
-VERBATIM = re.compile(r"(?:https?://|/)[\w./-]+|\b[A-Z][a-z]+/[A-Z][a-z_]+\b|docs/[\w.]+")
+VERBATIM = re.compile(
+    r"(?:https?://|/)[\w./-]+|\b[A-Z][a-z]+/[A-Z][a-z_]+\b|docs/[\w.]+"
+    r"|\{\{[^}]*\}\}|\bpages/[\w./-]+"  # template variables, mini-program pages
+)
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 REPR = re.compile(r"\{'|'\s*:\s|\['|\[\d|\bTrue\b|\bFalse\b|\bNone\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")

@@ -26,9 +26,13 @@ def test_compiled_catalog_matches_the_po_file():
         r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"\nmsgstr "(.+)"$', PO.read_text(encoding="utf-8"), flags=re.M
     )
     assert len(entries) > 100
+
+    def unescape(text: str) -> str:  # the .po's C escapes of quotes and backslashes
+        return re.sub(r'\\(["\\])', r"\1", text)
+
     stale = [
         (mid, text)
-        for context, mid, text in entries
+        for context, mid, text in ((unescape(c), unescape(m), unescape(t)) for c, m, t in entries)
         if (catalog.pgettext(context, mid) if context else catalog.gettext(mid)) != text
     ]
     assert stale == [], "run `make messages`"
