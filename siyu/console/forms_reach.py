@@ -30,13 +30,8 @@ PROVIDER_SECRETS: dict[str, tuple[str, ...]] = {
     Channel.WEBHOOK: ("signing_secret",),
 }
 PROVIDER_LABELS: dict[str, Any] = {
-<<<<<<< HEAD
     "sms_sdk_app_id": _("SMS application ID (SmsSdkAppId)"),
-    "sign_name": _("Signature (签名)"),
-=======
-    "sdk_app_id": _("SMS application ID (SmsSdkAppId)"),
     "sign_name": _("SMS signature"),
->>>>>>> wt/demo
     "region": _("Region"),
     "endpoint": _("Endpoint (empty: Tencent Cloud's own)"),
     "host": _("SMTP server"),
